@@ -1,0 +1,138 @@
+package dev.portcullis;
+
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.llm.TokenCounter;
+import dev.portcullis.llm.demo.DemoProvider;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code portcullis} command line. */
+@Command(name = "portcullis", mixinStandardHelpOptions = true, version = "portcullis 0.1.0",
+    description = "An open AI gateway: LLM proxy and MCP gateway.",
+    subcommands = {Main.Serve.class, Main.ConfigCommand.class, Main.DemoUpstream.class})
+public final class Main implements Runnable {
+  static final int CONFIG_ERROR = 2;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway.")
+  static final class Serve implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(Serve.class);
+
+    @Option(names = "--config", defaultValue = "examples/demo.yaml", description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--port", description = "Port to listen on (overrides server.port; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--event-loops", description = "Event loops serving requests (default: number of cores).")
+    Integer eventLoops;
+
+    @Override
+    public Integer call() throws Exception {
+      GatewayConfig cfg;
+      try {
+        cfg = new ConfigLoader().load(config);
+      } catch (ConfigException e) {
+        System.err.println(e.getMessage());
+        return CONFIG_ERROR;
+      }
+      int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
+      Gateway gateway = Gateway.start(cfg, port != null ? port : cfg.server().port(), loops);
+      LOG.atInfo().addKeyValue("host", cfg.server().host()).addKeyValue("port", gateway.port())
+          .addKeyValue("config", config.toString())
+          .log("portcullis listening on http://" + cfg.server().host() + ":" + gateway.port());
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          gateway.close();
+        } catch (Exception e) {
+          LOG.warn("error during shutdown", e);
+        }
+        stopped.countDown();
+      }));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with configuration files.",
+      subcommands = ConfigCommand.Check.class)
+  static final class ConfigCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Validate a configuration file without serving; exit 2 when it is invalid.")
+    static final class Check implements Callable<Integer> {
+      @Parameters(paramLabel = "FILE", description = "Configuration file to check.")
+      Path file;
+
+      @Override
+      public Integer call() {
+        try {
+          GatewayConfig cfg = new ConfigLoader().load(file);
+          long deployments = cfg.models().values().stream().mapToLong(g -> g.deployments().size()).sum();
+          System.out.println(file + ": OK (" + cfg.models().size() + " model groups, " + deployments
+              + " deployments)");
+          return 0;
+        } catch (ConfigException e) {
+          System.err.println(e.getMessage());
+          return CONFIG_ERROR;
+        }
+      }
+    }
+  }
+
+  @Command(name = "demo-upstream", mixinStandardHelpOptions = true,
+      description = "Run only the built-in demo provider (an OpenAI-compatible server), e.g. as a benchmark upstream.")
+  static final class DemoUpstream implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1")
+    String host;
+
+    @Option(names = "--port", defaultValue = "9090")
+    int port;
+
+    @Option(names = "--event-loops", description = "Event loops (default: number of cores).")
+    Integer eventLoops;
+
+    @Override
+    public Integer call() throws Exception {
+      int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
+      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
+      TokenCounter tokens = new TokenCounter();
+      for (int i = 0; i < loops; i++) {
+        Gateway.await(new DemoProvider(tokens).start(vertx, host, port));
+      }
+      System.out.println("demo provider listening on http://" + host + ":" + port + "/v1");
+      new CountDownLatch(1).await();
+      return 0;
+    }
+  }
+}

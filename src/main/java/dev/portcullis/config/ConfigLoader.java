@@ -1,0 +1,128 @@
+package dev.portcullis.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** Reads a YAML configuration file: interpolates the environment, binds records, validates. */
+public final class ConfigLoader {
+  private final ObjectMapper yaml;
+  private final EnvInterpolator env;
+
+  public ConfigLoader(EnvInterpolator env) {
+    this.env = env;
+    this.yaml = new ObjectMapper(new YAMLFactory())
+        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  public ConfigLoader() {
+    this(EnvInterpolator.fromSystem());
+  }
+
+  public GatewayConfig load(Path file) throws ConfigException {
+    String name = file.toString();
+    JsonNode tree;
+    try {
+      tree = yaml.readTree(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(name, List.of("file not found"));
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(name, List.of("not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
+    } catch (IOException e) {
+      throw new ConfigException(name, List.of("cannot read: " + e.getMessage()));
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      throw new ConfigException(name, List.of("file is empty"));
+    }
+    if (!tree.isObject()) {
+      throw new ConfigException(name, List.of("top level must be a mapping"));
+    }
+    List<String> problems = new ArrayList<>();
+    interpolate("", tree, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(name, problems);
+    }
+    GatewayConfig config;
+    try {
+      config = yaml.treeToValue(tree, GatewayConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ConfigException(name, List.of(path(e) + ": unknown field (expected one of "
+          + e.getKnownPropertyIds() + ")"));
+    } catch (JsonMappingException e) {
+      throw new ConfigException(name, List.of(path(e) + ": " + e.getOriginalMessage()));
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(name, List.of(e.getOriginalMessage()));
+    }
+    ConfigValidator.validate(config, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(name, problems);
+    }
+    return config;
+  }
+
+  private void interpolate(String path, JsonNode node, List<String> problems) {
+    if (node instanceof ObjectNode obj) {
+      Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String field = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        if (e.getValue().isTextual()) {
+          String v = env.interpolate(field, e.getValue().textValue(), problems);
+          if (v != null) {
+            e.setValue(TextNode.valueOf(v));
+          }
+        } else {
+          interpolate(field, e.getValue(), problems);
+        }
+      }
+    } else if (node instanceof ArrayNode arr) {
+      for (int i = 0; i < arr.size(); i++) {
+        String field = path + "[" + i + "]";
+        JsonNode item = arr.get(i);
+        if (item.isTextual()) {
+          String v = env.interpolate(field, item.textValue(), problems);
+          if (v != null) {
+            arr.set(i, TextNode.valueOf(v));
+          }
+        } else {
+          interpolate(field, item, problems);
+        }
+      }
+    }
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.length() == 0 ? "(top level)" : sb.toString();
+  }
+}

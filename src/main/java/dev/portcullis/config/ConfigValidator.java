@@ -1,0 +1,139 @@
+package dev.portcullis.config;
+
+import dev.portcullis.config.GatewayConfig.DeploymentConfig;
+import dev.portcullis.config.GatewayConfig.ModelGroupConfig;
+import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Semantic checks that binding alone cannot express; each problem is "field: why". */
+final class ConfigValidator {
+  static final Set<String> PROVIDER_TYPES = Set.of("openai", "azure", "openai_compatible", "demo");
+  static final Set<String> STRATEGIES = Set.of("weighted", "least_busy");
+
+  private ConfigValidator() {}
+
+  static void validate(GatewayConfig c, List<String> problems) {
+    var s = c.server();
+    if (s.port() < 0 || s.port() > 65535) {
+      problems.add("server.port: must be between 0 and 65535, got " + s.port());
+    }
+    positive("server.max_body_bytes", s.maxBodyBytes(), problems);
+    positive("server.max_json_depth", s.maxJsonDepth(), problems);
+    positive("server.max_response_bytes", s.maxResponseBytes(), problems);
+    for (int i = 0; i < c.clients().keys().size(); i++) {
+      String k = c.clients().keys().get(i);
+      if (k == null || k.isBlank()) {
+        problems.add("clients.keys[" + i + "]: must not be empty");
+      }
+    }
+    var r = c.router();
+    positive("router.max_attempts", r.maxAttempts(), problems);
+    positive("router.backoff_initial_ms", r.backoffInitialMs(), problems);
+    if (r.backoffMaxMs() < r.backoffInitialMs()) {
+      problems.add("router.backoff_max_ms: must be at least router.backoff_initial_ms");
+    }
+    positive("router.cooldown_failures", r.cooldownFailures(), problems);
+    positive("router.cooldown_seconds", r.cooldownSeconds(), problems);
+    if (c.models().isEmpty()) {
+      problems.add("models: at least one model group is required");
+    }
+    for (Map.Entry<String, ModelGroupConfig> e : c.models().entrySet()) {
+      validateGroup("models." + e.getKey(), e.getValue(), c.models(), problems);
+    }
+  }
+
+  private static void validateGroup(
+      String field, ModelGroupConfig g, Map<String, ModelGroupConfig> all, List<String> problems) {
+    if (g == null) {
+      problems.add(field + ": must be a mapping with deployments");
+      return;
+    }
+    if (!STRATEGIES.contains(g.strategy())) {
+      problems.add(field + ".strategy: unknown strategy '" + g.strategy() + "' (expected one of "
+          + STRATEGIES + ")");
+    }
+    for (String fb : g.fallbacks()) {
+      if (!all.containsKey(fb)) {
+        problems.add(field + ".fallbacks: no model group named '" + fb + "'");
+      }
+    }
+    if (g.deployments().isEmpty()) {
+      problems.add(field + ".deployments: at least one deployment is required");
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < g.deployments().size(); i++) {
+      String df = field + ".deployments[" + i + "]";
+      DeploymentConfig d = g.deployments().get(i);
+      if (d == null) {
+        problems.add(df + ": must be a mapping");
+        continue;
+      }
+      if (d.name() != null && !names.add(d.name())) {
+        problems.add(df + ".name: duplicate deployment name '" + d.name() + "'");
+      }
+      validateDeployment(df, d, problems);
+    }
+  }
+
+  private static void validateDeployment(String df, DeploymentConfig d, List<String> problems) {
+    if (d.type() == null) {
+      problems.add(df + ".type: required (one of " + PROVIDER_TYPES + ")");
+      return;
+    }
+    if (!PROVIDER_TYPES.contains(d.type())) {
+      problems.add(df + ".type: unknown provider type '" + d.type() + "' (expected one of "
+          + PROVIDER_TYPES + ")");
+      return;
+    }
+    if (d.weight() < 0) {
+      problems.add(df + ".weight: must not be negative");
+    }
+    positive(df + ".timeouts.connect_ms", d.timeouts().connectMs(), problems);
+    positive(df + ".timeouts.first_byte_ms", d.timeouts().firstByteMs(), problems);
+    positive(df + ".timeouts.total_ms", d.timeouts().totalMs(), problems);
+    switch (d.type()) {
+      case "demo" -> { }
+      case "openai" -> url(df + ".base_url", d.baseUrl(), false, problems);
+      case "openai_compatible" -> url(df + ".base_url", d.baseUrl(), true, problems);
+      case "azure" -> {
+        url(df + ".base_url", d.baseUrl(), true, problems);
+        if (d.deployment() == null || d.deployment().isBlank()) {
+          problems.add(df + ".deployment: required for azure (the Azure deployment name)");
+        }
+        if (d.apiVersion() == null || d.apiVersion().isBlank()) {
+          problems.add(df + ".api_version: required for azure (for example 2024-10-21)");
+        }
+        if (d.apiKey() == null || d.apiKey().isBlank()) {
+          problems.add(df + ".api_key: required for azure");
+        }
+      }
+      default -> throw new IllegalStateException(d.type());
+    }
+  }
+
+  private static void url(String field, String value, boolean required, List<String> problems) {
+    if (value == null) {
+      if (required) {
+        problems.add(field + ": required");
+      }
+      return;
+    }
+    try {
+      URI u = URI.create(value);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        problems.add(field + ": must be an absolute http(s) URL, got '" + value + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(field + ": not a valid URL: " + e.getMessage());
+    }
+  }
+
+  private static void positive(String field, long value, List<String> problems) {
+    if (value <= 0) {
+      problems.add(field + ": must be positive, got " + value);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.portcullis.llm;
+
+import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.telemetry.GatewayMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+
+/**
+ * Sends parsed LLM requests to the model groups that serve them. One per event loop, because
+ * its HTTP client's connections belong to that loop; the catalogue and its live state are shared.
+ */
+public final class LlmProxy {
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final ModelCatalog catalog;
+  private final RetryPolicy retries;
+  private final RouterSettings settings;
+  private final GatewayMetrics metrics;
+  private final CallObserver observer;
+
+  public LlmProxy(Vertx vertx, HttpClient http, ModelCatalog catalog, GatewayConfig config,
+      GatewayMetrics metrics, CallObserver observer) {
+    this.vertx = vertx;
+    this.http = http;
+    this.catalog = catalog;
+    this.retries = new RetryPolicy(config.router());
+    this.settings = RouterSettings.of(config);
+    this.metrics = metrics;
+    this.observer = observer;
+  }
+
+  public ModelCatalog catalog() {
+    return catalog;
+  }
+
+  /** Routes the request; the caller has checked that the model exists. */
+  public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos) {
+    List<ModelGroup> chain = catalog.chain(request.model());
+    new ProxyExchange(vertx, http, retries, settings, metrics, observer, errors, request, response, chain,
+        startNanos).start();
+  }
+}

@@ -1,0 +1,457 @@
+package dev.portcullis.llm;
+
+import dev.portcullis.telemetry.GatewayMetrics;
+import io.netty.handler.timeout.TimeoutException;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One client request on its way through the router: picks a deployment, sends, and on a
+ * failure that another attempt may cure, backs off and tries again, then falls back to the
+ * next model group. Once the first byte has gone to the client it never retries; a failure
+ * after that ends the stream with an error event. Lives on one event loop; no locking.
+ */
+final class ProxyExchange {
+  private static final int MAX_ERROR_BODY = 16 * 1024;
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final RetryPolicy retries;
+  private final RouterSettings settings;
+  private final GatewayMetrics metrics;
+  private final CallObserver observer;
+  private final ErrorResponder errors;
+  private final LlmRequest request;
+  private final HttpServerResponse response;
+  private final List<ModelGroup> groups;
+  private final long startNanos;
+
+  private final Set<Deployment> tried = new HashSet<>();
+  private int groupIndex;
+  private int attemptsInGroup;
+  private int attempts;
+  private AttemptFailure lastFailure;
+
+  /** Changes with every attempt, so late callbacks of an abandoned attempt are ignored. */
+  private int attemptSeq;
+  private Deployment current;
+  private HttpClientRequest upstreamRequest;
+  private HttpClientResponse upstreamResponse;
+  private long firstByteTimer = -1;
+  private long totalTimer = -1;
+  private StreamTranslator translator;
+  /** Whether this attempt's in-flight count was already given back. */
+  private boolean released;
+  private boolean committed;
+  private boolean finished;
+  private long firstByteNanos = -1;
+
+  ProxyExchange(Vertx vertx, HttpClient http, RetryPolicy retries, RouterSettings settings,
+      GatewayMetrics metrics, CallObserver observer, ErrorResponder errors, LlmRequest request,
+      HttpServerResponse response, List<ModelGroup> groups, long startNanos) {
+    this.vertx = vertx;
+    this.http = http;
+    this.retries = retries;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.observer = observer;
+    this.errors = errors;
+    this.request = request;
+    this.response = response;
+    this.groups = groups;
+    this.startNanos = startNanos;
+  }
+
+  void start() {
+    response.closeHandler(v -> clientClosed());
+    attempt();
+  }
+
+  private void attempt() {
+    if (finished) {
+      return;
+    }
+    while (groupIndex < groups.size()) {
+      ModelGroup group = groups.get(groupIndex);
+      if (attemptsInGroup < retries.maxAttemptsPerGroup()) {
+        Deployment d = DeploymentPicker.pick(group, tried, System.nanoTime());
+        if (d != null) {
+          send(d);
+          return;
+        }
+      }
+      groupIndex++; // exhausted: fall back to the next group at once
+      attemptsInGroup = 0;
+    }
+    failFinally();
+  }
+
+  private void send(Deployment d) {
+    int seq = ++attemptSeq;
+    attempts++;
+    attemptsInGroup++;
+    tried.add(d);
+    current = d;
+    released = false;
+    d.begin();
+    UpstreamRequest ur;
+    try {
+      ur = d.adapter().prepare(request, d);
+    } catch (RuntimeException e) {
+      d.end();
+      finishWithError(500, "server_error", "internal_error", "Could not prepare the upstream request.");
+      return;
+    }
+    var timeouts = d.config().timeouts();
+    firstByteTimer = vertx.setTimer(timeouts.firstByteMs(), t -> timedOut(seq, "timeout_first_byte",
+        "no response within " + timeouts.firstByteMs() + " ms"));
+    totalTimer = vertx.setTimer(timeouts.totalMs(), t -> timedOut(seq, "timeout_total",
+        "not finished within " + timeouts.totalMs() + " ms"));
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setAbsoluteURI(ur.absoluteUri())
+        .setHeaders(ur.headers())
+        .setConnectTimeout(timeouts.connectMs());
+    http.request(options)
+        .compose(req -> {
+          if (seq != attemptSeq || finished) {
+            req.reset();
+            return io.vertx.core.Future.failedFuture("abandoned");
+          }
+          upstreamRequest = req;
+          return req.send(ur.body());
+        })
+        .onComplete(ar -> onResponse(seq, ar));
+  }
+
+  private void onResponse(int seq, AsyncResult<HttpClientResponse> ar) {
+    if (seq != attemptSeq || finished) {
+      return;
+    }
+    if (ar.failed()) {
+      Throwable cause = ar.cause();
+      String reason = cause instanceof ConnectException ? "connect"
+          : isTimeout(cause) ? "timeout_connect" : "reset";
+      fail(new AttemptFailure(current, reason, 0, describe(cause), -1, null, true));
+      return;
+    }
+    HttpClientResponse resp = ar.result();
+    upstreamResponse = resp;
+    int status = resp.statusCode();
+    if (status >= 200 && status < 300) {
+      if (request.stream()) {
+        relayStream(seq, resp);
+      } else {
+        relayBody(seq, resp);
+      }
+    } else {
+      readError(seq, resp);
+    }
+  }
+
+  private void relayBody(int seq, HttpClientResponse resp) {
+    Buffer body = Buffer.buffer();
+    resp.handler(chunk -> {
+      if (seq != attemptSeq || finished) {
+        return;
+      }
+      cancelFirstByteTimer();
+      if (body.length() + chunk.length() > settings.maxResponseBytes()) {
+        resp.request().reset();
+        fail(new AttemptFailure(current, "too_large", resp.statusCode(),
+            "response larger than " + settings.maxResponseBytes() + " bytes", -1, null, false));
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    resp.exceptionHandler(e -> {
+      if (seq == attemptSeq && !finished) {
+        fail(new AttemptFailure(current, "reset", resp.statusCode(), describe(e), -1, null, true));
+      }
+    });
+    resp.endHandler(v -> {
+      if (seq != attemptSeq || finished) {
+        return;
+      }
+      ProviderAdapter.TranslatedBody out = current.adapter().translateBody(request, body);
+      succeeded();
+      response.setStatusCode(resp.statusCode());
+      copyContentType(resp);
+      commonHeaders();
+      firstByteNanos = System.nanoTime() - startNanos;
+      response.end(out.body());
+      finish(resp.statusCode(), out.usage(), "ok");
+    });
+  }
+
+  private void relayStream(int seq, HttpClientResponse resp) {
+    StreamTranslator translator = current.adapter().streamTranslator(request, current);
+    this.translator = translator;
+    long[] relayed = {0};
+    resp.handler(chunk -> {
+      if (seq != attemptSeq || finished) {
+        return;
+      }
+      relayed[0] += chunk.length();
+      if (relayed[0] > settings.maxResponseBytes()) {
+        resp.request().reset();
+        interrupted(translator, "stream_too_long",
+            "The upstream stream exceeded " + settings.maxResponseBytes() + " bytes and was cut.");
+        return;
+      }
+      translator.onData(chunk, this::writeStream);
+      if (response.writeQueueFull()) {
+        resp.pause();
+        response.drainHandler(d -> resp.resume());
+      }
+    });
+    resp.exceptionHandler(e -> {
+      if (seq != attemptSeq || finished) {
+        return;
+      }
+      if (!committed) {
+        fail(new AttemptFailure(current, "reset", resp.statusCode(), describe(e), -1, null, true));
+      } else {
+        interrupted(translator, "stream_interrupted",
+            "The upstream stream from deployment '" + current.name() + "' broke off: " + describe(e));
+      }
+    });
+    resp.endHandler(v -> {
+      if (seq != attemptSeq || finished) {
+        return;
+      }
+      translator.onEnd(this::writeStream);
+      if (!committed && !translator.completed()) {
+        // Closed cleanly but sent nothing: as good as a reset, and nothing has reached the client.
+        fail(new AttemptFailure(current, "empty_stream", resp.statusCode(), "the stream ended with no events",
+            -1, null, true));
+        return;
+      }
+      succeeded();
+      if (!committed) {
+        commitStream();
+      }
+      if (translator.completed()) {
+        response.end();
+        finish(200, translator.usage(), "ok");
+      } else {
+        interrupted(translator, "stream_incomplete",
+            "The upstream stream from deployment '" + current.name() + "' ended without [DONE].");
+      }
+    });
+  }
+
+  private void writeStream(Buffer event) {
+    if (!committed) {
+      commitStream();
+    }
+    response.write(event);
+  }
+
+  private void commitStream() {
+    committed = true;
+    cancelFirstByteTimer();
+    firstByteNanos = System.nanoTime() - startNanos;
+    metrics.firstToken(labels(), firstByteNanos);
+    response.setStatusCode(200);
+    response.setChunked(true);
+    response.putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    response.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+    commonHeaders();
+  }
+
+  /** A stream that already reached the client cannot be retried: end it with an error event. */
+  private void interrupted(StreamTranslator translator, String code, String message) {
+    metrics.upstreamError(labels(), code);
+    current.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
+    if (!committed) {
+      commitStream();
+    }
+    response.end(errors.streamError("upstream_error", code, message));
+    finish(200, translator.usage(), code);
+  }
+
+  private void readError(int seq, HttpClientResponse resp) {
+    Buffer body = Buffer.buffer();
+    resp.handler(chunk -> {
+      if (body.length() < MAX_ERROR_BODY) {
+        body.appendBuffer(chunk, 0, Math.min(chunk.length(), MAX_ERROR_BODY - body.length()));
+      }
+    });
+    resp.exceptionHandler(e -> { }); // the status alone decides; a broken error body changes nothing
+    resp.endHandler(v -> {
+      if (seq != attemptSeq || finished) {
+        return;
+      }
+      int status = resp.statusCode();
+      boolean retryable = RetryPolicy.retryableStatus(status);
+      fail(new AttemptFailure(current, "http_" + status, status, UpstreamErrorText.of(body),
+          RetryPolicy.retryAfterMs(resp.headers()), body, retryable));
+    });
+  }
+
+  private void timedOut(int seq, String reason, String detail) {
+    if (seq != attemptSeq || finished) {
+      return;
+    }
+    HttpClientRequest req = upstreamRequest;
+    if (req != null) {
+      req.reset();
+    }
+    if (committed) {
+      interrupted(translator, reason,
+          "The upstream stream from deployment '" + current.name() + "' timed out: " + detail + ".");
+    } else {
+      fail(new AttemptFailure(current, reason, 0, detail, -1, null, true));
+    }
+  }
+
+  private void fail(AttemptFailure failure) {
+    attemptSeq++; // whatever this attempt still reports is stale from here on
+    endAttempt();
+    Deployment d = failure.deployment();
+    metrics.upstreamError(labels(), failure.reason());
+    lastFailure = failure;
+    if (!failure.retryable()) {
+      if (failure.body() != null) {
+        relayClientError(failure);
+      } else {
+        finishWithError(502, "upstream_error", failure.reason(), finalMessage(failure));
+      }
+      return;
+    }
+    d.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
+    boolean moreInGroup = attemptsInGroup < retries.maxAttemptsPerGroup();
+    long delay = moreInGroup ? retries.delayMs(attemptsInGroup, failure.retryAfterMs()) : 0;
+    metrics.retry(labels(), failure.reason());
+    if (delay == 0) {
+      attempt();
+    } else {
+      vertx.setTimer(delay, t -> attempt());
+    }
+  }
+
+  /** The upstream refused the request itself (400, 404, 422...): the client should see why. */
+  private void relayClientError(AttemptFailure failure) {
+    response.setStatusCode(failure.status());
+    response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    commonHeaders();
+    response.end(failure.body());
+    finish(failure.status(), Usage.NONE, "upstream_rejected");
+  }
+
+  private void failFinally() {
+    AttemptFailure f = lastFailure;
+    if (f == null) {
+      finishWithError(503, "upstream_error", "no_deployment_available",
+          "No deployment of model '" + request.model() + "' is available right now (all are cooling down"
+              + " after failures); try again shortly.");
+      return;
+    }
+    int status = f.status() == 429 ? 429 : f.timeout() ? 504 : 502;
+    finishWithError(status, "upstream_error", f.status() == 429 ? "upstream_rate_limited" : "upstream_failed",
+        finalMessage(f));
+  }
+
+  private String finalMessage(AttemptFailure f) {
+    return "Upstream request for model '" + request.model() + "' failed after " + attempts
+        + (attempts == 1 ? " attempt" : " attempts") + "; last: deployment '" + f.deployment().name() + "' ("
+        + f.deployment().provider() + ") " + (f.status() > 0 ? "answered HTTP " + f.status() + ": " : "")
+        + f.detail();
+  }
+
+  private void finishWithError(int status, String type, String code, String message) {
+    commonHeaders();
+    errors.respond(response, status, type, code, message);
+    finish(status, Usage.NONE, code);
+  }
+
+  private void clientClosed() {
+    if (finished) {
+      return;
+    }
+    HttpClientRequest req = upstreamRequest;
+    if (req != null) {
+      req.reset(); // cancels the upstream call: nobody is left to read its answer
+    }
+    endAttempt();
+    finish(499, Usage.NONE, "client_closed");
+  }
+
+  private void succeeded() {
+    endAttempt();
+    current.recordSuccess();
+  }
+
+  private void endAttempt() {
+    cancelFirstByteTimer();
+    if (totalTimer >= 0) {
+      vertx.cancelTimer(totalTimer);
+      totalTimer = -1;
+    }
+    if (current != null && !released) {
+      current.end();
+      released = true;
+    }
+    upstreamRequest = null;
+    upstreamResponse = null;
+  }
+
+  private void cancelFirstByteTimer() {
+    if (firstByteTimer >= 0) {
+      vertx.cancelTimer(firstByteTimer);
+      firstByteTimer = -1;
+    }
+  }
+
+  private void commonHeaders() {
+    if (current != null) {
+      response.putHeader("x-portcullis-deployment", current.name());
+    }
+    response.putHeader("x-portcullis-attempts", Integer.toString(attempts));
+  }
+
+  private void copyContentType(HttpClientResponse resp) {
+    String ct = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+    response.putHeader(HttpHeaders.CONTENT_TYPE, ct != null ? ct : "application/json");
+  }
+
+  private void finish(int status, Usage usage, String outcome) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    attemptSeq++;
+    observer.completed(new CallSummary(request.requestId(), request.endpoint(), request.model(), current, status,
+        attempts, System.nanoTime() - startNanos, firstByteNanos, usage, outcome, request.stream()));
+  }
+
+  private GatewayMetrics.Labels labels() {
+    return current == null ? new GatewayMetrics.Labels(request.model(), "none", "none")
+        : current.labels();
+  }
+
+  private static boolean isTimeout(Throwable t) {
+    return t instanceof TimeoutException || t instanceof java.util.concurrent.TimeoutException
+        || t.getClass().getSimpleName().contains("Timeout");
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+
+}

@@ -1,0 +1,111 @@
+package dev.portcullis.llm.wire.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.Deployment;
+import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.LlmRequest;
+import dev.portcullis.llm.ProviderAdapter;
+import dev.portcullis.llm.StreamTranslator;
+import dev.portcullis.llm.TokenCounter;
+import dev.portcullis.llm.UpstreamRequest;
+import dev.portcullis.llm.Usage;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * OpenAI's wire format, spoken by OpenAI itself, Azure OpenAI and OpenAI-compatible servers
+ * (vLLM, Ollama, Groq, Together, Mistral, OpenRouter). The client already speaks it, so the
+ * request is forwarded byte for byte unless the model name or stream options must change.
+ */
+public final class OpenAiAdapter implements ProviderAdapter {
+  public static final String OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+  private final ObjectMapper json;
+  private final TokenCounter tokens;
+
+  public OpenAiAdapter(ObjectMapper json, TokenCounter tokens) {
+    this.json = json;
+    this.tokens = tokens;
+  }
+
+  @Override
+  public UpstreamRequest prepare(LlmRequest request, Deployment d) {
+    var cfg = d.config();
+    boolean azure = "azure".equals(cfg.type());
+    String uri = azure
+        ? d.baseUrl() + "/openai/deployments/" + cfg.deployment() + "/" + request.endpoint().path()
+            + "?api-version=" + cfg.apiVersion()
+        : d.baseUrl() + "/" + request.endpoint().path();
+
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+    headers.set(HttpHeaders.ACCEPT, request.stream() ? "text/event-stream" : "application/json");
+    if (cfg.apiKey() != null && !cfg.apiKey().isEmpty()) {
+      if (azure) {
+        headers.set("api-key", cfg.apiKey());
+      } else {
+        headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + cfg.apiKey());
+      }
+    }
+    for (Map.Entry<String, String> h : cfg.headers().entrySet()) {
+      headers.set(h.getKey(), h.getValue());
+    }
+    return new UpstreamRequest(uri, headers, body(request, d, azure));
+  }
+
+  /** The client's bytes when they can go as they are; otherwise a re-serialised copy. */
+  private Buffer body(LlmRequest request, Deployment d, boolean azure) {
+    boolean renameModel = !azure && !d.upstreamModel().equals(request.model());
+    boolean askUsage = request.stream() && d.config().streamUsage() && !request.clientWantsStreamUsage();
+    if (!renameModel && !askUsage) {
+      return request.raw();
+    }
+    ObjectNode copy = request.body().deepCopy();
+    if (renameModel) {
+      copy.put("model", d.upstreamModel());
+    }
+    if (askUsage) {
+      JsonNode opts = copy.get("stream_options");
+      ObjectNode streamOptions = opts instanceof ObjectNode o ? o : copy.putObject("stream_options");
+      streamOptions.put("include_usage", true);
+    }
+    try {
+      return Buffer.buffer(json.writeValueAsBytes(copy));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a parsed request", e);
+    }
+  }
+
+  @Override
+  public TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody) {
+    Usage usage = null;
+    JsonNode tree = null;
+    try {
+      tree = json.readTree(upstreamBody.getBytes());
+      usage = OpenAiUsage.parse(tree.get("usage"));
+    } catch (IOException e) {
+      // Not JSON: relayed as it is; usage falls back to counting the prompt.
+    }
+    if (usage == null) {
+      long completion = 0;
+      if (tree != null && request.endpoint() == Endpoint.CHAT_COMPLETIONS) {
+        for (JsonNode choice : tree.path("choices")) {
+          completion += tokens.count(request.model(), choice.path("message").path("content").asText(""));
+        }
+      }
+      usage = new Usage(tokens.countPrompt(request.model(), request.body()), completion, 0, 0, true);
+    }
+    return new TranslatedBody(upstreamBody, usage);
+  }
+
+  @Override
+  public StreamTranslator streamTranslator(LlmRequest request, Deployment deployment) {
+    boolean injectedUsage = deployment.config().streamUsage() && !request.clientWantsStreamUsage();
+    return new OpenAiStreamRelay(json, tokens, request, injectedUsage);
+  }
+}

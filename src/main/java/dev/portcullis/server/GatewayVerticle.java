@@ -1,0 +1,128 @@
+package dev.portcullis.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.identity.ClientKeyAuthenticator;
+import dev.portcullis.identity.Principal;
+import dev.portcullis.llm.CallObserver;
+import dev.portcullis.llm.LlmProxy;
+import dev.portcullis.llm.ModelCatalog;
+import dev.portcullis.telemetry.GatewayMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One event loop's share of the gateway: its HTTP listener, its route table and its upstream
+ * HTTP client. Several instances share the listening port. Wires things; holds no rules.
+ */
+public final class GatewayVerticle extends VerticleBase {
+  static final String REQUEST_ID = "portcullis.requestId";
+  static final String START_NANOS = "portcullis.startNanos";
+
+  private final GatewayConfig config;
+  private final int port;
+  private final ObjectMapper json;
+  private final ModelCatalog catalog;
+  private final GatewayMetrics metrics;
+  private final CallObserver observer;
+  private final ClientKeyAuthenticator authenticator;
+  private final BooleanSupplier ready;
+  private HttpServer server;
+
+  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
+      GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready) {
+    this.config = config;
+    this.port = port;
+    this.json = json;
+    this.catalog = catalog;
+    this.metrics = metrics;
+    this.observer = observer;
+    this.authenticator = authenticator;
+    this.ready = ready;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpClient http = vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
+        new PoolOptions().setHttp1MaxSize(1024));
+    LlmProxy proxy = new LlmProxy(vertx, http, catalog, config, metrics, observer);
+    OpenAiSurface openai = new OpenAiSurface(json, proxy);
+    OpenAiErrors errors = openai.errors();
+
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      String id = RequestIds.next();
+      ctx.put(REQUEST_ID, id);
+      ctx.put(START_NANOS, System.nanoTime());
+      ctx.response().putHeader("x-request-id", id);
+      ctx.next();
+    });
+    router.get("/healthz").handler(ctx -> json(ctx, 200, "{\"status\":\"ok\"}"));
+    router.get("/readyz").handler(ctx -> {
+      boolean ok = ready.getAsBoolean();
+      json(ctx, ok ? 200 : 503, ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
+    });
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
+
+    router.route("/v1/*").handler(ctx -> authenticate(ctx, errors));
+    router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
+    router.post("/v1/chat/completions").handler(openai::chatCompletions);
+    router.post("/v1/embeddings").handler(openai::embeddings);
+    router.get("/v1/models").handler(openai::listModels);
+    router.get("/v1/models/:id").handler(openai::getModel);
+    router.route("/v1/*").handler(ctx -> errors.respond(ctx.response(), 404, "invalid_request_error",
+        "unknown_url", null, "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")"));
+
+    router.errorHandler(413, ctx -> errors.respond(ctx.response(), 413, "invalid_request_error",
+        "request_too_large", null, "The request body is larger than the gateway's limit of "
+            + config.server().maxBodyBytes() + " bytes."));
+    router.errorHandler(404, ctx -> json(ctx, 404, "{\"error\":{\"message\":\"Not found: "
+        + ctx.request().path().replace("\"", "") + "\",\"type\":\"invalid_request_error\",\"param\":null,"
+        + "\"code\":\"unknown_url\"}}"));
+    router.errorHandler(500, ctx -> errors.respond(ctx.response(), 500, "server_error", "internal_error", null,
+        "The gateway failed to handle this request (request id " + ctx.get(REQUEST_ID) + ")."));
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false));
+    return server.requestHandler(router).listen();
+  }
+
+  /** The port actually bound (useful when the configuration asked for port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void authenticate(RoutingContext ctx, OpenAiErrors errors) {
+    var req = ctx.request();
+    Principal p = authenticator.authenticate(req.getHeader(HttpHeaders.AUTHORIZATION), req.getHeader("x-api-key"));
+    if (p == null) {
+      boolean missing = req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null;
+      errors.respond(ctx.response(), 401, "invalid_request_error", "invalid_api_key", null, missing
+          ? "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'."
+          : "Incorrect API key provided.");
+      return;
+    }
+    ctx.put("portcullis.principal", p);
+    ctx.next();
+  }
+
+  private static void json(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
+  }
+}

@@ -1,0 +1,126 @@
+package dev.portcullis.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.LlmProxy;
+import dev.portcullis.llm.LlmRequest;
+import dev.portcullis.llm.ModelGroup;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+
+/**
+ * The OpenAI-compatible LLM routes: parses and checks the request, then hands it to the proxy.
+ * Everything here answers in OpenAI's error shape.
+ */
+final class OpenAiSurface {
+  private final ObjectMapper json;
+  private final LlmProxy proxy;
+  private final OpenAiErrors errors = new OpenAiErrors();
+  private final Buffer modelList;
+
+  OpenAiSurface(ObjectMapper json, LlmProxy proxy) {
+    this.json = json;
+    this.proxy = proxy;
+    this.modelList = buildModelList();
+  }
+
+  OpenAiErrors errors() {
+    return errors;
+  }
+
+  void chatCompletions(RoutingContext ctx) {
+    handle(ctx, Endpoint.CHAT_COMPLETIONS);
+  }
+
+  void embeddings(RoutingContext ctx) {
+    handle(ctx, Endpoint.EMBEDDINGS);
+  }
+
+  private void handle(RoutingContext ctx, Endpoint endpoint) {
+    long start = ctx.get(GatewayVerticle.START_NANOS);
+    HttpServerResponse response = ctx.response();
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      errors.respond(response, 400, "invalid_request_error", null, null,
+          "The request body is empty; send a JSON object.");
+      return;
+    }
+    JsonNode tree;
+    try {
+      tree = json.readTree(raw.getBytes());
+    } catch (StreamConstraintsException e) {
+      errors.respond(response, 400, "invalid_request_error", "json_too_deep", null,
+          "The JSON body is nested too deeply or too large: " + e.getOriginalMessage());
+      return;
+    } catch (JsonProcessingException e) {
+      errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
+          "We could not parse the JSON body of your request: " + e.getOriginalMessage());
+      return;
+    } catch (IOException e) {
+      errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
+          "We could not read the body of your request.");
+      return;
+    }
+    if (!(tree instanceof ObjectNode body)) {
+      errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
+          "The request body must be a JSON object.");
+      return;
+    }
+    JsonNode modelNode = body.get("model");
+    if (modelNode == null || modelNode.isNull() || modelNode.isTextual() && modelNode.textValue().isEmpty()) {
+      errors.respond(response, 400, "invalid_request_error", null, "model",
+          "You must provide a model parameter.");
+      return;
+    }
+    if (!modelNode.isTextual()) {
+      errors.respond(response, 400, "invalid_request_error", null, "model", "The model parameter must be a string.");
+      return;
+    }
+    String model = modelNode.textValue();
+    if (proxy.catalog().chain(model) == null) {
+      errors.respond(response, 404, "invalid_request_error", "model_not_found", "model",
+          "The model `" + model + "` does not exist or you do not have access to it.");
+      return;
+    }
+    JsonNode streamNode = body.get("stream");
+    boolean stream = endpoint == Endpoint.CHAT_COMPLETIONS && streamNode != null && streamNode.asBoolean(false);
+    String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
+    proxy.forward(new LlmRequest(endpoint, model, stream, body, raw, requestId), response, errors, start);
+  }
+
+  void listModels(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(modelList);
+  }
+
+  void getModel(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (proxy.catalog().chain(id) == null) {
+      errors.respond(ctx.response(), 404, "invalid_request_error", "model_not_found", "model",
+          "The model `" + id + "` does not exist or you do not have access to it.");
+      return;
+    }
+    ObjectNode m = modelEntry(id);
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(m.toString());
+  }
+
+  private Buffer buildModelList() {
+    ObjectNode list = json.createObjectNode().put("object", "list");
+    var data = list.putArray("data");
+    for (ModelGroup g : proxy.catalog().groups()) {
+      data.add(modelEntry(g.name()));
+    }
+    return Buffer.buffer(list.toString());
+  }
+
+  private ObjectNode modelEntry(String id) {
+    return json.createObjectNode().put("id", id).put("object", "model").put("created", 0)
+        .put("owned_by", "portcullis");
+  }
+}

@@ -1,0 +1,105 @@
+package dev.portcullis.telemetry;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Prometheus metrics for the gateway. Meters are looked up once per label set and cached, so
+ * the request path records with no registry look-up and no tag allocation.
+ */
+public final class GatewayMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentHashMap<Labels, Meters> meters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+  /** Who served a call: model group, deployment and provider type ("none" before routing). */
+  public record Labels(String model, String deployment, String provider) {}
+
+  private final class Meters {
+    final Timer duration;
+    final Timer firstToken;
+    final DistributionSummary tokensIn;
+    final DistributionSummary tokensOut;
+    final Labels labels;
+
+    Meters(Labels l) {
+      labels = l;
+      duration = Timer.builder("portcullis_llm_request_duration")
+          .description("Time from request received to response complete")
+          .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider())
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+          .register(registry);
+      firstToken = Timer.builder("portcullis_llm_time_to_first_token")
+          .description("Time from request received to the first streamed byte sent to the client")
+          .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider())
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+          .register(registry);
+      tokensIn = tokens("input", l);
+      tokensOut = tokens("output", l);
+    }
+
+    private DistributionSummary tokens(String direction, Labels l) {
+      return DistributionSummary.builder("portcullis_llm_tokens")
+          .description("Tokens per request, by direction")
+          .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider(),
+              "direction", direction)
+          .register(registry);
+    }
+  }
+
+  private Meters meters(Labels labels) {
+    return meters.computeIfAbsent(labels, Meters::new);
+  }
+
+  /** One finished client request (whatever its outcome). */
+  public void request(Labels labels, int status, long durationNanos, long promptTokens, long completionTokens) {
+    Meters m = meters(labels);
+    m.duration.record(durationNanos, TimeUnit.NANOSECONDS);
+    if (promptTokens > 0) {
+      m.tokensIn.record(promptTokens);
+    }
+    if (completionTokens > 0) {
+      m.tokensOut.record(completionTokens);
+    }
+    counter("portcullis_llm_requests", labels, "status", Integer.toString(status)).increment();
+  }
+
+  public void firstToken(Labels labels, long nanos) {
+    meters(labels).firstToken.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** An attempt that failed upstream, with why (timeout_first_byte, http_500, connect, ...). */
+  public void upstreamError(Labels labels, String reason) {
+    counter("portcullis_llm_upstream_errors", labels, "reason", reason).increment();
+  }
+
+  /** A further attempt after a failed one. */
+  public void retry(Labels labels, String reason) {
+    counter("portcullis_llm_retries", labels, "reason", reason).increment();
+  }
+
+  private Counter counter(String name, Labels l, String extraKey, String extraValue) {
+    String key = name + '\u0000' + l.model() + '\u0000' + l.deployment() + '\u0000' + l.provider() + '\u0000'
+        + extraValue;
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> Counter.builder(name)
+          .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider(), extraKey, extraValue)
+          .register(registry));
+    }
+    return c;
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}
