@@ -4,14 +4,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.config.GatewayConfig;
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
 import dev.portcullis.identity.ClientKeyAuthenticator;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ModelCatalog;
-import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.demo.DemoProvider;
-import dev.portcullis.llm.wire.openai.OpenAiAdapter;
+import dev.portcullis.llm.wire.ProviderAdapters;
 import dev.portcullis.server.AccessLog;
 import dev.portcullis.server.GatewayVerticle;
 import dev.portcullis.telemetry.GatewayMetrics;
@@ -34,8 +32,11 @@ public final class Gateway implements AutoCloseable {
   private final DemoProvider demo;
   private final GatewayMetrics metrics;
   private final int port;
+  private final Governance governance;
+  private dev.portcullis.mcp.McpGateway mcp;
 
-  private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port) {
+  private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
+    this.governance = governance;
     this.vertx = vertx;
     this.demo = demo;
     this.metrics = metrics;
@@ -50,6 +51,8 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(GatewayConfig config, int port, int eventLoops) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+    Governance governance = null;
+    dev.portcullis.mcp.McpGateway mcp = null;
     try {
       TokenCounter tokens = new TokenCounter();
       ObjectMapper requestJson = new ObjectMapper(JsonFactory.builder()
@@ -62,9 +65,9 @@ public final class Gateway implements AutoCloseable {
         demo = await(new DemoProvider(tokens).start(vertx, "127.0.0.1", 0));
       }
       String demoBase = demo == null ? null : "http://127.0.0.1:" + demo.port() + "/v1";
-      ProviderAdapter openai = new OpenAiAdapter(requestJson, tokens);
-      ModelCatalog catalog = new ModelCatalog(config, type -> openai,
-          d -> baseUrlFor(d, demoBase));
+      ProviderAdapters adapters = new ProviderAdapters(requestJson, tokens);
+      ModelCatalog catalog = new ModelCatalog(config, adapters::forType,
+          d -> adapters.defaultBaseUrl(d, demoBase));
       GatewayMetrics metrics = new GatewayMetrics();
       AccessLog accessLog = new AccessLog(config.server().accessLog());
       CallObserver observer = s -> {
@@ -73,22 +76,47 @@ public final class Gateway implements AutoCloseable {
             s.usage().completionTokens());
         accessLog.log(s);
       };
-      ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys());
+      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens);
+      governance = gov;
+      if (gov != null) {
+        CallObserver base = observer;
+        observer = s -> {
+          base.completed(s);
+          gov.accountant.completed(s);
+        };
+        gov.startRefresh(vertx);
+      }
+      CallObserver observed = observer;
+      ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
+          gov == null ? null : gov.directory);
       AtomicBoolean ready = new AtomicBoolean();
+      if (!config.mcp().servers().isEmpty()) {
+        mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson,
+            config.server().maxResponseBytes());
+      }
+      dev.portcullis.mcp.McpGateway mcpGateway = mcp;
 
       // Instances of one deployment share the listening port, also a random one (port 0).
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
-        GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observer, auth,
-            ready::get);
+        GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
+            ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));
       int bound = any.get().actualPort();
       ready.set(true);
-      return new Gateway(vertx, demo, metrics, bound);
+      Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
+      started.mcp = mcp;
+      return started;
     } catch (Exception e) {
+      if (mcp != null) {
+        mcp.close();
+      }
       vertx.close();
+      if (governance != null) {
+        governance.close();
+      }
       throw e;
     }
   }
@@ -97,14 +125,6 @@ public final class Gateway implements AutoCloseable {
     return config.models().values().stream()
         .flatMap(g -> g.deployments().stream())
         .anyMatch(d -> "demo".equals(d.type()));
-  }
-
-  private static String baseUrlFor(DeploymentConfig d, String demoBase) {
-    return switch (d.type()) {
-      case "demo" -> demoBase;
-      case "openai" -> OpenAiAdapter.OPENAI_BASE_URL;
-      default -> throw new IllegalStateException("deployment of type " + d.type() + " has no base_url");
-    };
   }
 
   public int port() {
@@ -120,7 +140,20 @@ public final class Gateway implements AutoCloseable {
     if (demo != null) {
       await(demo.close());
     }
+    if (mcp != null) {
+      mcp.close(); // ends sessions, stops stdio servers cleanly
+    }
     await(vertx.close());
+    if (governance != null) {
+      governance.close(); // after the listeners: the last usage records are written
+    }
+  }
+
+  /** Writes the usage records queued so far (tests and diagnostics). */
+  public void flushUsage() throws Exception {
+    if (governance != null) {
+      governance.writer.flush();
+    }
   }
 
   static <T> T await(Future<T> f) throws Exception {

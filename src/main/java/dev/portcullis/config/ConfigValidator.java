@@ -10,7 +10,8 @@ import java.util.Set;
 
 /** Semantic checks that binding alone cannot express; each problem is "field: why". */
 final class ConfigValidator {
-  static final Set<String> PROVIDER_TYPES = Set.of("openai", "azure", "openai_compatible", "demo");
+  static final Set<String> PROVIDER_TYPES = Set.of("openai", "azure", "openai_compatible", "demo",
+      "anthropic", "gemini", "bedrock");
   static final Set<String> STRATEGIES = Set.of("weighted", "least_busy");
 
   private ConfigValidator() {}
@@ -37,8 +38,19 @@ final class ConfigValidator {
     }
     positive("router.cooldown_failures", r.cooldownFailures(), problems);
     positive("router.cooldown_seconds", r.cooldownSeconds(), problems);
-    if (c.models().isEmpty()) {
-      problems.add("models: at least one model group is required");
+    var st = c.store();
+    if (st != null) {
+      if (st.url() == null || !st.url().startsWith("jdbc:sqlite:") && !st.url().startsWith("jdbc:postgresql:")) {
+        problems.add("store.url: must be jdbc:sqlite:FILE or jdbc:postgresql://HOST:PORT/DB, got '" + st.url() + "'");
+      }
+      positive("store.pool_size", st.poolSize(), problems);
+      positive("store.flush_ms", st.flushMs(), problems);
+      positive("store.batch_size", st.batchSize(), problems);
+      positive("store.key_refresh_ms", st.keyRefreshMs(), problems);
+    }
+    McpConfigValidator.validate(c.mcp(), problems);
+    if (c.models().isEmpty() && c.mcp().servers().isEmpty()) {
+      problems.add("models: at least one model group is required (or an MCP server under mcp.servers)");
     }
     for (Map.Entry<String, ModelGroupConfig> e : c.models().entrySet()) {
       validateGroup("models." + e.getKey(), e.getValue(), c.models(), problems);
@@ -110,7 +122,24 @@ final class ConfigValidator {
           problems.add(df + ".api_key: required for azure");
         }
       }
+      case "anthropic", "gemini" -> {
+        url(df + ".base_url", d.baseUrl(), false, problems);
+        required(df + ".api_key", d.apiKey(), d.type(), problems);
+      }
+      case "bedrock" -> {
+        url(df + ".base_url", d.baseUrl(), false, problems);
+        required(df + ".region", d.region(), "bedrock (for example us-east-1)", problems);
+        required(df + ".access_key_id", d.accessKeyId(), "bedrock", problems);
+        required(df + ".secret_access_key", d.secretAccessKey(), "bedrock", problems);
+        required(df + ".model", d.model(), "bedrock (the Bedrock model id)", problems);
+      }
       default -> throw new IllegalStateException(d.type());
+    }
+  }
+
+  private static void required(String field, String value, String forWhat, List<String> problems) {
+    if (value == null || value.isBlank()) {
+      problems.add(field + ": required for " + forWhat);
     }
   }
 

@@ -12,14 +12,66 @@ public record GatewayConfig(
     ServerConfig server,
     ClientsConfig clients,
     RouterConfig router,
-    Map<String, ModelGroupConfig> models) {
+    Map<String, ModelGroupConfig> models,
+    StoreConfig store,
+    AdminConfig admin,
+    PricingConfig pricing,
+    McpConfig mcp) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null) : server;
     clients = clients == null ? new ClientsConfig(null) : clients;
     router = router == null ? new RouterConfig(0, 0, 0, 0, 0, 0) : router;
     models = models == null ? Map.of() : new LinkedHashMap<>(models);
+    admin = admin == null ? new AdminConfig(null) : admin;
+    pricing = pricing == null ? new PricingConfig(null, null) : pricing;
+    mcp = mcp == null ? new McpConfig(null, null, null, null, null, null) : mcp;
   }
+
+  /** A configuration without an MCP section. */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing) {
+    this(server, clients, router, models, store, admin, pricing, null);
+  }
+
+  /** A configuration without store, admin API or pricing overrides. */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models) {
+    this(server, clients, router, models, null, null, null);
+  }
+
+  /**
+   * The durable store (virtual keys, usage, spend). Absent: no store, no virtual keys, no
+   * accounting; only {@code clients.keys} authenticate.
+   *
+   * @param url {@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://HOST/DB}
+   * @param flushMs how often batched usage records are written
+   * @param batchSize usage records written per batch at most (a full batch is flushed at once)
+   * @param keyRefreshMs how often keys changed by another process (the CLI) are re-read
+   */
+  public record StoreConfig(String url, String user, String password, Integer poolSize, Long flushMs,
+      Integer batchSize, Long keyRefreshMs) {
+    public StoreConfig {
+      poolSize = poolSize == null ? 4 : poolSize;
+      flushMs = flushMs == null ? 200L : flushMs;
+      batchSize = batchSize == null ? 500 : batchSize;
+      keyRefreshMs = keyRefreshMs == null ? 5_000L : keyRefreshMs;
+    }
+  }
+
+  /** The admin API credential; with no key the admin API refuses everyone. */
+  public record AdminConfig(String key) {}
+
+  /** Price overrides in USD per million tokens, per model (group or upstream name) and per deployment. */
+  public record PricingConfig(Map<String, PriceConfig> models, Map<String, PriceConfig> deployments) {
+    public PricingConfig {
+      models = models == null ? Map.of() : Map.copyOf(models);
+      deployments = deployments == null ? Map.of() : Map.copyOf(deployments);
+    }
+  }
+
+  /** USD per million tokens: input (uncached prompt), cached input, output (completion). */
+  public record PriceConfig(Double input, Double cachedInput, Double output) {}
 
   /** Listener and input limits. */
   public record ServerConfig(
@@ -80,7 +132,20 @@ public record GatewayConfig(
       String apiVersion,
       Map<String, String> headers,
       Boolean streamUsage,
-      TimeoutsConfig timeouts) {
+      TimeoutsConfig timeouts,
+      String anthropicVersion,
+      String region,
+      String accessKeyId,
+      String secretAccessKey,
+      String sessionToken) {
+    /** A deployment without provider-specific fields (Anthropic version, AWS region and credentials). */
+    public DeploymentConfig(String name, String type, String baseUrl, String apiKey, String model, Integer weight,
+        String deployment, String apiVersion, Map<String, String> headers, Boolean streamUsage,
+        TimeoutsConfig timeouts) {
+      this(name, type, baseUrl, apiKey, model, weight, deployment, apiVersion, headers, streamUsage, timeouts,
+          null, null, null, null, null);
+    }
+
     public DeploymentConfig {
       weight = weight == null ? 1 : weight;
       headers = headers == null ? Map.of() : Map.copyOf(headers);

@@ -11,9 +11,16 @@ import java.util.List;
  */
 public final class ClientKeyAuthenticator {
   private final List<byte[]> keys;
+  private final KeyDirectory virtualKeys;
 
   public ClientKeyAuthenticator(List<String> keys) {
+    this(keys, null);
+  }
+
+  /** Also accepts the virtual keys in {@code virtualKeys} (null: configuration keys only). */
+  public ClientKeyAuthenticator(List<String> keys, KeyDirectory virtualKeys) {
     this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    this.virtualKeys = virtualKeys;
   }
 
   /** The principal for this credential, or null when it is missing or unknown. */
@@ -33,6 +40,6 @@ public final class ClientKeyAuthenticator {
         return new Principal("config-key-" + (i + 1), "static_key");
       }
     }
-    return null;
+    return virtualKeys == null ? null : virtualKeys.authenticate(presented, System.currentTimeMillis());
   }
 }

@@ -1,9 +1,13 @@
 package dev.portcullis.llm;
 
-/** The OpenAI-style operations the LLM surface proxies. */
+/** The operations the LLM surfaces proxy. */
 public enum Endpoint {
   CHAT_COMPLETIONS("chat/completions"),
-  EMBEDDINGS("embeddings");
+  EMBEDDINGS("embeddings"),
+  /** Anthropic's Messages API ({@code /v1/messages}). */
+  MESSAGES("messages"),
+  /** Anthropic's token counting ({@code /v1/messages/count_tokens}). */
+  COUNT_TOKENS("messages/count_tokens");
 
   private final String path;
 

@@ -14,6 +14,22 @@ public interface ProviderAdapter {
 
   StreamTranslator streamTranslator(LlmRequest request, Deployment deployment);
 
+  /**
+   * Translates an upstream error body (a non-2xx answer relayed to the client) into the error
+   * shape of the surface the client called. The default relays it unchanged.
+   */
+  default Buffer translateError(LlmRequest request, int status, Buffer upstreamBody) {
+    return upstreamBody;
+  }
+
+  /**
+   * The answer to a request this provider cannot send upstream but the gateway can give itself
+   * (Anthropic's count_tokens estimated for a non-Anthropic model), or null to call the upstream.
+   */
+  default Buffer answerLocally(LlmRequest request, Deployment deployment) {
+    return null;
+  }
+
   /** A non-streaming response ready for the client, with the usage it reported. */
   record TranslatedBody(Buffer body, Usage usage) {}
 }

@@ -100,6 +100,10 @@ final class ProxyExchange {
   }
 
   private void send(Deployment d) {
+    if (lastFailure != null) {
+      // Counted here, not on failure: a failed last attempt is followed by no retry.
+      metrics.retry(lastFailure.deployment().labels(), lastFailure.reason());
+    }
     int seq = ++attemptSeq;
     attempts++;
     attemptsInGroup++;
@@ -110,6 +114,10 @@ final class ProxyExchange {
     UpstreamRequest ur;
     try {
       ur = d.adapter().prepare(request, d);
+    } catch (UnsupportedRequestException e) {
+      d.end();
+      finishWithError(400, "invalid_request_error", "unsupported_by_provider", e.getMessage());
+      return;
     } catch (RuntimeException e) {
       d.end();
       finishWithError(500, "server_error", "internal_error", "Could not prepare the upstream request.");
@@ -170,9 +178,9 @@ final class ProxyExchange {
       }
       cancelFirstByteTimer();
       if (body.length() + chunk.length() > settings.maxResponseBytes()) {
-        resp.request().reset();
         fail(new AttemptFailure(current, "too_large", resp.statusCode(),
             "response larger than " + settings.maxResponseBytes() + " bytes", -1, null, false));
+        resp.request().reset(); // after fail(): the reset reports back at once, to a now stale attempt
         return;
       }
       body.appendBuffer(chunk);
@@ -207,9 +215,9 @@ final class ProxyExchange {
       }
       relayed[0] += chunk.length();
       if (relayed[0] > settings.maxResponseBytes()) {
-        resp.request().reset();
         interrupted(translator, "stream_too_long",
             "The upstream stream exceeded " + settings.maxResponseBytes() + " bytes and was cut.");
+        resp.request().reset(); // after interrupted(): the reset's own error must find the exchange finished
         return;
       }
       translator.onData(chunk, this::writeStream);
@@ -234,6 +242,17 @@ final class ProxyExchange {
         return;
       }
       translator.onEnd(this::writeStream);
+      StreamTranslator.StreamError streamError = translator.upstreamError();
+      if (streamError != null) {
+        if (!committed) {
+          fail(new AttemptFailure(current, "stream_" + streamError.code(), resp.statusCode(),
+              streamError.message(), -1, null, streamError.retryable()));
+        } else {
+          interrupted(translator, streamError.code(), "The upstream stream from deployment '" + current.name()
+              + "' reported an error: " + streamError.message());
+        }
+        return;
+      }
       if (!committed && !translator.completed()) {
         // Closed cleanly but sent nothing: as good as a reset, and nothing has reached the client.
         fail(new AttemptFailure(current, "empty_stream", resp.statusCode(), "the stream ended with no events",
@@ -308,14 +327,16 @@ final class ProxyExchange {
       return;
     }
     HttpClientRequest req = upstreamRequest;
-    if (req != null) {
-      req.reset();
-    }
     if (committed) {
       interrupted(translator, reason,
           "The upstream stream from deployment '" + current.name() + "' timed out: " + detail + ".");
     } else {
       fail(new AttemptFailure(current, reason, 0, detail, -1, null, true));
+    }
+    // Reset only now: reset() fails the pending response at once, and that failure must find this
+    // attempt already stale, or it counts as a second failure and starts a duplicate attempt.
+    if (req != null) {
+      req.reset();
     }
   }
 
@@ -336,7 +357,6 @@ final class ProxyExchange {
     d.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
     boolean moreInGroup = attemptsInGroup < retries.maxAttemptsPerGroup();
     long delay = moreInGroup ? retries.delayMs(attemptsInGroup, failure.retryAfterMs()) : 0;
-    metrics.retry(labels(), failure.reason());
     if (delay == 0) {
       attempt();
     } else {
@@ -349,7 +369,7 @@ final class ProxyExchange {
     response.setStatusCode(failure.status());
     response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     commonHeaders();
-    response.end(failure.body());
+    response.end(failure.deployment().adapter().translateError(request, failure.status(), failure.body()));
     finish(failure.status(), Usage.NONE, "upstream_rejected");
   }
 
@@ -380,15 +400,20 @@ final class ProxyExchange {
   }
 
   private void clientClosed() {
-    if (finished) {
+    // An ended response is not a client going away: HTTP/2 closes the stream inside end(),
+    // before finish() records the real status and usage.
+    if (finished || response.ended()) {
       return;
     }
     HttpClientRequest req = upstreamRequest;
-    if (req != null) {
-      req.reset(); // cancels the upstream call: nobody is left to read its answer
-    }
     endAttempt();
-    finish(499, Usage.NONE, "client_closed");
+    // A stream the client abandoned still cost what streamed so far: account for it.
+    finish(499, committed && translator != null ? translator.usage() : Usage.NONE, "client_closed");
+    if (req != null) {
+      // Cancels the upstream call: nobody is left to read its answer. After finish(), so that the
+      // reset's own failure is not taken for a deployment failure and retried.
+      req.reset();
+    }
   }
 
   private void succeeded() {

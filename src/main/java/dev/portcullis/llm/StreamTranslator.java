@@ -19,4 +19,16 @@ public interface StreamTranslator {
 
   /** True once the upstream signalled a normal end of the stream (for example {@code [DONE]}). */
   boolean completed();
+
+  /**
+   * An error the upstream reported inside the stream (Anthropic's {@code event: error}, a Bedrock
+   * exception frame), which the translator did not write; the exchange ends the stream with its
+   * surface's error event, or retries when nothing reached the client yet. Null when none.
+   */
+  default StreamError upstreamError() {
+    return null;
+  }
+
+  /** An in-stream upstream error: a provider-neutral code (such as overloaded_error) and a message. */
+  record StreamError(String code, String message, boolean retryable) {}
 }

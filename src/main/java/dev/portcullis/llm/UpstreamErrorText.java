@@ -21,6 +21,9 @@ final class UpstreamErrorText {
       JsonNode tree = JSON.readTree(text);
       JsonNode error = tree.path("error");
       JsonNode message = error.isObject() ? error.path("message") : error;
+      if (message.isMissingNode()) {
+        message = tree.path("message"); // Bedrock: {"message": "..."}
+      }
       if (message.isTextual()) {
         text = message.textValue();
       }

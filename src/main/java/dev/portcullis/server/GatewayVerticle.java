@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.admin.AdminApi;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.ClientKeyAuthenticator;
 import dev.portcullis.identity.Principal;
@@ -37,10 +38,25 @@ public final class GatewayVerticle extends VerticleBase {
   private final CallObserver observer;
   private final ClientKeyAuthenticator authenticator;
   private final BooleanSupplier ready;
+  private final KeyGate gate;
+  private final AdminApi admin;
+  private dev.portcullis.mcp.McpGateway mcp;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
       GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready) {
+    this(config, port, json, catalog, metrics, observer, authenticator, ready, null, null);
+  }
+
+  /**
+   * @param gate key limits and budgets on the LLM routes, or null (no store)
+   * @param admin the admin API on /admin, or null (no store)
+   */
+  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
+      GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready,
+      KeyGate gate, AdminApi admin) {
+    this.gate = gate;
+    this.admin = admin;
     this.config = config;
     this.port = port;
     this.json = json;
@@ -51,14 +67,21 @@ public final class GatewayVerticle extends VerticleBase {
     this.ready = ready;
   }
 
+  /** Serves the MCP gateway on /mcp and /mcp/{virtual-server} (shared by every instance). */
+  public GatewayVerticle withMcp(dev.portcullis.mcp.McpGateway mcp) {
+    this.mcp = mcp;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     HttpClient http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
     LlmProxy proxy = new LlmProxy(vertx, http, catalog, config, metrics, observer);
-    OpenAiSurface openai = new OpenAiSurface(json, proxy);
+    OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
     OpenAiErrors errors = openai.errors();
+    AnthropicSurface anthropic = new AnthropicSurface(json, proxy, gate);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -77,9 +100,17 @@ public final class GatewayVerticle extends VerticleBase {
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
 
+    if (admin != null) {
+      admin.mount(router);
+    }
+    if (mcp != null) {
+      mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());
+    }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, errors));
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
     router.post("/v1/chat/completions").handler(openai::chatCompletions);
+    router.post("/v1/messages").handler(anthropic::messages);
+    router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
     router.post("/v1/embeddings").handler(openai::embeddings);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
@@ -111,6 +142,15 @@ public final class GatewayVerticle extends VerticleBase {
   private void authenticate(RoutingContext ctx, OpenAiErrors errors) {
     var req = ctx.request();
     Principal p = authenticator.authenticate(req.getHeader(HttpHeaders.AUTHORIZATION), req.getHeader("x-api-key"));
+    if (p == null && req.path().startsWith("/mcp")) { // MCP clients get a JSON-RPC error
+      dev.portcullis.mcp.McpHttpEndpoint.unauthorized(ctx.response(),
+          req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null);
+      return;
+    }
+    if (p == null && req.path().startsWith("/v1/messages")) { // Anthropic clients get Anthropic's shape
+      new AnthropicErrors().respond(ctx.response(), 401, "authentication_error", null, "invalid x-api-key");
+      return;
+    }
     if (p == null) {
       boolean missing = req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null;
       errors.respond(ctx.response(), 401, "invalid_request_error", "invalid_api_key", null, missing

@@ -24,10 +24,17 @@ final class OpenAiSurface {
   private final LlmProxy proxy;
   private final OpenAiErrors errors = new OpenAiErrors();
   private final Buffer modelList;
+  /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
+  private final KeyGate gate;
 
   OpenAiSurface(ObjectMapper json, LlmProxy proxy) {
+    this(json, proxy, null);
+  }
+
+  OpenAiSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate) {
     this.json = json;
     this.proxy = proxy;
+    this.gate = gate;
     this.modelList = buildModelList();
   }
 
@@ -91,6 +98,13 @@ final class OpenAiSurface {
     }
     JsonNode streamNode = body.get("stream");
     boolean stream = endpoint == Endpoint.CHAT_COMPLETIONS && streamNode != null && streamNode.asBoolean(false);
+    if (gate != null) {
+      var refusal = gate.admit(ctx, model, body);
+      if (refusal != null) {
+        KeyGate.respond(errors, response, refusal);
+        return;
+      }
+    }
     String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
     proxy.forward(new LlmRequest(endpoint, model, stream, body, raw, requestId), response, errors, start);
   }

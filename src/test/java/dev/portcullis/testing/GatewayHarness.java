@@ -48,12 +48,22 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** The official OpenAI Java SDK pointed at the gateway, with its own retries off. */
   public OpenAIClient openAi() {
+    return openAi(KEY);
+  }
+
+  /** The official OpenAI Java SDK with another gateway key (a virtual key, say). */
+  public OpenAIClient openAi(String key) {
     return OpenAIOkHttpClient.builder()
         .baseUrl(baseUrl() + "/v1")
-        .apiKey(KEY)
+        .apiKey(key)
         .maxRetries(0)
         .timeout(Duration.ofSeconds(30))
         .build();
+  }
+
+  /** The gateway itself (for example to flush its usage records). */
+  public Gateway gateway() {
+    return gateway;
   }
 
   public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {

@@ -1,0 +1,83 @@
+package dev.portcullis.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MCP gateway: upstream servers, namespacing, allowed browser origins and virtual servers.
+ *
+ * @param servers upstream MCP servers by key (config order is the listing order)
+ * @param namespaceSeparator between a server's alias and an item name (default "__")
+ * @param allowedOrigins browser origins allowed to call /mcp (default: loopback origins only)
+ * @param virtualServers curated sets of tools, resources and prompts, each at /mcp/{name}
+ * @param sessionIdleSeconds downstream sessions idle this long are closed
+ * @param maxSessions downstream sessions held at most
+ */
+public record McpConfig(
+    Map<String, McpServerConfig> servers,
+    String namespaceSeparator,
+    List<String> allowedOrigins,
+    Map<String, VirtualServerConfig> virtualServers,
+    Long sessionIdleSeconds,
+    Integer maxSessions) {
+
+  public McpConfig {
+    servers = servers == null ? Map.of() : new LinkedHashMap<>(servers);
+    namespaceSeparator = namespaceSeparator == null ? "__" : namespaceSeparator;
+    allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    virtualServers = virtualServers == null ? Map.of() : new LinkedHashMap<>(virtualServers);
+    sessionIdleSeconds = sessionIdleSeconds == null ? 1800L : sessionIdleSeconds;
+    maxSessions = maxSessions == null ? 10_000 : maxSessions;
+  }
+
+  /**
+   * One upstream MCP server.
+   *
+   * @param type stdio, http (Streamable HTTP), sse (legacy HTTP+SSE) or builtin (the demo server)
+   * @param alias the prefix of its tool and prompt names (default: its key)
+   * @param timeoutMs how long one request may take upstream
+   */
+  public record McpServerConfig(
+      String type,
+      String command,
+      List<String> args,
+      Map<String, String> env,
+      String url,
+      Map<String, String> headers,
+      String alias,
+      Long timeoutMs) {
+    public McpServerConfig {
+      args = args == null ? List.of() : List.copyOf(args);
+      env = env == null ? Map.of() : Map.copyOf(env);
+      headers = headers == null ? Map.of() : Map.copyOf(headers);
+      timeoutMs = timeoutMs == null ? 60_000L : timeoutMs;
+    }
+  }
+
+  /** A curated endpoint: items drawn from any upstreams, optionally renamed or re-described. */
+  public record VirtualServerConfig(
+      String description,
+      List<VirtualItemConfig> tools,
+      List<VirtualItemConfig> resources,
+      List<VirtualItemConfig> prompts) {
+    public VirtualServerConfig {
+      tools = tools == null ? List.of() : List.copyOf(tools);
+      resources = resources == null ? List.of() : List.copyOf(resources);
+      prompts = prompts == null ? List.of() : List.copyOf(prompts);
+    }
+  }
+
+  /**
+   * A selection rule. With {@code server}, {@code match} is a glob over that server's own names
+   * (or URIs) and items keep those names; without it, over the namespaced names of /mcp.
+   */
+  public record VirtualItemConfig(String server, String match, String rename, String description) {
+    /** The short form: a bare glob string. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static VirtualItemConfig of(String match) {
+      return new VirtualItemConfig(null, match, null, null);
+    }
+  }
+}

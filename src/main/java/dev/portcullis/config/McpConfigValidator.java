@@ -1,0 +1,137 @@
+package dev.portcullis.config;
+
+import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpConfig.VirtualItemConfig;
+import dev.portcullis.config.McpConfig.VirtualServerConfig;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks the {@code mcp:} section; each problem is "field: why". */
+final class McpConfigValidator {
+  static final Set<String> SERVER_TYPES = Set.of("stdio", "http", "builtin");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Pattern SEPARATOR = Pattern.compile("[A-Za-z0-9_.\\-/]{1,8}");
+
+  private McpConfigValidator() {}
+
+  static void validate(McpConfig m, List<String> problems) {
+    if (!SEPARATOR.matcher(m.namespaceSeparator()).matches()) {
+      problems.add("mcp.namespace_separator: must be 1 to 8 of the characters A-Z a-z 0-9 _ . - /, got '"
+          + m.namespaceSeparator() + "'");
+    }
+    for (int i = 0; i < m.allowedOrigins().size(); i++) {
+      String o = m.allowedOrigins().get(i);
+      if (o == null || o.isBlank()) {
+        problems.add("mcp.allowed_origins[" + i + "]: must not be empty");
+      }
+    }
+    if (m.sessionIdleSeconds() <= 0) {
+      problems.add("mcp.session_idle_seconds: must be positive, got " + m.sessionIdleSeconds());
+    }
+    if (m.maxSessions() <= 0) {
+      problems.add("mcp.max_sessions: must be positive, got " + m.maxSessions());
+    }
+    Map<String, String> aliases = new HashMap<>();
+    for (Map.Entry<String, McpServerConfig> e : m.servers().entrySet()) {
+      String f = "mcp.servers." + e.getKey();
+      if (!NAME.matcher(e.getKey()).matches()) {
+        problems.add(f + ": server names may use only A-Z a-z 0-9 _ . - (at most 64)");
+      }
+      McpServerConfig s = e.getValue();
+      if (s == null) {
+        problems.add(f + ": must be a mapping with a type");
+        continue;
+      }
+      server(f, s, problems);
+      String alias = s.alias() == null ? e.getKey() : s.alias();
+      if (s.alias() != null && !NAME.matcher(alias).matches()) {
+        problems.add(f + ".alias: may use only A-Z a-z 0-9 _ . - (at most 64), got '" + alias + "'");
+      }
+      String other = aliases.putIfAbsent(alias, e.getKey());
+      if (other != null) {
+        problems.add(f + ".alias: '" + alias + "' is already the alias of mcp.servers." + other);
+      }
+    }
+    for (Map.Entry<String, VirtualServerConfig> e : m.virtualServers().entrySet()) {
+      String f = "mcp.virtual_servers." + e.getKey();
+      if (!NAME.matcher(e.getKey()).matches()) {
+        problems.add(f + ": virtual server names may use only A-Z a-z 0-9 _ . - (at most 64)");
+      }
+      VirtualServerConfig v = e.getValue();
+      if (v == null) {
+        problems.add(f + ": must be a mapping with tools, resources and/or prompts");
+        continue;
+      }
+      items(f + ".tools", v.tools(), m, problems);
+      items(f + ".resources", v.resources(), m, problems);
+      items(f + ".prompts", v.prompts(), m, problems);
+    }
+  }
+
+  private static void server(String f, McpServerConfig s, List<String> problems) {
+    if (s.type() == null) {
+      problems.add(f + ".type: required (one of " + SERVER_TYPES + ")");
+      return;
+    }
+    if ("sse".equals(s.type())) {
+      problems.add(f + ".type: the legacy HTTP+SSE transport (sse) is not supported yet; use http");
+      return;
+    }
+    if (!SERVER_TYPES.contains(s.type())) {
+      problems.add(f + ".type: unknown MCP server type '" + s.type() + "' (expected one of " + SERVER_TYPES + ")");
+      return;
+    }
+    if (s.timeoutMs() <= 0) {
+      problems.add(f + ".timeout_ms: must be positive, got " + s.timeoutMs());
+    }
+    switch (s.type()) {
+      case "stdio" -> {
+        if (s.command() == null || s.command().isBlank()) {
+          problems.add(f + ".command: required for stdio servers");
+        }
+        if (s.url() != null) {
+          problems.add(f + ".url: not used by stdio servers (did you mean type: http?)");
+        }
+      }
+      case "http" -> {
+        if (s.url() == null) {
+          problems.add(f + ".url: required for http servers");
+        } else {
+          try {
+            URI u = URI.create(s.url());
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+              problems.add(f + ".url: must be an absolute http(s) URL, got '" + s.url() + "'");
+            }
+          } catch (IllegalArgumentException ex) {
+            problems.add(f + ".url: not a valid URL: " + ex.getMessage());
+          }
+        }
+        if (s.command() != null) {
+          problems.add(f + ".command: not used by http servers (did you mean type: stdio?)");
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private static void items(String f, List<VirtualItemConfig> items, McpConfig m, List<String> problems) {
+    for (int i = 0; i < items.size(); i++) {
+      String fi = f + "[" + i + "]";
+      VirtualItemConfig it = items.get(i);
+      if (it == null || it.match() == null || it.match().isBlank()) {
+        problems.add(fi + ".match: required (a name or glob)");
+        continue;
+      }
+      if (it.server() != null && !m.servers().containsKey(it.server())) {
+        problems.add(fi + ".server: no MCP server named '" + it.server() + "'");
+      }
+      if (it.rename() != null && !NAME.matcher(it.rename()).matches()) {
+        problems.add(fi + ".rename: may use only A-Z a-z 0-9 _ . - (at most 64)");
+      }
+    }
+  }
+}

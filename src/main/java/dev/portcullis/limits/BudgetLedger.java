@@ -1,0 +1,98 @@
+package dev.portcullis.limits;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Spent and reserved money per key and per team, in memory. Spent is tracked for every period
+ * at once (day, week, month, total), like the store's spend table, so a budget whose period
+ * changes keeps its history. Loaded from the store at start; a reservation is taken before a
+ * call and settled with the real cost after it, so concurrent calls cannot together spend more
+ * than the budget plus what the reservations under-estimated.
+ */
+public final class BudgetLedger {
+  public static final String KEY = "key";
+  public static final String TEAM = "team";
+
+  private final ConcurrentHashMap<String, Account> keys = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Account> teams = new ConcurrentHashMap<>();
+
+  /** One subject's money; its methods lock only that subject. */
+  public static final class Account {
+    private final long[] start = new long[Period.ALL.length];
+    private final long[] spent = new long[Period.ALL.length];
+    private long reserved;
+
+    Account(long now) {
+      for (Period p : Period.ALL) {
+        start[p.ordinal()] = p.start(now);
+      }
+    }
+
+    private void roll(long now) {
+      for (int i = 0; i < 3; i++) { // DAY, WEEK, MONTH
+        long s = Period.ALL[i].start(now);
+        if (s != start[i]) {
+          start[i] = s;
+          spent[i] = 0;
+        }
+      }
+    }
+
+    synchronized boolean tryReserve(Period p, long limit, long amount, long now) {
+      roll(now);
+      if (spent[p.ordinal()] + reserved + amount > limit) {
+        return false;
+      }
+      reserved += amount;
+      return true;
+    }
+
+    synchronized void release(long amount) {
+      reserved -= amount;
+    }
+
+    synchronized void settle(long reservedAmount, long actual, long now) {
+      roll(now);
+      reserved -= reservedAmount;
+      for (int i = 0; i < spent.length; i++) {
+        spent[i] += actual;
+      }
+    }
+
+    synchronized void load(Period p, long periodStart, long amount, long now) {
+      roll(now);
+      if (start[p.ordinal()] == periodStart) {
+        spent[p.ordinal()] = amount;
+      }
+    }
+
+    public synchronized long spent(Period p, long now) {
+      roll(now);
+      return spent[p.ordinal()];
+    }
+
+    public synchronized long reserved() {
+      return reserved;
+    }
+  }
+
+  /** A row of the store's spend table, for {@link #load}. */
+  public record SpendRow(String scope, String subjectId, Period period, long periodStart, long costNanos) {}
+
+  public void load(Iterable<SpendRow> rows, long now) {
+    for (SpendRow r : rows) {
+      account(r.scope(), r.subjectId(), now).load(r.period(), r.periodStart(), r.costNanos(), now);
+    }
+  }
+
+  public Account account(String scope, String id, long now) {
+    ConcurrentHashMap<String, Account> m = TEAM.equals(scope) ? teams : keys;
+    Account a = m.get(id);
+    return a != null ? a : m.computeIfAbsent(id, x -> new Account(now));
+  }
+
+  /** The account if it exists, else null (no allocation). */
+  public Account find(String scope, String id) {
+    return (TEAM.equals(scope) ? teams : keys).get(id);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.portcullis.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A JSON-RPC error to return to the client: code, message and optional data. Carries no stack
+ * trace (it is never logged as a failure of the gateway and never serialised with one).
+ */
+public final class McpError extends RuntimeException {
+  public static final int PARSE_ERROR = -32700;
+  public static final int INVALID_REQUEST = -32600;
+  public static final int METHOD_NOT_FOUND = -32601;
+  public static final int INVALID_PARAMS = -32602;
+  public static final int INTERNAL_ERROR = -32603;
+  /** The session id is unknown (expired, deleted, or another principal's). */
+  public static final int SESSION_NOT_FOUND = -32001;
+  /** Gateway-defined: the upstream server serving this item is unavailable or failed. */
+  public static final int UPSTREAM_UNAVAILABLE = -32010;
+  /** MCP: resource not found. */
+  public static final int RESOURCE_NOT_FOUND = -32002;
+  /** Gateway-defined: the upstream did not answer in time. */
+  public static final int UPSTREAM_TIMEOUT = -32011;
+
+  private static final long serialVersionUID = 1L;
+  private final int code;
+  private final transient JsonNode data;
+
+  public McpError(int code, String message) {
+    this(code, message, null);
+  }
+
+  public McpError(int code, String message, JsonNode data) {
+    super(message, null, false, false);
+    this.code = code;
+    this.data = data;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public JsonNode data() {
+    return data;
+  }
+
+  public static McpError invalidParams(String message) {
+    return new McpError(INVALID_PARAMS, message);
+  }
+}

@@ -1,0 +1,115 @@
+package dev.portcullis.mcp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.config.McpConfig;
+import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.mcp.demo.DemoMcpServer;
+import dev.portcullis.mcp.upstream.BuiltinTransport;
+import dev.portcullis.mcp.upstream.McpClient;
+import dev.portcullis.mcp.upstream.StdioTransport;
+import dev.portcullis.mcp.upstream.StreamableHttpTransport;
+import dev.portcullis.mcp.upstream.Transport;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The MCP side of the gateway, built once from configuration: upstreams, sessions, endpoint. */
+public final class McpGateway implements AutoCloseable {
+  public static final String VERSION = "0.1.0";
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final List<Upstream> upstreams;
+  private final SessionRegistry sessions;
+  private final McpHttpEndpoint endpoint;
+  private final long[] timers;
+
+  private McpGateway(Vertx vertx, HttpClient http, List<Upstream> upstreams, SessionRegistry sessions,
+      McpHttpEndpoint endpoint, long[] timers) {
+    this.vertx = vertx;
+    this.http = http;
+    this.upstreams = upstreams;
+    this.sessions = sessions;
+    this.endpoint = endpoint;
+    this.timers = timers;
+  }
+
+  /** Builds every upstream client and starts connecting them (without waiting). */
+  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes) {
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
+    List<Upstream> upstreams = new ArrayList<>();
+    for (Map.Entry<String, McpServerConfig> e : config.servers().entrySet()) {
+      String key = e.getKey();
+      McpServerConfig s = e.getValue();
+      McpClient client = new McpClient(vertx, key, transport(vertx, http, key, s, json, maxMessageBytes),
+          s.timeoutMs(), VERSION);
+      upstreams.add(new Upstream(key, s.alias() == null ? key : s.alias(), client));
+    }
+    Aggregator aggregator = new Aggregator(upstreams, config.namespaceSeparator(), config.virtualServers());
+    SessionRegistry sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
+    McpServer server = new McpServer(aggregator, sessions, VERSION);
+    for (Upstream u : upstreams) {
+      u.client().onNotification((method, params) -> server.upstreamNotification(u, method, params));
+      u.client().onReady(() -> {
+        u.invalidateAll();
+        for (ItemKind k : ItemKind.values()) {
+          server.changed(u, k);
+        }
+      });
+      u.client().start(); // failures are logged and retried; calls to its tools fail clearly meanwhile
+    }
+    McpHttpEndpoint endpoint = new McpHttpEndpoint(json, sessions, server, new OriginPolicy(config.allowedOrigins()));
+    long sweep = vertx.setPeriodic(60_000, t -> sessions.expireIdle());
+    long keepAlive = vertx.setPeriodic(15_000, t -> sessions.all().forEach(s -> s.standalone().keepAlive()));
+    return new McpGateway(vertx, http, upstreams, sessions, endpoint, new long[] {sweep, keepAlive});
+  }
+
+  private static Transport transport(Vertx vertx, HttpClient http, String key, McpServerConfig s, ObjectMapper json,
+      long maxMessageBytes) {
+    return switch (s.type()) {
+      case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), json);
+      case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), s.headers(), json, maxMessageBytes);
+      case "builtin" -> {
+        DemoMcpServer demo = new DemoMcpServer();
+        yield new BuiltinTransport(key, demo::handle);
+      }
+      default -> throw new IllegalArgumentException("MCP server type '" + s.type() + "' is not supported yet");
+    };
+  }
+
+  public McpHttpEndpoint endpoint() {
+    return endpoint;
+  }
+
+  public List<Upstream> upstreams() {
+    return upstreams;
+  }
+
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
+  @Override
+  public void close() {
+    for (long t : timers) {
+      vertx.cancelTimer(t);
+    }
+    sessions.closeAll();
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Upstream u : upstreams) {
+      closing.add(u.client().close());
+    }
+    try {
+      Future.join(closing).toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // best effort: processes are terminated by their transports anyway
+    }
+    http.close();
+  }
+}

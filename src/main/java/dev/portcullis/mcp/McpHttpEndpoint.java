@@ -1,0 +1,306 @@
+package dev.portcullis.mcp;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.identity.Principal;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The downstream Streamable HTTP transport (session-based revisions) at {@code /mcp} and
+ * {@code /mcp/{virtual-server}}: POST carries one JSON-RPC message, GET opens the stream for
+ * server messages (or resumes one with {@code Last-Event-ID}), DELETE ends the session.
+ */
+public final class McpHttpEndpoint {
+  public static final String SESSION_HEADER = "Mcp-Session-Id";
+  public static final String VERSION_HEADER = "MCP-Protocol-Version";
+  public static final String PRINCIPAL = "portcullis.principal";
+  private static final Logger LOG = LoggerFactory.getLogger(McpHttpEndpoint.class);
+
+  private final ObjectMapper json;
+  private final SessionRegistry sessions;
+  private final McpHandler handler;
+  private final OriginPolicy origins;
+
+  public McpHttpEndpoint(ObjectMapper json, SessionRegistry sessions, McpHandler handler, OriginPolicy origins) {
+    this.json = json;
+    this.sessions = sessions;
+    this.handler = handler;
+    this.origins = origins;
+  }
+
+  /** Adds the MCP routes; {@code authenticate} must put the {@link Principal} under {@link #PRINCIPAL}. */
+  public void mount(Router router, Handler<RoutingContext> authenticate, long maxBodyBytes) {
+    for (String path : new String[] {"/mcp", "/mcp/:server"}) {
+      router.route(path).handler(this::origin);
+      router.options(path).handler(this::preflight);
+      router.route(path).handler(authenticate);
+      router.post(path).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+      router.post(path).handler(this::post);
+      router.get(path).handler(this::get);
+      router.delete(path).handler(this::delete);
+      router.route(path).handler(ctx -> {
+        ctx.response().putHeader(HttpHeaders.ALLOW, "GET, POST, DELETE");
+        httpError(ctx.response(), 405, McpError.INVALID_REQUEST, "Method not allowed");
+      });
+      router.route(path).failureHandler(this::failure);
+    }
+  }
+
+  private void origin(RoutingContext ctx) {
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    if (!origins.permits(origin)) {
+      httpError(ctx.response(), 403, McpError.INVALID_REQUEST, "Forbidden: origin not allowed");
+      return;
+    }
+    if (origin != null) {
+      ctx.response().putHeader("access-control-allow-origin", origin)
+          .putHeader("vary", "Origin")
+          .putHeader("access-control-expose-headers", "Mcp-Session-Id, MCP-Protocol-Version");
+    }
+    ctx.next();
+  }
+
+  private void preflight(RoutingContext ctx) {
+    ctx.response().setStatusCode(204)
+        .putHeader("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")
+        .putHeader("access-control-allow-headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, "
+            + "MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name")
+        .putHeader("access-control-max-age", "600")
+        .end();
+  }
+
+  private static String view(RoutingContext ctx) {
+    String v = ctx.pathParam("server");
+    return v == null ? "" : v;
+  }
+
+  private void post(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    String view = view(ctx);
+    if (!handler.hasView(view)) {
+      httpError(resp, 404, McpError.INVALID_REQUEST, "No virtual server named '" + view + "'");
+      return;
+    }
+    String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+    if (accept != null && !accepts(accept, "application/json") && !accepts(accept, "text/event-stream")) {
+      httpError(resp, 406, McpError.INVALID_REQUEST,
+          "Not Acceptable: the client must accept application/json and text/event-stream");
+      return;
+    }
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type == null || !type.toLowerCase().startsWith("application/json")) {
+      httpError(resp, 415, McpError.INVALID_REQUEST, "Unsupported Media Type: send application/json");
+      return;
+    }
+    JsonNode msg;
+    try {
+      msg = json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+    } catch (JacksonException e) {
+      httpError(resp, 400, McpError.PARSE_ERROR, "Parse error: the body is not valid JSON"
+          + (e.getMessage() != null && e.getMessage().contains("nesting depth") ? " (nested too deeply)" : ""));
+      return;
+    } catch (java.io.IOException e) {
+      httpError(resp, 400, McpError.PARSE_ERROR, "Parse error");
+      return;
+    }
+    if (msg == null || msg.isMissingNode()) {
+      httpError(resp, 400, McpError.PARSE_ERROR, "Parse error: empty body");
+      return;
+    }
+    if (msg.isArray()) {
+      httpError(resp, 400, McpError.INVALID_REQUEST, "Invalid Request: JSON-RPC batches are not supported");
+      return;
+    }
+    JsonRpc.Kind kind = JsonRpc.kind(msg);
+    if (kind == JsonRpc.Kind.INVALID) {
+      JsonNode id = msg.get("id");
+      send(resp, 400, JsonRpc.error(id != null && JsonRpc.validId(id) ? id : null, McpError.INVALID_REQUEST,
+          "Invalid Request: not a JSON-RPC 2.0 request, notification or response", null));
+      return;
+    }
+    Principal principal = ctx.get(PRINCIPAL);
+    String method = msg.path("method").asText();
+    ObjectNode params = JsonRpc.params(msg);
+    if (kind == JsonRpc.Kind.REQUEST && "initialize".equals(method)) {
+      initialize(ctx, principal, view, msg.get("id"), params);
+      return;
+    }
+    McpSession session = session(ctx, principal, view);
+    if (session == null) {
+      return;
+    }
+    CallContext call = new CallContext(principal, session, view, msg.get("id"), session::notifyClient);
+    switch (kind) {
+      case NOTIFICATION -> {
+        handler.notification(call, method, params);
+        resp.setStatusCode(202).end();
+      }
+      case RESPONSE -> resp.setStatusCode(202).end();
+      default -> request(ctx, call, method, params, accept);
+    }
+  }
+
+  private void initialize(RoutingContext ctx, Principal principal, String view, JsonNode id, ObjectNode params) {
+    String version = ProtocolVersions.negotiate(params.path("protocolVersion").asText(null));
+    McpSession session = sessions.create(principal.id(), view, version, params);
+    if (session == null) {
+      send(ctx.response(), 503, JsonRpc.error(id, McpError.INTERNAL_ERROR,
+          "The gateway has too many open MCP sessions; try again later", null));
+      return;
+    }
+    CallContext call = new CallContext(principal, session, view, id, m -> { });
+    handler.request(call, "initialize", params).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ObjectNode result = ((ObjectNode) ar.result()).put("protocolVersion", version);
+        ctx.response().putHeader(SESSION_HEADER, session.id());
+        send(ctx.response(), 200, JsonRpc.result(id, result));
+      } else {
+        sessions.remove(session);
+        send(ctx.response(), 200, JsonRpc.error(id, ar.cause()));
+      }
+    });
+  }
+
+  private void request(RoutingContext ctx, CallContext call, String method, ObjectNode params, String accept) {
+    HttpServerResponse resp = ctx.response();
+    JsonNode id = call.requestId();
+    if (accept != null && accepts(accept, "text/event-stream") && handler.streams(method, params)) {
+      SseStream stream = call.session().newStream();
+      stream.attach(resp, -1, ProtocolVersions.atLeast(call.session().protocolVersion(),
+          ProtocolVersions.V2025_11_25));
+      CallContext streamed = new CallContext(call.principal(), call.session(), call.view(), id, stream::send);
+      handler.request(streamed, method, params).onComplete(ar -> {
+        stream.send(ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause())));
+        stream.finish();
+      });
+      return;
+    }
+    handler.request(call, method, params).onComplete(ar -> send(resp, 200,
+        ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause()))));
+  }
+
+  private static Throwable logged(String method, Throwable t) {
+    if (!(t instanceof McpError)) {
+      LOG.warn("MCP request {} failed inside the gateway", method, t);
+    }
+    return t;
+  }
+
+  private void get(RoutingContext ctx) {
+    String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+    if (accept == null || !accepts(accept, "text/event-stream")) {
+      httpError(ctx.response(), 406, McpError.INVALID_REQUEST, "Not Acceptable: GET requires text/event-stream");
+      return;
+    }
+    McpSession session = session(ctx, ctx.get(PRINCIPAL), view(ctx));
+    if (session == null) {
+      return;
+    }
+    String last = ctx.request().getHeader("last-event-id");
+    if (last != null) {
+      int dot = last.lastIndexOf('.');
+      SseStream s = dot > 0 ? session.stream(last.substring(0, dot)) : null;
+      long seq = -1;
+      try {
+        seq = dot > 0 ? Long.parseLong(last.substring(dot + 1)) : -1;
+      } catch (NumberFormatException e) {
+        s = null;
+      }
+      if (s != null && seq >= 0) {
+        s.attach(ctx.response(), seq, false);
+        return;
+      }
+    }
+    SseStream standalone = session.standalone();
+    if (standalone.connected()) {
+      httpError(ctx.response(), 409, McpError.INVALID_REQUEST,
+          "Conflict: this session already has an open GET stream");
+      return;
+    }
+    standalone.attach(ctx.response(), -1, false);
+  }
+
+  private void delete(RoutingContext ctx) {
+    McpSession session = session(ctx, ctx.get(PRINCIPAL), view(ctx));
+    if (session == null) {
+      return;
+    }
+    sessions.remove(session);
+    ctx.response().setStatusCode(200).end();
+  }
+
+  /** The request's session, or null after answering 400/404 (missing, unknown, wrong version). */
+  private McpSession session(RoutingContext ctx, Principal principal, String view) {
+    String id = ctx.request().getHeader(SESSION_HEADER);
+    if (id == null) {
+      httpError(ctx.response(), 400, McpError.INVALID_REQUEST,
+          "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+      return null;
+    }
+    McpSession s = sessions.find(id, principal.id(), view);
+    if (s == null) {
+      httpError(ctx.response(), 404, McpError.SESSION_NOT_FOUND, "Session not found");
+      return null;
+    }
+    String version = ctx.request().getHeader(VERSION_HEADER);
+    if (version != null && !ProtocolVersions.supported(version)) {
+      httpError(ctx.response(), 400, McpError.INVALID_REQUEST, "Bad Request: unsupported "
+          + VERSION_HEADER + " '" + version + "' (supported: " + ProtocolVersions.LEGACY + ")");
+      return null;
+    }
+    return s;
+  }
+
+  private void failure(RoutingContext ctx) {
+    if (ctx.statusCode() == 413) {
+      httpError(ctx.response(), 413, McpError.INVALID_REQUEST, "Request body too large");
+      return;
+    }
+    if (ctx.failure() != null) {
+      LOG.warn("MCP endpoint failure", ctx.failure());
+    }
+    int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 500;
+    httpError(ctx.response(), status, McpError.INTERNAL_ERROR, status == 500 ? "Internal error" : "Request failed");
+  }
+
+  private static boolean accepts(String accept, String type) {
+    String a = accept.toLowerCase();
+    return a.contains(type) || a.contains("*/*");
+  }
+
+  /** The 401 answer for /mcp: a JSON-RPC error and a Bearer challenge. */
+  public static void unauthorized(HttpServerResponse resp, boolean missing) {
+    resp.putHeader("www-authenticate", "Bearer");
+    httpError(resp, 401, McpError.INVALID_REQUEST, missing
+        ? "Unauthorized: send your gateway key as 'Authorization: Bearer YOUR_KEY'"
+        : "Unauthorized: the key is not valid");
+  }
+
+  static void httpError(HttpServerResponse resp, int status, int code, String message) {
+    ObjectNode body = JsonRpc.F.objectNode().put("jsonrpc", "2.0");
+    body.putObject("error").put("code", code).put("message", message);
+    send(resp, status, body);
+  }
+
+  static void send(HttpServerResponse resp, int status, JsonNode body) {
+    if (resp.ended() || resp.closed()) {
+      return;
+    }
+    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
+  }
+
+  /** For tests and wiring: a consumer that ignores messages. */
+  static Consumer<JsonNode> ignore() {
+    return m -> { };
+  }
+}

@@ -1,0 +1,30 @@
+package dev.portcullis.mcp;
+
+import java.util.List;
+
+/** The MCP protocol revisions the gateway speaks, and version negotiation. */
+public final class ProtocolVersions {
+  public static final String V2024_11_05 = "2024-11-05";
+  public static final String V2025_03_26 = "2025-03-26";
+  public static final String V2025_06_18 = "2025-06-18";
+  public static final String V2025_11_25 = "2025-11-25";
+  /** Session-based revisions, newest first. */
+  public static final List<String> LEGACY = List.of(V2025_11_25, V2025_06_18, V2025_03_26, V2024_11_05);
+  public static final String LATEST_LEGACY = V2025_11_25;
+
+  private ProtocolVersions() {}
+
+  public static boolean supported(String v) {
+    return v != null && LEGACY.contains(v);
+  }
+
+  /** The version to answer an initialize with: the client's when supported, else our latest. */
+  public static String negotiate(String requested) {
+    return supported(requested) ? requested : LATEST_LEGACY;
+  }
+
+  /** Whether a negotiated version is at least {@code min} (dates compare as strings). */
+  public static boolean atLeast(String version, String min) {
+    return version != null && version.compareTo(min) >= 0;
+  }
+}

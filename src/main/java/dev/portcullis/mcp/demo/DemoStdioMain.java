@@ -1,0 +1,90 @@
+package dev.portcullis.mcp.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The demo MCP server on stdio. With {@code --faults} it also offers tools that misbehave on
+ * purpose (crash, hang, print garbage), for the gateway's fault tests.
+ */
+public final class DemoStdioMain {
+  private DemoStdioMain() {}
+
+  public static void main(String[] args) throws IOException {
+    boolean faults = List.of(args).contains("--faults");
+    ObjectMapper json = new ObjectMapper();
+    PrintStream stdout = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+    System.setOut(System.err); // nothing but MCP messages may reach stdout
+    Consumer<JsonNode> out = m -> {
+      synchronized (stdout) {
+        stdout.print(m.toString() + "\n");
+        stdout.flush();
+      }
+    };
+    DemoMcpServer server = faults ? new Faulty(stdout) : new DemoMcpServer();
+    System.err.println("portcullis demo MCP server on stdio" + (faults ? " (with fault tools)" : ""));
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (!line.isBlank()) {
+        try {
+          server.handle(json.readTree(line), out);
+        } catch (IOException e) {
+          System.err.println("ignored a line that is not JSON");
+        }
+      }
+    }
+  }
+
+  /** The demo server plus tools that fail in the ways real servers do. */
+  static final class Faulty extends DemoMcpServer {
+    private final PrintStream stdout;
+
+    Faulty(PrintStream stdout) {
+      this.stdout = stdout;
+    }
+
+    @Override
+    protected ArrayNode toolList() {
+      ArrayNode tools = super.toolList();
+      for (String n : List.of("crash", "hang", "garbage")) {
+        ObjectNode t = tools.addObject().put("name", n).put("description", "Fault injection: " + n);
+        t.putObject("inputSchema").put("type", "object");
+      }
+      return tools;
+    }
+
+    @Override
+    protected JsonNode call(ObjectNode params, Consumer<JsonNode> out) {
+      switch (params.path("name").asText()) {
+        case "crash" -> {
+          System.err.println("crashing on purpose");
+          Runtime.getRuntime().halt(3);
+          return null;
+        }
+        case "hang" -> {
+          return null; // never answers
+        }
+        case "garbage" -> {
+          synchronized (stdout) {
+            stdout.print("this is not JSON {{{\n");
+            stdout.flush();
+          }
+          return text("said something odd first", false);
+        }
+        default -> {
+          return super.call(params, out);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,264 @@
+package dev.portcullis.mcp.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.JsonRpc;
+import dev.portcullis.mcp.McpError;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Streamable HTTP client transport (session-based revisions): each message is a POST whose
+ * answer is JSON or an SSE stream; the {@code Mcp-Session-Id} from initialize rides on every
+ * later request, and a GET stream carries the server's own notifications.
+ */
+public final class StreamableHttpTransport implements Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamableHttpTransport.class);
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final String name;
+  private final String url;
+  private final Map<String, String> headers;
+  private final ObjectMapper json;
+  private final long maxEventBytes;
+  private volatile Sink sink;
+  private volatile String sessionId;
+  private volatile String version;
+  private volatile HttpClientRequest listening;
+  private volatile boolean closed;
+
+  public StreamableHttpTransport(Vertx vertx, HttpClient http, String name, String url, Map<String, String> headers,
+      ObjectMapper json, long maxEventBytes) {
+    this.vertx = vertx;
+    this.http = http;
+    this.name = name;
+    this.url = url;
+    this.headers = headers;
+    this.json = json;
+    this.maxEventBytes = maxEventBytes;
+  }
+
+  @Override
+  public Future<Void> open(Sink s) {
+    stopListening();
+    this.sink = s;
+    this.sessionId = null;
+    this.version = null;
+    this.closed = false;
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public void negotiated(String protocolVersion) {
+    this.version = protocolVersion;
+  }
+
+  @Override
+  public boolean supervised() {
+    return false;
+  }
+
+  @Override
+  public Future<Void> send(ObjectNode message) {
+    boolean init = "initialize".equals(message.path("method").asText());
+    String sid = sessionId;
+    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
+        .setConnectTimeout(10_000)
+        .putHeader("content-type", "application/json")
+        .putHeader("accept", "application/json, text/event-stream");
+    headers.forEach(o::putHeader);
+    if (sid != null && !init) {
+      o.putHeader("mcp-session-id", sid);
+    }
+    if (version != null && !init) {
+      o.putHeader("mcp-protocol-version", version);
+    }
+    JsonNode requestId = JsonRpc.kind(message) == JsonRpc.Kind.REQUEST ? message.get("id") : null;
+    return http.request(o)
+        .compose(req -> req.send(Buffer.buffer(message.toString())))
+        .recover(e -> Future.failedFuture(e instanceof McpError ? e
+            : new McpError(McpError.UPSTREAM_UNAVAILABLE, "cannot reach " + url + ": " + message(e))))
+        .compose(resp -> answer(resp, init, sid, requestId))
+        .andThen(ar -> {
+          if (ar.succeeded() && "notifications/initialized".equals(message.path("method").asText())) {
+            listen(sessionId);
+          }
+        });
+  }
+
+  private Future<Void> answer(HttpClientResponse resp, boolean init, String sid, JsonNode requestId) {
+    int status = resp.statusCode();
+    if (status == 404 && sid != null && !init) {
+      if (sid.equals(sessionId)) {
+        sessionId = null;
+      }
+      return resp.body().transform(ar -> Future.failedFuture(new SessionExpiredException()));
+    }
+    if (status >= 400) {
+      return resp.body().transform(ar -> Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
+          "upstream answered HTTP " + status + (ar.succeeded() ? ": " + snippet(ar.result()) : ""))));
+    }
+    if (init) {
+      sessionId = resp.getHeader("mcp-session-id");
+    }
+    String type = String.valueOf(resp.getHeader("content-type")).toLowerCase();
+    if (status == 202 || requestId == null) {
+      return resp.body().mapEmpty();
+    }
+    if (type.startsWith("text/event-stream")) {
+      return stream(resp, requestId);
+    }
+    return resp.body().compose(body -> {
+      try {
+        JsonNode m = json.readTree(body.getBytes());
+        if (m.isArray()) {
+          m.forEach(this::deliver);
+        } else {
+          deliver(m);
+        }
+        return Future.succeededFuture();
+      } catch (IOException e) {
+        return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
+            "upstream answered with invalid JSON: " + snippet(body)));
+      }
+    });
+  }
+
+  /** Relays a POST's SSE stream; if it ends without the answer, the request fails at once. */
+  private Future<Void> stream(HttpClientResponse resp, JsonNode requestId) {
+    boolean[] answered = {false};
+    SseParser parser = new SseParser((type, data, id) -> {
+      if (!"message".equals(type) || data.isBlank()) {
+        return;
+      }
+      try {
+        JsonNode m = json.readTree(data);
+        if (JsonRpc.kind(m) == JsonRpc.Kind.RESPONSE && requestId.equals(m.get("id"))) {
+          answered[0] = true;
+        }
+        deliver(m);
+      } catch (IOException e) {
+        LOG.atWarn().addKeyValue("upstream", name).log("skipped an SSE event that is not JSON");
+      }
+    }, maxEventBytes);
+    Promise<Void> done = Promise.promise();
+    Runnable unanswered = () -> {
+      if (!answered[0]) {
+        answered[0] = true;
+        deliver(JsonRpc.error(requestId, McpError.UPSTREAM_UNAVAILABLE,
+            "upstream '" + name + "' closed the stream before answering", null));
+      }
+    };
+    resp.handler(chunk -> {
+      try {
+        parser.feed(chunk);
+      } catch (IllegalStateException e) {
+        resp.request().reset();
+      }
+    });
+    resp.endHandler(v -> unanswered.run());
+    resp.exceptionHandler(e -> unanswered.run());
+    done.complete();
+    return done.future();
+  }
+
+  /** The GET stream for the server's own notifications and requests; reconnects while the session lasts. */
+  private void listen(String sid) {
+    if (sid == null || closed) {
+      return;
+    }
+    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.GET)
+        .setConnectTimeout(10_000)
+        .putHeader("accept", "text/event-stream")
+        .putHeader("mcp-session-id", sid);
+    headers.forEach(o::putHeader);
+    if (version != null) {
+      o.putHeader("mcp-protocol-version", version);
+    }
+    http.request(o).compose(req -> {
+      listening = req;
+      return req.send();
+    }).onSuccess(resp -> {
+      if (resp.statusCode() != 200) {
+        resp.body(); // 405: the server offers no GET stream
+        return;
+      }
+      SseParser parser = new SseParser((type, data, id) -> {
+        try {
+          if ("message".equals(type) && !data.isBlank()) {
+            deliver(json.readTree(data));
+          }
+        } catch (IOException e) {
+          LOG.atWarn().addKeyValue("upstream", name).log("skipped an SSE event that is not JSON");
+        }
+      }, maxEventBytes);
+      resp.handler(chunk -> parser.feed(chunk));
+      resp.endHandler(v -> relisten(sid));
+      resp.exceptionHandler(e -> relisten(sid));
+    }).onFailure(e -> relisten(sid));
+  }
+
+  private void relisten(String sid) {
+    if (!closed && sid.equals(sessionId)) {
+      vertx.setTimer(1_000, t -> listen(sid));
+    }
+  }
+
+  private void deliver(JsonNode m) {
+    Sink s = sink;
+    if (s != null) {
+      s.message(m);
+    }
+  }
+
+  private void stopListening() {
+    HttpClientRequest l = listening;
+    listening = null;
+    if (l != null) {
+      l.reset();
+    }
+  }
+
+  @Override
+  public Future<Void> close() {
+    closed = true;
+    stopListening();
+    String sid = sessionId;
+    sessionId = null;
+    if (sid == null) {
+      return Future.succeededFuture();
+    }
+    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.DELETE)
+        .setConnectTimeout(2_000).putHeader("mcp-session-id", sid);
+    headers.forEach(o::putHeader);
+    return http.request(o).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
+        .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  @Override
+  public String describe() {
+    return "http:" + url;
+  }
+
+  private static String snippet(Buffer b) {
+    String s = b.toString();
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
+  private static String message(Throwable e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+}

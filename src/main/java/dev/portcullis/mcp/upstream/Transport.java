@@ -1,0 +1,38 @@
+package dev.portcullis.mcp.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+
+/** Moves JSON-RPC messages to and from one upstream MCP server. Knows wire formats only. */
+public interface Transport {
+  /** Receives what the server sends. */
+  interface Sink {
+    void message(JsonNode message);
+
+    /** The connection (or process) is gone; pending requests will get no answer. */
+    void closed(String reason);
+  }
+
+  /** Connects (or launches); messages from then on go to the sink. */
+  Future<Void> open(Sink sink);
+
+  /**
+   * Sends one message. Fails with {@link SessionExpiredException} when the server no longer
+   * knows the session, or with an {@link dev.portcullis.mcp.McpError} describing the failure.
+   */
+  Future<Void> send(ObjectNode message);
+
+  /** The protocol version negotiated at initialization, for transports that send it along. */
+  default void negotiated(String protocolVersion) {}
+
+  /** Whether this transport owns a long-lived connection or process that must be kept up. */
+  default boolean supervised() {
+    return true;
+  }
+
+  Future<Void> close();
+
+  /** A short description for logs and errors (never credentials). */
+  String describe();
+}

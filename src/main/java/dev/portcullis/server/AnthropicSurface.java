@@ -1,0 +1,124 @@
+package dev.portcullis.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.ClientFormat;
+import dev.portcullis.llm.Deployment;
+import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.LlmProxy;
+import dev.portcullis.llm.LlmRequest;
+import dev.portcullis.llm.ModelGroup;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Anthropic's Messages routes ({@code POST /v1/messages}, {@code POST /v1/messages/count_tokens}),
+ * so that Anthropic SDK clients (Claude Code among them) use the gateway. Answers in Anthropic's
+ * error shape.
+ */
+final class AnthropicSurface {
+  /** Client headers a native Anthropic upstream receives. */
+  private static final List<String> FORWARDED = List.of("anthropic-version", "anthropic-beta");
+
+  private final ObjectMapper json;
+  private final LlmProxy proxy;
+  private final AnthropicErrors errors = new AnthropicErrors();
+  /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
+  private final KeyGate gate;
+
+  AnthropicSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate) {
+    this.json = json;
+    this.proxy = proxy;
+    this.gate = gate;
+  }
+
+  AnthropicErrors errors() {
+    return errors;
+  }
+
+  void messages(RoutingContext ctx) {
+    LlmRequest request = parse(ctx, Endpoint.MESSAGES);
+    if (request == null) {
+      return;
+    }
+    if (gate != null) {
+      var refusal = gate.admit(ctx, request.model(), request.body());
+      if (refusal != null) {
+        errors.respond(ctx.response(), KeyGate.status(refusal), KeyGate.type(refusal), null, refusal.message());
+        return;
+      }
+    }
+    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS));
+  }
+
+  void countTokens(RoutingContext ctx) {
+    LlmRequest request = parse(ctx, Endpoint.COUNT_TOKENS);
+    if (request == null) {
+      return;
+    }
+    ModelGroup group = proxy.catalog().chain(request.model()).get(0);
+    Deployment first = group.deployments().get(0);
+    Buffer local = first.adapter().answerLocally(request, first);
+    if (local != null) {
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(local);
+      return;
+    }
+    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS));
+  }
+
+  /** The parsed request, or null after answering with an error. */
+  private LlmRequest parse(RoutingContext ctx, Endpoint endpoint) {
+    HttpServerResponse response = ctx.response();
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      errors.respond(response, 400, "invalid_request_error", null, "The request body is empty; send a JSON object.");
+      return null;
+    }
+    JsonNode tree;
+    try {
+      tree = json.readTree(raw.getBytes());
+    } catch (JsonProcessingException e) {
+      errors.respond(response, 400, "invalid_request_error", null,
+          "We could not parse the JSON body of your request: " + e.getOriginalMessage());
+      return null;
+    } catch (IOException e) {
+      errors.respond(response, 400, "invalid_request_error", null, "We could not read the body of your request.");
+      return null;
+    }
+    if (!(tree instanceof ObjectNode body)) {
+      errors.respond(response, 400, "invalid_request_error", null, "The request body must be a JSON object.");
+      return null;
+    }
+    JsonNode model = body.get("model");
+    if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
+      errors.respond(response, 400, "invalid_request_error", null, "model: Field required (a string)");
+      return null;
+    }
+    if (!body.path("messages").isArray()) {
+      errors.respond(response, 400, "invalid_request_error", null, "messages: Field required (an array)");
+      return null;
+    }
+    if (proxy.catalog().chain(model.textValue()) == null) {
+      errors.respond(response, 404, "not_found_error", null, "model: " + model.textValue());
+      return null;
+    }
+    Map<String, String> headers = new HashMap<>(4);
+    for (String h : FORWARDED) {
+      String v = ctx.request().getHeader(h);
+      if (v != null) {
+        headers.put(h, v);
+      }
+    }
+    boolean stream = endpoint == Endpoint.MESSAGES && body.path("stream").asBoolean(false);
+    return new LlmRequest(endpoint, model.textValue(), stream, body, raw, ctx.get(GatewayVerticle.REQUEST_ID),
+        ClientFormat.ANTHROPIC, headers);
+  }
+}

@@ -1,0 +1,45 @@
+package dev.portcullis.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.identity.Globs;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** The small pieces: globs, periods, the ledger's reserve and settle arithmetic. */
+class LimitsUnitTest {
+  @Test
+  void globsMatchModelNames() {
+    assertThat(Globs.matches("gpt-*", "gpt-4o-mini")).isTrue();
+    assertThat(Globs.matches("gpt-*", "demo")).isFalse();
+    assertThat(Globs.matches("o?-mini", "o3-mini")).isTrue();
+    assertThat(Globs.matches("*", "anything")).isTrue();
+    assertThat(Globs.matches("claude-*-sonnet*", "claude-3-5-sonnet-20241022")).isTrue();
+    assertThat(Globs.matches("demo", "demo-1")).isFalse();
+  }
+
+  @Test
+  void periodsStartAtUtcBoundaries() {
+    long t = Instant.parse("2025-03-13T15:04:05Z").toEpochMilli(); // a Thursday
+    assertThat(Instant.ofEpochMilli(Period.DAY.start(t))).isEqualTo("2025-03-13T00:00:00Z");
+    assertThat(Instant.ofEpochMilli(Period.WEEK.start(t))).isEqualTo("2025-03-10T00:00:00Z");
+    assertThat(Instant.ofEpochMilli(Period.MONTH.start(t))).isEqualTo("2025-03-01T00:00:00Z");
+    assertThat(Instant.ofEpochMilli(Period.MONTH.end(Period.MONTH.start(t)))).isEqualTo("2025-04-01T00:00:00Z");
+    assertThat(Period.TOTAL.start(t)).isZero();
+    assertThat(Period.parse("monthly")).isEqualTo(Period.MONTH);
+  }
+
+  @Test
+  void reservationsHoldBudgetUntilSettled() {
+    long now = System.currentTimeMillis();
+    BudgetLedger ledger = new BudgetLedger();
+    BudgetLedger.Account a = ledger.account(BudgetLedger.KEY, "k", now);
+    assertThat(a.tryReserve(Period.MONTH, 100, 60, now)).isTrue();
+    assertThat(a.tryReserve(Period.MONTH, 100, 60, now)).isFalse(); // 60 reserved + 60 > 100
+    a.settle(60, 25, now);
+    assertThat(a.spent(Period.MONTH, now)).isEqualTo(25);
+    assertThat(a.reserved()).isZero();
+    assertThat(a.tryReserve(Period.MONTH, 100, 60, now)).isTrue();
+    assertThat(a.tryReserve(Period.DAY, 100, 20, now)).isFalse(); // 25 spent + 60 + 20 > 100
+  }
+}

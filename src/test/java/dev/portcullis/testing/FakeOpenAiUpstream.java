@@ -1,0 +1,303 @@
+package dev.portcullis.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A scriptable stand-in for an OpenAI-compatible provider, speaking OpenAI's wire format: chat
+ * completions (JSON and SSE), embeddings and OpenAI-shaped errors. It records every request it
+ * receives. Tests queue behaviours ({@link #enqueue}); each request takes the next one, or the
+ * default behaviour ({@link #otherwise}) when the queue is empty (at first: a plain success).
+ */
+public final class FakeOpenAiUpstream implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How the fake answers one request. */
+  @FunctionalInterface
+  public interface Behaviour {
+    void respond(HttpServerRequest req, Received received);
+  }
+
+  /** One request as the fake received it. */
+  public record Received(String method, String uri, MultiMap headers, Buffer body, long atNanos,
+      AtomicBoolean closed) {
+    /** The body parsed as JSON. */
+    public JsonNode json() {
+      try {
+        return JSON.readTree(body.getBytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** True once the connection closed before this request's response was complete. */
+    public boolean connectionClosed() {
+      return closed.get();
+    }
+  }
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
+  private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+  private volatile Behaviour otherwise = ok();
+
+  private FakeOpenAiUpstream(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  public static FakeOpenAiUpstream start() throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+        .setTcpNoDelay(true));
+    FakeOpenAiUpstream fake = new FakeOpenAiUpstream(vertx, server);
+    server.requestHandler(fake::handle);
+    server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return fake;
+  }
+
+  /** The base URL a deployment config points at (…/v1, as for OpenAI). */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.actualPort() + "/v1";
+  }
+
+  /** The root URL, without /v1 (what an Azure deployment's base_url is). */
+  public String rootUrl() {
+    return "http://127.0.0.1:" + server.actualPort();
+  }
+
+  /** Queues behaviours for the next requests, in order. */
+  public FakeOpenAiUpstream enqueue(Behaviour... behaviours) {
+    script.addAll(List.of(behaviours));
+    return this;
+  }
+
+  /** What to do once the queue is empty. */
+  public FakeOpenAiUpstream otherwise(Behaviour behaviour) {
+    this.otherwise = behaviour;
+    return this;
+  }
+
+  /** Every request received so far, in arrival order. */
+  public List<Received> requests() {
+    synchronized (received) {
+      return List.copyOf(received);
+    }
+  }
+
+  public int attempts() {
+    return received.size();
+  }
+
+  public Received last() {
+    synchronized (received) {
+      return received.get(received.size() - 1);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private void handle(HttpServerRequest req) {
+    AtomicBoolean closed = new AtomicBoolean();
+    req.response().closeHandler(v -> closed.set(true));
+    req.body().onSuccess(body -> {
+      Received r = new Received(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap()
+          .addAll(req.headers()), body.copy(), System.nanoTime(), closed);
+      received.add(r);
+      Behaviour b = script.poll();
+      (b != null ? b : otherwise).respond(req, r);
+    });
+  }
+
+  // ---- behaviours ----
+
+  /** 200 with a chat completion (or embeddings list) whose text is "Hello from the fake.". */
+  public static Behaviour ok() {
+    return ok("Hello from the fake.");
+  }
+
+  public static Behaviour ok(String text) {
+    return (req, r) -> {
+      JsonNode body = r.json();
+      String out = req.path().endsWith("/embeddings") ? embeddings(body) : completion(body, text);
+      req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(out);
+    };
+  }
+
+  /**
+   * 200 with an SSE stream of {@code chunks} content pieces ("w0 ", "w1 ", ...), a finishing
+   * chunk, a usage-only chunk when the request asked for stream_options.include_usage, and
+   * [DONE]. Each event is its own write.
+   */
+  public static Behaviour stream(int chunks) {
+    return (req, r) -> {
+      HttpServerResponse resp = startStream(req);
+      List<String> events = streamEvents(r.json(), chunks);
+      for (String e : events) {
+        resp.write(e);
+      }
+      resp.end();
+    };
+  }
+
+  /** Streams {@code chunks} complete events and half of the next one, then closes the connection. */
+  public static Behaviour cutStream(int chunks) {
+    return (req, r) -> {
+      HttpServerResponse resp = startStream(req);
+      List<String> events = streamEvents(r.json(), chunks);
+      Future<Void> written = Future.succeededFuture();
+      for (int i = 0; i < chunks; i++) {
+        written = resp.write(events.get(i));
+      }
+      String next = events.get(chunks);
+      written = resp.write(next.substring(0, next.length() / 2));
+      // Let the bytes reach the socket before the connection goes away without a proper end.
+      written.onComplete(x -> req.connection().close());
+    };
+  }
+
+  /** Streams {@code chunks} complete events, then neither sends more nor ends. */
+  public static Behaviour streamThenHang(int chunks) {
+    return (req, r) -> {
+      HttpServerResponse resp = startStream(req);
+      List<String> events = streamEvents(r.json(), chunks);
+      for (int i = 0; i < chunks; i++) {
+        resp.write(events.get(i));
+      }
+    };
+  }
+
+  /** An OpenAI-shaped error with this status. */
+  public static Behaviour error(int status, String type, String code, String message) {
+    return status(status, errorBody(message, type, code), Map.of());
+  }
+
+  /** Any status, body and headers. */
+  public static Behaviour status(int status, String body, Map<String, String> headers) {
+    return (req, r) -> {
+      HttpServerResponse resp = req.response().setStatusCode(status)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+      headers.forEach(resp::putHeader);
+      resp.end(body);
+    };
+  }
+
+  /** Never answers (until the other side gives up and closes the connection). */
+  public static Behaviour hang() {
+    return (req, r) -> { };
+  }
+
+  /** Closes the connection without any response. */
+  public static Behaviour reset() {
+    return (req, r) -> req.connection().close();
+  }
+
+  /** Waits before doing {@code then}. */
+  public static Behaviour slowFirstByte(long millis, Behaviour then) {
+    return (req, r) -> Vertx.currentContext().owner().setTimer(millis, t -> then.respond(req, r));
+  }
+
+  // ---- OpenAI wire format ----
+
+  public static String errorBody(String message, String type, String code) {
+    ObjectNode e = JSON.createObjectNode();
+    e.putObject("error").put("message", message).put("type", type).putNull("param").put("code", code);
+    return e.toString();
+  }
+
+  private static String completion(JsonNode req, String text) {
+    ObjectNode out = JSON.createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion")
+        .put("created", 1_700_000_000L).put("model", req.path("model").asText());
+    ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+    choice.putObject("message").put("role", "assistant").put("content", text).putNull("refusal");
+    choice.putNull("logprobs");
+    choice.put("finish_reason", "stop");
+    out.putObject("usage").put("prompt_tokens", 7).put("completion_tokens", 4).put("total_tokens", 11);
+    return out.toString();
+  }
+
+  private static String embeddings(JsonNode req) {
+    ObjectNode out = JSON.createObjectNode().put("object", "list");
+    ArrayNode vec = out.putArray("data").addObject().put("object", "embedding").put("index", 0)
+        .putArray("embedding");
+    vec.add(0.6).add(0.8);
+    out.put("model", req.path("model").asText());
+    out.putObject("usage").put("prompt_tokens", 3).put("total_tokens", 3);
+    return out.toString();
+  }
+
+  private static HttpServerResponse startStream(HttpServerRequest req) {
+    return req.response().setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+  }
+
+  /** Content events w0..w(n-1), the finish event, the usage event if asked, [DONE]. */
+  private static List<String> streamEvents(JsonNode req, int chunks) {
+    String model = req.path("model").asText();
+    boolean usage = req.path("stream_options").path("include_usage").asBoolean(false);
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < chunks; i++) {
+      ObjectNode c = chunk(model, usage);
+      ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
+      ObjectNode delta = choice.putObject("delta");
+      if (i == 0) {
+        delta.put("role", "assistant");
+      }
+      delta.put("content", "w" + i + " ");
+      choice.putNull("logprobs").putNull("finish_reason");
+      events.add(event(c));
+    }
+    ObjectNode last = chunk(model, usage);
+    ObjectNode choice = last.putArray("choices").addObject().put("index", 0);
+    choice.putObject("delta");
+    choice.putNull("logprobs").put("finish_reason", "stop");
+    events.add(event(last));
+    if (usage) {
+      ObjectNode u = chunk(model, false);
+      u.putArray("choices");
+      u.putObject("usage").put("prompt_tokens", 7).put("completion_tokens", chunks).put("total_tokens", 7 + chunks);
+      events.add(event(u));
+    }
+    events.add("data: [DONE]\n\n");
+    return events;
+  }
+
+  private static ObjectNode chunk(String model, boolean nullUsage) {
+    ObjectNode c = JSON.createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion.chunk")
+        .put("created", 1_700_000_000L).put("model", model);
+    if (nullUsage) {
+      c.putNull("usage");
+    }
+    return c;
+  }
+
+  private static String event(JsonNode chunk) {
+    return "data: " + chunk + "\n\n";
+  }
+}
