@@ -26,7 +26,8 @@ public final class KeyLimiter {
     this.tpm = tpm;
     this.maxParallel = maxParallel;
     this.requests = rpm == null ? null : perMinute(rpm);
-    this.tokens = tpm == null ? null : perMinute(tpm);
+    // Bucket4j refills at most one token per nanosecond; a limit above that cannot bind anyway.
+    this.tokens = tpm == null || tpm > MINUTE_NANOS ? null : perMinute(tpm);
   }
 
   private static Bucket perMinute(long n) {
@@ -113,7 +114,7 @@ public final class KeyLimiter {
     long remReq = requests == null ? -1 : Math.max(0, requests.getAvailableTokens());
     long remTok = tokens == null ? -1 : Math.max(0, tokens.getAvailableTokens());
     return new RateState(rpm == null ? -1 : rpm, remReq, rpm == null ? -1 : untilFull(rpm, remReq),
-        tpm == null ? -1 : tpm, remTok, tpm == null ? -1 : untilFull(tpm, remTok));
+        tokens == null ? -1 : tpm, remTok, tokens == null ? -1 : untilFull(tpm, remTok));
   }
 
   private static long untilFull(long capacity, long available) {

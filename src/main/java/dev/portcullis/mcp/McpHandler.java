@@ -11,9 +11,9 @@ public interface McpHandler {
 
   void notification(CallContext ctx, String method, ObjectNode params);
 
-  /** Whether answering this request may emit related messages first (it is then streamed). */
+  /** Whether answering may emit related messages first (logs, progress, requests to the client): then it is streamed. */
   default boolean streams(String method, ObjectNode params) {
-    return JsonRpc.progressToken(params) != null;
+    return "tools/call".equals(method) || JsonRpc.progressToken(params) != null;
   }
 
   /** Whether the endpoint has this virtual server ("" is always known). */

@@ -145,7 +145,10 @@ public final class McpHttpEndpoint {
         handler.notification(call, method, params);
         resp.setStatusCode(202).end();
       }
-      case RESPONSE -> resp.setStatusCode(202).end();
+      case RESPONSE -> {
+        session.answer(msg);
+        resp.setStatusCode(202).end();
+      }
       default -> request(ctx, call, method, params, accept);
     }
   }

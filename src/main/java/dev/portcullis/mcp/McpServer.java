@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.upstream.Cancellation;
+import dev.portcullis.mcp.upstream.RelatedListener;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -231,7 +232,7 @@ public final class McpServer implements McpHandler {
       inFlight.put(key, cancel);
     }
     String relayKey = relay;
-    return e.upstream().client().request(method, params, cancel).andThen(ar -> {
+    return e.upstream().client().request(method, params, cancel, related(ctx)).andThen(ar -> {
       if (relayKey != null) {
         progress.remove(relayKey);
       }
@@ -239,6 +240,41 @@ public final class McpServer implements McpHandler {
         inFlight.remove(key);
       }
     });
+  }
+
+  /** Relays what an upstream sends about one call to the client that made it. */
+  private RelatedListener related(CallContext ctx) {
+    return new RelatedListener() {
+      @Override
+      public void notification(String method, ObjectNode params) {
+        if ("notifications/progress".equals(method)) {
+          Relay r = progress.get(params.path("progressToken").asText());
+          if (r != null) {
+            ObjectNode p = params.deepCopy();
+            p.set("progressToken", r.token());
+            r.to().accept(JsonRpc.notification(method, p));
+          }
+          return;
+        }
+        ctx.related().accept(JsonRpc.notification(method, params));
+      }
+
+      @Override
+      public Future<JsonNode> request(String method, ObjectNode params) {
+        String capability = switch (method) {
+          case "sampling/createMessage" -> "sampling";
+          case "elicitation/create" -> "elicitation";
+          case "roots/list" -> "roots";
+          default -> null;
+        };
+        McpSession s = ctx.session();
+        if (capability == null || s == null || s.clientCapabilities().path(capability).isMissingNode()) {
+          return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND,
+              "The client does not support " + method));
+        }
+        return s.askClient(method, params, ctx.related());
+      }
+    };
   }
 
   /** An upstream's notification: relays progress, propagates list changes and resource updates. */

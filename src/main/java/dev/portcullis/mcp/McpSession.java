@@ -23,6 +23,8 @@ public final class McpSession {
   private final Map<String, SseStream> streams = new ConcurrentHashMap<>();
   private final AtomicLong streamSeq = new AtomicLong();
   private final Map<String, Boolean> subscriptions = new ConcurrentHashMap<>();
+  private final Map<String, io.vertx.core.Promise<JsonNode>> clientRequests = new ConcurrentHashMap<>();
+  private final AtomicLong clientRequestSeq = new AtomicLong();
   private volatile SseStream standalone;
   private volatile long lastSeenMillis = System.currentTimeMillis();
   private volatile boolean closed;
@@ -113,8 +115,37 @@ public final class McpSession {
     return streams.values().stream().anyMatch(SseStream::connected);
   }
 
+  /**
+   * Sends a request to this client (sampling, elicitation) on the given stream and returns its
+   * answer; fails with the client's JSON-RPC error.
+   */
+  public io.vertx.core.Future<JsonNode> askClient(String method, ObjectNode params,
+      java.util.function.Consumer<JsonNode> stream) {
+    String id = "portcullis-" + clientRequestSeq.incrementAndGet();
+    io.vertx.core.Promise<JsonNode> p = io.vertx.core.Promise.promise();
+    clientRequests.put(id, p);
+    stream.accept(JsonRpc.request(JsonRpc.F.textNode(id), method, params));
+    return p.future().andThen(ar -> clientRequests.remove(id));
+  }
+
+  /** A response the client POSTed to one of our requests. */
+  void answer(JsonNode response) {
+    io.vertx.core.Promise<JsonNode> p = clientRequests.remove(response.path("id").asText());
+    if (p == null) {
+      return;
+    }
+    JsonNode err = response.get("error");
+    if (err != null) {
+      p.tryFail(new McpError(err.path("code").asInt(McpError.INTERNAL_ERROR), err.path("message").asText(""),
+          err.get("data")));
+    } else {
+      p.tryComplete(response.get("result"));
+    }
+  }
+
   void close() {
     closed = true;
+    clientRequests.values().forEach(p -> p.tryFail(new McpError(McpError.INTERNAL_ERROR, "session closed")));
     streams.values().forEach(SseStream::finish);
   }
 

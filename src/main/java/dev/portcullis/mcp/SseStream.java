@@ -51,7 +51,8 @@ public final class SseStream {
         }
       }
     } else if (prime) {
-      // An event id with empty data lets the client resume even before the first message.
+      // An event id with empty data lets the client resume even before the first message. No
+      // "retry:" line: the gateway does not close streams early, and the MCP Java SDK 1.1 rejects it.
       response.write("id: " + id + "." + seq + "\ndata: \n\n");
     }
     if (finished) {

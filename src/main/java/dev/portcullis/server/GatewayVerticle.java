@@ -21,12 +21,15 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One event loop's share of the gateway: its HTTP listener, its route table and its upstream
  * HTTP client. Several instances share the listening port. Wires things; holds no rules.
  */
 public final class GatewayVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   static final String REQUEST_ID = "portcullis.requestId";
   static final String START_NANOS = "portcullis.startNanos";
 
@@ -123,8 +126,12 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> json(ctx, 404, "{\"error\":{\"message\":\"Not found: "
         + ctx.request().path().replace("\"", "") + "\",\"type\":\"invalid_request_error\",\"param\":null,"
         + "\"code\":\"unknown_url\"}}"));
-    router.errorHandler(500, ctx -> errors.respond(ctx.response(), 500, "server_error", "internal_error", null,
-        "The gateway failed to handle this request (request id " + ctx.get(REQUEST_ID) + ")."));
+    router.errorHandler(500, ctx -> {
+      LOG.atError().setCause(ctx.failure()).addKeyValue("request_id", (String) ctx.get(REQUEST_ID))
+          .addKeyValue("path", ctx.request().path()).log("unhandled failure");
+      errors.respond(ctx.response(), 500, "server_error", "internal_error", null,
+          "The gateway failed to handle this request (request id " + ctx.get(REQUEST_ID) + ").");
+    });
 
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.server().host())
@@ -148,7 +155,9 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     if (p == null && req.path().startsWith("/v1/messages")) { // Anthropic clients get Anthropic's shape
-      new AnthropicErrors().respond(ctx.response(), 401, "authentication_error", null, "invalid x-api-key");
+      boolean none = req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null;
+      new AnthropicErrors().respond(ctx.response(), 401, "authentication_error", null,
+          none ? "x-api-key header is required" : "invalid x-api-key");
       return;
     }
     if (p == null) {

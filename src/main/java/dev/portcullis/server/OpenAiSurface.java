@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.identity.Principal;
+import dev.portcullis.identity.VirtualKey;
 import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
@@ -35,7 +37,7 @@ final class OpenAiSurface {
     this.json = json;
     this.proxy = proxy;
     this.gate = gate;
-    this.modelList = buildModelList();
+    this.modelList = buildModelList(null);
   }
 
   OpenAiErrors errors() {
@@ -109,13 +111,17 @@ final class OpenAiSurface {
     proxy.forward(new LlmRequest(endpoint, model, stream, body, raw, requestId), response, errors, start);
   }
 
+  /** The model groups, less those the caller's virtual key may not use. */
   void listModels(RoutingContext ctx) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(modelList);
+    VirtualKey key = callerKey(ctx);
+    Buffer body = key == null || key.models().isEmpty() ? modelList : buildModelList(key);
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
   }
 
   void getModel(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    if (proxy.catalog().chain(id) == null) {
+    VirtualKey key = callerKey(ctx);
+    if (proxy.catalog().chain(id) == null || key != null && !key.allows(id)) {
       errors.respond(ctx.response(), 404, "invalid_request_error", "model_not_found", "model",
           "The model `" + id + "` does not exist or you do not have access to it.");
       return;
@@ -124,11 +130,19 @@ final class OpenAiSurface {
     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(m.toString());
   }
 
-  private Buffer buildModelList() {
+  private static VirtualKey callerKey(RoutingContext ctx) {
+    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    return p == null ? null : p.key();
+  }
+
+  /** The list for a key limited to some models, or for everyone when {@code key} is null. */
+  private Buffer buildModelList(VirtualKey key) {
     ObjectNode list = json.createObjectNode().put("object", "list");
     var data = list.putArray("data");
     for (ModelGroup g : proxy.catalog().groups()) {
-      data.add(modelEntry(g.name()));
+      if (key == null || key.allows(g.name())) {
+        data.add(modelEntry(g.name()));
+      }
     }
     return Buffer.buffer(list.toString());
   }

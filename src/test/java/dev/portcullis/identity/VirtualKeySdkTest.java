@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.NotFoundException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
@@ -112,6 +113,15 @@ class VirtualKeySdkTest {
           assertThat(e.code()).contains("model_not_allowed");
           assertThat(e.getMessage()).contains("demo");
         });
+  }
+
+  @Test
+  void modelListShowsOnlyTheKeysModels() throws Exception {
+    String limited = admin.createKey("{\"name\":\"list-gpt-only\",\"models\":[\"gpt-*\"]}");
+    assertThat(gw.openAi(limited).models().list().data()).isEmpty();
+    assertThatThrownBy(() -> gw.openAi(limited).models().retrieve("demo")).isInstanceOf(NotFoundException.class);
+    String all = admin.createKey("{\"name\":\"list-demo\",\"models\":[\"de*\"]}");
+    assertThat(gw.openAi(all).models().list().data()).extracting(m -> m.id()).containsExactly("demo");
   }
 
   @Test

@@ -42,4 +42,11 @@ class LimitsUnitTest {
     assertThat(a.tryReserve(Period.MONTH, 100, 60, now)).isTrue();
     assertThat(a.tryReserve(Period.DAY, 100, 20, now)).isFalse(); // 25 spent + 60 + 20 > 100
   }
+
+  @Test
+  void limitsAboveTheBucketRateAreAcceptedAndNeverBind() {
+    KeyLimiter huge = new KeyLimiter(Integer.MAX_VALUE, 100_000_000_000L, null);
+    assertThat(huge.takeTokens(1_000_000)).isEqualTo(-1);
+    assertThat(huge.takeRequest()).isEqualTo(-1);
+  }
 }

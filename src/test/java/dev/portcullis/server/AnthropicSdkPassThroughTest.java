@@ -159,4 +159,15 @@ class AnthropicSdkPassThroughTest {
     assertThat(resp.body()).contains("event: content_block_delta").contains("Partial");
     assertThat(resp.body()).contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"");
   }
+
+  @Test
+  void usageIsAccountedLikeAnyOtherRequest() throws Exception {
+    client.messages().create(MessageCreateParams.builder().model("claude").maxTokens(64).addUserMessage("Hi").build());
+    String metrics = gw.get("/metrics").body();
+    // normalised usage: 12 input + 100 cache write + 2048 cache read prompt tokens per call
+    double input = metrics.lines().filter(l -> l.startsWith("portcullis_llm_tokens_max{")
+            && l.contains("direction=\"input\"") && l.contains("provider=\"anthropic\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
+    assertThat(input).isEqualTo(2160.0);
+  }
 }

@@ -6,6 +6,7 @@ import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.wire.anthropic.AnthropicAdapter;
 import dev.portcullis.llm.wire.anthropic.AnthropicClientBridge;
+import dev.portcullis.llm.wire.bedrock.BedrockAdapter;
 import dev.portcullis.llm.wire.gemini.GeminiAdapter;
 import dev.portcullis.llm.wire.openai.OpenAiAdapter;
 
@@ -17,18 +18,21 @@ public final class ProviderAdapters {
   private final ProviderAdapter openai;
   private final ProviderAdapter anthropic;
   private final ProviderAdapter gemini;
+  private final ProviderAdapter bedrock;
 
   public ProviderAdapters(ObjectMapper json, TokenCounter tokens) {
     // Providers that speak the OpenAI client contract serve Anthropic clients through the bridge.
     this.openai = new AnthropicClientBridge(new OpenAiAdapter(json, tokens), json, tokens);
     this.anthropic = new AnthropicAdapter(json);
     this.gemini = new AnthropicClientBridge(new GeminiAdapter(json, tokens), json, tokens);
+    this.bedrock = new AnthropicClientBridge(new BedrockAdapter(json, tokens), json, tokens);
   }
 
   public ProviderAdapter forType(String type) {
     return switch (type) {
       case "anthropic" -> anthropic;
       case "gemini" -> gemini;
+      case "bedrock" -> bedrock;
       default -> openai; // openai, azure, openai_compatible, demo
     };
   }
@@ -40,6 +44,7 @@ public final class ProviderAdapters {
       case "openai" -> OpenAiAdapter.OPENAI_BASE_URL;
       case "anthropic" -> AnthropicAdapter.BASE_URL;
       case "gemini" -> GeminiAdapter.BASE_URL;
+      case "bedrock" -> BedrockAdapter.baseUrl(d.region());
       default -> throw new IllegalStateException("deployment of type " + d.type() + " has no base_url");
     };
   }

@@ -38,6 +38,7 @@ public final class McpClient implements Transport.Sink {
   private final ObjectNode clientInfo;
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, Promise<JsonNode>> pending = new ConcurrentHashMap<>();
+  private final Map<Long, RelatedListener> listeners = new ConcurrentHashMap<>();
   private volatile BiConsumer<String, ObjectNode> notifications = (m, p) -> { };
   private volatile BiFunction<String, ObjectNode, Future<JsonNode>> serverRequests =
       (m, p) -> Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + m));
@@ -110,7 +111,12 @@ public final class McpClient implements Transport.Sink {
 
   /** Sends a request once the session is up; the future fails with an {@link McpError}. */
   public Future<JsonNode> request(String method, ObjectNode params, Cancellation cancel) {
-    return ready().compose(v -> send(method, params, cancel, true));
+    return request(method, params, cancel, null);
+  }
+
+  /** As {@link #request(String, ObjectNode, Cancellation)}; related messages go to the listener. */
+  public Future<JsonNode> request(String method, ObjectNode params, Cancellation cancel, RelatedListener listener) {
+    return ready().compose(v -> send(method, params, cancel, true, listener));
   }
 
   public Future<JsonNode> request(String method, ObjectNode params) {
@@ -148,9 +154,11 @@ public final class McpClient implements Transport.Sink {
 
   private Future<Void> initialize() {
     ObjectNode params = F.objectNode().put("protocolVersion", ProtocolVersions.LATEST_LEGACY);
-    params.putObject("capabilities");
+    ObjectNode caps = params.putObject("capabilities");
+    caps.putObject("sampling"); // relayed to the downstream client that made the call
+    caps.putObject("elicitation");
     params.set("clientInfo", clientInfo);
-    return send("initialize", params, null, false).compose(result -> {
+    return send("initialize", params, null, false, null).compose(result -> {
       String v = result.path("protocolVersion").asText(null);
       if (!ProtocolVersions.supported(v)) {
         return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
@@ -217,10 +225,14 @@ public final class McpClient implements Transport.Sink {
     });
   }
 
-  private Future<JsonNode> send(String method, ObjectNode params, Cancellation cancel, boolean retryExpired) {
+  private Future<JsonNode> send(String method, ObjectNode params, Cancellation cancel, boolean retryExpired,
+      RelatedListener listener) {
     long id = ids.incrementAndGet();
     Promise<JsonNode> p = Promise.promise();
     pending.put(id, p);
+    if (listener != null) {
+      listeners.put(id, listener);
+    }
     long timer = vertx.setTimer(timeoutMs, t -> {
       if (pending.remove(id) != null) {
         transport.send(JsonRpc.notification("notifications/cancelled",
@@ -250,7 +262,7 @@ public final class McpClient implements Transport.Sink {
             nextAttemptAt = 0;
           }
         }
-        ready().compose(v -> send(method, params, cancel, false)).onComplete(
+        ready().compose(v -> send(method, params, cancel, false, listener)).onComplete(
             ar -> {
               if (ar.succeeded()) {
                 p.tryComplete(ar.result());
@@ -262,7 +274,10 @@ public final class McpClient implements Transport.Sink {
       }
       p.tryFail(e instanceof McpError m ? m : unavailable(reason(e)));
     });
-    return p.future().andThen(ar -> vertx.cancelTimer(timer));
+    return p.future().andThen(ar -> {
+      vertx.cancelTimer(timer);
+      listeners.remove(id);
+    });
   }
 
   @Override
@@ -285,6 +300,23 @@ public final class McpClient implements Transport.Sink {
       case REQUEST -> answer(m);
       default -> LOG.atWarn().addKeyValue("upstream", name).log("ignored an invalid JSON-RPC message from upstream");
     }
+  }
+
+  @Override
+  public void related(JsonNode m, JsonNode requestId) {
+    RelatedListener l = requestId != null && requestId.canConvertToLong() ? listeners.get(requestId.asLong()) : null;
+    JsonRpc.Kind kind = JsonRpc.kind(m);
+    if (l == null || kind == JsonRpc.Kind.RESPONSE || kind == JsonRpc.Kind.INVALID) {
+      message(m);
+      return;
+    }
+    if (kind == JsonRpc.Kind.NOTIFICATION) {
+      l.notification(m.get("method").asText(), JsonRpc.params(m));
+      return;
+    }
+    JsonNode id = m.get("id");
+    l.request(m.get("method").asText(), JsonRpc.params(m)).onComplete(ar -> transport.send(ar.succeeded()
+        ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, ar.cause())));
   }
 
   private void answer(JsonNode m) {

@@ -148,8 +148,13 @@ public final class StreamableHttpTransport implements Transport {
         JsonNode m = json.readTree(data);
         if (JsonRpc.kind(m) == JsonRpc.Kind.RESPONSE && requestId.equals(m.get("id"))) {
           answered[0] = true;
+          deliver(m);
+        } else {
+          Sink s = sink;
+          if (s != null) {
+            s.related(m, requestId);
+          }
         }
-        deliver(m);
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("upstream", name).log("skipped an SSE event that is not JSON");
       }

@@ -10,6 +10,11 @@ public interface Transport {
   interface Sink {
     void message(JsonNode message);
 
+    /** A message sent on the response stream of one of our requests (HTTP), so related to it. */
+    default void related(JsonNode message, JsonNode requestId) {
+      message(message);
+    }
+
     /** The connection (or process) is gone; pending requests will get no answer. */
     void closed(String reason);
   }
