@@ -92,19 +92,29 @@ public final class Gateway implements AutoCloseable {
       AtomicBoolean ready = new AtomicBoolean();
       if (!config.mcp().servers().isEmpty()) {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson,
-            config.server().maxResponseBytes());
+            config.server().maxResponseBytes(),
+            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()));
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
+      dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(config);
+      dev.portcullis.server.AccessGate access = dev.portcullis.policy.PolicyWiring.accessGate(vertx, config);
+      if (identity != null) {
+        identity.afterAuthentication(access::bind);
+      }
 
       // Instances of one deployment share the listening port, also a random one (port 0).
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
-            ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway);
+            ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway)
+            .withIdentity(identity).withAccess(access);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));
       int bound = any.get().actualPort();
+      if (identity != null) {
+        identity.bound(config.server().host(), bound);
+      }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
       started.mcp = mcp;
@@ -129,6 +139,11 @@ public final class Gateway implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The MCP gateway, or null when no MCP servers are configured. */
+  public dev.portcullis.mcp.McpGateway mcp() {
+    return mcp;
   }
 
   public GatewayMetrics metrics() {

@@ -16,7 +16,10 @@ public record GatewayConfig(
     StoreConfig store,
     AdminConfig admin,
     PricingConfig pricing,
-    McpConfig mcp) {
+    McpConfig mcp,
+    IdentityConfig identity,
+    Map<String, PersonaConfig> personas,
+    PolicyConfig policy) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null) : server;
@@ -25,7 +28,17 @@ public record GatewayConfig(
     models = models == null ? Map.of() : new LinkedHashMap<>(models);
     admin = admin == null ? new AdminConfig(null) : admin;
     pricing = pricing == null ? new PricingConfig(null, null) : pricing;
-    mcp = mcp == null ? new McpConfig(null, null, null, null, null, null) : mcp;
+    mcp = mcp == null ? new McpConfig(null, null, null, null, null, null, null, null) : mcp;
+    identity = identity == null ? IdentityConfig.none() : identity;
+    personas = personas == null ? Map.of() : new LinkedHashMap<>(personas);
+    policy = policy == null ? new PolicyConfig(null, null, null) : policy;
+  }
+
+  /** A configuration without identity, persona or policy sections. */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
+      McpConfig mcp) {
+    this(server, clients, router, models, store, admin, pricing, mcp, null, null, null);
   }
 
   /** A configuration without an MCP section. */

@@ -14,6 +14,10 @@ import java.util.Map;
  * @param virtualServers curated sets of tools, resources and prompts, each at /mcp/{name}
  * @param sessionIdleSeconds downstream sessions idle this long are closed
  * @param maxSessions downstream sessions held at most
+ * @param pinning what happens when a tool's definition changes after approval: withhold
+ *     (default: hidden until an admin approves it), flag (shown, marked) or off
+ * @param pinsFile where tool pins are kept when no database store is configured (default:
+ *     in memory only, so every start trusts what it first sees)
  */
 public record McpConfig(
     Map<String, McpServerConfig> servers,
@@ -21,7 +25,9 @@ public record McpConfig(
     List<String> allowedOrigins,
     Map<String, VirtualServerConfig> virtualServers,
     Long sessionIdleSeconds,
-    Integer maxSessions) {
+    Integer maxSessions,
+    String pinning,
+    String pinsFile) {
 
   public McpConfig {
     servers = servers == null ? Map.of() : new LinkedHashMap<>(servers);
@@ -30,14 +36,25 @@ public record McpConfig(
     virtualServers = virtualServers == null ? Map.of() : new LinkedHashMap<>(virtualServers);
     sessionIdleSeconds = sessionIdleSeconds == null ? 1800L : sessionIdleSeconds;
     maxSessions = maxSessions == null ? 10_000 : maxSessions;
+    pinning = pinning == null ? "withhold" : pinning;
   }
 
   /**
    * One upstream MCP server.
    *
-   * @param type stdio, http (Streamable HTTP), sse (legacy HTTP+SSE) or builtin (the demo server)
+   * @param type stdio, http (Streamable HTTP), sse (legacy HTTP+SSE), builtin (the demo server) or
+   *     openapi (the operations of a REST API as tools)
    * @param alias the prefix of its tool and prompt names (default: its key)
    * @param timeoutMs how long one request may take upstream
+   * @param spec openapi: the OpenAPI / Swagger description (file path or http(s) URL)
+   * @param baseUrl openapi: where calls go (fixed here; the description's servers are ignored)
+   * @param auth openapi: the REST API's credential
+   * @param include openapi: operations to expose (default all)
+   * @param exclude openapi: operations to hide
+   * @param tools openapi: renames and descriptions, by operationId or derived tool name
+   * @param allowPrivateAddresses openapi: private addresses the API may be on (default none)
+   * @param maxResponseBytes openapi: larger responses are cut (default 1 MiB)
+   * @param retries openapi: extra attempts for idempotent methods (default 2)
    */
   public record McpServerConfig(
       String type,
@@ -47,12 +64,25 @@ public record McpConfig(
       String url,
       Map<String, String> headers,
       String alias,
-      Long timeoutMs) {
+      Long timeoutMs,
+      String spec,
+      String baseUrl,
+      OpenApiConfig.AuthConfig auth,
+      OpenApiConfig.FilterConfig include,
+      OpenApiConfig.FilterConfig exclude,
+      Map<String, OpenApiConfig.ToolOverride> tools,
+      OpenApiConfig.PrivateAccess allowPrivateAddresses,
+      Long maxResponseBytes,
+      Integer retries) {
     public McpServerConfig {
       args = args == null ? List.of() : List.copyOf(args);
       env = env == null ? Map.of() : Map.copyOf(env);
       headers = headers == null ? Map.of() : Map.copyOf(headers);
       timeoutMs = timeoutMs == null ? 60_000L : timeoutMs;
+      tools = tools == null ? Map.of() : new LinkedHashMap<>(tools);
+      allowPrivateAddresses = allowPrivateAddresses == null ? OpenApiConfig.PrivateAccess.NONE : allowPrivateAddresses;
+      maxResponseBytes = maxResponseBytes == null ? 1024L * 1024 : maxResponseBytes;
+      retries = retries == null ? 2 : retries;
     }
   }
 

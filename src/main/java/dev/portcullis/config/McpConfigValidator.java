@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /** Checks the {@code mcp:} section; each problem is "field: why". */
 final class McpConfigValidator {
-  static final Set<String> SERVER_TYPES = Set.of("stdio", "http", "builtin");
+  static final Set<String> SERVER_TYPES = Set.of("stdio", "http", "builtin", "openapi");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern SEPARATOR = Pattern.compile("[A-Za-z0-9_.\\-/]{1,8}");
 
@@ -34,6 +34,9 @@ final class McpConfigValidator {
     }
     if (m.maxSessions() <= 0) {
       problems.add("mcp.max_sessions: must be positive, got " + m.maxSessions());
+    }
+    if (!List.of("withhold", "flag", "off").contains(m.pinning().toLowerCase(java.util.Locale.ROOT))) {
+      problems.add("mcp.pinning: must be withhold, flag or off, got '" + m.pinning() + "'");
     }
     Map<String, String> aliases = new HashMap<>();
     for (Map.Entry<String, McpServerConfig> e : m.servers().entrySet()) {
@@ -114,7 +117,11 @@ final class McpConfigValidator {
           problems.add(f + ".command: not used by http servers (did you mean type: stdio?)");
         }
       }
+      case "openapi" -> OpenApiConfigValidator.validate(f, s, problems);
       default -> { }
+    }
+    if (!"openapi".equals(s.type()) && (s.spec() != null || s.baseUrl() != null || s.auth() != null)) {
+      problems.add(f + ": spec, base_url and auth are for type: openapi servers");
     }
   }
 

@@ -2,16 +2,39 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.identity.Principal;
+import dev.portcullis.mcp.upstream.Cancellation;
 import java.util.function.Consumer;
 
 /**
  * Who sent a request and how to reach them while it runs.
  *
  * @param principal the authenticated caller
- * @param session the downstream session (legacy revisions)
+ * @param session the downstream session (legacy revisions; null for 2026-07-28 requests)
  * @param view the virtual server name, or "" for all servers
  * @param requestId the client's JSON-RPC id of this request (null for notifications)
  * @param related sends a message related to this request (progress), on its stream if it has one
+ * @param meta the request's own metadata (2026-07-28 requests; null for legacy ones)
+ * @param cancel fires when the client gives up on the request (2026-07-28: it closed the stream)
  */
 public record CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
-    Consumer<JsonNode> related) {}
+    Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel) {
+
+  /** A legacy (session-based) request. */
+  public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
+      Consumer<JsonNode> related) {
+    this(principal, session, view, requestId, related, null, null);
+  }
+
+  /** Whether the request came in a stateless (2026-07-28 or later) revision. */
+  public boolean modern() {
+    return meta != null;
+  }
+
+  /** The client's capabilities: declared on this request (modern) or at initialize (legacy). */
+  public JsonNode clientCapabilities() {
+    if (meta != null) {
+      return meta.clientCapabilities();
+    }
+    return session != null ? session.clientCapabilities() : JsonRpc.F.objectNode();
+  }
+}

@@ -28,4 +28,9 @@ public enum ItemKind {
   public String listChanged() {
     return "notifications/" + capability + "/list_changed";
   }
+
+  /** The subscriptions/listen filter flag (2026-07-28) that opts in to {@link #listChanged()}. */
+  public String listenFlag() {
+    return capability + "ListChanged";
+  }
 }

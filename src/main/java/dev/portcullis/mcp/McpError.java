@@ -20,6 +20,12 @@ public final class McpError extends RuntimeException {
   public static final int RESOURCE_NOT_FOUND = -32002;
   /** Gateway-defined: the upstream did not answer in time. */
   public static final int UPSTREAM_TIMEOUT = -32011;
+  /** 2026-07-28: HTTP headers missing, malformed, or not matching the body (HTTP 400). */
+  public static final int HEADER_MISMATCH = -32020;
+  /** 2026-07-28: the request needs a client capability it did not declare (HTTP 400). */
+  public static final int MISSING_CLIENT_CAPABILITY = -32021;
+  /** 2026-07-28: the requested protocol version is not supported (HTTP 400). */
+  public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
   private static final long serialVersionUID = 1L;
   private final int code;

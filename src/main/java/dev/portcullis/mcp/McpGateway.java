@@ -28,6 +28,8 @@ public final class McpGateway implements AutoCloseable {
   private final SessionRegistry sessions;
   private final McpHttpEndpoint endpoint;
   private final long[] timers;
+  private ToolPins pins;
+  private String separator = "__";
 
   private McpGateway(Vertx vertx, HttpClient http, List<Upstream> upstreams, SessionRegistry sessions,
       McpHttpEndpoint endpoint, long[] timers) {
@@ -39,22 +41,39 @@ public final class McpGateway implements AutoCloseable {
     this.timers = timers;
   }
 
-  /** Builds every upstream client and starts connecting them (without waiting). */
+  /** Builds every upstream client and starts connecting them (without waiting); tool pins per configuration. */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes) {
+    return start(vertx, config, json, maxMessageBytes, null);
+  }
+
+  /**
+   * As above, keeping tool pins in {@code pinStore} (the database store), else in
+   * {@code mcp.pins_file} when set, else in memory.
+   */
+  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes,
+      ToolPins.PinStore pinStore) {
+    ToolPins.PinStore store = pinStore != null ? pinStore
+        : config.pinsFile() != null ? new FilePinStore(java.nio.file.Path.of(config.pinsFile())) : null;
+    ToolPins pins = new ToolPins(ToolPins.mode(config.pinning()), store);
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     List<Upstream> upstreams = new ArrayList<>();
     for (Map.Entry<String, McpServerConfig> e : config.servers().entrySet()) {
       String key = e.getKey();
       McpServerConfig s = e.getValue();
+      // an openapi upstream bounds its own HTTP calls by timeout_ms; the session waits a little longer
+      long timeout = "openapi".equals(s.type()) ? s.timeoutMs() + 5_000 : s.timeoutMs();
       McpClient client = new McpClient(vertx, key, transport(vertx, http, key, s, json, maxMessageBytes),
-          s.timeoutMs(), VERSION);
+          timeout, VERSION);
       upstreams.add(new Upstream(key, s.alias() == null ? key : s.alias(), client));
     }
     Aggregator aggregator = new Aggregator(upstreams, config.namespaceSeparator(), config.virtualServers());
     SessionRegistry sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
     McpServer server = new McpServer(aggregator, sessions, VERSION);
+    pins.onApproved(key -> upstreams.stream().filter(u -> u.key().equals(key))
+        .forEach(u -> server.changed(u, ItemKind.TOOLS)));
     for (Upstream u : upstreams) {
+      u.pinning(pins);
       u.client().onNotification((method, params) -> server.upstreamNotification(u, method, params));
       u.client().onReady(() -> {
         u.invalidateAll();
@@ -67,7 +86,10 @@ public final class McpGateway implements AutoCloseable {
     McpHttpEndpoint endpoint = new McpHttpEndpoint(json, sessions, server, new OriginPolicy(config.allowedOrigins()));
     long sweep = vertx.setPeriodic(60_000, t -> sessions.expireIdle());
     long keepAlive = vertx.setPeriodic(15_000, t -> sessions.all().forEach(s -> s.standalone().keepAlive()));
-    return new McpGateway(vertx, http, upstreams, sessions, endpoint, new long[] {sweep, keepAlive});
+    McpGateway gateway = new McpGateway(vertx, http, upstreams, sessions, endpoint, new long[] {sweep, keepAlive});
+    gateway.pins = pins;
+    gateway.separator = config.namespaceSeparator();
+    return gateway;
   }
 
   private static Transport transport(Vertx vertx, HttpClient http, String key, McpServerConfig s, ObjectMapper json,
@@ -79,12 +101,26 @@ public final class McpGateway implements AutoCloseable {
         DemoMcpServer demo = new DemoMcpServer();
         yield new BuiltinTransport(key, demo::handle);
       }
+      case "openapi" -> new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, s, json);
       default -> throw new IllegalArgumentException("MCP server type '" + s.type() + "' is not supported yet");
     };
   }
 
   public McpHttpEndpoint endpoint() {
     return endpoint;
+  }
+
+  public ToolPins pins() {
+    return pins;
+  }
+
+  /**
+   * Adds the tool-pinning admin routes ({@code GET /admin/mcp/tools/pending},
+   * {@code POST /admin/mcp/tools/{name}/approve}), guarded by the admin key; mount them before
+   * the rest of the admin API.
+   */
+  public void mountAdmin(io.vertx.ext.web.Router router, String adminKey) {
+    new PinningAdmin(pins, upstreams, separator, adminKey).mount(router);
   }
 
   public List<Upstream> upstreams() {

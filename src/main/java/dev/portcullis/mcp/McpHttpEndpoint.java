@@ -30,12 +30,14 @@ public final class McpHttpEndpoint {
   private final SessionRegistry sessions;
   private final McpHandler handler;
   private final OriginPolicy origins;
+  private final StatelessHttp stateless;
 
   public McpHttpEndpoint(ObjectMapper json, SessionRegistry sessions, McpHandler handler, OriginPolicy origins) {
     this.json = json;
     this.sessions = sessions;
     this.handler = handler;
     this.origins = origins;
+    this.stateless = new StatelessHttp(handler);
   }
 
   /** Adds the MCP routes; {@code authenticate} must put the {@link Principal} under {@link #PRINCIPAL}. */
@@ -129,6 +131,10 @@ public final class McpHttpEndpoint {
       return;
     }
     Principal principal = ctx.get(PRINCIPAL);
+    if (StatelessHttp.applies(ctx.request(), msg)) {
+      stateless.post(ctx, principal, view, msg, kind, accept); // 2026-07-28: no initialize, no session
+      return;
+    }
     String method = msg.path("method").asText();
     ObjectNode params = JsonRpc.params(msg);
     if (kind == JsonRpc.Kind.REQUEST && "initialize".equals(method)) {
@@ -200,6 +206,9 @@ public final class McpHttpEndpoint {
   }
 
   private void get(RoutingContext ctx) {
+    if (statelessOnly(ctx)) {
+      return;
+    }
     String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
     if (accept == null || !accepts(accept, "text/event-stream")) {
       httpError(ctx.response(), 406, McpError.INVALID_REQUEST, "Not Acceptable: GET requires text/event-stream");
@@ -234,12 +243,26 @@ public final class McpHttpEndpoint {
   }
 
   private void delete(RoutingContext ctx) {
+    if (statelessOnly(ctx)) {
+      return;
+    }
     McpSession session = session(ctx, ctx.get(PRINCIPAL), view(ctx));
     if (session == null) {
       return;
     }
     sessions.remove(session);
     ctx.response().setStatusCode(200).end();
+  }
+
+  /** GET and DELETE do not exist in the stateless revisions: 405 (true when answered). */
+  private static boolean statelessOnly(RoutingContext ctx) {
+    if (!ProtocolVersions.modern(ctx.request().getHeader(VERSION_HEADER))) {
+      return false;
+    }
+    ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
+    httpError(ctx.response(), 405, McpError.INVALID_REQUEST, "Method not allowed in protocol version "
+        + ctx.request().getHeader(VERSION_HEADER) + ": use POST (subscriptions/listen replaces the GET stream)");
+    return true;
   }
 
   /** The request's session, or null after answering 400/404 (missing, unknown, wrong version). */

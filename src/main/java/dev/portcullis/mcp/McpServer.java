@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.upstream.Cancellation;
 import dev.portcullis.mcp.upstream.RelatedListener;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -28,6 +29,18 @@ public final class McpServer implements McpHandler {
   private final AtomicLong tokens = new AtomicLong();
   private final Map<String, Relay> progress = new ConcurrentHashMap<>();
   private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
+  private final Interactions interactions = new Interactions();
+  private final java.util.Set<Listen> listens = ConcurrentHashMap.newKeySet();
+  private static final java.util.Set<String> LEGACY_ONLY =
+      java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
+  private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
+      "prompts/list", "resources/list", "resources/templates/list", "resources/read");
+  /** At most this many input_required rounds are relayed to a legacy client for one call. */
+  private static final int MAX_INPUT_ROUNDS = 8;
+
+  /** A stateless client's subscriptions/listen stream. */
+  private record Listen(String principalId, String view, JsonNode id, JsonNode filter, java.util.Set<String> uris,
+      Consumer<JsonNode> out) {}
 
   private record Relay(JsonNode token, Consumer<JsonNode> to) {}
 
@@ -44,8 +57,24 @@ public final class McpServer implements McpHandler {
 
   @Override
   public Future<JsonNode> request(CallContext ctx, String method, ObjectNode params) {
+    if (!ctx.modern()) {
+      return "subscriptions/listen".equals(method)
+          ? Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
+              + " (protocol version " + ProtocolVersions.V2026_07_28 + " and later; sessions use the GET stream)"))
+          : dispatch(ctx, method, params);
+    }
+    if (LEGACY_ONLY.contains(method)) {
+      return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
+          + " (not part of protocol version " + ctx.meta().protocolVersion() + ")"));
+    }
+    return dispatch(ctx, method, params).map(r -> modernResult(ctx.view(), method, r));
+  }
+
+  private Future<JsonNode> dispatch(CallContext ctx, String method, ObjectNode params) {
     try {
       return switch (method) {
+        case "server/discover" -> Future.succeededFuture(discover(ctx.view()));
+        case "subscriptions/listen" -> listen(ctx, params);
         case "initialize" -> Future.succeededFuture(initializeResult(ctx.view()));
         case "ping", "logging/setLevel" -> Future.succeededFuture(JsonRpc.F.objectNode());
         case "tools/list" -> list(ctx.view(), ItemKind.TOOLS, params);
@@ -89,6 +118,102 @@ public final class McpServer implements McpHandler {
         : "Portcullis MCP gateway: tools, resources and prompts of several MCP servers, each tool and "
         + "prompt name prefixed with its server's alias.");
     return r;
+  }
+
+  /** server/discover: what initialize told legacy clients, for stateless ones. */
+  ObjectNode discover(String view) {
+    ObjectNode r = initializeResult(view);
+    r.remove("serverInfo");
+    ProtocolVersions.all().forEach(r.putArray("supportedVersions")::add);
+    return r;
+  }
+
+  /** Result fields every 2026-07-28 result carries: resultType, cache hints, the server's identity. */
+  private JsonNode modernResult(String view, String method, JsonNode result) {
+    if (!(result instanceof ObjectNode r)) {
+      return result;
+    }
+    if (!r.has("resultType")) {
+      r.put("resultType", "complete");
+    }
+    if (CACHEABLE.contains(method) && "complete".equals(r.path("resultType").asText())) {
+      r.put("cacheScope", "private"); // what a principal sees may differ from what another sees
+      if (!r.has("ttlMs")) {
+        r.put("ttlMs", 0);
+      }
+    }
+    JsonNode meta = r.get("_meta");
+    ObjectNode m = meta instanceof ObjectNode o ? o : r.putObject("_meta");
+    m.putObject(RequestMeta.SERVER_INFO).put("name", view.isEmpty() ? "portcullis" : "portcullis/" + view)
+        .put("version", version);
+    return r;
+  }
+
+  /** What a legacy client must not see from a 2026-07-28 upstream's result. */
+  private static JsonNode legacyResult(JsonNode result) {
+    if (result instanceof ObjectNode r && r.has("resultType")) {
+      r.remove(List.of("resultType", "cacheScope", "ttlMs"));
+      if (r.path("_meta") instanceof ObjectNode m) {
+        m.remove(RequestMeta.SERVER_INFO);
+        if (m.isEmpty()) {
+          r.remove("_meta");
+        }
+      }
+    }
+    return result;
+  }
+
+  /** subscriptions/listen: acknowledges the filter, then carries change notifications until closed. */
+  private Future<JsonNode> listen(CallContext ctx, ObjectNode params) {
+    JsonNode asked = params.path("notifications");
+    ObjectNode ack = JsonRpc.F.objectNode();
+    for (String flag : List.of("toolsListChanged", "promptsListChanged", "resourcesListChanged")) {
+      if (asked.path(flag).asBoolean(false)) {
+        ack.put(flag, true);
+      }
+    }
+    java.util.Set<String> uris = ConcurrentHashMap.newKeySet();
+    if (asked.path("resourceSubscriptions").isArray()) {
+      ArrayNode subs = ack.putArray("resourceSubscriptions");
+      asked.path("resourceSubscriptions").forEach(u -> {
+        if (u.isTextual() && uris.add(u.asText())) {
+          subs.add(u.asText());
+        }
+      });
+    }
+    ObjectNode p = JsonRpc.F.objectNode();
+    p.set("notifications", ack);
+    p.putObject("_meta").set(RequestMeta.SUBSCRIPTION_ID, ctx.requestId());
+    ctx.related().accept(JsonRpc.notification("notifications/subscriptions/acknowledged", p));
+    Listen l = new Listen(ctx.principal().id(), ctx.view(), ctx.requestId(), ack, uris, ctx.related());
+    listens.add(l);
+    for (String uri : uris) {
+      resourceEntry(ctx.view(), uri).onSuccess(e -> {
+        if (e != null && e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)
+            && !e.upstream().client().modern()) {
+          e.upstream().client().request("resources/subscribe", JsonRpc.F.objectNode().put("uri", uri));
+        }
+      });
+    }
+    Promise<JsonNode> ended = Promise.promise();
+    if (ctx.cancel() != null) {
+      ctx.cancel().onCancel(() -> {
+        listens.remove(l);
+        ended.tryFail(new McpError(McpError.INTERNAL_ERROR, "subscription closed"));
+      });
+    }
+    return ended.future();
+  }
+
+  private void toListeners(String flag, String uri, String method, ObjectNode params) {
+    for (Listen l : listens) {
+      if (flag != null ? l.filter().path(flag).asBoolean(false) : l.uris().contains(uri)) {
+        ObjectNode p = params == null ? JsonRpc.F.objectNode() : params.deepCopy();
+        ObjectNode meta = p.path("_meta") instanceof ObjectNode o ? o : p.putObject("_meta");
+        meta.set(RequestMeta.SUBSCRIPTION_ID, l.id());
+        l.out().accept(JsonRpc.notification(method, p));
+      }
+    }
   }
 
   private Future<JsonNode> list(String view, ItemKind kind, ObjectNode params) {
@@ -135,6 +260,13 @@ public final class McpServer implements McpHandler {
     return aggregator.find(ctx.view(), kind, name).compose(e -> {
       if (e == null) {
         return Future.failedFuture(McpError.invalidParams(unknown + ": " + name));
+      }
+      if (ctx.modern() && kind == ItemKind.TOOLS) {
+        String problem = McpHeaders.checkCall(e.definition().path("inputSchema"), params.path("arguments"),
+            ctx.meta().paramHeaders());
+        if (problem != null) {
+          return Future.failedFuture(new McpError(McpError.HEADER_MISMATCH, problem));
+        }
       }
       ObjectNode p = params.deepCopy().put("name", e.original());
       return forward(ctx, e, method, p);
@@ -185,7 +317,8 @@ public final class McpServer implements McpHandler {
           ctx.session().subscriptions().put(uri, Boolean.TRUE);
         }
       }
-      if (!e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
+      if (!e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)
+          || e.upstream().client().modern()) {
         return Future.succeededFuture(JsonRpc.F.objectNode());
       }
       return e.upstream().client().request(method, params.deepCopy());
@@ -218,21 +351,31 @@ public final class McpServer implements McpHandler {
   }
 
   private Future<JsonNode> forward(CallContext ctx, Entry e, String method, ObjectNode params) {
+    if (ctx.modern() && Interactions.ours(params.path("requestState").asText(null))) {
+      return interactions.resume(ctx, method, params); // a retry of a call the gateway holds open
+    }
+    Interactions.Held held = null;
+    Cancellation cancel = ctx.cancel() != null ? ctx.cancel() : new Cancellation();
+    boolean mrtr = ctx.modern() && !e.upstream().client().modern() && McpHeaders.nameOf(method, params) != null;
+    if (mrtr) {
+      held = interactions.start(ctx, method, McpHeaders.nameOf(method, params), cancel);
+    }
+    Interactions.Held h = held;
+    Consumer<JsonNode> to = h == null ? ctx.related() : m -> h.related.accept(m);
     JsonNode token = JsonRpc.progressToken(params);
     String relay = null;
     if (token != null) {
       relay = "pc-" + tokens.incrementAndGet();
-      progress.put(relay, new Relay(token, ctx.related()));
+      progress.put(relay, new Relay(token, to));
       ((ObjectNode) params.get("_meta")).put("progressToken", relay);
     }
     String key = ctx.session() != null && ctx.requestId() != null
         ? ctx.session().id() + "\u0000" + ctx.requestId() : null;
-    Cancellation cancel = new Cancellation();
     if (key != null) {
       inFlight.put(key, cancel);
     }
     String relayKey = relay;
-    return e.upstream().client().request(method, params, cancel, related(ctx)).andThen(ar -> {
+    Future<JsonNode> call = send(ctx, e, method, params, cancel, related(ctx, to, h)).andThen(ar -> {
       if (relayKey != null) {
         progress.remove(relayKey);
       }
@@ -240,10 +383,63 @@ public final class McpServer implements McpHandler {
         inFlight.remove(key);
       }
     });
+    if (h != null) {
+      call.onComplete(h::done);
+      return h.next();
+    }
+    if (ctx.modern()) {
+      return call; // a 2026-07-28 upstream's input_required goes to the client as it is
+    }
+    return call.compose(r -> fulfil(ctx, e, method, params, r, cancel, 1)).map(McpServer::legacyResult);
+  }
+
+  /** One request to the entry's upstream, with what a 2026-07-28 upstream needs to know about the client. */
+  private Future<JsonNode> send(CallContext ctx, Entry e, String method, ObjectNode params, Cancellation cancel,
+      RelatedListener listener) {
+    McpClientHints hints = McpClientHints.of(ctx, e, method, params);
+    return e.upstream().client().request(method, params, cancel, listener, hints.headers(), hints.capabilities());
+  }
+
+  /**
+   * A 2026-07-28 upstream asked for input (input_required) on a legacy client's call: asks the
+   * client each embedded request over its session, then retries the call with the answers.
+   */
+  private Future<JsonNode> fulfil(CallContext ctx, Entry e, String method, ObjectNode params, JsonNode result,
+      Cancellation cancel, int round) {
+    if (!"input_required".equals(result.path("resultType").asText())) {
+      return Future.succeededFuture(result);
+    }
+    if (round > MAX_INPUT_ROUNDS) {
+      return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR, "upstream '" + e.upstream().key()
+          + "' asked for input more than " + MAX_INPUT_ROUNDS + " times"));
+    }
+    RelatedListener asker = related(ctx, ctx.related(), null);
+    List<String> keys = new java.util.ArrayList<>();
+    List<Future<JsonNode>> answers = new java.util.ArrayList<>();
+    result.path("inputRequests").fields().forEachRemaining(f -> {
+      keys.add(f.getKey());
+      JsonNode p = f.getValue().path("params");
+      answers.add(asker.request(f.getValue().path("method").asText(),
+          p instanceof ObjectNode o ? o : JsonRpc.F.objectNode()));
+    });
+    return Future.all(answers).compose(all -> {
+      ObjectNode retry = params.deepCopy();
+      ObjectNode responses = retry.putObject("inputResponses");
+      for (int i = 0; i < keys.size(); i++) {
+        responses.set(keys.get(i), answers.get(i).result());
+      }
+      if (result.hasNonNull("requestState")) {
+        retry.set("requestState", result.get("requestState"));
+      } else {
+        retry.remove("requestState");
+      }
+      return send(ctx, e, method, retry, cancel, related(ctx, ctx.related(), null))
+          .compose(r -> fulfil(ctx, e, method, params, r, cancel, round + 1));
+    });
   }
 
   /** Relays what an upstream sends about one call to the client that made it. */
-  private RelatedListener related(CallContext ctx) {
+  private RelatedListener related(CallContext ctx, Consumer<JsonNode> to, Interactions.Held held) {
     return new RelatedListener() {
       @Override
       public void notification(String method, ObjectNode params) {
@@ -256,7 +452,10 @@ public final class McpServer implements McpHandler {
           }
           return;
         }
-        ctx.related().accept(JsonRpc.notification(method, params));
+        if ("notifications/message".equals(method) && ctx.modern() && ctx.meta().logLevel() == null) {
+          return; // a stateless client that set no log level gets no log messages
+        }
+        to.accept(JsonRpc.notification(method, params));
       }
 
       @Override
@@ -267,12 +466,18 @@ public final class McpServer implements McpHandler {
           case "roots/list" -> "roots";
           default -> null;
         };
-        McpSession s = ctx.session();
-        if (capability == null || s == null || s.clientCapabilities().path(capability).isMissingNode()) {
+        if (capability == null || ctx.clientCapabilities().path(capability).isMissingNode()) {
           return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND,
               "The client does not support " + method));
         }
-        return s.askClient(method, params, ctx.related());
+        if (held != null) {
+          return held.ask(method, params); // becomes an input_required result for the stateless client
+        }
+        McpSession s = ctx.session();
+        if (s == null) {
+          return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "The client cannot be asked " + method));
+        }
+        return s.askClient(method, params, to);
       }
     };
   }
@@ -301,6 +506,7 @@ public final class McpServer implements McpHandler {
             s.notifyClient(JsonRpc.notification(method, params));
           }
         }
+        toListeners(null, uri, method, params);
       }
       default -> { }
     }
@@ -313,5 +519,6 @@ public final class McpServer implements McpHandler {
     for (McpSession s : sessions.all()) {
       s.notifyClient(JsonRpc.notification(kind.listChanged(), null));
     }
+    toListeners(kind.listenFlag(), null, kind.listChanged(), null);
   }
 }

@@ -11,6 +11,20 @@ public final class ProtocolVersions {
   /** Session-based revisions, newest first. */
   public static final List<String> LEGACY = List.of(V2025_11_25, V2025_06_18, V2025_03_26, V2024_11_05);
   public static final String LATEST_LEGACY = V2025_11_25;
+  public static final String V2026_07_28 = "2026-07-28";
+  /** Stateless revisions (per-request {@code _meta}, no initialize, no session), newest first. */
+  public static final List<String> MODERN = List.of(V2026_07_28);
+
+  /** Every revision the gateway speaks, newest first (what server/discover and -32022 list). */
+  public static List<String> all() {
+    List<String> all = new java.util.ArrayList<>(MODERN);
+    all.addAll(LEGACY);
+    return List.copyOf(all);
+  }
+
+  public static boolean modern(String v) {
+    return v != null && MODERN.contains(v);
+  }
 
   private ProtocolVersions() {}
 

@@ -28,6 +28,7 @@ public final class Upstream {
   private final Map<ItemKind, Future<List<ObjectNode>>> loading = new EnumMap<>(ItemKind.class);
   private final Set<ItemKind> stale = java.util.EnumSet.noneOf(ItemKind.class);
   private Runnable changed = () -> { };
+  private volatile ToolPins pins;
 
   public Upstream(String key, String alias, McpClient client) {
     this.key = key;
@@ -45,6 +46,11 @@ public final class Upstream {
 
   public McpClient client() {
     return client;
+  }
+
+  /** Reviews every fetched tool list against the approved tool definitions. */
+  void pinning(ToolPins p) {
+    this.pins = p;
   }
 
   /** Called whenever a cached list is replaced (merged views must be rebuilt). */
@@ -88,7 +94,9 @@ public final class Upstream {
       if (client.capabilities().path(kind.capability).isMissingNode()) {
         return Future.succeededFuture(List.of());
       }
-      return page(kind, null, new ArrayList<>(), 0);
+      Future<List<ObjectNode>> items = page(kind, null, new ArrayList<>(), 0);
+      ToolPins p = pins;
+      return kind == ItemKind.TOOLS && p != null ? items.map(l -> p.review(key, l)) : items;
     });
   }
 

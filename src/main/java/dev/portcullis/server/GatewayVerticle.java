@@ -44,6 +44,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final KeyGate gate;
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
+  private dev.portcullis.identity.ResourceServer identity;
+  private AccessGate access;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
@@ -76,6 +78,18 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** Accepts OAuth bearer tokens on /mcp* (and /v1/* when configured) and serves RFC 9728 metadata. */
+  public GatewayVerticle withIdentity(dev.portcullis.identity.ResourceServer identity) {
+    this.identity = identity;
+    return this;
+  }
+
+  /** Binds personas to principals and puts the policy in front of the LLM routes. */
+  public GatewayVerticle withAccess(AccessGate access) {
+    this.access = access;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     HttpClient http = vertx.createHttpClient(
@@ -103,14 +117,23 @@ public final class GatewayVerticle extends VerticleBase {
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
 
+    if (mcp != null) {
+      mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
+    }
     if (admin != null) {
       admin.mount(router);
+    }
+    if (identity != null) {
+      identity.mount(router);
     }
     if (mcp != null) {
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());
     }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, errors));
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
+    if (access != null) {
+      router.post("/v1/*").handler(access::checkModel);
+    }
     router.post("/v1/chat/completions").handler(openai::chatCompletions);
     router.post("/v1/messages").handler(anthropic::messages);
     router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
@@ -149,6 +172,10 @@ public final class GatewayVerticle extends VerticleBase {
   private void authenticate(RoutingContext ctx, OpenAiErrors errors) {
     var req = ctx.request();
     Principal p = authenticator.authenticate(req.getHeader(HttpHeaders.AUTHORIZATION), req.getHeader("x-api-key"));
+    if (p == null && identity != null && identity.applies(req.path())) {
+      identity.authenticate(ctx); // OAuth access token; answers 401/403 with a Bearer challenge itself
+      return;
+    }
     if (p == null && req.path().startsWith("/mcp")) { // MCP clients get a JSON-RPC error
       dev.portcullis.mcp.McpHttpEndpoint.unauthorized(ctx.response(),
           req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null);
@@ -168,6 +195,9 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     ctx.put("portcullis.principal", p);
+    if (access != null && !access.bind(ctx)) {
+      return; // a persona the caller may not use: answered 403
+    }
     ctx.next();
   }
 

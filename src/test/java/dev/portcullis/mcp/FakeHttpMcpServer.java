@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeHttpMcpServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Vertx vertx = Vertx.vertx();
-  private final DemoMcpServer demo = new DemoMcpServer();
+  private final DemoMcpServer demo;
   private final Set<String> sessions = ConcurrentHashMap.newKeySet();
   final AtomicInteger initializations = new AtomicInteger();
   final List<String> seenHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -31,6 +31,12 @@ final class FakeHttpMcpServer implements AutoCloseable {
   private final HttpServer server;
 
   FakeHttpMcpServer() throws Exception {
+    this(new DemoMcpServer());
+  }
+
+  /** Serves the given server's tools (e.g. one whose definitions change). */
+  FakeHttpMcpServer(DemoMcpServer demo) throws Exception {
+    this.demo = demo;
     server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }

@@ -11,20 +11,20 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A bare-bones Streamable HTTP client for protocol-level tests (raw requests, raw answers). */
-final class McpTestClient {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class McpTestClient {
+  public static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String url;
   private final String key;
   private final AtomicInteger ids = new AtomicInteger();
-  String session;
+  public String session;
 
-  McpTestClient(String url, String key) {
+  public McpTestClient(String url, String key) {
     this.url = url;
     this.key = key;
   }
 
-  HttpRequest.Builder request() {
+  public HttpRequest.Builder request() {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
         .header("accept", "application/json, text/event-stream")
         .header("content-type", "application/json");
@@ -37,15 +37,15 @@ final class McpTestClient {
     return b;
   }
 
-  HttpResponse<String> post(String body) throws IOException, InterruptedException {
+  public HttpResponse<String> post(String body) throws IOException, InterruptedException {
     return send(request().POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
-  HttpResponse<String> send(HttpRequest r) throws IOException, InterruptedException {
+  public HttpResponse<String> send(HttpRequest r) throws IOException, InterruptedException {
     return http.send(r, HttpResponse.BodyHandlers.ofString());
   }
 
-  JsonNode initialize(String version) throws Exception {
+  public JsonNode initialize(String version) throws Exception {
     HttpResponse<String> r = post("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
         + "\"protocolVersion\":\"" + version + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
     if (r.statusCode() != 200) {
@@ -57,7 +57,7 @@ final class McpTestClient {
   }
 
   /** Sends a request and returns the whole JSON-RPC response (from JSON or the last SSE event). */
-  JsonNode rpc(String method, String paramsJson) throws Exception {
+  public JsonNode rpc(String method, String paramsJson) throws Exception {
     HttpResponse<String> r = post("{\"jsonrpc\":\"2.0\",\"id\":" + ids.incrementAndGet() + ",\"method\":\""
         + method + "\"" + (paramsJson == null ? "" : ",\"params\":" + paramsJson) + "}");
     if (r.statusCode() != 200) {
@@ -77,7 +77,7 @@ final class McpTestClient {
   }
 
   /** The result of a request; fails the test when it is an error. */
-  JsonNode result(String method, String paramsJson) throws Exception {
+  public JsonNode result(String method, String paramsJson) throws Exception {
     JsonNode r = rpc(method, paramsJson);
     if (r.has("error")) {
       throw new AssertionError(method + " failed: " + r.get("error"));
@@ -85,11 +85,11 @@ final class McpTestClient {
     return r.get("result");
   }
 
-  JsonNode callTool(String name, String argsJson) throws Exception {
+  public JsonNode callTool(String name, String argsJson) throws Exception {
     return rpc("tools/call", "{\"name\":\"" + name + "\",\"arguments\":" + argsJson + "}");
   }
 
-  static String text(JsonNode response) {
+  public static String text(JsonNode response) {
     return response.path("result").path("content").path(0).path("text").asText();
   }
 }

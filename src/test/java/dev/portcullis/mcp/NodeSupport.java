@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Assumptions;
  * Node.js for the interop tests: the node binary and the packages of src/test/node. Missing
  * pieces skip the test on a developer machine and fail it under CI (CI=true).
  */
-final class NodeSupport {
+public final class NodeSupport {
   static final Path DIR = Path.of("src/test/node").toAbsolutePath();
 
   private NodeSupport() {}
 
   /** The node binary, after checking that {@code npm ci} has run in src/test/node. */
-  static String node() {
+  public static String node() {
     String node = find("node");
     String problem = node == null ? "node is not on PATH"
         : !Files.isDirectory(DIR.resolve("node_modules/@modelcontextprotocol/sdk"))
@@ -87,7 +87,7 @@ final class NodeSupport {
   }
 
   /** Runs a node script from src/test/node and returns its stdout (stderr goes to the test log). */
-  static String run(String script, String... args) throws IOException, InterruptedException {
+  public static String run(String script, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(node(), DIR.resolve(script).toString()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -99,7 +99,7 @@ final class NodeSupport {
     return new String(out, java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -34,6 +34,11 @@ public final class BuiltinTransport implements Transport {
   }
 
   @Override
+  public boolean probesModern() {
+    return false; // the demo server speaks the session-based revisions
+  }
+
+  @Override
   public Future<Void> close() {
     sink = null;
     return Future.succeededFuture();

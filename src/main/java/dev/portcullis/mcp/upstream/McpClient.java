@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.JsonRpc;
 import dev.portcullis.mcp.McpError;
 import dev.portcullis.mcp.ProtocolVersions;
+import dev.portcullis.mcp.RequestMeta;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -54,6 +55,9 @@ public final class McpClient implements Transport.Sink {
   private volatile JsonNode capabilities = F.objectNode();
   private volatile String instructions;
   private volatile String protocolVersion;
+  /** Whether the upstream speaks a stateless revision (2026-07-28): decided by probing at connect. */
+  private volatile boolean modern;
+  private static final long PROBE_TIMEOUT_MS = 5_000;
 
   public McpClient(Vertx vertx, String name, Transport transport, long timeoutMs, String gatewayVersion) {
     this.vertx = vertx;
@@ -104,6 +108,11 @@ public final class McpClient implements Transport.Sink {
     return protocolVersion;
   }
 
+  /** Whether the upstream speaks a stateless revision (no session; per-request metadata; input_required). */
+  public boolean modern() {
+    return modern;
+  }
+
   /** Connects now (used at start-up so that the first client does not wait). */
   public Future<Void> start() {
     return ready();
@@ -116,7 +125,16 @@ public final class McpClient implements Transport.Sink {
 
   /** As {@link #request(String, ObjectNode, Cancellation)}; related messages go to the listener. */
   public Future<JsonNode> request(String method, ObjectNode params, Cancellation cancel, RelatedListener listener) {
-    return ready().compose(v -> send(method, params, cancel, true, listener));
+    return request(method, params, cancel, listener, Map.of(), null);
+  }
+
+  /**
+   * As above; for a 2026-07-28 upstream, {@code headers} go along ({@code Mcp-Param-*}) and
+   * {@code clientCapabilities} are declared for this request (null: the gateway's own).
+   */
+  public Future<JsonNode> request(String method, ObjectNode params, Cancellation cancel, RelatedListener listener,
+      Map<String, String> headers, JsonNode clientCapabilities) {
+    return ready().compose(v -> send(method, params, cancel, true, listener, headers, clientCapabilities, timeoutMs));
   }
 
   public Future<JsonNode> request(String method, ObjectNode params) {
@@ -147,9 +165,47 @@ public final class McpClient implements Transport.Sink {
     state = State.CONNECTING;
     long gen = ++generation;
     connecting = transport.open(this)
-        .compose(v -> initialize())
+        .compose(v -> transport.probesModern() ? discover() : initialize())
         .andThen(ar -> connected(gen, ar.succeeded(), ar.cause()));
     return connecting;
+  }
+
+  /** The gateway's own capabilities as a client: what it can relay to downstream clients. */
+  private static ObjectNode ownCapabilities() {
+    ObjectNode caps = F.objectNode();
+    caps.putObject("sampling");
+    caps.putObject("elicitation");
+    return caps;
+  }
+
+  /**
+   * Era detection: a server/discover in 2026-07-28. A DiscoverResult (or a recognised modern
+   * error) means a stateless server; anything else (an HTTP 4xx without a modern error body, a
+   * JSON-RPC error from a server that wants initialize first, silence) means a legacy one.
+   */
+  private Future<Void> discover() {
+    modern = false;
+    transport.negotiated(ProtocolVersions.V2026_07_28);
+    ObjectNode params = F.objectNode();
+    params.set("_meta", RequestMeta.outgoing(ProtocolVersions.V2026_07_28, clientInfo, ownCapabilities()));
+    return send("server/discover", params, null, false, null, Map.of(), null, Math.min(timeoutMs, PROBE_TIMEOUT_MS))
+        .transform(ar -> {
+          if (ar.succeeded() && ar.result().path("supportedVersions").toString().contains(ProtocolVersions.V2026_07_28)) {
+            JsonNode r = ar.result();
+            protocolVersion = ProtocolVersions.V2026_07_28;
+            serverInfo = r.path("_meta").path(RequestMeta.SERVER_INFO);
+            capabilities = r.path("capabilities");
+            instructions = r.path("instructions").asText(null);
+            modern = true;
+            return Future.<Void>succeededFuture();
+          }
+          if (ar.failed() && ar.cause() instanceof McpError e && e.code() == McpError.UNSUPPORTED_PROTOCOL_VERSION) {
+            return Future.<Void>failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "upstream '" + name
+                + "' supports none of the gateway's protocol versions: " + (e.data() == null ? "" : e.data().path("supported"))));
+          }
+          transport.negotiated(null);
+          return initialize();
+        });
   }
 
   private Future<Void> initialize() {
@@ -194,6 +250,7 @@ public final class McpClient implements Transport.Sink {
     }
     if (ok) {
       onReady.run();
+      listen(gen);
     } else {
       transport.close();
       if (restart) {
@@ -227,30 +284,88 @@ public final class McpClient implements Transport.Sink {
 
   private Future<JsonNode> send(String method, ObjectNode params, Cancellation cancel, boolean retryExpired,
       RelatedListener listener) {
+    return send(method, params, cancel, retryExpired, listener, Map.of(), null, timeoutMs);
+  }
+
+  /**
+   * 2026-07-28 upstreams have no GET stream: change notifications come on the response stream of
+   * a subscriptions/listen request, reopened while the connection lasts.
+   */
+  private void listen(long gen) {
+    JsonNode caps = capabilities;
+    if (!modern) {
+      return;
+    }
+    ObjectNode filter = F.objectNode();
+    for (String kind : new String[] {"tools", "prompts", "resources"}) {
+      if (caps.path(kind).path("listChanged").asBoolean(false)) {
+        filter.put(kind + "ListChanged", true);
+      }
+    }
+    if (filter.isEmpty()) {
+      return;
+    }
+    ObjectNode params = F.objectNode();
+    params.set("notifications", filter);
+    RelatedListener relay = new RelatedListener() {
+      @Override
+      public void notification(String method, ObjectNode p) {
+        notifications.accept(method, p);
+      }
+
+      @Override
+      public Future<JsonNode> request(String method, ObjectNode p) {
+        return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
+      }
+    };
+    send("subscriptions/listen", params, null, false, relay, Map.of(), null, 0).onComplete(ar -> {
+      synchronized (this) {
+        if (gen != generation || state != State.READY) {
+          return;
+        }
+      }
+      vertx.setTimer(1_000, t -> {
+        synchronized (this) {
+          if (gen != generation || state != State.READY) {
+            return;
+          }
+        }
+        listen(gen);
+      });
+    });
+  }
+
+  private Future<JsonNode> send(String method, ObjectNode params, Cancellation cancel, boolean retryExpired,
+      RelatedListener listener, Map<String, String> headers, JsonNode clientCapabilities, long timeout) {
+    ObjectNode out = params;
+    if (modern) {
+      out = params.deepCopy();
+      ObjectNode meta = out.path("_meta") instanceof ObjectNode m ? m : out.putObject("_meta");
+      meta.setAll(RequestMeta.outgoing(protocolVersion, clientInfo,
+          clientCapabilities != null ? clientCapabilities : ownCapabilities()));
+    }
     long id = ids.incrementAndGet();
     Promise<JsonNode> p = Promise.promise();
     pending.put(id, p);
     if (listener != null) {
       listeners.put(id, listener);
     }
-    long timer = vertx.setTimer(timeoutMs, t -> {
+    long timer = timeout <= 0 ? -1 : vertx.setTimer(timeout, t -> {
       if (pending.remove(id) != null) {
-        transport.send(JsonRpc.notification("notifications/cancelled",
-            F.objectNode().put("requestId", id).put("reason", "timed out in the gateway")));
+        cancelUpstream(id, "timed out in the gateway");
         p.tryFail(new McpError(McpError.UPSTREAM_TIMEOUT, "upstream '" + name + "' did not answer "
-            + method + " within " + timeoutMs + " ms"));
+            + method + " within " + timeout + " ms"));
       }
     });
     if (cancel != null) {
       cancel.onCancel(() -> {
         if (pending.remove(id) != null) {
-          transport.send(JsonRpc.notification("notifications/cancelled",
-              F.objectNode().put("requestId", id).put("reason", "cancelled by the client")));
+          cancelUpstream(id, "cancelled by the client");
           p.tryFail(new McpError(McpError.INTERNAL_ERROR, "request cancelled"));
         }
       });
     }
-    transport.send(JsonRpc.request(LongNode.valueOf(id), method, params)).onFailure(e -> {
+    transport.send(JsonRpc.request(LongNode.valueOf(id), method, out), headers).onFailure(e -> {
       if (pending.remove(id) == null) {
         return;
       }
@@ -262,7 +377,8 @@ public final class McpClient implements Transport.Sink {
             nextAttemptAt = 0;
           }
         }
-        ready().compose(v -> send(method, params, cancel, false, listener)).onComplete(
+        ready().compose(v -> send(method, params, cancel, false, listener, headers, clientCapabilities, timeout))
+            .onComplete(
             ar -> {
               if (ar.succeeded()) {
                 p.tryComplete(ar.result());
@@ -275,9 +391,19 @@ public final class McpClient implements Transport.Sink {
       p.tryFail(e instanceof McpError m ? m : unavailable(reason(e)));
     });
     return p.future().andThen(ar -> {
-      vertx.cancelTimer(timer);
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
       listeners.remove(id);
     });
+  }
+
+  /** Tells the upstream to stop: on 2026-07-28 HTTP by closing the stream, else notifications/cancelled. */
+  private void cancelUpstream(long id, String reason) {
+    if (!transport.abort(LongNode.valueOf(id))) {
+      transport.send(JsonRpc.notification("notifications/cancelled",
+          F.objectNode().put("requestId", id).put("reason", reason)));
+    }
   }
 
   @Override
@@ -322,8 +448,17 @@ public final class McpClient implements Transport.Sink {
   private void answer(JsonNode m) {
     JsonNode id = m.get("id");
     String method = m.get("method").asText();
-    Future<JsonNode> result = "ping".equals(method) ? Future.succeededFuture(F.objectNode())
-        : serverRequests.apply(method, JsonRpc.params(m));
+    Future<JsonNode> result;
+    RelatedListener only = listeners.size() == 1 ? listeners.values().stream().findFirst().orElse(null) : null;
+    if ("ping".equals(method)) {
+      result = Future.succeededFuture(F.objectNode());
+    } else if (only != null) {
+      // stdio has no per-request stream: a server-to-client request (sampling, elicitation) belongs
+      // to the call in flight when there is exactly one; with several it cannot be told apart safely
+      result = only.request(method, JsonRpc.params(m));
+    } else {
+      result = serverRequests.apply(method, JsonRpc.params(m));
+    }
     result.onComplete(ar -> transport.send(ar.succeeded() ? JsonRpc.result(id, ar.result())
         : JsonRpc.error(id, ar.cause())));
   }

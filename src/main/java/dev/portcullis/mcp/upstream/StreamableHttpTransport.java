@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.JsonRpc;
 import dev.portcullis.mcp.McpError;
+import dev.portcullis.mcp.McpHeaders;
+import dev.portcullis.mcp.ProtocolVersions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -39,6 +41,8 @@ public final class StreamableHttpTransport implements Transport {
   private volatile String version;
   private volatile HttpClientRequest listening;
   private volatile boolean closed;
+  /** Requests waiting for their answer, by JSON-RPC id: a 2026-07-28 request is cancelled by closing its stream. */
+  private final Map<JsonNode, HttpClientRequest> active = new java.util.concurrent.ConcurrentHashMap<>();
 
   public StreamableHttpTransport(Vertx vertx, HttpClient http, String name, String url, Map<String, String> headers,
       ObjectMapper json, long maxEventBytes) {
@@ -73,6 +77,24 @@ public final class StreamableHttpTransport implements Transport {
 
   @Override
   public Future<Void> send(ObjectNode message) {
+    return send(message, Map.of());
+  }
+
+  private boolean modern() {
+    return ProtocolVersions.modern(version);
+  }
+
+  @Override
+  public boolean abort(JsonNode requestId) {
+    HttpClientRequest req = active.remove(requestId);
+    if (req != null) {
+      req.reset();
+    }
+    return modern();
+  }
+
+  @Override
+  public Future<Void> send(ObjectNode message, Map<String, String> extraHeaders) {
     boolean init = "initialize".equals(message.path("method").asText());
     String sid = sessionId;
     RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
@@ -87,8 +109,22 @@ public final class StreamableHttpTransport implements Transport {
       o.putHeader("mcp-protocol-version", version);
     }
     JsonNode requestId = JsonRpc.kind(message) == JsonRpc.Kind.REQUEST ? message.get("id") : null;
+    if (modern() && message.has("method")) {
+      String method = message.path("method").asText();
+      o.putHeader(McpHeaders.METHOD, method);
+      String name = McpHeaders.nameOf(method, message.path("params"));
+      if (name != null) {
+        o.putHeader(McpHeaders.NAME, McpHeaders.encode(name));
+      }
+      extraHeaders.forEach(o::putHeader);
+    }
     return http.request(o)
-        .compose(req -> req.send(Buffer.buffer(message.toString())))
+        .compose(req -> {
+          if (requestId != null) {
+            active.put(requestId, req);
+          }
+          return req.send(Buffer.buffer(message.toString()));
+        })
         .recover(e -> Future.failedFuture(e instanceof McpError ? e
             : new McpError(McpError.UPSTREAM_UNAVAILABLE, "cannot reach " + url + ": " + message(e))))
         .compose(resp -> answer(resp, init, sid, requestId))
@@ -107,6 +143,18 @@ public final class StreamableHttpTransport implements Transport {
       }
       return resp.body().transform(ar -> Future.failedFuture(new SessionExpiredException()));
     }
+    if ((status == 400 || status == 404) && requestId != null) {
+      return resp.body().transform(ar -> {
+        JsonNode err = ar.succeeded() ? modernError(ar.result()) : null;
+        if (err != null) {
+          active.remove(requestId);
+          deliver(JsonRpc.error(requestId, err.path("code").asInt(), err.path("message").asText(""), err.get("data")));
+          return Future.succeededFuture();
+        }
+        return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
+            "upstream answered HTTP " + status + (ar.succeeded() ? ": " + snippet(ar.result()) : "")));
+      });
+    }
     if (status >= 400) {
       return resp.body().transform(ar -> Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
           "upstream answered HTTP " + status + (ar.succeeded() ? ": " + snippet(ar.result()) : ""))));
@@ -121,7 +169,7 @@ public final class StreamableHttpTransport implements Transport {
     if (type.startsWith("text/event-stream")) {
       return stream(resp, requestId);
     }
-    return resp.body().compose(body -> {
+    return resp.body().andThen(ar -> active.remove(requestId)).compose(body -> {
       try {
         JsonNode m = json.readTree(body.getBytes());
         if (m.isArray()) {
@@ -174,8 +222,14 @@ public final class StreamableHttpTransport implements Transport {
         resp.request().reset();
       }
     });
-    resp.endHandler(v -> unanswered.run());
-    resp.exceptionHandler(e -> unanswered.run());
+    resp.endHandler(v -> {
+      active.remove(requestId);
+      unanswered.run();
+    });
+    resp.exceptionHandler(e -> {
+      active.remove(requestId);
+      unanswered.run();
+    });
     done.complete();
     return done.future();
   }
@@ -219,6 +273,26 @@ public final class StreamableHttpTransport implements Transport {
   private void relisten(String sid) {
     if (!closed && sid.equals(sessionId)) {
       vertx.setTimer(1_000, t -> listen(sid));
+    }
+  }
+
+  /**
+   * The JSON-RPC error in a 400/404 body when it is one a 2026-07-28 server sends (any error once
+   * the upstream is known to be modern; during era detection only the codes only modern servers use).
+   */
+  private JsonNode modernError(Buffer body) {
+    try {
+      JsonNode m = json.readTree(body.getBytes());
+      JsonNode err = m == null ? null : m.get("error");
+      if (err == null || !err.path("code").isInt()) {
+        return null;
+      }
+      int code = err.path("code").asInt();
+      boolean modernCode = code == McpError.HEADER_MISMATCH || code == McpError.MISSING_CLIENT_CAPABILITY
+          || code == McpError.UNSUPPORTED_PROTOCOL_VERSION;
+      return modernCode || (modern() && sessionId == null) ? err : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -28,6 +28,24 @@ public interface Transport {
    */
   Future<Void> send(ObjectNode message);
 
+  /** As {@link #send(ObjectNode)}, with extra headers where the wire has them ({@code Mcp-Param-*}). */
+  default Future<Void> send(ObjectNode message, java.util.Map<String, String> headers) {
+    return send(message);
+  }
+
+  /**
+   * Stops waiting for one request by dropping its response stream, where that is how the wire
+   * cancels (Streamable HTTP, 2026-07-28). False when the caller must send notifications/cancelled.
+   */
+  default boolean abort(JsonNode requestId) {
+    return false;
+  }
+
+  /** Whether to probe for a 2026-07-28 server with server/discover before falling back to initialize. */
+  default boolean probesModern() {
+    return true;
+  }
+
   /** The protocol version negotiated at initialization, for transports that send it along. */
   default void negotiated(String protocolVersion) {}
 

@@ -1,0 +1,88 @@
+package dev.portcullis.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The settings of an {@code openapi} MCP server (REST operations served as tools). */
+public final class OpenApiConfig {
+  private OpenApiConfig() {}
+
+  /**
+   * How the gateway authenticates to the REST API (never the client's own credential).
+   *
+   * @param type api_key, bearer, basic or oauth_client_credentials
+   * @param in api_key: header (default) or query
+   * @param name api_key: header or query parameter name (default X-API-Key)
+   * @param value api_key: the key
+   * @param token bearer: the token
+   * @param tokenUrl oauth_client_credentials: the token endpoint
+   * @param scopes oauth_client_credentials: requested scopes
+   * @param audience oauth_client_credentials: optional audience parameter
+   */
+  public record AuthConfig(
+      String type,
+      String in,
+      String name,
+      String value,
+      String token,
+      String username,
+      String password,
+      String tokenUrl,
+      String clientId,
+      String clientSecret,
+      List<String> scopes,
+      String audience) {
+    public AuthConfig {
+      scopes = scopes == null ? List.of() : List.copyOf(scopes);
+    }
+  }
+
+  /**
+   * Selects operations. Every list given must match (tags: any of them; paths and operations:
+   * globs; methods: case-insensitive); an empty filter matches everything.
+   */
+  public record FilterConfig(List<String> tags, List<String> paths, List<String> methods, List<String> operations) {
+    public FilterConfig {
+      tags = tags == null ? List.of() : List.copyOf(tags);
+      paths = paths == null ? List.of() : List.copyOf(paths);
+      methods = methods == null ? List.of() : List.copyOf(methods);
+      operations = operations == null ? List.of() : List.copyOf(operations);
+    }
+
+    public boolean isEmpty() {
+      return tags.isEmpty() && paths.isEmpty() && methods.isEmpty() && operations.isEmpty();
+    }
+  }
+
+  /** A tool's exposed name and description, replacing those derived from the specification. */
+  public record ToolOverride(String name, String description) {}
+
+  /**
+   * Which private addresses (loopback, RFC 1918, link-local, unique-local, ...) the REST API may
+   * be reached on: none (false, the default), all (true), or those in the given CIDR blocks.
+   */
+  public record PrivateAccess(boolean all, List<String> networks) {
+    public static final PrivateAccess NONE = new PrivateAccess(false, List.of());
+
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static PrivateAccess of(JsonNode n) {
+      if (n == null || n.isNull()) {
+        return NONE;
+      }
+      if (n.isBoolean()) {
+        return new PrivateAccess(n.booleanValue(), List.of());
+      }
+      if (n.isTextual()) {
+        return new PrivateAccess(false, List.of(n.textValue()));
+      }
+      if (n.isArray()) {
+        List<String> nets = new ArrayList<>();
+        n.forEach(e -> nets.add(e.asText()));
+        return new PrivateAccess(false, List.copyOf(nets));
+      }
+      throw new IllegalArgumentException("must be true, false or a list of CIDR blocks");
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.portcullis.policy;
+
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.identity.PersonaDirectory;
+import dev.portcullis.server.AccessGate;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds personas and the policy engine from configuration (part of the composition root). */
+public final class PolicyWiring {
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyWiring.class);
+
+  private PolicyWiring() {}
+
+  /**
+   * The access gate; with a policy file, also starts re-reading it when it changes (a broken
+   * file is logged and rejected; the rules in force stay). Fails when the file is broken at start.
+   */
+  public static AccessGate accessGate(Vertx vertx, GatewayConfig config) throws ConfigException {
+    SessionLedger ledger = new SessionLedger(config.mcp().maxSessions());
+    PolicyEngine engine;
+    if (config.policy().file() == null) {
+      engine = new PolicyEngine(ledger);
+    } else {
+      try {
+        engine = new PolicyEngine(Path.of(config.policy().file()), ledger);
+      } catch (PolicyEngine.PolicyException e) {
+        throw new ConfigException(config.policy().file(), List.of(e.getMessage()));
+      }
+      PolicyEngine watched = engine;
+      vertx.setPeriodic(config.policy().reloadMs(), t -> vertx.executeBlocking(watched::reloadIfChanged, false)
+          .onFailure(e -> LOG.warn("policy reload failed: {}", e.toString())));
+    }
+    return new AccessGate(new PersonaDirectory(config.personas()), engine, config.policy().personaHeader());
+  }
+}
