@@ -96,18 +96,25 @@ public final class Gateway implements AutoCloseable {
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()));
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
-      dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(config);
+      dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
+          config.identity(), gov == null ? null : new dev.portcullis.store.OAuthRepository(gov.store.dataSource()));
+      dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(config,
+          oauth);
       dev.portcullis.server.AccessGate access = dev.portcullis.policy.PolicyWiring.accessGate(vertx, config);
       if (identity != null) {
         identity.afterAuthentication(access::bind);
       }
+
+      dev.portcullis.guard.Guard guard = dev.portcullis.guard.GuardFactory.build(config.guard());
+      dev.portcullis.llm.guard.LlmGuard llmGuard = guard == null ? null
+          : new dev.portcullis.llm.guard.LlmGuard(guard, requestJson);
 
       // Instances of one deployment share the listening port, also a random one (port 0).
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway)
-            .withIdentity(identity).withAccess(access);
+            .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));

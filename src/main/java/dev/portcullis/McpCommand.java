@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 
 /** {@code portcullis mcp ...}: tools for the MCP gateway's configuration. */
 @Command(name = "mcp", mixinStandardHelpOptions = true, description = "Work with the MCP gateway's servers.",
-    subcommands = ImportOpenApiCommand.class)
+    subcommands = {dev.portcullis.mcp.ImportServersCommand.class, ImportOpenApiCommand.class})
 final class McpCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

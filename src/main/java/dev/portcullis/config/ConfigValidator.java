@@ -49,6 +49,7 @@ final class ConfigValidator {
       positive("store.key_refresh_ms", st.keyRefreshMs(), problems);
     }
     McpConfigValidator.validate(c.mcp(), problems);
+    problems.addAll(dev.portcullis.guard.GuardFactory.problems(c.guard()));
     IdentityConfigValidator.validate(c, problems);
     if (c.models().isEmpty() && c.mcp().servers().isEmpty()) {
       problems.add("models: at least one model group is required (or an MCP server under mcp.servers)");

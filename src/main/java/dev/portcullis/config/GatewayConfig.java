@@ -19,7 +19,10 @@ public record GatewayConfig(
     McpConfig mcp,
     IdentityConfig identity,
     Map<String, PersonaConfig> personas,
-    PolicyConfig policy) {
+    PolicyConfig policy,
+    GuardConfig guard,
+    AuditConfig audit,
+    TelemetryConfig telemetry) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null) : server;
@@ -32,6 +35,16 @@ public record GatewayConfig(
     identity = identity == null ? IdentityConfig.none() : identity;
     personas = personas == null ? Map.of() : new LinkedHashMap<>(personas);
     policy = policy == null ? new PolicyConfig(null, null, null) : policy;
+    guard = guard == null ? GuardConfig.none() : guard;
+    audit = audit == null ? AuditConfig.defaults() : audit;
+    telemetry = telemetry == null ? TelemetryConfig.none() : telemetry;
+  }
+
+  /** A configuration without guard, audit or telemetry sections. */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
+      McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy) {
+    this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, null, null, null);
   }
 
   /** A configuration without identity, persona or policy sections. */

@@ -36,7 +36,8 @@ public record McpConfig(
     virtualServers = virtualServers == null ? Map.of() : new LinkedHashMap<>(virtualServers);
     sessionIdleSeconds = sessionIdleSeconds == null ? 1800L : sessionIdleSeconds;
     maxSessions = maxSessions == null ? 10_000 : maxSessions;
-    pinning = pinning == null ? "withhold" : pinning;
+    // YAML reads a bare "off" as the boolean false
+    pinning = pinning == null ? "withhold" : "false".equalsIgnoreCase(pinning) ? "off" : pinning;
   }
 
   /**

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /** Checks the {@code mcp:} section; each problem is "field: why". */
 final class McpConfigValidator {
-  static final Set<String> SERVER_TYPES = Set.of("stdio", "http", "builtin", "openapi");
+  static final Set<String> SERVER_TYPES = Set.of("stdio", "http", "sse", "builtin", "openapi");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern SEPARATOR = Pattern.compile("[A-Za-z0-9_.\\-/]{1,8}");
 
@@ -80,10 +80,6 @@ final class McpConfigValidator {
       problems.add(f + ".type: required (one of " + SERVER_TYPES + ")");
       return;
     }
-    if ("sse".equals(s.type())) {
-      problems.add(f + ".type: the legacy HTTP+SSE transport (sse) is not supported yet; use http");
-      return;
-    }
     if (!SERVER_TYPES.contains(s.type())) {
       problems.add(f + ".type: unknown MCP server type '" + s.type() + "' (expected one of " + SERVER_TYPES + ")");
       return;
@@ -100,9 +96,9 @@ final class McpConfigValidator {
           problems.add(f + ".url: not used by stdio servers (did you mean type: http?)");
         }
       }
-      case "http" -> {
+      case "http", "sse" -> {
         if (s.url() == null) {
-          problems.add(f + ".url: required for http servers");
+          problems.add(f + ".url: required for " + s.type() + " servers");
         } else {
           try {
             URI u = URI.create(s.url());
@@ -114,7 +110,7 @@ final class McpConfigValidator {
           }
         }
         if (s.command() != null) {
-          problems.add(f + ".command: not used by http servers (did you mean type: stdio?)");
+          problems.add(f + ".command: not used by " + s.type() + " servers (did you mean type: stdio?)");
         }
       }
       case "openapi" -> OpenApiConfigValidator.validate(f, s, problems);

@@ -44,7 +44,7 @@ public final class BuiltInDetectors {
         BuiltInDetectors::email, 0.97, 80, 254, false, "@"));
     add(m, new PhoneDetector(phoneRegions));
     add(m, new RegexDetector("credit_card", "CREDIT_CARD",
-        Pattern.compile("(?<![\\d\\-.])(?<v>\\d(?:[ \\-]?\\d){11,18})(?![\\d]|[\\-.]\\d)"),
+        Pattern.compile("(?<![\\d\\-.+])(?<v>\\d(?:[ \\-]?\\d){11,18})(?![\\d]|[\\-.]\\d)"),
         Validators::paymentCard, 0.95, 70, 23, false));
     add(m, new IbanDetector());
     add(m, new RegexDetector("us_ssn", "US_SSN",

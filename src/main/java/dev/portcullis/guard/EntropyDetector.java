@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * are left alone.
  */
 public final class EntropyDetector implements Detector {
-  private static final Pattern TOKEN = Pattern.compile("(?<![A-Za-z0-9+/=_\\-])[A-Za-z0-9+/=_\\-]{16,512}");
+  private static final Pattern TOKEN = Pattern.compile("(?<![A-Za-z0-9+/=_\\-])[A-Za-z0-9+/_\\-]{16,512}={0,2}(?![A-Za-z0-9+/=_\\-])");
 
   private final int minLength;
   private final double threshold;
@@ -90,7 +90,7 @@ public final class EntropyDetector implements Detector {
         hexOnly = false;
       }
     }
-    if (hexOnly || upper == 0 || lower == 0 || digit < 2 || maxLowerRun >= 7) {
+    if (hexOnly || upper == 0 || lower == 0 || digit < 2 || maxLowerRun >= 10) {
       return false;
     }
     return Validators.entropy(t) >= threshold;

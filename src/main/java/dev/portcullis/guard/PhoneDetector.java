@@ -21,6 +21,8 @@ public final class PhoneDetector implements Detector {
       "(?<![\\w+.\\-/:=#])(?:\\+|00)?(?:\\(\\+?\\d{1,4}\\)[ .\\-]?)?\\d[\\d ().\\-/]{5,22}\\d(?![\\w]|[.\\-/:]\\d)");
   private static final Pattern DATE = Pattern.compile(
       "\\d{4}[-./]\\d{1,2}[-./]\\d{1,2}|\\d{1,2}[-./]\\d{1,2}[-./]\\d{2,4}|\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  /** Shapes that are something else: IP address fragments, US social security numbers. */
+  private static final Pattern OTHER = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){1,3}|\\d{3}-\\d{2}-\\d{4}");
   private static final String[] KEYWORDS = {"phone", "tel", "call", "mobile", "cell", "fax", "ring", "whatsapp",
       "sms", "text me", "contact", "número", "numero", "numéro", "nummer", "handy", "móvil", "movil", "cellulare",
       "telefon", "téléphone", "portable", "電話", "携帯"};
@@ -80,7 +82,8 @@ public final class PhoneDetector implements Detector {
   /** The confidence that {@code c} (at {@code start} in {@code text}) is a phone number, or 0. */
   private double check(String text, int start, String c) {
     String digits = Validators.digits(c);
-    if (digits.length() < 7 || digits.length() > 17 || DATE.matcher(c).matches()) {
+    if (digits.length() < 7 || digits.length() > 17 || DATE.matcher(c).matches() || OTHER.matcher(c).matches()
+        || insideGroupedCode(text, start)) {
       return 0;
     }
     if (c.indexOf('(') >= 0 != c.indexOf(')') >= 0) {
@@ -118,6 +121,23 @@ public final class PhoneDetector implements Detector {
     } catch (NumberParseException e) {
       return false;
     }
+  }
+
+  /**
+   * True when the candidate continues a code printed in groups of four (an account number
+   * whose checksum failed, a licence key): the word before it is four letters or digits.
+   */
+  private static boolean insideGroupedCode(String text, int start) {
+    if (start < 5 || text.charAt(start - 1) != ' ') {
+      return false;
+    }
+    for (int i = start - 5; i < start - 1; i++) {
+      char ch = text.charAt(i);
+      if (!(ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9')) {
+        return false;
+      }
+    }
+    return start == 5 || !Character.isLetterOrDigit(text.charAt(start - 6));
   }
 
   private static boolean announced(String text, int start) {

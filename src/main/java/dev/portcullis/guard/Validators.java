@@ -57,7 +57,7 @@ public final class Validators {
     }
     boolean hasSpace = candidate.indexOf(' ') >= 0;
     boolean hasDash = candidate.indexOf('-') >= 0;
-    if (hasSpace && hasDash) {
+    if (hasSpace && hasDash || (hasSpace || hasDash) && !cardGrouping(candidate.split(hasSpace ? " " : "-"))) {
       return false;
     }
     if (allSame(d)) {
@@ -92,6 +92,20 @@ public final class Validators {
       return len >= 12; // Maestro
     }
     return false;
+  }
+
+  /** Cards are printed 4-4-4-4(-3), or 4-6-5 / 4-6-4 (American Express, Diners). */
+  private static boolean cardGrouping(String[] groups) {
+    if (groups.length == 3 && groups[0].length() == 4 && groups[1].length() == 6
+        && (groups[2].length() == 5 || groups[2].length() == 4)) {
+      return true;
+    }
+    for (int i = 0; i < groups.length - 1; i++) {
+      if (groups[i].length() != 4) {
+        return false;
+      }
+    }
+    return groups.length >= 3 && groups[groups.length - 1].length() >= 1 && groups[groups.length - 1].length() <= 4;
   }
 
   private static boolean allSame(String d) {

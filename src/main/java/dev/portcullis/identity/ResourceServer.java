@@ -26,6 +26,7 @@ public final class ResourceServer {
   private final TokenVerifier verifier;
   private final Supplier<List<String>> authorizationServers;
   private volatile String base;
+  private volatile java.util.function.Consumer<String> onBound = b -> {};
   private volatile java.util.function.Predicate<RoutingContext> afterAuthentication = ctx -> true;
 
   /**
@@ -49,6 +50,12 @@ public final class ResourceServer {
       String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
       base = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     }
+    onBound.accept(base);
+  }
+
+  /** Runs once the base URL is known (the built-in authorization server takes it as its issuer). */
+  public void onBound(java.util.function.Consumer<String> listener) {
+    this.onBound = listener;
   }
 
   /** This gateway's resource identifier (its public base URL, no trailing slash). */

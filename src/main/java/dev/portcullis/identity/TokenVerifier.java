@@ -72,7 +72,7 @@ public final class TokenVerifier {
 
   private final IdentityConfig config;
   private final SafeFetcher fetcher;
-  private final Map<String, Issuer> issuers = new HashMap<>();
+  private final Map<String, Issuer> issuers = new ConcurrentHashMap<>();
   private final HttpClient http;
   private final Map<String, Cached> introspected = new ConcurrentHashMap<>();
 
@@ -147,6 +147,12 @@ public final class TokenVerifier {
     }
     this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(Duration.ofMillis(config.fetch().timeoutMs())).build();
+  }
+
+  /** Trusts a local issuer added after construction (the built-in server, once its URL is known). */
+  public void trust(LocalIssuer l) {
+    issuers.put(l.issuer(), new Issuer(new IssuerConfig(l.issuer(), null, null, List.of("ES256"), null, null),
+        l.keys(), l.revokedJti()));
   }
 
   /** Whether a presented credential looks like a JWS (three base64url parts) rather than an opaque token. */

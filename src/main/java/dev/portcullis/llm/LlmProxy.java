@@ -37,8 +37,14 @@ public final class LlmProxy {
 
   /** Routes the request; the caller has checked that the model exists. */
   public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos) {
+    forward(request, response, errors, startNanos, null);
+  }
+
+  /** Routes the request; {@code filter} (or null) rewrites what goes back to the client. */
+  public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos,
+      ResponseFilter filter) {
     List<ModelGroup> chain = catalog.chain(request.model());
     new ProxyExchange(vertx, http, retries, settings, metrics, observer, errors, request, response, chain,
-        startNanos).start();
+        startNanos).filter(filter).start();
   }
 }

@@ -58,6 +58,7 @@ final class ProxyExchange {
   private boolean committed;
   private boolean finished;
   private long firstByteNanos = -1;
+  private ResponseFilter filter;
 
   ProxyExchange(Vertx vertx, HttpClient http, RetryPolicy retries, RouterSettings settings,
       GatewayMetrics metrics, CallObserver observer, ErrorResponder errors, LlmRequest request,
@@ -73,6 +74,12 @@ final class ProxyExchange {
     this.response = response;
     this.groups = groups;
     this.startNanos = startNanos;
+  }
+
+  /** Rewrites what goes back to the client (the guard), or null. */
+  ProxyExchange filter(ResponseFilter filter) {
+    this.filter = filter;
+    return this;
   }
 
   void start() {
@@ -195,12 +202,21 @@ final class ProxyExchange {
         return;
       }
       ProviderAdapter.TranslatedBody out = current.adapter().translateBody(request, body);
+      Buffer clientBody = out.body();
+      if (filter != null) {
+        clientBody = filter.body(clientBody);
+        if (clientBody == null) {
+          succeeded();
+          finishWithError(400, "invalid_request_error", "guard_blocked", filter.refusal());
+          return;
+        }
+      }
       succeeded();
       response.setStatusCode(resp.statusCode());
       copyContentType(resp);
       commonHeaders();
       firstByteNanos = System.nanoTime() - startNanos;
-      response.end(out.body());
+      response.end(clientBody);
       finish(resp.statusCode(), out.usage(), "ok");
     });
   }
@@ -264,6 +280,9 @@ final class ProxyExchange {
         commitStream();
       }
       if (translator.completed()) {
+        if (filter != null) {
+          filter.end(this::writeFiltered);
+        }
         response.end();
         finish(200, translator.usage(), "ok");
       } else {
@@ -274,6 +293,14 @@ final class ProxyExchange {
   }
 
   private void writeStream(Buffer event) {
+    if (filter != null) {
+      filter.event(event, this::writeFiltered);
+      return;
+    }
+    writeFiltered(event);
+  }
+
+  private void writeFiltered(Buffer event) {
     if (!committed) {
       commitStream();
     }

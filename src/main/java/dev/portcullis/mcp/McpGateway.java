@@ -97,6 +97,8 @@ public final class McpGateway implements AutoCloseable {
     return switch (s.type()) {
       case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), json);
       case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), s.headers(), json, maxMessageBytes);
+      case "sse" -> new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, s.url(), s.headers(), json,
+          maxMessageBytes);
       case "builtin" -> {
         DemoMcpServer demo = new DemoMcpServer();
         yield new BuiltinTransport(key, demo::handle);

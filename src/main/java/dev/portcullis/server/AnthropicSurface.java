@@ -33,6 +33,8 @@ final class AnthropicSurface {
   private final AnthropicErrors errors = new AnthropicErrors();
   /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
   private final KeyGate gate;
+  /** The guard, or null when no guard rules are configured. */
+  private dev.portcullis.llm.guard.LlmGuard guard;
 
   AnthropicSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate) {
     this.json = json;
@@ -49,6 +51,11 @@ final class AnthropicSurface {
     if (request == null) {
       return;
     }
+    var guarded = GuardStep.apply(guard, ctx, request,
+        m -> errors.respond(ctx.response(), 400, "invalid_request_error", null, m));
+    if (guarded == null) {
+      return;
+    }
     if (gate != null) {
       var refusal = gate.admit(ctx, request.model(), request.body());
       if (refusal != null) {
@@ -56,7 +63,13 @@ final class AnthropicSurface {
         return;
       }
     }
-    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS));
+    proxy.forward(guarded.request(), ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS),
+        guarded.filter());
+  }
+
+  /** Puts the guard in front of these routes (null: none). */
+  void guard(dev.portcullis.llm.guard.LlmGuard guard) {
+    this.guard = guard;
   }
 
   void countTokens(RoutingContext ctx) {

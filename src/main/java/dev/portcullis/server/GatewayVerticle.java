@@ -44,7 +44,9 @@ public final class GatewayVerticle extends VerticleBase {
   private final KeyGate gate;
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
+  private dev.portcullis.llm.guard.LlmGuard llmGuard;
   private dev.portcullis.identity.ResourceServer identity;
+  private dev.portcullis.oauth.AuthorizationServer oauth;
   private AccessGate access;
   private HttpServer server;
 
@@ -72,6 +74,12 @@ public final class GatewayVerticle extends VerticleBase {
     this.ready = ready;
   }
 
+  /** Puts the guard (detectors, redaction, pseudonymisation) on the LLM routes; null for none. */
+  public GatewayVerticle withGuard(dev.portcullis.llm.guard.LlmGuard guard) {
+    this.llmGuard = guard;
+    return this;
+  }
+
   /** Serves the MCP gateway on /mcp and /mcp/{virtual-server} (shared by every instance). */
   public GatewayVerticle withMcp(dev.portcullis.mcp.McpGateway mcp) {
     this.mcp = mcp;
@@ -81,6 +89,12 @@ public final class GatewayVerticle extends VerticleBase {
   /** Accepts OAuth bearer tokens on /mcp* (and /v1/* when configured) and serves RFC 9728 metadata. */
   public GatewayVerticle withIdentity(dev.portcullis.identity.ResourceServer identity) {
     this.identity = identity;
+    return this;
+  }
+
+  /** Serves the built-in OAuth authorization server (metadata, /oauth/*); null for none. */
+  public GatewayVerticle withOAuth(dev.portcullis.oauth.AuthorizationServer oauth) {
+    this.oauth = oauth;
     return this;
   }
 
@@ -99,6 +113,8 @@ public final class GatewayVerticle extends VerticleBase {
     OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
     OpenAiErrors errors = openai.errors();
     AnthropicSurface anthropic = new AnthropicSurface(json, proxy, gate);
+    openai.guard(llmGuard);
+    anthropic.guard(llmGuard);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -125,6 +141,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (identity != null) {
       identity.mount(router);
+    }
+    if (oauth != null) {
+      oauth.mount(router);
     }
     if (mcp != null) {
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());

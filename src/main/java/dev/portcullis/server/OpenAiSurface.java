@@ -28,6 +28,8 @@ final class OpenAiSurface {
   private final Buffer modelList;
   /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
   private final KeyGate gate;
+  /** The guard, or null when no guard rules are configured. */
+  private dev.portcullis.llm.guard.LlmGuard guard;
 
   OpenAiSurface(ObjectMapper json, LlmProxy proxy) {
     this(json, proxy, null);
@@ -100,6 +102,12 @@ final class OpenAiSurface {
     }
     JsonNode streamNode = body.get("stream");
     boolean stream = endpoint == Endpoint.CHAT_COMPLETIONS && streamNode != null && streamNode.asBoolean(false);
+    String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
+    var guarded = GuardStep.apply(guard, ctx, new LlmRequest(endpoint, model, stream, body, raw, requestId),
+        m -> errors.respond(response, 400, "invalid_request_error", "guard_blocked", null, m));
+    if (guarded == null) {
+      return;
+    }
     if (gate != null) {
       var refusal = gate.admit(ctx, model, body);
       if (refusal != null) {
@@ -107,8 +115,12 @@ final class OpenAiSurface {
         return;
       }
     }
-    String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
-    proxy.forward(new LlmRequest(endpoint, model, stream, body, raw, requestId), response, errors, start);
+    proxy.forward(guarded.request(), response, errors, start, guarded.filter());
+  }
+
+  /** Puts the guard in front of these routes (null: none). */
+  void guard(dev.portcullis.llm.guard.LlmGuard guard) {
+    this.guard = guard;
   }
 
   /** The model groups, less those the caller's virtual key may not use. */

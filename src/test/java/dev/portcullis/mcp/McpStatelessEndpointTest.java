@@ -55,7 +55,12 @@ class McpStatelessEndpointTest {
   }
 
   static HttpRequest.Builder req(String method, String name) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/mcp")).timeout(Duration.ofSeconds(20))
+    return req(gw.baseUrl() + "/mcp", method, name);
+  }
+
+  /** A 2026-07-28 POST to an MCP endpoint, with the headers that mirror the body. */
+  static HttpRequest.Builder req(String url, String method, String name) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
         .header("authorization", "Bearer " + GatewayHarness.KEY)
         .header("accept", "application/json, text/event-stream").header("content-type", "application/json")
         .header("mcp-protocol-version", V).header("mcp-method", method);
@@ -167,6 +172,23 @@ class McpStatelessEndpointTest {
     String changed = nextData(lines);
     assertThat(changed).contains("notifications/tools/list_changed", "\"io.modelcontextprotocol/subscriptionId\":\"sub-1\"");
     listen.body().close();
+  }
+
+  @Test
+  void toolParametersMirroredInHeadersMustMatch() throws Exception {
+    String call = body(1, "tools/call", "{\"name\":\"local__regional\",\"arguments\":{\"region\":\"eu-west-1\"}}");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
+        post(req("tools/call", "local__regional").header("mcp-param-region", "eu-west-1"), call).statusCode() == 200);
+    HttpResponse<String> ok = post(req("tools/call", "local__regional").header("Mcp-Param-Region", "eu-west-1"), call);
+    assertThat(last(ok).path("result").path("content").path(0).path("text").asText()).isEqualTo("ran in eu-west-1");
+    HttpResponse<String> missing = post(req("tools/call", "local__regional"), call);
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(last(missing).path("error").path("code").asInt()).isEqualTo(-32020);
+    HttpResponse<String> wrong = post(req("tools/call", "local__regional").header("Mcp-Param-Region", "us-east-1"), call);
+    assertThat(wrong.statusCode()).isEqualTo(400);
+    String b64 = "=?base64?" + Base64.getEncoder().encodeToString("eu-west-1".getBytes(StandardCharsets.UTF_8)) + "?=";
+    assertThat(post(req("tools/call", "local__regional").header("Mcp-Param-Region", b64), call).statusCode())
+        .isEqualTo(200);
   }
 
   static String nextData(BufferedReader r) throws Exception {

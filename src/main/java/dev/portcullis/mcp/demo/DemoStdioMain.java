@@ -48,6 +48,7 @@ public final class DemoStdioMain {
   /** The demo server plus tools that fail in the ways real servers do. */
   static final class Faulty extends DemoMcpServer {
     private final PrintStream stdout;
+    private final java.util.concurrent.atomic.AtomicInteger cancellations = new java.util.concurrent.atomic.AtomicInteger();
 
     Faulty(PrintStream stdout) {
       this.stdout = stdout;
@@ -56,11 +57,23 @@ public final class DemoStdioMain {
     @Override
     protected ArrayNode toolList() {
       ArrayNode tools = super.toolList();
-      for (String n : List.of("crash", "hang", "garbage")) {
+      for (String n : List.of("crash", "hang", "garbage", "crash-midway", "cancellations")) {
         ObjectNode t = tools.addObject().put("name", n).put("description", "Fault injection: " + n);
         t.putObject("inputSchema").put("type", "object");
       }
+      // a 2026-07-28 tool whose region argument is mirrored into the Mcp-Param-Region header
+      ObjectNode regional = tools.addObject().put("name", "regional").put("description", "Runs in a region");
+      ObjectNode schema = regional.putObject("inputSchema").put("type", "object");
+      schema.putObject("properties").putObject("region").put("type", "string").put("x-mcp-header", "Region");
       return tools;
+    }
+
+    @Override
+    public void handle(JsonNode msg, Consumer<JsonNode> out) {
+      if ("notifications/cancelled".equals(msg.path("method").asText())) {
+        cancellations.incrementAndGet();
+      }
+      super.handle(msg, out);
     }
 
     @Override
@@ -73,6 +86,29 @@ public final class DemoStdioMain {
         }
         case "hang" -> {
           return null; // never answers
+        }
+        case "crash-midway" -> { // reports progress, then dies in the middle of the call
+          JsonNode token = dev.portcullis.mcp.JsonRpc.progressToken(params);
+          if (token != null) {
+            ObjectNode p = dev.portcullis.mcp.JsonRpc.F.objectNode().put("progress", 1).put("total", 2)
+                .put("message", "halfway");
+            p.set("progressToken", token);
+            out.accept(dev.portcullis.mcp.JsonRpc.notification("notifications/progress", p));
+          }
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          System.err.println("crashing in the middle of a call");
+          Runtime.getRuntime().halt(4);
+          return null;
+        }
+        case "regional" -> {
+          return text("ran in " + params.path("arguments").path("region").asText("nowhere"), false);
+        }
+        case "cancellations" -> {
+          return text(String.valueOf(cancellations.get()), false);
         }
         case "garbage" -> {
           synchronized (stdout) {

@@ -141,15 +141,15 @@ public final class RequestBuilder {
     while (i < template.length()) {
       int open = template.indexOf('{', i);
       if (open < 0) {
-        out.append(template, i, template.length());
+        out.append(literal(template.substring(i)));
         break;
       }
       int close = template.indexOf('}', open);
       if (close < 0) {
-        out.append(template, i, template.length());
+        out.append(literal(template.substring(i)));
         break;
       }
-      out.append(template, i, open);
+      out.append(literal(template.substring(i, open)));
       String name = template.substring(open + 1, close);
       OperationTool.Param p = op.params().stream().filter(x -> x.in().equals("path") && x.name().equals(name))
           .findFirst().orElse(null);
@@ -218,6 +218,21 @@ public final class RequestBuilder {
     List<String> parts = new ArrayList<>();
     array.forEach(x -> parts.add(encode ? segment(scalar(x)) : scalar(x)));
     return String.join(sep, parts);
+  }
+
+  /** The template's own text: characters not allowed in a path encoded, slashes and escapes kept. */
+  private static String literal(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c > 0x20 && c < 0x7f && "\"<>\\^`{|}?#[] ".indexOf(c) < 0) {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+      }
+    }
+    return sb.toString();
   }
 
   /** A path segment value: everything but unreserved characters encoded; "." and ".." too. */

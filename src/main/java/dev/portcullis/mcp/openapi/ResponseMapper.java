@@ -38,8 +38,10 @@ public final class ResponseMapper {
     if (r.truncated()) {
       ObjectNode res = F.objectNode();
       String note = "[response cut at max_response_bytes = " + maxBytes + " bytes]";
-      res.putArray("content").addObject().put("type", "text").put("text", (text == null
-          ? "(binary " + media + ")" : text) + "\n" + note);
+      boolean textual = media.startsWith("text/") || ToolMapper.isJson(media) || media.endsWith("xml");
+      String shown = text != null ? text : textual ? new String(r.body(), StandardCharsets.UTF_8)
+          : "(binary " + media + ")"; // a cut may split the last character
+      res.putArray("content").addObject().put("type", "text").put("text", shown + "\n" + note);
       res.put("isError", true); // a cut JSON document cannot be given as structured content
       return res;
     }
@@ -70,10 +72,18 @@ public final class ResponseMapper {
           .put("data", Base64.getEncoder().encodeToString(r.body()));
       return res;
     }
-    if (text == null) {
-      return text("(" + r.body().length + " bytes of " + (media.isEmpty() ? "binary data" : media) + ")");
+    ObjectNode res = text == null
+        ? text("(" + r.body().length + " bytes of " + (media.isEmpty() ? "binary data" : media) + ")") : text(text);
+    if (op.definition().has("outputSchema")) {
+      // the API answered other than it documented; clients require structured content when a
+      // tool has an output schema, and the (lenient) schema accepts this
+      ObjectNode sc = res.putObject("structuredContent");
+      if (text != null && op.wrapsOutput()
+          && "string".equals(op.definition().at("/outputSchema/properties/result/type").asText())) {
+        sc.put("result", text);
+      }
     }
-    return text(text);
+    return res;
   }
 
   public static ObjectNode error(String message) {

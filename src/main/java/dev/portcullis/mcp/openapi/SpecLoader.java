@@ -32,9 +32,15 @@ public final class SpecLoader {
       return document.path("info").path("title").asText("");
     }
 
-    /** The first server URL of the document, resolved against the spec's own URL when relative. */
+    /** The first (https preferred) server URL, resolved against the spec's own URL when relative. */
     public String firstServer(String location) {
       String url = document.path("servers").path(0).path("url").asText("");
+      for (JsonNode server : document.path("servers")) {
+        if (server.path("url").asText("").startsWith("https://")) {
+          url = server.path("url").asText();
+          break;
+        }
+      }
       if (url.isEmpty() || url.startsWith("http://") || url.startsWith("https://")) {
         return url;
       }

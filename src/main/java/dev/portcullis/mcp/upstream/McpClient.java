@@ -388,7 +388,8 @@ public final class McpClient implements Transport.Sink {
             });
         return;
       }
-      p.tryFail(e instanceof McpError m ? m : unavailable(reason(e)));
+      // transport failures name the upstream, so that the client knows which server is in trouble
+      p.tryFail(e instanceof McpError m && m.code() != McpError.UPSTREAM_UNAVAILABLE ? m : unavailable(reason(e)));
     });
     return p.future().andThen(ar -> {
       if (timer >= 0) {
@@ -449,7 +450,8 @@ public final class McpClient implements Transport.Sink {
     JsonNode id = m.get("id");
     String method = m.get("method").asText();
     Future<JsonNode> result;
-    RelatedListener only = listeners.size() == 1 ? listeners.values().stream().findFirst().orElse(null) : null;
+    RelatedListener only = transport.sharedChannel() && listeners.size() == 1
+        ? listeners.values().stream().findFirst().orElse(null) : null;
     if ("ping".equals(method)) {
       result = Future.succeededFuture(F.objectNode());
     } else if (only != null) {

@@ -182,6 +182,11 @@ public final class StdioTransport implements Transport {
   }
 
   @Override
+  public boolean sharedChannel() {
+    return true;
+  }
+
+  @Override
   public String describe() {
     return "stdio:" + command.get(0);
   }

@@ -41,6 +41,14 @@ public interface Transport {
     return false;
   }
 
+  /**
+   * Whether everything the server sends shares one channel (stdio, HTTP+SSE), so that its requests
+   * to the client carry no hint of the call they belong to.
+   */
+  default boolean sharedChannel() {
+    return false;
+  }
+
   /** Whether to probe for a 2026-07-28 server with server/discover before falling back to initialize. */
   default boolean probesModern() {
     return true;

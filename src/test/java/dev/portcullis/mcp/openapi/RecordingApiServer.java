@@ -54,6 +54,18 @@ final class RecordingApiServer implements AutoCloseable {
     return null;
   }
 
+  /** The last request to exactly this URI. */
+  Seen exact(String uri) {
+    synchronized (requests) {
+      for (int i = requests.size() - 1; i >= 0; i--) {
+        if (requests.get(i).uri().equals(uri)) {
+          return requests.get(i);
+        }
+      }
+    }
+    return null;
+  }
+
   long count(String uriPrefix) {
     synchronized (requests) {
       return requests.stream().filter(r -> r.uri().startsWith(uriPrefix)).count();

@@ -1,0 +1,263 @@
+package dev.portcullis.audit;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The audit trail in the store (SQLite or PostgreSQL): appends events to the hash chain in one
+ * transaction per batch, reads them back with filters and paging, and verifies the chain.
+ * Only inserts: nothing here updates or deletes an event. Blocking: call from a worker thread.
+ */
+public final class AuditRepository {
+  private static final String COLUMNS = "seq, id, ts, phase, surface, action, principal, principal_kind, key_id, "
+      + "persona, client_app, client_ip, target, arguments, decision, reason, policy_id, guard_findings, outcome, "
+      + "status, latency_ms, prompt_tokens, completion_tokens, cost_nanos, trace_id, session_id, request_id, "
+      + "prev_hash, hash";
+
+  private final DataSource ds;
+  private final boolean sqlite;
+
+  public AuditRepository(DataSource ds, boolean sqlite) {
+    this.ds = ds;
+    this.sqlite = sqlite;
+  }
+
+  /**
+   * Appends the events, in order, after the current head of the chain; returns them as
+   * written (with sequence numbers and hashes). Commits before returning.
+   */
+  public List<AuditEvent> append(List<AuditEvent> events) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        if (sqlite) {
+          // take the write lock first, so that no other writer reads the same head
+          try (PreparedStatement lock = c.prepareStatement("UPDATE audit_head SET seq = seq WHERE id = 1")) {
+            lock.executeUpdate();
+          }
+        }
+        long seq;
+        String prev;
+        try (PreparedStatement head = c.prepareStatement(
+            "SELECT seq, hash FROM audit_head WHERE id = 1" + (sqlite ? "" : " FOR UPDATE"));
+            ResultSet rs = head.executeQuery()) {
+          rs.next();
+          seq = rs.getLong(1);
+          prev = rs.getString(2);
+        }
+        List<AuditEvent> out = new ArrayList<>(events.size());
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO audit_events (" + COLUMNS
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+          for (AuditEvent e : events) {
+            AuditEvent w = e.chained(++seq, prev);
+            prev = w.hash();
+            bind(ins, w);
+            ins.addBatch();
+            out.add(w);
+          }
+          ins.executeBatch();
+        }
+        try (PreparedStatement upd = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+          upd.setLong(1, seq);
+          upd.setString(2, prev);
+          upd.executeUpdate();
+        }
+        c.commit();
+        return out;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not write audit events: " + e.getMessage(), e);
+    }
+  }
+
+  private static void bind(PreparedStatement p, AuditEvent e) throws SQLException {
+    int i = 0;
+    p.setLong(++i, e.seq());
+    p.setString(++i, e.id());
+    p.setLong(++i, e.ts());
+    p.setString(++i, e.phase());
+    p.setString(++i, e.surface());
+    p.setString(++i, e.action());
+    p.setString(++i, e.principal());
+    p.setString(++i, e.principalKind());
+    p.setString(++i, e.keyId());
+    p.setString(++i, e.persona());
+    p.setString(++i, e.clientApp());
+    p.setString(++i, e.clientIp());
+    p.setString(++i, e.target());
+    p.setString(++i, e.arguments());
+    p.setString(++i, e.decision());
+    p.setString(++i, e.reason());
+    p.setString(++i, e.policyId());
+    p.setString(++i, e.guardFindings());
+    p.setString(++i, e.outcome());
+    setInt(p, ++i, e.status());
+    setLong(p, ++i, e.latencyMs());
+    setLong(p, ++i, e.promptTokens());
+    setLong(p, ++i, e.completionTokens());
+    setLong(p, ++i, e.costNanos());
+    p.setString(++i, e.traceId());
+    p.setString(++i, e.sessionId());
+    p.setString(++i, e.requestId());
+    p.setString(++i, e.prevHash());
+    p.setString(++i, e.hash());
+  }
+
+  private static void setLong(PreparedStatement p, int i, Long v) throws SQLException {
+    if (v == null) {
+      p.setNull(i, Types.BIGINT);
+    } else {
+      p.setLong(i, v);
+    }
+  }
+
+  private static void setInt(PreparedStatement p, int i, Integer v) throws SQLException {
+    if (v == null) {
+      p.setNull(i, Types.INTEGER);
+    } else {
+      p.setInt(i, v);
+    }
+  }
+
+  private static AuditEvent read(ResultSet r) throws SQLException {
+    return new AuditEvent(r.getLong("seq"), r.getString("id"), r.getLong("ts"), r.getString("phase"),
+        r.getString("surface"), r.getString("action"), r.getString("principal"), r.getString("principal_kind"),
+        r.getString("key_id"), r.getString("persona"), r.getString("client_app"), r.getString("client_ip"),
+        r.getString("target"), r.getString("arguments"), r.getString("decision"), r.getString("reason"),
+        r.getString("policy_id"), r.getString("guard_findings"), r.getString("outcome"), intOrNull(r, "status"),
+        longOrNull(r, "latency_ms"), longOrNull(r, "prompt_tokens"), longOrNull(r, "completion_tokens"),
+        longOrNull(r, "cost_nanos"), r.getString("trace_id"), r.getString("session_id"), r.getString("request_id"),
+        r.getString("prev_hash"), r.getString("hash"));
+  }
+
+  private static Long longOrNull(ResultSet r, String c) throws SQLException {
+    long v = r.getLong(c);
+    return r.wasNull() ? null : v;
+  }
+
+  private static Integer intOrNull(ResultSet r, String c) throws SQLException {
+    int v = r.getInt(c);
+    return r.wasNull() ? null : v;
+  }
+
+  /**
+   * Filters for {@link #query}; null fields do not filter.
+   *
+   * @param beforeSeq paging cursor: only events older than this sequence number
+   */
+  public record Filter(String surface, String principal, String keyId, String target, String decision,
+      String outcome, String id, String traceId, String sessionId, Long since, Long until, Long beforeSeq,
+      int limit) {}
+
+  /** Matching events, newest first. */
+  public List<AuditEvent> query(Filter f) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_events WHERE 1=1");
+    List<Object> args = new ArrayList<>();
+    eq(sql, args, "surface", f.surface());
+    eq(sql, args, "principal", f.principal());
+    eq(sql, args, "key_id", f.keyId());
+    eq(sql, args, "target", f.target());
+    eq(sql, args, "decision", f.decision());
+    eq(sql, args, "outcome", f.outcome());
+    eq(sql, args, "id", f.id());
+    eq(sql, args, "trace_id", f.traceId());
+    eq(sql, args, "session_id", f.sessionId());
+    if (f.since() != null) {
+      sql.append(" AND ts >= ?");
+      args.add(f.since());
+    }
+    if (f.until() != null) {
+      sql.append(" AND ts < ?");
+      args.add(f.until());
+    }
+    if (f.beforeSeq() != null) {
+      sql.append(" AND seq < ?");
+      args.add(f.beforeSeq());
+    }
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    args.add(f.limit());
+    try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        p.setObject(i + 1, args.get(i));
+      }
+      List<AuditEvent> out = new ArrayList<>();
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(read(r));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read audit events: " + e.getMessage(), e);
+    }
+  }
+
+  private static void eq(StringBuilder sql, List<Object> args, String column, String value) {
+    if (value != null && !value.isEmpty()) {
+      sql.append(" AND ").append(column).append(" = ?");
+      args.add(value);
+    }
+  }
+
+  /**
+   * The result of checking the chain.
+   *
+   * @param brokenAt the first sequence number where the chain does not hold, or -1
+   */
+  public record Verification(boolean ok, long events, long brokenAt, String problem) {}
+
+  /** Re-computes every hash in order and checks links, sequence and head. */
+  public Verification verify() {
+    try (Connection c = ds.getConnection()) {
+      long headSeq;
+      String headHash;
+      try (PreparedStatement p = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+          ResultSet r = p.executeQuery()) {
+        r.next();
+        headSeq = r.getLong(1);
+        headHash = r.getString(2);
+      }
+      String prev = AuditEvent.GENESIS;
+      long expected = 1;
+      long count = 0;
+      try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM audit_events ORDER BY seq")) {
+        p.setFetchSize(1000);
+        try (ResultSet r = p.executeQuery()) {
+          while (r.next()) {
+            AuditEvent e = read(r);
+            count++;
+            if (e.seq() != expected) {
+              return new Verification(false, count, expected, "event " + expected + " is missing (next is "
+                  + e.seq() + ")");
+            }
+            if (!prev.equals(e.prevHash())) {
+              return new Verification(false, count, e.seq(), "event " + e.seq()
+                  + " does not link to the event before it");
+            }
+            if (!e.computeHash().equals(e.hash())) {
+              return new Verification(false, count, e.seq(), "event " + e.seq() + " was changed after it was written");
+            }
+            prev = e.hash();
+            expected++;
+          }
+        }
+      }
+      if (expected - 1 != headSeq || !prev.equals(headHash)) {
+        return new Verification(false, count, expected, "the chain ends at event " + (expected - 1)
+            + " but " + headSeq + " were written: events were removed from the end");
+      }
+      return new Verification(true, count, -1, null);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not verify the audit trail: " + e.getMessage(), e);
+    }
+  }
+}

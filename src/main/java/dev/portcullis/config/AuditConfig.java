@@ -1,0 +1,59 @@
+package dev.portcullis.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code audit} section. The audit trail is written to the store whenever there is one;
+ * this section tunes batching and adds export sinks.
+ *
+ * @param enabled false to keep no audit trail even with a store
+ * @param flushMs how often batched (LLM) audit events are written
+ * @param file a JSON-lines file export with rotation
+ * @param syslog RFC 5424 syslog export (UDP or TCP)
+ * @param webhook HTTP POST export (JSON array batches) for SIEMs
+ * @param otelLogs also export audit events as OpenTelemetry log records (needs telemetry.otlp)
+ */
+public record AuditConfig(Boolean enabled, Long flushMs, FileSink file, SyslogSink syslog, WebhookSink webhook,
+    Boolean otelLogs) {
+  public AuditConfig {
+    enabled = enabled == null ? Boolean.TRUE : enabled;
+    flushMs = flushMs == null ? 200L : flushMs;
+    otelLogs = otelLogs == null ? Boolean.FALSE : otelLogs;
+  }
+
+  public static AuditConfig defaults() {
+    return new AuditConfig(null, null, null, null, null, null);
+  }
+
+  /** JSON lines; the file is rotated (file.1, file.2...) past {@code maxBytes}, keeping {@code maxFiles}. */
+  public record FileSink(String path, Long maxBytes, Integer maxFiles) {
+    public FileSink {
+      maxBytes = maxBytes == null ? 100L * 1024 * 1024 : maxBytes;
+      maxFiles = maxFiles == null ? 10 : maxFiles;
+    }
+  }
+
+  /** Syslog (RFC 5424, one JSON event per message). */
+  public record SyslogSink(String host, Integer port, String protocol, String appName) {
+    public SyslogSink {
+      port = port == null ? 514 : port;
+      protocol = protocol == null ? "udp" : protocol;
+      appName = appName == null ? "portcullis" : appName;
+    }
+  }
+
+  /** HTTP POST of JSON arrays of events. */
+  public record WebhookSink(String url, Map<String, String> headers, Integer batchSize) {
+    public WebhookSink {
+      headers = headers == null ? Map.of() : Map.copyOf(headers);
+      batchSize = batchSize == null ? 100 : batchSize;
+    }
+  }
+
+  /** Sinks configured, for validation messages. */
+  public List<String> sinks() {
+    return java.util.stream.Stream.of(file == null ? null : "file", syslog == null ? null : "syslog",
+        webhook == null ? null : "webhook").filter(java.util.Objects::nonNull).toList();
+  }
+}

@@ -1,0 +1,231 @@
+package dev.portcullis.guard;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The guard applied to one call (one LLM request, one tool call): changes the request's text
+ * as the plan says, keeps the per-call vault of pseudonymised values, and puts them back into
+ * the response. Remembers which data types it saw (for the audit trail), never the values
+ * beyond the call. Synchronised: a call's request and response may be handled on different threads.
+ */
+public final class GuardSession {
+  /** Placeholders: [TYPE_N]. */
+  static final Pattern PLACEHOLDER = Pattern.compile("\\[([A-Z][A-Z0-9_]{0,40}_\\d{1,6})]");
+  /** Longest placeholder: what a restoring stream holds back at most. */
+  static final int MAX_PLACEHOLDER = 50;
+
+  private final GuardPlan plan;
+  private final byte[] hashKey;
+  private final Map<String, String> placeholderByValue = new HashMap<>();
+  private final Map<String, String> originalByPlaceholder = new HashMap<>();
+  private final Map<String, Integer> counters = new HashMap<>();
+  private final Set<String> requestTypes = new TreeSet<>();
+  private final Set<String> responseTypes = new TreeSet<>();
+  private final Set<String> rulesApplied = new TreeSet<>();
+  private int findings;
+
+  GuardSession(GuardPlan plan, byte[] hashKey) {
+    this.plan = plan;
+    this.hashKey = hashKey;
+  }
+
+  public GuardPlan plan() {
+    return plan;
+  }
+
+  /** True when the response needs work (restoring pseudonyms or scanning). */
+  public boolean touchesResponses() {
+    return plan.touchesResponses();
+  }
+
+  /** True when the request side has any detector to run. */
+  public boolean scansRequests() {
+    return !plan.requestScanner().isEmpty();
+  }
+
+  /**
+   * Applies the request-side actions to one piece of text going upstream.
+   *
+   * @throws GuardBlockedException when a block rule matched
+   */
+  public synchronized String request(String text) {
+    return apply(text, plan.requestScanner(), plan.requestActions(), plan.requestRules(), requestTypes, false);
+  }
+
+  /** Restores pseudonymised values and applies the response-side actions to text going to the caller. */
+  public synchronized String response(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String restored = restore(text);
+    return apply(restored, plan.responseScanner(), plan.responseActions(), plan.responseRules(), responseTypes,
+        true);
+  }
+
+  /** Only puts pseudonymised values back (no scanning). */
+  public synchronized String restore(String text) {
+    if (text == null || originalByPlaceholder.isEmpty() || text.indexOf('[') < 0) {
+      return text;
+    }
+    Matcher m = PLACEHOLDER.matcher(text);
+    StringBuilder out = null;
+    int last = 0;
+    while (m.find()) {
+      String original = originalByPlaceholder.get(m.group(1));
+      if (original == null) {
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(text.length() + 32);
+      }
+      out.append(text, last, m.start()).append(original);
+      last = m.end();
+    }
+    if (out == null) {
+      return text;
+    }
+    return out.append(text, last, text.length()).toString();
+  }
+
+  /** A stream of response text (one content channel) to restore and scan as it arrives. */
+  public GuardStream stream() {
+    return new GuardStream(this, plan.responseScanner().maxSpan(), !plan.responseScanner().isEmpty());
+  }
+
+  /** Data types found in requests, sorted (EMAIL, PHONE...). */
+  public synchronized Set<String> requestTypes() {
+    return java.util.Collections.unmodifiableSortedSet(new TreeSet<>(requestTypes));
+  }
+
+  /** Data types found in responses, sorted. */
+  public synchronized Set<String> responseTypes() {
+    return java.util.Collections.unmodifiableSortedSet(new TreeSet<>(responseTypes));
+  }
+
+  /** All data types found, both ways. */
+  public synchronized Set<String> findingTypes() {
+    Set<String> all = new TreeSet<>(requestTypes);
+    all.addAll(responseTypes);
+    return all;
+  }
+
+  /** Names of the rules that acted. */
+  public synchronized Set<String> rules() {
+    return java.util.Collections.unmodifiableSortedSet(new TreeSet<>(rulesApplied));
+  }
+
+  public synchronized int findings() {
+    return findings;
+  }
+
+  /** Scans and transforms, for the stream (which has already restored). */
+  synchronized String scanResponse(String text) {
+    return apply(text, plan.responseScanner(), plan.responseActions(), plan.responseRules(), responseTypes, true);
+  }
+
+  synchronized List<Finding> scanResponseFindings(String text) {
+    return plan.responseScanner().scan(text);
+  }
+
+  synchronized String transformResponse(String text, List<Finding> found, boolean streaming) {
+    return transform(text, found, plan.responseActions(), plan.responseRules(), responseTypes, true, streaming);
+  }
+
+  private String apply(String text, Scanner scanner, Map<String, Action> actions, Map<String, String> rules,
+      Set<String> types, boolean response) {
+    if (text == null || text.isEmpty() || scanner.isEmpty()) {
+      return text;
+    }
+    List<Finding> found = scanner.scan(text);
+    if (found.isEmpty()) {
+      return text;
+    }
+    return transform(text, found, actions, rules, types, response, false);
+  }
+
+  private String transform(String text, List<Finding> found, Map<String, Action> actions, Map<String, String> rules,
+      Set<String> types, boolean response, boolean streaming) {
+    Set<String> blocked = null;
+    String blockRule = null;
+    for (Finding f : found) {
+      types.add(f.type());
+      findings++;
+      rulesApplied.add(rules.get(f.detector()));
+      if (actions.get(f.detector()) == Action.BLOCK && !streaming) {
+        if (blocked == null) {
+          blocked = new TreeSet<>();
+          blockRule = rules.get(f.detector());
+        }
+        blocked.add(f.type());
+      }
+    }
+    if (blocked != null) {
+      throw new GuardBlockedException(blockRule, blocked, response);
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    int last = 0;
+    for (Finding f : found) {
+      Action a = actions.get(f.detector());
+      String value = text.substring(f.start(), f.end());
+      String replacement = switch (a) {
+        case LOG -> value;
+        case MASK -> mask(value);
+        case HASH -> "[" + f.type() + ":" + hash(value) + "]";
+        case PSEUDONYMISE -> placeholder(f.type(), value, true);
+        case REDACT, BLOCK -> placeholder(f.type(), value, false);
+      };
+      out.append(text, last, f.start()).append(replacement);
+      last = f.end();
+    }
+    return out.append(text, last, text.length()).toString();
+  }
+
+  /** The same value gets the same placeholder within a call. */
+  private String placeholder(String type, String value, boolean reversible) {
+    String key = type + '\u0000' + value;
+    String p = placeholderByValue.get(key);
+    if (p == null) {
+      int n = counters.merge(type, 1, Integer::sum);
+      p = type + "_" + n;
+      placeholderByValue.put(key, p);
+    }
+    if (reversible) {
+      originalByPlaceholder.put(p, value);
+    }
+    return "[" + p + "]";
+  }
+
+  static String mask(String value) {
+    int keep = value.length() > 8 ? 4 : 0;
+    StringBuilder b = new StringBuilder(value.length());
+    int cut = value.length() - keep;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      b.append(i < cut && Character.isLetterOrDigit(c) ? '*' : c);
+    }
+    return b.toString();
+  }
+
+  private String hash(String value) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(hashKey.length == 0 ? new byte[1] : hashKey, "HmacSHA256"));
+      byte[] h = mac.doFinal(value.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(h, 0, 6);
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

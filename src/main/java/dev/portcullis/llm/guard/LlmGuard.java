@@ -1,0 +1,261 @@
+package dev.portcullis.llm.guard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.portcullis.guard.Guard;
+import dev.portcullis.guard.GuardBlockedException;
+import dev.portcullis.guard.GuardContext;
+import dev.portcullis.guard.GuardSession;
+import dev.portcullis.llm.ClientFormat;
+import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.LlmRequest;
+import dev.portcullis.llm.ResponseFilter;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The guard on the LLM surface: finds the text in a request of either client format (OpenAI
+ * chat messages and their content parts, tool-call arguments and tool results; Anthropic
+ * system prompt, text blocks, tool_use input and tool_result content; embeddings input),
+ * passes it through the call's {@link GuardSession}, and gives back the rewritten request and
+ * a {@link ResponseFilter} that restores and scans the answer, streams included. When no rule
+ * applies to the call it returns the request untouched and no filter.
+ */
+public final class LlmGuard {
+  private final Guard guard;
+  private final ObjectMapper json;
+
+  public LlmGuard(Guard guard, ObjectMapper json) {
+    this.guard = guard;
+    this.json = json;
+  }
+
+  /** The outcome for one request: the request to send, the filter (or null), the session (or null). */
+  public record Guarded(LlmRequest request, ResponseFilter filter, GuardSession session) {}
+
+  /**
+   * Applies the guard to a request.
+   *
+   * @throws GuardBlockedException when a block rule matched (nothing is sent)
+   */
+  public Guarded apply(LlmRequest request, String keyId, String persona) {
+    GuardSession session = guard.session(GuardContext.llm(request.endpoint().name().toLowerCase(java.util.Locale.ROOT),
+        request.model(), keyId, persona));
+    if (session == null) {
+      return new Guarded(request, null, null);
+    }
+    LlmRequest out = request;
+    if (session.scansRequests()) {
+      ObjectNode copy = request.body().deepCopy();
+      boolean changed = rewriteRequest(copy, request.format(), request.endpoint(), session::request);
+      if (changed) {
+        try {
+          out = request.translated(request.endpoint(), request.format(), copy, Buffer.buffer(json.writeValueAsBytes(copy)));
+        } catch (IOException e) {
+          throw new IllegalStateException("cannot serialise a parsed request", e);
+        }
+      }
+    }
+    ResponseFilter filter = session.touchesResponses() ? (request.format() == ClientFormat.ANTHROPIC
+        ? new AnthropicGuardFilter(json, session) : new OpenAiGuardFilter(json, session)) : null;
+    return new Guarded(out, filter, session);
+  }
+
+  /** Rewrites every text the model will read; true when anything changed. */
+  static boolean rewriteRequest(ObjectNode body, ClientFormat format, Endpoint endpoint, UnaryOperator<String> f) {
+    Changes c = new Changes(f);
+    if (endpoint == Endpoint.EMBEDDINGS) {
+      c.field(body, "input");
+      JsonNode input = body.get("input");
+      if (input instanceof ArrayNode a) {
+        c.array(a);
+      }
+      return c.changed;
+    }
+    if (format == ClientFormat.ANTHROPIC) {
+      JsonNode system = body.get("system");
+      if (system != null && system.isTextual()) {
+        c.field(body, "system");
+      } else if (system instanceof ArrayNode blocks) {
+        anthropicBlocks(blocks, c);
+      }
+      for (JsonNode m : body.path("messages")) {
+        if (m instanceof ObjectNode msg) {
+          JsonNode content = msg.get("content");
+          if (content != null && content.isTextual()) {
+            c.field(msg, "content");
+          } else if (content instanceof ArrayNode blocks) {
+            anthropicBlocks(blocks, c);
+          }
+        }
+      }
+      return c.changed;
+    }
+    for (JsonNode m : body.path("messages")) {
+      if (!(m instanceof ObjectNode msg)) {
+        continue;
+      }
+      JsonNode content = msg.get("content");
+      if (content != null && content.isTextual()) {
+        c.field(msg, "content");
+      } else if (content instanceof ArrayNode parts) {
+        for (JsonNode p : parts) {
+          if (p instanceof ObjectNode part) {
+            c.field(part, "text");
+            c.field(part, "refusal");
+          }
+        }
+      }
+      for (JsonNode call : msg.path("tool_calls")) {
+        if (call.get("function") instanceof ObjectNode fn) {
+          c.field(fn, "arguments");
+        }
+      }
+      if (msg.get("function_call") instanceof ObjectNode fc) {
+        c.field(fc, "arguments");
+      }
+    }
+    if (body.get("prompt") != null && body.get("prompt").isTextual()) {
+      c.field(body, "prompt");
+    }
+    return c.changed;
+  }
+
+  private static void anthropicBlocks(ArrayNode blocks, Changes c) {
+    for (JsonNode b : blocks) {
+      if (!(b instanceof ObjectNode block)) {
+        continue;
+      }
+      String type = block.path("type").asText("");
+      switch (type) {
+        case "text" -> c.field(block, "text");
+        case "tool_use" -> {
+          if (block.get("input") != null) {
+            c.deep(block, "input");
+          }
+        }
+        case "tool_result" -> {
+          JsonNode content = block.get("content");
+          if (content != null && content.isTextual()) {
+            c.field(block, "content");
+          } else if (content instanceof ArrayNode inner) {
+            anthropicBlocks(inner, c);
+          }
+        }
+        default -> { }
+      }
+    }
+  }
+
+  /** Rewrites the text of a non-streaming response in the client's format; true when anything changed. */
+  static boolean rewriteResponse(ObjectNode body, ClientFormat format, UnaryOperator<String> f) {
+    Changes c = new Changes(f);
+    if (format == ClientFormat.ANTHROPIC) {
+      for (JsonNode b : body.path("content")) {
+        if (b instanceof ObjectNode block) {
+          if ("text".equals(block.path("type").asText())) {
+            c.field(block, "text");
+          } else if ("tool_use".equals(block.path("type").asText()) && block.get("input") != null) {
+            c.deep(block, "input");
+          }
+        }
+      }
+      return c.changed;
+    }
+    for (JsonNode choice : body.path("choices")) {
+      if (choice.get("message") instanceof ObjectNode msg) {
+        c.field(msg, "content");
+        c.field(msg, "refusal");
+        for (JsonNode call : msg.path("tool_calls")) {
+          if (call.get("function") instanceof ObjectNode fn) {
+            c.field(fn, "arguments");
+          }
+        }
+      }
+      if (choice instanceof ObjectNode ch) {
+        c.field(ch, "text"); // legacy completions
+      }
+    }
+    return c.changed;
+  }
+
+  /** Applies a text function to chosen string fields, remembering whether anything changed. */
+  static final class Changes {
+    final UnaryOperator<String> f;
+    boolean changed;
+
+    Changes(UnaryOperator<String> f) {
+      this.f = f;
+    }
+
+    void field(ObjectNode o, String name) {
+      JsonNode v = o.get(name);
+      if (v != null && v.isTextual()) {
+        String before = v.textValue();
+        String after = f.apply(before);
+        if (!after.equals(before)) {
+          o.set(name, TextNode.valueOf(after));
+          changed = true;
+        }
+      }
+    }
+
+    void array(ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        JsonNode v = a.get(i);
+        if (v.isTextual()) {
+          String after = f.apply(v.textValue());
+          if (!after.equals(v.textValue())) {
+            a.set(i, TextNode.valueOf(after));
+            changed = true;
+          }
+        }
+      }
+    }
+
+    /** Every string value (not key) under o[name], at any depth. */
+    void deep(ObjectNode o, String name) {
+      JsonNode v = o.get(name);
+      if (v == null) {
+        return;
+      }
+      if (v.isTextual()) {
+        field(o, name);
+      } else if (v instanceof ObjectNode obj) {
+        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        while (it.hasNext()) {
+          names.add(it.next().getKey());
+        }
+        for (String n : names) {
+          deep(obj, n);
+        }
+      } else if (v instanceof ArrayNode arr) {
+        for (int i = 0; i < arr.size(); i++) {
+          JsonNode e = arr.get(i);
+          if (e.isTextual()) {
+            String after = f.apply(e.textValue());
+            if (!after.equals(e.textValue())) {
+              arr.set(i, TextNode.valueOf(after));
+              changed = true;
+            }
+          } else if (e instanceof ObjectNode eo) {
+            ObjectNode holder = new ObjectNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance);
+            holder.set("x", eo);
+            deep(holder, "x");
+          } else if (e instanceof ArrayNode) {
+            ObjectNode holder = new ObjectNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance);
+            holder.set("x", e);
+            deep(holder, "x");
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.portcullis.mcp.upstream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.McpError;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The legacy HTTP+SSE client transport (protocol 2024-11-05, deprecated but still deployed): a GET
+ * opens the server's event stream, whose first {@code endpoint} event names the URL to POST
+ * messages to; every answer and server message arrives on the stream. The stream is the
+ * connection: when it ends, the session is gone and the client reconnects (supervised).
+ */
+public final class SseTransport implements Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(SseTransport.class);
+  private static final long ENDPOINT_TIMEOUT_MS = 10_000;
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final String name;
+  private final String url;
+  private final Map<String, String> headers;
+  private final ObjectMapper json;
+  private final long maxEventBytes;
+  private volatile HttpClientRequest stream;
+  private volatile String postUrl;
+  private volatile long generation;
+
+  public SseTransport(Vertx vertx, HttpClient http, String name, String url, Map<String, String> headers,
+      ObjectMapper json, long maxEventBytes) {
+    this.vertx = vertx;
+    this.http = http;
+    this.name = name;
+    this.url = url;
+    this.headers = headers;
+    this.json = json;
+    this.maxEventBytes = maxEventBytes;
+  }
+
+  @Override
+  public synchronized Future<Void> open(Sink sink) {
+    stop();
+    long gen = ++generation;
+    Promise<Void> endpoint = Promise.promise();
+    long timer = vertx.setTimer(ENDPOINT_TIMEOUT_MS, t -> endpoint.tryFail(new McpError(McpError.UPSTREAM_UNAVAILABLE,
+        "no endpoint event on " + url + " within " + ENDPOINT_TIMEOUT_MS + " ms")));
+    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.GET).setConnectTimeout(10_000)
+        .putHeader("accept", "text/event-stream");
+    headers.forEach(o::putHeader);
+    http.request(o).compose(req -> {
+      stream = req;
+      return req.send();
+    }).onSuccess(resp -> {
+      if (resp.statusCode() != 200) {
+        resp.body();
+        endpoint.tryFail(new McpError(McpError.UPSTREAM_UNAVAILABLE, "GET " + url + " answered HTTP "
+            + resp.statusCode()));
+        return;
+      }
+      SseParser parser = new SseParser((type, data, id) -> {
+        if ("endpoint".equals(type)) {
+          postUrl = URI.create(url).resolve(data.trim()).toString();
+          endpoint.tryComplete();
+          return;
+        }
+        if (!"message".equals(type) || data.isBlank()) {
+          return;
+        }
+        try {
+          sink.message(json.readTree(data));
+        } catch (IOException e) {
+          LOG.atWarn().addKeyValue("upstream", name).log("skipped an SSE event that is not JSON");
+        }
+      }, maxEventBytes);
+      resp.handler(chunk -> {
+        try {
+          parser.feed(chunk);
+        } catch (IllegalStateException e) {
+          resp.request().reset();
+        }
+      });
+      Runnable ended = () -> {
+        endpoint.tryFail(new McpError(McpError.UPSTREAM_UNAVAILABLE, "the event stream ended before the endpoint event"));
+        if (gen == generation) {
+          postUrl = null;
+          sink.closed("the SSE stream of " + url + " ended");
+        }
+      };
+      resp.endHandler(v -> ended.run());
+      resp.exceptionHandler(e -> ended.run());
+    }).onFailure(e -> endpoint.tryFail(new McpError(McpError.UPSTREAM_UNAVAILABLE, "cannot reach " + url + ": "
+        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()))));
+    return endpoint.future().andThen(ar -> vertx.cancelTimer(timer));
+  }
+
+  @Override
+  public Future<Void> send(ObjectNode message) {
+    String target = postUrl;
+    if (target == null) {
+      return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "not connected to " + url));
+    }
+    RequestOptions o = new RequestOptions().setAbsoluteURI(target).setMethod(HttpMethod.POST).setConnectTimeout(10_000)
+        .putHeader("content-type", "application/json");
+    headers.forEach(o::putHeader);
+    return http.request(o).compose(req -> req.send(Buffer.buffer(message.toString())))
+        .compose(resp -> resp.body().compose(body -> resp.statusCode() < 300 ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "upstream answered HTTP "
+                + resp.statusCode() + ": " + (body.length() > 200 ? body.getString(0, 200) : body.toString())))))
+        .recover(e -> Future.failedFuture(e instanceof McpError ? e : new McpError(McpError.UPSTREAM_UNAVAILABLE,
+            "cannot reach " + target + ": " + e.getMessage())));
+  }
+
+  @Override
+  public boolean probesModern() {
+    return false; // HTTP+SSE servers predate the stateless revision
+  }
+
+  private void stop() {
+    HttpClientRequest s = stream;
+    stream = null;
+    postUrl = null;
+    generation++;
+    if (s != null) {
+      s.reset();
+    }
+  }
+
+  @Override
+  public synchronized Future<Void> close() {
+    stop();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public boolean sharedChannel() {
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return "sse:" + url;
+  }
+
+  /** For diagnostics: the POST endpoint the server announced, or null. */
+  String endpoint() {
+    return postUrl;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.portcullis.mcp.openapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.portcullis.Main;
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.GatewayConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code portcullis mcp import-openapi}: the tool list and a config block that loads as printed. */
+class ImportOpenApiCommandTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void printsToolsAndAConfigBlockThatLoads() throws Exception {
+    Run r = run("mcp", "import-openapi", "src/test/resources/openapi/petstore-v2-swagger.json", "--name", "pets");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("# Swagger Petstore (OpenAPI 3.0.1): 20 tools")
+        .containsPattern("pets__getPetById +GET +/pet/\\{petId\\} +read-only +Find pet by ID")
+        .containsPattern("pets__deletePet +DELETE +/pet/\\{petId\\} +destructive")
+        .contains("      type: openapi", "      base_url: \"http://petstore.swagger.io/v2\"");
+    String yaml = r.out().substring(r.out().indexOf("mcp:"));
+    Path file = Files.createTempFile("import", ".yaml");
+    try {
+      Files.writeString(file, yaml);
+      GatewayConfig cfg = new ConfigLoader().load(file);
+      var s = cfg.mcp().servers().get("pets");
+      assertThat(s.type()).isEqualTo("openapi");
+      assertThat(s.baseUrl()).isEqualTo("http://petstore.swagger.io/v2");
+      assertThat(Path.of(s.spec())).isAbsolute().exists();
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void baseUrlOptionAndErrors() {
+    Run r = run("mcp", "import-openapi", "src/test/resources/openapi/petstore-v3-openapi.yaml", "--name", "p",
+        "--base-url", "https://pets.internal.example/v3");
+    assertThat(r.out()).contains("19 tools").contains("base_url: \"https://pets.internal.example/v3\"");
+    Run missing = run("mcp", "import-openapi", "nope.yaml", "--name", "x");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("file not found");
+    Run ssrf = run("mcp", "import-openapi", "http://169.254.169.254/openapi.json", "--name", "x");
+    assertThat(ssrf.code()).isEqualTo(1);
+    assertThat(ssrf.err()).contains("link-local");
+  }
+
+  @Test
+  void configValidationNamesEachProblem() throws Exception {
+    Path file = Files.createTempFile("bad", ".yaml");
+    try {
+      Files.writeString(file, """
+          mcp:
+            servers:
+              crm:
+                type: openapi
+                base_url: ftp://crm.example
+                allow_private_addresses: [not-a-cidr]
+                auth: { type: oauth_client_credentials, client_id: x }
+                include: { methods: [FETCH] }
+                tools: { listCustomers: { name: "bad name!" } }
+              other:
+                type: builtin
+                spec: x.yaml
+          """);
+      assertThatThrownBy(() -> new ConfigLoader().load(file)).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("mcp.servers.crm.spec: required")
+          .hasMessageContaining("mcp.servers.crm.base_url: must be an absolute http(s) URL")
+          .hasMessageContaining("mcp.servers.crm.allow_private_addresses: 'not-a-cidr'")
+          .hasMessageContaining("mcp.servers.crm.auth.client_secret: required")
+          .hasMessageContaining("mcp.servers.crm.auth.token_url: required")
+          .hasMessageContaining("mcp.servers.crm.include.methods: unknown HTTP method 'FETCH'")
+          .hasMessageContaining("mcp.servers.crm.tools.listCustomers.name")
+          .hasMessageContaining("mcp.servers.other: spec, base_url and auth are for type: openapi servers");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+}
