@@ -34,6 +34,7 @@ public final class Gateway implements AutoCloseable {
   private final int port;
   private final Governance governance;
   private dev.portcullis.mcp.McpGateway mcp;
+  private dev.portcullis.audit.AuditModule audit;
 
   private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
     this.governance = governance;
@@ -52,6 +53,7 @@ public final class Gateway implements AutoCloseable {
   public static Gateway start(GatewayConfig config, int port, int eventLoops) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
+    dev.portcullis.audit.AuditModule auditing = null;
     dev.portcullis.mcp.McpGateway mcp = null;
     try {
       TokenCounter tokens = new TokenCounter();
@@ -86,6 +88,17 @@ public final class Gateway implements AutoCloseable {
         };
         gov.startRefresh(vertx);
       }
+      dev.portcullis.audit.AuditModule audit = gov == null || !config.audit().enabled() ? null
+          : dev.portcullis.audit.AuditModule.start(config.audit(), gov.store.dataSource(), gov.store.sqlite());
+      auditing = audit;
+      if (audit != null) {
+        CallObserver base = observer;
+        observer = s -> {
+          base.completed(s);
+          audit.llm().completed(s);
+        };
+        gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit.repository())::mount);
+      }
       CallObserver observed = observer;
       ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
           gov == null ? null : gov.directory);
@@ -114,7 +127,8 @@ public final class Gateway implements AutoCloseable {
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway)
-            .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard);
+            .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
+            .withAudit(audit == null ? null : audit.llm());
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));
@@ -125,12 +139,16 @@ public final class Gateway implements AutoCloseable {
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
       started.mcp = mcp;
+      started.audit = auditing;
       return started;
     } catch (Exception e) {
       if (mcp != null) {
         mcp.close();
       }
       vertx.close();
+      if (auditing != null) {
+        auditing.close();
+      }
       if (governance != null) {
         governance.close();
       }
@@ -166,9 +184,17 @@ public final class Gateway implements AutoCloseable {
       mcp.close(); // ends sessions, stops stdio servers cleanly
     }
     await(vertx.close());
+    if (audit != null) {
+      audit.close(); // after the listeners, before the store closes: the last audit events are written
+    }
     if (governance != null) {
       governance.close(); // after the listeners: the last usage records are written
     }
+  }
+
+  /** The audit trail, or null without a store. */
+  public dev.portcullis.audit.AuditModule audit() {
+    return audit;
   }
 
   /** Writes the usage records queued so far (tests and diagnostics). */

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "portcullis", mixinStandardHelpOptions = true, version = "portcullis 0.1.0",
     description = "An open AI gateway: LLM proxy and MCP gateway.",
     subcommands = {Main.Serve.class, Main.ConfigCommand.class, Main.DemoUpstream.class,
-        KeysCommand.Keys.class, KeysCommand.Teams.class, McpCommand.class})
+        KeysCommand.Keys.class, KeysCommand.Teams.class, McpCommand.class, AuditCommand.class})
 public final class Main implements Runnable {
   static final int CONFIG_ERROR = 2;
 

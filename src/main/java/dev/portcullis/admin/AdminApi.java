@@ -49,6 +49,15 @@ public final class AdminApi {
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
   }
 
+  private final java.util.List<java.util.function.Consumer<Router>> extensions =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** More admin routes (the audit trail's), mounted behind the admin key; call before the gateway starts. */
+  public AdminApi extend(java.util.function.Consumer<Router> routes) {
+    extensions.add(routes);
+    return this;
+  }
+
   /** Adds the admin routes to one event loop's router. */
   public void mount(Router router) {
     router.route("/admin/*").handler(this::authenticate);
@@ -77,6 +86,9 @@ public final class AdminApi {
     router.delete("/admin/teams/:id").handler(ctx -> blocking(ctx, 200,
         () -> keys.view(keys.deleteTeam(ctx.pathParam("id"))).put("deleted", true)));
     router.get("/admin/usage").handler(this::usage);
+    for (java.util.function.Consumer<Router> extension : extensions) {
+      extension.accept(router); // behind the admin key, before the catch-all
+    }
     router.route("/admin/*").handler(ctx -> error(ctx.response(), 404, "not_found",
         "Unknown admin route: " + ctx.request().method() + " " + ctx.request().path()));
   }

@@ -60,6 +60,22 @@ final class IdentityConfigValidator {
       if (as.accessTokenSeconds() <= 0 || as.accessTokenSeconds() > 24 * 3600) {
         problems.add("identity.authorization_server.access_token_seconds: must be between 1 and 86400");
       }
+      if (as.upstream() != null && as.upstream().issuer() != null && !absolute(as.upstream().issuer(), false)) {
+        problems.add("identity.authorization_server.upstream.issuer: must be an absolute http(s) URL");
+      }
+      if (as.refreshTokenSeconds() <= 0) {
+        problems.add("identity.authorization_server.refresh_token_seconds: must be positive");
+      }
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (int i = 0; i < as.clients().size(); i++) {
+        var sc = as.clients().get(i);
+        String f = "identity.authorization_server.clients[" + i + "]";
+        if (sc.clientId() == null || sc.clientSecret() == null || sc.clientSecret().length() < 16) {
+          problems.add(f + ": client_id and a client_secret of at least 16 characters are required");
+        } else if (!ids.add(sc.clientId()) || sc.clientId().startsWith("http")) {
+          problems.add(f + ".client_id: must be unique and not a URL");
+        }
+      }
     }
     for (Map.Entry<String, PersonaConfig> e : c.personas().entrySet()) {
       String f = "personas." + e.getKey();

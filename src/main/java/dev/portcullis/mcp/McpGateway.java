@@ -85,7 +85,10 @@ public final class McpGateway implements AutoCloseable {
     }
     McpHttpEndpoint endpoint = new McpHttpEndpoint(json, sessions, server, new OriginPolicy(config.allowedOrigins()));
     long sweep = vertx.setPeriodic(60_000, t -> sessions.expireIdle());
-    long keepAlive = vertx.setPeriodic(15_000, t -> sessions.all().forEach(s -> s.standalone().keepAlive()));
+    long keepAlive = vertx.setPeriodic(15_000, t -> {
+      sessions.all().forEach(s -> s.standalone().keepAlive());
+      endpoint.keepAlive();
+    });
     McpGateway gateway = new McpGateway(vertx, http, upstreams, sessions, endpoint, new long[] {sweep, keepAlive});
     gateway.pins = pins;
     gateway.separator = config.namespaceSeparator();

@@ -254,6 +254,11 @@ public final class McpHttpEndpoint {
     ctx.response().setStatusCode(200).end();
   }
 
+  /** Keeps the open 2026-07-28 streams (subscriptions/listen) alive through idle proxies. */
+  public void keepAlive() {
+    stateless.keepAlive();
+  }
+
   /** GET and DELETE do not exist in the stateless revisions: 405 (true when answered). */
   private static boolean statelessOnly(RoutingContext ctx) {
     if (!ProtocolVersions.modern(ctx.request().getHeader(VERSION_HEADER))) {

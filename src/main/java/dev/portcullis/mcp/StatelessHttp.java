@@ -23,6 +23,8 @@ import java.util.Map;
 final class StatelessHttp {
   private static final java.util.Set<String> NAMED = java.util.Set.of("tools/call", "prompts/get", "resources/read");
   private final McpHandler handler;
+  /** Answers currently streaming (subscriptions/listen, long calls): kept alive by comment lines. */
+  private final java.util.Set<Answer> streaming = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   StatelessHttp(McpHandler handler) {
     this.handler = handler;
@@ -71,9 +73,10 @@ final class StatelessHttp {
       }
     });
     Cancellation cancel = new Cancellation();
-    Answer answer = new Answer(resp, accept == null || accept.toLowerCase(Locale.ROOT).contains("text/event-stream")
+    Answer answer = new Answer(streaming, resp, accept == null || accept.toLowerCase(Locale.ROOT).contains("text/event-stream")
         || accept.contains("*/*"));
     resp.closeHandler(v -> {
+      streaming.remove(answer);
       if (!answer.done()) {
         cancel.cancel(); // the client closed the stream: the request is cancelled
       }
@@ -131,6 +134,11 @@ final class StatelessHttp {
     return new McpError(McpError.HEADER_MISMATCH, message);
   }
 
+  /** Writes an SSE comment on every open stream, so that idle proxies keep them open. */
+  void keepAlive() {
+    streaming.forEach(Answer::keepAlive);
+  }
+
   /** HTTP status of an error answered as plain JSON. */
   static int status(Throwable t) {
     if (t instanceof McpError e) {
@@ -145,14 +153,22 @@ final class StatelessHttp {
 
   /** One request's answer: plain JSON, upgraded to an SSE stream by the first related message. */
   private static final class Answer {
+    private final java.util.Set<Answer> streaming;
     private final HttpServerResponse resp;
     private final boolean sse;
     private SseStream stream;
     private boolean done;
 
-    Answer(HttpServerResponse resp, boolean sse) {
+    Answer(java.util.Set<Answer> streaming, HttpServerResponse resp, boolean sse) {
+      this.streaming = streaming;
       this.resp = resp;
       this.sse = sse;
+    }
+
+    synchronized void keepAlive() {
+      if (stream != null) {
+        stream.keepAlive();
+      }
     }
 
     synchronized boolean done() {
@@ -166,6 +182,7 @@ final class StatelessHttp {
       if (stream == null) {
         stream = new SseStream("r");
         stream.attach(resp, -1, false);
+        streaming.add(this);
       }
       stream.send(m);
     }
@@ -175,6 +192,7 @@ final class StatelessHttp {
         return;
       }
       done = true;
+      streaming.remove(this);
       JsonNode message = ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, ar.cause());
       if (stream != null) {
         stream.send(message);

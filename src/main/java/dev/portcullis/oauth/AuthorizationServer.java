@@ -50,7 +50,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
     this.llmRoutes = id.llmRoutes();
     this.store = store;
     List<String> s = new ArrayList<>(config.scopes());
-    for (List<String> more : List.of(id.mcpScopes(), id.llmScopes())) {
+    for (List<String> more : List.of(id.mcpScopes(), id.llmScopes(), id.scopesSupported())) {
       more.stream().filter(x -> !s.contains(x)).forEach(s::add);
     }
     this.scopes = List.copyOf(s);

@@ -45,8 +45,10 @@ record Reply(int status, String contentType, String body, Map<String, String> he
     Map<String, String> h = new LinkedHashMap<>();
     h.put("cache-control", "no-store");
     h.put("x-frame-options", "DENY");
-    h.put("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        + "frame-ancestors 'none'; base-uri 'none'");
+    // no form-action: browsers apply it to the redirect that follows the consent form too, and that
+    // goes to the client's redirect URI (any origin, or a native app's scheme)
+    h.put("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+        + "base-uri 'none'");
     h.put("referrer-policy", "no-referrer");
     h.put("x-content-type-options", "nosniff");
     return new Reply(status, "text/html; charset=utf-8", html, h, new ArrayList<>());

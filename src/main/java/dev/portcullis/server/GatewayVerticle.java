@@ -45,6 +45,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
   private dev.portcullis.llm.guard.LlmGuard llmGuard;
+  private AuditStep auditStep;
   private dev.portcullis.identity.ResourceServer identity;
   private dev.portcullis.oauth.AuthorizationServer oauth;
   private AccessGate access;
@@ -72,6 +73,12 @@ public final class GatewayVerticle extends VerticleBase {
     this.observer = observer;
     this.authenticator = authenticator;
     this.ready = ready;
+  }
+
+  /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
+  public GatewayVerticle withAudit(dev.portcullis.audit.LlmAuditor auditor) {
+    this.auditStep = auditor == null ? null : new AuditStep(auditor);
+    return this;
   }
 
   /** Puts the guard (detectors, redaction, pseudonymisation) on the LLM routes; null for none. */
@@ -149,6 +156,9 @@ public final class GatewayVerticle extends VerticleBase {
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());
     }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, errors));
+    if (auditStep != null) {
+      router.route("/v1/*").handler(auditStep::track);
+    }
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
     if (access != null) {
       router.post("/v1/*").handler(access::checkModel);

@@ -60,7 +60,7 @@ class AuthorizationServerFlowTest {
               client_secret: upstream-secret
             clients:
               - client_id: svc-reports
-                client_secret: svc-secret
+                client_secret: svc-secret-0123456789
                 scopes: [mcp]
                 groups: [automation]
         """.formatted(dir, idp.issuerUrl("default")));
@@ -211,7 +211,7 @@ class AuthorizationServerFlowTest {
   void serviceAccountUsesClientCredentials() throws Exception {
     OAuthBrowser b = new OAuthBrowser(base);
     HttpResponse<String> r = b.postForm(base + "/oauth/token", Map.of("grant_type", "client_credentials",
-        "resource", base + "/mcp"), "svc-reports:svc-secret");
+        "resource", base + "/mcp"), "svc-reports:svc-secret-0123456789");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode t = OAuthBrowser.JSON.readTree(r.body());
     assertThat(t.has("refresh_token")).isFalse();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.CookieManager;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -26,8 +25,9 @@ import java.util.regex.Pattern;
  */
 final class OAuthBrowser {
   static final ObjectMapper JSON = new ObjectMapper();
-  final CookieManager cookies = new CookieManager();
-  final HttpClient http = HttpClient.newBuilder().cookieHandler(cookies)
+  /** The gateway's cookies (a hand-kept jar: only the gateway sets cookies in these flows). */
+  final Map<String, String> cookies = new LinkedHashMap<>();
+  final HttpClient http = HttpClient.newBuilder()
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
   final String base;
 
@@ -39,8 +39,28 @@ final class OAuthBrowser {
   record Consent(HttpResponse<String> page, String consentId, String csrf) {}
 
   HttpResponse<String> get(String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET(), url);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder b, String url) throws Exception {
+    if (url.startsWith(base) && !cookies.isEmpty()) {
+      StringBuilder c = new StringBuilder();
+      cookies.forEach((k, v) -> c.append(c.length() == 0 ? "" : "; ").append(k).append('=').append(v));
+      b.header("cookie", c.toString());
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (url.startsWith(base)) {
+      for (String sc : r.headers().allValues("set-cookie")) {
+        String pair = sc.split(";", 2)[0];
+        int eq = pair.indexOf('=');
+        if (sc.contains("Max-Age=0")) {
+          cookies.remove(pair.substring(0, eq));
+        } else {
+          cookies.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+      }
+    }
+    return r;
   }
 
   HttpResponse<String> postForm(String url, Map<String, String> form, String basicAuth) throws Exception {
@@ -51,7 +71,7 @@ final class OAuthBrowser {
       b.header("authorization", "Basic " + Base64.getEncoder().encodeToString(basicAuth.getBytes(
           StandardCharsets.UTF_8)));
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return send(b, url);
   }
 
   HttpResponse<String> postJson(String url, String json) throws Exception {

@@ -343,6 +343,21 @@ public final class McpClient implements Transport.Sink {
       ObjectNode meta = out.path("_meta") instanceof ObjectNode m ? m : out.putObject("_meta");
       meta.setAll(RequestMeta.outgoing(protocolVersion, clientInfo,
           clientCapabilities != null ? clientCapabilities : ownCapabilities()));
+    } else if (params.path("_meta").isObject() && !"server/discover".equals(method)) {
+      // a stateless client's per-request metadata means nothing to a session-based server
+      java.util.List<String> stale = new java.util.ArrayList<>();
+      params.path("_meta").fieldNames().forEachRemaining(k -> {
+        if (k.startsWith("io.modelcontextprotocol/")) {
+          stale.add(k);
+        }
+      });
+      if (!stale.isEmpty()) {
+        out = params.deepCopy();
+        ((ObjectNode) out.get("_meta")).remove(stale);
+        if (out.get("_meta").isEmpty()) {
+          out.remove("_meta");
+        }
+      }
     }
     long id = ids.incrementAndGet();
     Promise<JsonNode> p = Promise.promise();
