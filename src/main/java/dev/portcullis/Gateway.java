@@ -35,6 +35,7 @@ public final class Gateway implements AutoCloseable {
   private final Governance governance;
   private dev.portcullis.mcp.McpGateway mcp;
   private dev.portcullis.audit.AuditModule audit;
+  private dev.portcullis.telemetry.Telemetry telemetry;
 
   private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
     this.governance = governance;
@@ -55,6 +56,7 @@ public final class Gateway implements AutoCloseable {
     Governance governance = null;
     dev.portcullis.audit.AuditModule auditing = null;
     dev.portcullis.mcp.McpGateway mcp = null;
+    dev.portcullis.telemetry.Telemetry telemetry = null;
     try {
       TokenCounter tokens = new TokenCounter();
       ObjectMapper requestJson = new ObjectMapper(JsonFactory.builder()
@@ -88,8 +90,12 @@ public final class Gateway implements AutoCloseable {
         };
         gov.startRefresh(vertx);
       }
+      telemetry = dev.portcullis.telemetry.Telemetry.start(config.telemetry(),
+          gov != null && config.audit().enabled() && config.audit().otelLogs());
+      dev.portcullis.telemetry.Telemetry otel = telemetry;
       dev.portcullis.audit.AuditModule audit = gov == null || !config.audit().enabled() ? null
-          : dev.portcullis.audit.AuditModule.start(config.audit(), gov.store.dataSource(), gov.store.sqlite());
+          : dev.portcullis.audit.AuditModule.start(config.audit(), gov.store.dataSource(), gov.store.sqlite(),
+              telemetry.auditLogs(), metrics::auditSinkDropped);
       auditing = audit;
       if (audit != null) {
         CallObserver base = observer;
@@ -128,7 +134,7 @@ public final class Gateway implements AutoCloseable {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
-            .withAudit(audit == null ? null : audit.llm());
+            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));
@@ -140,6 +146,7 @@ public final class Gateway implements AutoCloseable {
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
       started.mcp = mcp;
       started.audit = auditing;
+      started.telemetry = telemetry;
       return started;
     } catch (Exception e) {
       if (mcp != null) {
@@ -148,6 +155,9 @@ public final class Gateway implements AutoCloseable {
       vertx.close();
       if (auditing != null) {
         auditing.close();
+      }
+      if (telemetry != null) {
+        telemetry.close();
       }
       if (governance != null) {
         governance.close();
@@ -187,9 +197,17 @@ public final class Gateway implements AutoCloseable {
     if (audit != null) {
       audit.close(); // after the listeners, before the store closes: the last audit events are written
     }
+    if (telemetry != null) {
+      telemetry.close(); // after the audit trail: its last log records are exported
+    }
     if (governance != null) {
       governance.close(); // after the listeners: the last usage records are written
     }
+  }
+
+  /** OpenTelemetry (traces, audit log export); its parts are null when telemetry is not configured. */
+  public dev.portcullis.telemetry.Telemetry telemetry() {
+    return telemetry;
   }
 
   /** The audit trail, or null without a store. */

@@ -43,17 +43,29 @@ public record AuditConfig(Boolean enabled, Long flushMs, FileSink file, SyslogSi
     }
   }
 
-  /** HTTP POST of JSON arrays of events. */
-  public record WebhookSink(String url, Map<String, String> headers, Integer batchSize) {
+  /**
+   * HTTP POST of JSON arrays of events.
+   *
+   * @param secret HMAC-SHA-256 key of the X-Portcullis-Signature header (none: unsigned)
+   * @param maxAttempts tries per batch (retries on connection failures, 408, 429, 5xx)
+   */
+  public record WebhookSink(String url, Map<String, String> headers, Integer batchSize, String secret,
+      Integer maxAttempts) {
     public WebhookSink {
       headers = headers == null ? Map.of() : Map.copyOf(headers);
       batchSize = batchSize == null ? 100 : batchSize;
+      maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+    }
+
+    public WebhookSink(String url, Map<String, String> headers, Integer batchSize) {
+      this(url, headers, batchSize, null, null);
     }
   }
 
   /** Sinks configured, for validation messages. */
   public List<String> sinks() {
     return java.util.stream.Stream.of(file == null ? null : "file", syslog == null ? null : "syslog",
-        webhook == null ? null : "webhook").filter(java.util.Objects::nonNull).toList();
+        webhook == null ? null : "webhook", otelLogs ? "otel_logs" : null).filter(java.util.Objects::nonNull)
+        .toList();
   }
 }

@@ -43,8 +43,14 @@ public final class LlmProxy {
   /** Routes the request; {@code filter} (or null) rewrites what goes back to the client. */
   public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos,
       ResponseFilter filter) {
+    forward(request, response, errors, startNanos, filter, null);
+  }
+
+  /** Routes the request, reporting to its {@code trace} (null when tracing is off). */
+  public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos,
+      ResponseFilter filter, CallTrace trace) {
     List<ModelGroup> chain = catalog.chain(request.model());
     new ProxyExchange(vertx, http, retries, settings, metrics, observer, errors, request, response, chain,
-        startNanos).filter(filter).start();
+        startNanos).filter(filter).trace(trace).start();
   }
 }

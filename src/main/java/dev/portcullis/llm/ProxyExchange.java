@@ -59,6 +59,10 @@ final class ProxyExchange {
   private boolean finished;
   private long firstByteNanos = -1;
   private ResponseFilter filter;
+  /** The call's trace, or null when tracing is off. */
+  private CallTrace trace;
+  private CallTrace.Attempt attemptSpan;
+  private int attemptStatus;
 
   ProxyExchange(Vertx vertx, HttpClient http, RetryPolicy retries, RouterSettings settings,
       GatewayMetrics metrics, CallObserver observer, ErrorResponder errors, LlmRequest request,
@@ -82,7 +86,16 @@ final class ProxyExchange {
     return this;
   }
 
+  /** Reports to the call's trace (null: tracing is off). */
+  ProxyExchange trace(CallTrace trace) {
+    this.trace = trace;
+    return this;
+  }
+
   void start() {
+    if (trace != null) {
+      trace.routed(request);
+    }
     response.closeHandler(v -> clientClosed());
     attempt();
   }
@@ -130,6 +143,10 @@ final class ProxyExchange {
       finishWithError(500, "server_error", "internal_error", "Could not prepare the upstream request.");
       return;
     }
+    if (trace != null) {
+      attemptStatus = 0;
+      attemptSpan = trace.attempt(d, ur, attempts); // adds traceparent to the upstream headers
+    }
     var timeouts = d.config().timeouts();
     firstByteTimer = vertx.setTimer(timeouts.firstByteMs(), t -> timedOut(seq, "timeout_first_byte",
         "no response within " + timeouts.firstByteMs() + " ms"));
@@ -166,6 +183,7 @@ final class ProxyExchange {
     HttpClientResponse resp = ar.result();
     upstreamResponse = resp;
     int status = resp.statusCode();
+    attemptStatus = status;
     if (status >= 200 && status < 300) {
       if (request.stream()) {
         relayStream(seq, resp);
@@ -216,6 +234,9 @@ final class ProxyExchange {
       copyContentType(resp);
       commonHeaders();
       firstByteNanos = System.nanoTime() - startNanos;
+      if (trace != null) {
+        trace.answer(clientBody);
+      }
       response.end(clientBody);
       finish(resp.statusCode(), out.usage(), "ok");
     });
@@ -303,6 +324,9 @@ final class ProxyExchange {
   private void writeFiltered(Buffer event) {
     if (!committed) {
       commitStream();
+      if (trace != null) {
+        trace.answer(event);
+      }
     }
     response.write(event);
   }
@@ -321,6 +345,7 @@ final class ProxyExchange {
 
   /** A stream that already reached the client cannot be retried: end it with an error event. */
   private void interrupted(StreamTranslator translator, String code, String message) {
+    endAttemptSpan(code);
     metrics.upstreamError(labels(), code);
     current.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
     if (!committed) {
@@ -368,6 +393,7 @@ final class ProxyExchange {
   }
 
   private void fail(AttemptFailure failure) {
+    endAttemptSpan(failure.reason());
     attemptSeq++; // whatever this attempt still reports is stale from here on
     endAttempt();
     Deployment d = failure.deployment();
@@ -433,6 +459,7 @@ final class ProxyExchange {
       return;
     }
     HttpClientRequest req = upstreamRequest;
+    endAttemptSpan("client_closed");
     endAttempt();
     // A stream the client abandoned still cost what streamed so far: account for it.
     finish(499, committed && translator != null ? translator.usage() : Usage.NONE, "client_closed");
@@ -444,6 +471,7 @@ final class ProxyExchange {
   }
 
   private void succeeded() {
+    endAttemptSpan(null);
     endAttempt();
     current.recordSuccess();
   }
@@ -460,6 +488,13 @@ final class ProxyExchange {
     }
     upstreamRequest = null;
     upstreamResponse = null;
+  }
+
+  private void endAttemptSpan(String errorType) {
+    if (attemptSpan != null) {
+      attemptSpan.end(attemptStatus, errorType);
+      attemptSpan = null;
+    }
   }
 
   private void cancelFirstByteTimer() {
@@ -487,8 +522,13 @@ final class ProxyExchange {
     }
     finished = true;
     attemptSeq++;
-    observer.completed(new CallSummary(request.requestId(), request.endpoint(), request.model(), current, status,
-        attempts, System.nanoTime() - startNanos, firstByteNanos, usage, outcome, request.stream()));
+    CallSummary summary = new CallSummary(request.requestId(), request.endpoint(), request.model(), current, status,
+        attempts, System.nanoTime() - startNanos, firstByteNanos, usage, outcome, request.stream());
+    observer.completed(summary);
+    if (trace != null) {
+      endAttemptSpan("ok".equals(outcome) ? null : outcome);
+      trace.finished(summary);
+    }
   }
 
   private GatewayMetrics.Labels labels() {

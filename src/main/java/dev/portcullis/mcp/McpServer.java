@@ -189,8 +189,10 @@ public final class McpServer implements McpHandler {
     listens.add(l);
     for (String uri : uris) {
       resourceEntry(ctx.view(), uri).onSuccess(e -> {
-        if (e != null && e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)
-            && !e.upstream().client().modern()) {
+        if (e != null && e.upstream().client().modern()) {
+          e.upstream().client().watchResource(uri);
+        } else if (e != null
+            && e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
           e.upstream().client().request("resources/subscribe", JsonRpc.F.objectNode().put("uri", uri));
         }
       });
@@ -317,8 +319,13 @@ public final class McpServer implements McpHandler {
           ctx.session().subscriptions().put(uri, Boolean.TRUE);
         }
       }
-      if (!e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)
-          || e.upstream().client().modern()) {
+      if (e.upstream().client().modern()) {
+        if (!method.endsWith("unsubscribe")) {
+          e.upstream().client().watchResource(uri); // kept for other subscribers; the gateway filters
+        }
+        return Future.succeededFuture(JsonRpc.F.objectNode());
+      }
+      if (!e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
         return Future.succeededFuture(JsonRpc.F.objectNode());
       }
       return e.upstream().client().request(method, params.deepCopy());

@@ -64,7 +64,7 @@ final class AnthropicSurface {
       }
     }
     proxy.forward(guarded.request(), ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS),
-        guarded.filter());
+        guarded.filter(), TraceStep.of(ctx));
   }
 
   /** Puts the guard in front of these routes (null: none). */

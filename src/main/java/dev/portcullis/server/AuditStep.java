@@ -30,7 +30,9 @@ final class AuditStep {
     String path = ctx.request().path();
     String action = path.startsWith("/v1/") ? path.substring(4).replace('/', '_') : path;
     String traceparent = ctx.request().getHeader("traceparent");
-    String traceId = traceparent != null && traceparent.length() >= 35 ? traceparent.substring(3, 35) : null;
+    var trace = TraceStep.of(ctx); // with tracing on: the gateway's trace (the client's, or a new one)
+    String traceId = trace != null ? trace.traceId()
+        : traceparent != null && traceparent.length() >= 35 ? traceparent.substring(3, 35) : null;
     String session = ctx.request().getHeader("x-session-id");
     auditor.arrived(requestId, new CallFacts(p == null ? null : p.id(), p == null ? null : p.kind(),
         p == null || p.key() == null ? null : p.key().id(), p == null ? null : p.kind(),

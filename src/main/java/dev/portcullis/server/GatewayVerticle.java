@@ -46,6 +46,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.mcp.McpGateway mcp;
   private dev.portcullis.llm.guard.LlmGuard llmGuard;
   private AuditStep auditStep;
+  private TraceStep traceStep;
   private dev.portcullis.identity.ResourceServer identity;
   private dev.portcullis.oauth.AuthorizationServer oauth;
   private AccessGate access;
@@ -78,6 +79,12 @@ public final class GatewayVerticle extends VerticleBase {
   /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
   public GatewayVerticle withAudit(dev.portcullis.audit.LlmAuditor auditor) {
     this.auditStep = auditor == null ? null : new AuditStep(auditor);
+    return this;
+  }
+
+  /** Traces the LLM routes (OpenTelemetry, GenAI conventions); null when tracing is off. */
+  public GatewayVerticle withTracing(dev.portcullis.telemetry.LlmTracing tracing) {
+    this.traceStep = tracing == null ? null : new TraceStep(tracing);
     return this;
   }
 
@@ -154,6 +161,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (mcp != null) {
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());
+    }
+    if (traceStep != null) {
+      router.post("/v1/*").handler(traceStep::start); // before authentication: refusals are traced too
     }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, errors));
     if (auditStep != null) {

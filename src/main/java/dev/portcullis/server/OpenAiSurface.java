@@ -115,7 +115,7 @@ final class OpenAiSurface {
         return;
       }
     }
-    proxy.forward(guarded.request(), response, errors, start, guarded.filter());
+    proxy.forward(guarded.request(), response, errors, start, guarded.filter(), TraceStep.of(ctx));
   }
 
   /** Puts the guard in front of these routes (null: none). */

@@ -98,6 +98,19 @@ public final class GatewayMetrics {
     return c;
   }
 
+  /** Audit events an export sink dropped: queue_full (it fell behind) or failed (delivery failed). */
+  public void auditSinkDropped(String sink, String reason, int events) {
+    String key = "portcullis_audit_sink_dropped" + '\u0000' + sink + '\u0000' + reason;
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> Counter.builder("portcullis_audit_sink_dropped")
+          .description("Audit events an export sink dropped")
+          .tags("sink", sink, "reason", reason)
+          .register(registry));
+    }
+    c.increment(events);
+  }
+
   /** The Prometheus text exposition. */
   public String scrape() {
     return registry.scrape();

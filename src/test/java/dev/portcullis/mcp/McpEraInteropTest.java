@@ -121,4 +121,38 @@ class McpEraInteropTest {
       assertThat(r.path("resultType").isNull()).isTrue();
     }
   }
+
+  @Test
+  void changeNotificationsOfAModernUpstreamReachListeners() throws Exception {
+    String url = gw.baseUrl() + "/mcp";
+    java.net.http.HttpResponse<java.io.InputStream> listen = java.net.http.HttpClient.newHttpClient().send(
+        McpStatelessEndpointTest.req(url, "subscriptions/listen", null).POST(java.net.http.HttpRequest.BodyPublishers
+            .ofString(McpStatelessEndpointTest.body("\"L\"", "subscriptions/listen", "{\"notifications\":{"
+                + "\"toolsListChanged\":true,\"resourceSubscriptions\":[\"note://greeting\"]}}"))).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(listen.body(),
+        java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(McpStatelessEndpointTest.nextData(lines)).contains("notifications/subscriptions/acknowledged");
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try {
+        String d;
+        while ((d = McpStatelessEndpointTest.nextData(lines)) != null) {
+          seen.add(d);
+        }
+      } catch (Exception e) {
+        // closed
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> {
+      // the gateway reopens its listen stream upstream with the resource; touch until it is there
+      var touched = McpStatelessEndpointTest.post(McpStatelessEndpointTest.req(url, "tools/call", "modh__touch"),
+          McpStatelessEndpointTest.body(2, "tools/call", "{\"name\":\"modh__touch\",\"arguments\":{}}"));
+      assertThat(String.join("\n", seen)).as(touched.body()).contains("notifications/resources/updated", "note://greeting",
+          "notifications/tools/list_changed", "\"io.modelcontextprotocol/subscriptionId\":\"L\"");
+    });
+    listen.body().close();
+  }
 }

@@ -58,6 +58,9 @@ public final class McpClient implements Transport.Sink {
   /** Whether the upstream speaks a stateless revision (2026-07-28): decided by probing at connect. */
   private volatile boolean modern;
   private static final long PROBE_TIMEOUT_MS = 5_000;
+  /** Resources whose updates the gateway wants from a 2026-07-28 upstream (on its listen stream). */
+  private final java.util.Set<String> watched = ConcurrentHashMap.newKeySet();
+  private volatile Cancellation listening;
 
   public McpClient(Vertx vertx, String name, Transport transport, long timeoutMs, String gatewayVersion) {
     this.vertx = vertx;
@@ -291,6 +294,29 @@ public final class McpClient implements Transport.Sink {
    * 2026-07-28 upstreams have no GET stream: change notifications come on the response stream of
    * a subscriptions/listen request, reopened while the connection lasts.
    */
+  /**
+   * Asks a 2026-07-28 upstream for notifications/resources/updated about one more resource: the
+   * listen stream is reopened with the new set (session-based upstreams use resources/subscribe).
+   */
+  public void watchResource(String uri) {
+    if (!modern || !watched.add(uri)) {
+      return;
+    }
+    Cancellation current = listening;
+    if (current != null) {
+      current.cancel(); // reopened at once with the new set
+    } else {
+      long gen;
+      synchronized (this) {
+        if (state != State.READY) {
+          return;
+        }
+        gen = generation;
+      }
+      listen(gen);
+    }
+  }
+
   private void listen(long gen) {
     JsonNode caps = capabilities;
     if (!modern) {
@@ -302,9 +328,16 @@ public final class McpClient implements Transport.Sink {
         filter.put(kind + "ListChanged", true);
       }
     }
+    if (!watched.isEmpty()) {
+      java.util.List<String> uris = new java.util.ArrayList<>(watched);
+      java.util.Collections.sort(uris);
+      uris.forEach(filter.putArray("resourceSubscriptions")::add);
+    }
     if (filter.isEmpty()) {
       return;
     }
+    Cancellation cancel = new Cancellation();
+    listening = cancel;
     ObjectNode params = F.objectNode();
     params.set("notifications", filter);
     RelatedListener relay = new RelatedListener() {
@@ -318,13 +351,17 @@ public final class McpClient implements Transport.Sink {
         return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
       }
     };
-    send("subscriptions/listen", params, null, false, relay, Map.of(), null, 0).onComplete(ar -> {
+    send("subscriptions/listen", params, cancel, false, relay, Map.of(), null, 0).onComplete(ar -> {
+      boolean reopen = ar.failed() && ar.cause() instanceof McpError e && "request cancelled".equals(e.getMessage());
       synchronized (this) {
+        if (listening == cancel) {
+          listening = null;
+        }
         if (gen != generation || state != State.READY) {
           return;
         }
       }
-      vertx.setTimer(1_000, t -> {
+      vertx.setTimer(reopen ? 1 : 1_000, t -> {
         synchronized (this) {
           if (gen != generation || state != State.READY) {
             return;
