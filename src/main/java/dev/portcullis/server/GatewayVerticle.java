@@ -6,6 +6,7 @@ import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.ClientKeyAuthenticator;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.CallObserver;
+import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.ModelCatalog;
 import dev.portcullis.telemetry.GatewayMetrics;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  private static final AnthropicErrors ANTHROPIC_ERRORS = new AnthropicErrors();
   static final String REQUEST_ID = "portcullis.requestId";
   static final String START_NANOS = "portcullis.startNanos";
 
@@ -179,11 +181,12 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/embeddings").handler(openai::embeddings);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
-    router.route("/v1/*").handler(ctx -> errors.respond(ctx.response(), 404, "invalid_request_error",
-        "unknown_url", null, "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")"));
+    router.route("/v1/*").handler(ctx -> errorsFor(ctx, errors).respond(ctx.response(), 404,
+        "invalid_request_error", "unknown_url",
+        "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")"));
 
-    router.errorHandler(413, ctx -> errors.respond(ctx.response(), 413, "invalid_request_error",
-        "request_too_large", null, "The request body is larger than the gateway's limit of "
+    router.errorHandler(413, ctx -> errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error",
+        "request_too_large", "The request body is larger than the gateway's limit of "
             + config.server().maxBodyBytes() + " bytes."));
     router.errorHandler(404, ctx -> json(ctx, 404, "{\"error\":{\"message\":\"Not found: "
         + ctx.request().path().replace("\"", "") + "\",\"type\":\"invalid_request_error\",\"param\":null,"
@@ -191,7 +194,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(500, ctx -> {
       LOG.atError().setCause(ctx.failure()).addKeyValue("request_id", (String) ctx.get(REQUEST_ID))
           .addKeyValue("path", ctx.request().path()).log("unhandled failure");
-      errors.respond(ctx.response(), 500, "server_error", "internal_error", null,
+      errorsFor(ctx, errors).respond(ctx.response(), 500, "server_error", "internal_error",
           "The gateway failed to handle this request (request id " + ctx.get(REQUEST_ID) + ").");
     });
 
@@ -238,6 +241,11 @@ public final class GatewayVerticle extends VerticleBase {
       return; // a persona the caller may not use: answered 403
     }
     ctx.next();
+  }
+
+  /** The error shape of the surface the client called: Anthropic's on /v1/messages, else OpenAI's. */
+  private static ErrorResponder errorsFor(RoutingContext ctx, OpenAiErrors openai) {
+    return ctx.request().path().startsWith("/v1/messages") ? ANTHROPIC_ERRORS : openai;
   }
 
   private static void json(RoutingContext ctx, int status, String body) {
