@@ -97,7 +97,7 @@ public record GatewayConfig(
   }
 
   /** USD per million tokens: input (uncached prompt), cached input, output (completion). */
-  public record PriceConfig(Double input, Double cachedInput, Double output) {}
+  public record PriceConfig(Double input, Double cachedInput, Double cacheWriteInput, Double output) {}
 
   /** Listener and input limits. */
   public record ServerConfig(

@@ -21,27 +21,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * by configuration per model and per deployment. Costs are in billionths of a US dollar.
  */
 public final class PriceTable {
-  /** Nano-dollars per token: input (uncached prompt), cached input, output. */
-  public record Price(double input, double cachedInput, double output) {
-    public static final Price FREE = new Price(0, 0, 0);
+  /**
+   * Nano-dollars per token: input (uncached prompt), cached input (read from the provider's
+   * prompt cache), cache-write input (written to it; Anthropic and Bedrock charge more), output.
+   */
+  public record Price(double input, double cachedInput, double cacheWriteInput, double output) {
+    public static final Price FREE = new Price(0, 0, 0, 0);
 
-    static Price perMillion(double input, double cachedInput, double output) {
-      return new Price(input * 1000, cachedInput * 1000, output * 1000);
+    static Price perMillion(double input, double cachedInput, double cacheWriteInput, double output) {
+      return new Price(input * 1000, cachedInput * 1000, cacheWriteInput * 1000, output * 1000);
     }
 
     public long cost(Usage u) {
       long cached = Math.min(u.cachedTokens(), u.promptTokens());
-      return Math.round((u.promptTokens() - cached) * input + cached * cachedInput
-          + u.completionTokens() * output);
+      long written = Math.min(u.cacheWriteTokens(), u.promptTokens() - cached);
+      return Math.round((u.promptTokens() - cached - written) * input + cached * cachedInput
+          + written * cacheWriteInput + u.completionTokens() * output);
     }
 
     /** The most a call can cost with this many prompt tokens and at most this many completion tokens. */
     public long bound(long promptTokens, long completionTokens) {
-      return (long) Math.ceil(promptTokens * input + completionTokens * output);
+      return (long) Math.ceil(promptTokens * Math.max(input, cacheWriteInput) + completionTokens * output);
     }
 
     Price max(Price o) {
-      return new Price(Math.max(input, o.input), Math.max(cachedInput, o.cachedInput), Math.max(output, o.output));
+      return new Price(Math.max(input, o.input), Math.max(cachedInput, o.cachedInput),
+          Math.max(cacheWriteInput, o.cacheWriteInput), Math.max(output, o.output));
     }
   }
 
@@ -128,7 +133,9 @@ public final class PriceTable {
     double in = c.input() != null ? c.input() * 1000 : b.input();
     double out = c.output() != null ? c.output() * 1000 : b.output();
     double cached = c.cachedInput() != null ? c.cachedInput() * 1000 : c.input() != null ? in : b.cachedInput();
-    return new Price(in, cached, out);
+    double written = c.cacheWriteInput() != null ? c.cacheWriteInput() * 1000
+        : c.input() != null ? in : b.cacheWriteInput();
+    return new Price(in, cached, written, out);
   }
 
   private static Map<String, Price> loadShipped() {
@@ -144,7 +151,7 @@ public final class PriceTable {
         JsonNode v = e.getValue();
         double input = v.path("input").asDouble(0);
         out.put(e.getKey(), Price.perMillion(input, v.path("cached_input").asDouble(input),
-            v.path("output").asDouble(0)));
+            v.path("cache_write_input").asDouble(input), v.path("output").asDouble(0)));
       }
       return Map.copyOf(out);
     } catch (IOException e) {
