@@ -157,6 +157,12 @@ public final class GuardSession {
 
   private String transform(String text, List<Finding> found, Map<String, Action> actions, Map<String, String> rules,
       Set<String> types, boolean response, boolean streaming) {
+    if (response && !originalByPlaceholder.isEmpty()) {
+      found = withoutCallersOwnValues(text, found);
+      if (found.isEmpty()) {
+        return text;
+      }
+    }
     Set<String> blocked = null;
     String blockRule = null;
     for (Finding f : found) {
@@ -190,6 +196,20 @@ public final class GuardSession {
       last = f.end();
     }
     return out.append(text, last, text.length()).toString();
+  }
+
+  /**
+   * Drops findings that are values this caller sent and the gateway pseudonymised: restoring
+   * them is the point of pseudonymisation, so the response scan must not hide them again.
+   */
+  private List<Finding> withoutCallersOwnValues(String text, List<Finding> found) {
+    List<Finding> kept = new java.util.ArrayList<>(found.size());
+    for (Finding f : found) {
+      if (!originalByPlaceholder.containsValue(text.substring(f.start(), f.end()))) {
+        kept.add(f);
+      }
+    }
+    return kept;
   }
 
   /** The same value gets the same placeholder within a call. */

@@ -52,6 +52,20 @@ class GuardSessionTest {
   }
 
   @Test
+  void pseudonymisingBothWaysGivesTheCallerItsOwnValuesBackButHidesNewOnes() {
+    GuardSession s = session(guard("pseudonymise", "both"));
+    assertThat(s.request("write to anna@example.com")).isEqualTo("write to [EMAIL_1]");
+    assertThat(s.response("Sent to [EMAIL_1]; cc bob@example.org")).isEqualTo("Sent to anna@example.com; cc [EMAIL_2]");
+    GuardStream stream = s.stream();
+    StringBuilder out = new StringBuilder();
+    for (String piece : new String[] {"Done: [EM", "AIL_1] and c", "arl@example.net."}) {
+      out.append(stream.push(piece));
+    }
+    out.append(stream.finish());
+    assertThat(out.toString()).isEqualTo("Done: anna@example.com and [EMAIL_3].");
+  }
+
+  @Test
   void noRuleNoSession() {
     Guard g = guard("redact", null);
     assertThat(g.session(GuardContext.llm("chat_completions", "claude-3", "k1", null))).isNull();
