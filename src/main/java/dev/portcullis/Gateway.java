@@ -109,10 +109,16 @@ public final class Gateway implements AutoCloseable {
       ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
           gov == null ? null : gov.directory);
       AtomicBoolean ready = new AtomicBoolean();
+      // upstream credentials: the gateway's own secrets, client credentials, per-user connections,
+      // token exchange (the client's gateway credential never goes upstream)
+      dev.portcullis.identity.credentials.Credentials credentials = dev.portcullis.identity.credentials.Credentials
+          .create(vertx, config, gov == null ? null : new dev.portcullis.store.ConnectionRepository(
+              gov.store.dataSource()), gov == null ? null : new dev.portcullis.store.OAuthRepository(
+              gov.store.dataSource()));
       if (!config.mcp().servers().isEmpty()) {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson,
             config.server().maxResponseBytes(),
-            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()));
+            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
@@ -127,6 +133,10 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.guard.Guard guard = dev.portcullis.guard.GuardFactory.build(config.guard());
       dev.portcullis.llm.guard.LlmGuard llmGuard = guard == null ? null
           : new dev.portcullis.llm.guard.LlmGuard(guard, requestJson);
+      if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface
+        mcp.govern(access.policy(), !config.personas().isEmpty() || config.policy().file() != null, guard,
+            audit == null ? null : audit.writer());
+      }
 
       // Instances of one deployment share the listening port, also a random one (port 0).
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
@@ -134,6 +144,7 @@ public final class Gateway implements AutoCloseable {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
+            .withConnections(credentials.connections())
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
         any.set(v);
         return v;
@@ -141,6 +152,11 @@ public final class Gateway implements AutoCloseable {
       int bound = any.get().actualPort();
       if (identity != null) {
         identity.bound(config.server().host(), bound);
+        credentials.bound(identity.base());
+      } else {
+        String h = config.server().host().equals("0.0.0.0") || config.server().host().equals("::") ? "127.0.0.1"
+            : config.server().host();
+        credentials.bound("http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + bound);
       }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);

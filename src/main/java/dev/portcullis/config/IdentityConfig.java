@@ -18,6 +18,8 @@ import java.util.List;
  * @param clockSkewSeconds leeway for exp / nbf / iat
  * @param fetch rules for every URL the gateway fetches during discovery (SSRF defence)
  * @param authorizationServer the built-in authorization server, or null when off
+ * @param secretsKey the key that encrypts upstream OAuth tokens at rest (per-user connections);
+ *     give it through {@code ${ENV}}: 32 random bytes in base64, or a long random passphrase
  */
 public record IdentityConfig(
     String resource,
@@ -29,7 +31,8 @@ public record IdentityConfig(
     List<String> scopesSupported,
     Long clockSkewSeconds,
     FetchConfig fetch,
-    AuthorizationServerConfig authorizationServer) {
+    AuthorizationServerConfig authorizationServer,
+    String secretsKey) {
 
   public IdentityConfig {
     issuers = issuers == null ? List.of() : List.copyOf(issuers);
@@ -41,8 +44,16 @@ public record IdentityConfig(
     fetch = fetch == null ? new FetchConfig(null, null, null, null, null) : fetch;
   }
 
+  /** A configuration without a secrets key. */
+  public IdentityConfig(String resource, List<IssuerConfig> issuers, IntrospectionConfig introspection,
+      Boolean llmRoutes, List<String> mcpScopes, List<String> llmScopes, List<String> scopesSupported,
+      Long clockSkewSeconds, FetchConfig fetch, AuthorizationServerConfig authorizationServer) {
+    this(resource, issuers, introspection, llmRoutes, mcpScopes, llmScopes, scopesSupported, clockSkewSeconds, fetch,
+        authorizationServer, null);
+  }
+
   public static IdentityConfig none() {
-    return new IdentityConfig(null, null, null, null, null, null, null, null, null, null);
+    return new IdentityConfig(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** Whether any bearer-token mechanism is configured. */

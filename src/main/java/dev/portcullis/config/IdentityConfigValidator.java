@@ -14,6 +14,7 @@ final class IdentityConfigValidator {
 
   static void validate(GatewayConfig c, List<String> problems) {
     IdentityConfig id = c.identity();
+    CredentialConfigValidator.crossCheck(c, problems);
     if (id.resource() != null && !absolute(id.resource(), true)) {
       problems.add("identity.resource: must be an absolute http(s) URL without query or fragment, got '"
           + id.resource() + "'");

@@ -49,7 +49,7 @@ public record McpConfig(
    * @param timeoutMs how long one request may take upstream
    * @param spec openapi: the OpenAPI / Swagger description (file path or http(s) URL)
    * @param baseUrl openapi: where calls go (fixed here; the description's servers are ignored)
-   * @param auth openapi: the REST API's credential
+   * @param auth the gateway's credential for this upstream (openapi, http, sse; see OpenApiConfig.AuthConfig)
    * @param include openapi: operations to expose (default all)
    * @param exclude openapi: operations to hide
    * @param tools openapi: renames and descriptions, by operationId or derived tool name

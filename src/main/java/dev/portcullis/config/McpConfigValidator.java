@@ -116,8 +116,14 @@ final class McpConfigValidator {
       case "openapi" -> OpenApiConfigValidator.validate(f, s, problems);
       default -> { }
     }
-    if (!"openapi".equals(s.type()) && (s.spec() != null || s.baseUrl() != null || s.auth() != null)) {
-      problems.add(f + ": spec, base_url and auth are for type: openapi servers");
+    if (!"openapi".equals(s.type()) && (s.spec() != null || s.baseUrl() != null)) {
+      problems.add(f + ": spec and base_url are for type: openapi servers");
+    }
+    if (s.auth() != null && ("http".equals(s.type()) || "sse".equals(s.type()))) {
+      CredentialConfigValidator.validate(f + ".auth", s.auth(), false, problems);
+    } else if (s.auth() != null && !"openapi".equals(s.type())) {
+      problems.add(f + ".auth: for http, sse and openapi servers (a " + s.type() + " server gets its secrets "
+          + "through env)");
     }
   }
 

@@ -10,16 +10,28 @@ public final class OpenApiConfig {
   private OpenApiConfig() {}
 
   /**
-   * How the gateway authenticates to the REST API (never the client's own credential).
+   * How the gateway authenticates to an upstream (an MCP server over http/sse, or a REST API):
+   * never with the client's own credential. Shared by {@code openapi}, {@code http} and
+   * {@code sse} servers.
    *
-   * @param type api_key, bearer, basic or oauth_client_credentials
-   * @param in api_key: header (default) or query
+   * @param type api_key, bearer, basic, static, oauth_client_credentials, oauth_user (a per-user
+   *     connection the user authorises once) or token_exchange (RFC 8693)
+   * @param in api_key: header (default) or query (openapi only)
    * @param name api_key: header or query parameter name (default X-API-Key)
-   * @param value api_key: the key
+   * @param value api_key: the key; static: the header value, or {@code file:PATH} (read at start
+   *     and again when the file changes)
    * @param token bearer: the token
-   * @param tokenUrl oauth_client_credentials: the token endpoint
-   * @param scopes oauth_client_credentials: requested scopes
-   * @param audience oauth_client_credentials: optional audience parameter
+   * @param tokenUrl oauth_*, token_exchange: the token endpoint (default: from the issuer's metadata)
+   * @param scopes oauth_*, token_exchange: requested scopes
+   * @param audience oauth_client_credentials, token_exchange: optional audience parameter
+   * @param header static: the header name (default Authorization)
+   * @param prefix static: put before the value (e.g. "Bearer "; default none)
+   * @param issuer oauth_*, token_exchange: the authorization server, whose RFC 8414 / OpenID
+   *     metadata gives the endpoints not configured
+   * @param authorizationUrl oauth_user: the authorization endpoint (default: from the metadata)
+   * @param resource oauth_user, token_exchange: RFC 8707 resource parameter
+   * @param subjectTokenType token_exchange: default urn:ietf:params:oauth:token-type:access_token
+   * @param requestedTokenType token_exchange: optional requested_token_type
    */
   public record AuthConfig(
       String type,
@@ -33,9 +45,21 @@ public final class OpenApiConfig {
       String clientId,
       String clientSecret,
       List<String> scopes,
-      String audience) {
+      String audience,
+      String header,
+      String prefix,
+      String issuer,
+      String authorizationUrl,
+      String resource,
+      String subjectTokenType,
+      String requestedTokenType) {
     public AuthConfig {
       scopes = scopes == null ? List.of() : List.copyOf(scopes);
+    }
+
+    /** Whether the credential depends on the caller (a per-user connection or a token exchange). */
+    public boolean perUser() {
+      return "oauth_user".equals(type) || "token_exchange".equals(type);
     }
   }
 

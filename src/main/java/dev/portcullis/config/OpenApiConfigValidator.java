@@ -64,8 +64,13 @@ final class OpenApiConfigValidator {
   }
 
   private static void auth(String f, AuthConfig a, List<String> problems) {
+    if (a.type() != null && CredentialConfigValidator.TYPES.contains(a.type()) && !AUTH_TYPES.contains(a.type())) {
+      CredentialConfigValidator.validate(f, a, true, problems); // static, oauth_user, token_exchange
+      return;
+    }
     if (a.type() == null || !AUTH_TYPES.contains(a.type())) {
-      problems.add(f + ".type: one of " + AUTH_TYPES + ", got '" + a.type() + "'");
+      problems.add(f + ".type: one of " + new java.util.TreeSet<>(CredentialConfigValidator.TYPES) + ", got '"
+          + a.type() + "'");
       return;
     }
     switch (a.type()) {

@@ -16,12 +16,19 @@ import java.util.Set;
  * @param claims every claim of the token (empty for keys)
  * @param scopes the token's scopes, or null when the credential is not scope-limited (keys)
  * @param persona the persona the caller acts through for this request, or null
+ * @param token the OAuth access token presented (for RFC 8693 token exchange only), or null for keys
  */
 public record Principal(String id, String kind, VirtualKey key, Team team, String subject, String issuer,
-    List<String> groups, Map<String, Object> claims, Set<String> scopes, Persona persona) {
+    List<String> groups, Map<String, Object> claims, Set<String> scopes, Persona persona, SubjectToken token) {
   public Principal {
     groups = groups == null ? List.of() : List.copyOf(groups);
     claims = claims == null ? Map.of() : claims;
+  }
+
+  /** A principal without a presented token. */
+  public Principal(String id, String kind, VirtualKey key, Team team, String subject, String issuer,
+      List<String> groups, Map<String, Object> claims, Set<String> scopes, Persona persona) {
+    this(id, kind, key, team, subject, issuer, groups, claims, scopes, persona, null);
   }
 
   public Principal(String id, String kind, VirtualKey key, Team team) {
@@ -36,7 +43,12 @@ public record Principal(String id, String kind, VirtualKey key, Team team, Strin
 
   /** The same caller acting through a persona. */
   public Principal withPersona(Persona p) {
-    return new Principal(id, kind, key, team, subject, issuer, groups, claims, scopes, p);
+    return new Principal(id, kind, key, team, subject, issuer, groups, claims, scopes, p, token);
+  }
+
+  /** The same caller, remembering the access token it presented (token exchange). */
+  public Principal withToken(SubjectToken t) {
+    return new Principal(id, kind, key, team, subject, issuer, groups, claims, scopes, persona, t);
   }
 
   public Principal(String id, String kind) {

@@ -69,11 +69,15 @@ public final class ResourceServer {
 
   /** Whether bearer tokens are accepted on this path. */
   public boolean applies(String path) {
-    return path.equals("/mcp") || path.startsWith("/mcp/") || config.llmRoutes() && path.startsWith("/v1/");
+    return path.equals("/mcp") || path.startsWith("/mcp/") || config.llmRoutes() && path.startsWith("/v1/")
+        || path.equals("/connections") || path.startsWith("/connections/");
   }
 
   /** The protected resource a path belongs to: {@code /mcp}, {@code /mcp/NAME} or {@code /v1}. */
   static String resourcePath(String path) {
+    if (path.equals("/connections") || path.startsWith("/connections/")) {
+      return "/mcp"; // the user's upstream connections serve the MCP gateway: its tokens are accepted
+    }
     if (path.startsWith("/mcp/")) {
       int slash = path.indexOf('/', 5);
       return slash < 0 ? path : path.substring(0, slash);

@@ -167,10 +167,10 @@ public final class TokenVerifier {
    */
   public Principal verify(String token, List<String> resources) throws InvalidToken {
     if (looksLikeJwt(token)) {
-      return verifyJwt(token, resources);
+      return verifyJwt(token, resources).withToken(new SubjectToken(token));
     }
     if (config.introspection() != null) {
-      return introspect(token, resources);
+      return introspect(token, resources).withToken(new SubjectToken(token));
     }
     throw new InvalidToken("the token is not valid");
   }

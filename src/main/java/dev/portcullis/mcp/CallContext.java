@@ -15,14 +15,27 @@ import java.util.function.Consumer;
  * @param related sends a message related to this request (progress), on its stream if it has one
  * @param meta the request's own metadata (2026-07-28 requests; null for legacy ones)
  * @param cancel fires when the client gives up on the request (2026-07-28: it closed the stream)
+ * @param clientIp the client's address (for policy and audit), or null
  */
 public record CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
-    Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel) {
+    Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel, String clientIp) {
+
+  /** A request without a known client address. */
+  public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
+      Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel) {
+    this(principal, session, view, requestId, related, meta, cancel, null);
+  }
 
   /** A legacy (session-based) request. */
   public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
       Consumer<JsonNode> related) {
-    this(principal, session, view, requestId, related, null, null);
+    this(principal, session, view, requestId, related, null, null, null);
+  }
+
+  /** A legacy (session-based) request from this client address. */
+  public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
+      Consumer<JsonNode> related, String clientIp) {
+    this(principal, session, view, requestId, related, null, null, clientIp);
   }
 
   /** Whether the request came in a stateless (2026-07-28 or later) revision. */

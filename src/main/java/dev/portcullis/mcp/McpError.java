@@ -26,6 +26,12 @@ public final class McpError extends RuntimeException {
   public static final int MISSING_CLIENT_CAPABILITY = -32021;
   /** 2026-07-28: the requested protocol version is not supported (HTTP 400). */
   public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
+  /** Gateway-defined: a persona grant or a policy rule refuses the request (the message names the rule). */
+  public static final int POLICY_DENIED = -32030;
+  /** Gateway-defined: the request needs an approval; {@code data.approval_id} names it (retry once approved). */
+  public static final int APPROVAL_REQUIRED = -32031;
+  /** Gateway-defined: a guard rule blocks the data in the request or its result (types named, never values). */
+  public static final int GUARD_BLOCKED = -32032;
 
   private static final long serialVersionUID = 1L;
   private final int code;

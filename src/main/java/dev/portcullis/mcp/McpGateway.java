@@ -30,6 +30,9 @@ public final class McpGateway implements AutoCloseable {
   private final long[] timers;
   private ToolPins pins;
   private String separator = "__";
+  private McpServer server;
+  private final dev.portcullis.policy.Approvals approvals =
+      new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
 
   private McpGateway(Vertx vertx, HttpClient http, List<Upstream> upstreams, SessionRegistry sessions,
       McpHttpEndpoint endpoint, long[] timers) {
@@ -52,6 +55,17 @@ public final class McpGateway implements AutoCloseable {
    */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes,
       ToolPins.PinStore pinStore) {
+    return start(vertx, config, json, maxMessageBytes, pinStore,
+        dev.portcullis.identity.credentials.Credentials.none());
+  }
+
+  /**
+   * As above, with the upstreams' credentials (static secrets, client credentials, per-user
+   * connections, token exchange): an upstream with a per-user credential gets one upstream
+   * session per user (see {@link UserSessions}).
+   */
+  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes,
+      ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials) {
     ToolPins.PinStore store = pinStore != null ? pinStore
         : config.pinsFile() != null ? new FilePinStore(java.nio.file.Path.of(config.pinsFile())) : null;
     ToolPins pins = new ToolPins(ToolPins.mode(config.pinning()), store);
@@ -63,9 +77,22 @@ public final class McpGateway implements AutoCloseable {
       McpServerConfig s = e.getValue();
       // an openapi upstream bounds its own HTTP calls by timeout_ms; the session waits a little longer
       long timeout = "openapi".equals(s.type()) ? s.timeoutMs() + 5_000 : s.timeoutMs();
-      McpClient client = new McpClient(vertx, key, transport(vertx, http, key, s, json, maxMessageBytes),
-          timeout, VERSION);
-      upstreams.add(new Upstream(key, s.alias() == null ? key : s.alias(), client));
+      dev.portcullis.identity.credentials.UpstreamCredential cred = credentials.forUpstream(key);
+      boolean perUser = cred != null && cred.perUser();
+      // the shared session carries the static headers and a shared credential, never a user's
+      dev.portcullis.mcp.upstream.HeaderSource shared = headerSource(s.headers(), perUser ? null : cred, null);
+      Transport sharedTransport = transport(vertx, http, key, s, json, maxMessageBytes, shared,
+          cred == null ? java.util.Set.of() : cred.headerNames());
+      McpClient client = new McpClient(vertx, key, sharedTransport, timeout, VERSION);
+      Upstream upstream = new Upstream(key, s.alias() == null ? key : s.alias(), client);
+      if (perUser) {
+        upstream.perUser(new UserSessions(vertx, key, cred, user -> {
+          dev.portcullis.mcp.upstream.HeaderSource h = withStatic(s.headers(), user);
+          return sharedTransport instanceof dev.portcullis.mcp.openapi.OpenApiTransport o ? o.forUser(h)
+              : transport(vertx, http, key, s, json, maxMessageBytes, h, cred.headerNames());
+        }, timeout, config.sessionIdleSeconds() * 1000, config.maxSessions()));
+      }
+      upstreams.add(upstream);
     }
     Aggregator aggregator = new Aggregator(upstreams, config.namespaceSeparator(), config.virtualServers());
     SessionRegistry sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
@@ -75,6 +102,9 @@ public final class McpGateway implements AutoCloseable {
     for (Upstream u : upstreams) {
       u.pinning(pins);
       u.client().onNotification((method, params) -> server.upstreamNotification(u, method, params));
+      if (u.userSessions() != null) {
+        u.userSessions().onNotification((method, params) -> server.upstreamNotification(u, method, params));
+      }
       u.client().onReady(() -> {
         u.invalidateAll();
         for (ItemKind k : ItemKind.values()) {
@@ -84,7 +114,10 @@ public final class McpGateway implements AutoCloseable {
       u.client().start(); // failures are logged and retried; calls to its tools fail clearly meanwhile
     }
     McpHttpEndpoint endpoint = new McpHttpEndpoint(json, sessions, server, new OriginPolicy(config.allowedOrigins()));
-    long sweep = vertx.setPeriodic(60_000, t -> sessions.expireIdle());
+    long sweep = vertx.setPeriodic(60_000, t -> {
+      sessions.expireIdle();
+      upstreams.stream().filter(Upstream::perUser).forEach(u -> u.userSessions().sweep());
+    });
     long keepAlive = vertx.setPeriodic(15_000, t -> {
       sessions.all().forEach(s -> s.standalone().keepAlive());
       endpoint.keepAlive();
@@ -92,27 +125,96 @@ public final class McpGateway implements AutoCloseable {
     McpGateway gateway = new McpGateway(vertx, http, upstreams, sessions, endpoint, new long[] {sweep, keepAlive});
     gateway.pins = pins;
     gateway.separator = config.namespaceSeparator();
+    gateway.server = server;
     return gateway;
   }
 
+  /** The static headers of an upstream plus what its credential adds for the caller (null: none). */
+  private static dev.portcullis.mcp.upstream.HeaderSource headerSource(Map<String, String> fixed,
+      dev.portcullis.identity.credentials.UpstreamCredential cred, dev.portcullis.identity.Principal caller) {
+    if (cred == null) {
+      return dev.portcullis.mcp.upstream.HeaderSource.fixed(fixed);
+    }
+    return new dev.portcullis.mcp.upstream.HeaderSource() {
+      @Override
+      public Future<Map<String, String>> headers() {
+        return cred.headers(caller).map(h -> merged(fixed, h));
+      }
+
+      @Override
+      public boolean rejected() {
+        return cred.rejected(caller);
+      }
+    };
+  }
+
+  /** A user's credential headers (from a per-user session) plus the upstream's static headers. */
+  private static dev.portcullis.mcp.upstream.HeaderSource withStatic(Map<String, String> fixed,
+      dev.portcullis.mcp.upstream.HeaderSource user) {
+    if (fixed.isEmpty()) {
+      return user;
+    }
+    return new dev.portcullis.mcp.upstream.HeaderSource() {
+      @Override
+      public Future<Map<String, String>> headers() {
+        return user.headers().map(h -> merged(fixed, h));
+      }
+
+      @Override
+      public boolean rejected() {
+        return user.rejected();
+      }
+    };
+  }
+
+  private static Map<String, String> merged(Map<String, String> fixed, Map<String, String> credential) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    fixed.forEach((k, v) -> {
+      if (credential.keySet().stream().noneMatch(k::equalsIgnoreCase)) {
+        m.put(k, v);
+      }
+    });
+    m.putAll(credential); // the credential wins over a static header of the same name
+    return m;
+  }
+
   private static Transport transport(Vertx vertx, HttpClient http, String key, McpServerConfig s, ObjectMapper json,
-      long maxMessageBytes) {
+      long maxMessageBytes, dev.portcullis.mcp.upstream.HeaderSource headers, java.util.Set<String> credentialHeaders) {
     return switch (s.type()) {
       case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), json);
-      case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), s.headers(), json, maxMessageBytes);
-      case "sse" -> new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, s.url(), s.headers(), json,
+      case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), headers, json, maxMessageBytes);
+      case "sse" -> new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, s.url(), headers, json,
           maxMessageBytes);
       case "builtin" -> {
         DemoMcpServer demo = new DemoMcpServer();
         yield new BuiltinTransport(key, demo::handle);
       }
-      case "openapi" -> new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, s, json);
+      case "openapi" -> new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, s, json,
+          s.auth() != null && !dev.portcullis.mcp.openapi.UpstreamAuth.handles(s.auth().type()) ? headers : null,
+          credentialHeaders);
       default -> throw new IllegalArgumentException("MCP server type '" + s.type() + "' is not supported yet");
     };
   }
 
   public McpHttpEndpoint endpoint() {
     return endpoint;
+  }
+
+  /**
+   * Puts identity, policy, guard and audit in front of every MCP list and call (see
+   * {@link McpGovernance}). Any argument may be null; with nothing to do (no persona, no rule, no
+   * guard, no audit trail) nothing is installed and requests cost nothing extra.
+   *
+   * @param configured whether personas or a policy file are configured (its rules may come later)
+   * @return the governance installed, or null
+   */
+  public McpGovernance govern(dev.portcullis.policy.PolicyEngine policy, boolean configured,
+      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit) {
+    boolean policing = policy != null && (configured || policy.hasRules());
+    McpGovernance g = policing || guard != null || audit != null
+        ? new McpGovernance(policy, guard, audit, approvals) : null;
+    server.govern(g);
+    return g;
   }
 
   public ToolPins pins() {
@@ -126,6 +228,7 @@ public final class McpGateway implements AutoCloseable {
    */
   public void mountAdmin(io.vertx.ext.web.Router router, String adminKey) {
     new PinningAdmin(pins, upstreams, separator, adminKey).mount(router);
+    new ApprovalAdmin(approvals, adminKey).mount(router);
   }
 
   public List<Upstream> upstreams() {
@@ -145,6 +248,9 @@ public final class McpGateway implements AutoCloseable {
     List<Future<Void>> closing = new ArrayList<>();
     for (Upstream u : upstreams) {
       closing.add(u.client().close());
+      if (u.userSessions() != null) {
+        closing.addAll(u.userSessions().closeAll());
+      }
     }
     try {
       Future.join(closing).toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);

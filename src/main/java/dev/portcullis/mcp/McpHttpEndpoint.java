@@ -145,7 +145,8 @@ public final class McpHttpEndpoint {
     if (session == null) {
       return;
     }
-    CallContext call = new CallContext(principal, session, view, msg.get("id"), session::notifyClient);
+    CallContext call = new CallContext(principal, session, view, msg.get("id"), session::notifyClient,
+        clientIp(ctx));
     switch (kind) {
       case NOTIFICATION -> {
         handler.notification(call, method, params);
@@ -187,7 +188,8 @@ public final class McpHttpEndpoint {
       SseStream stream = call.session().newStream();
       stream.attach(resp, -1, ProtocolVersions.atLeast(call.session().protocolVersion(),
           ProtocolVersions.V2025_11_25));
-      CallContext streamed = new CallContext(call.principal(), call.session(), call.view(), id, stream::send);
+      CallContext streamed = new CallContext(call.principal(), call.session(), call.view(), id, stream::send,
+          call.clientIp());
       handler.request(streamed, method, params).onComplete(ar -> {
         stream.send(ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause())));
         stream.finish();
@@ -196,6 +198,12 @@ public final class McpHttpEndpoint {
     }
     handler.request(call, method, params).onComplete(ar -> send(resp, 200,
         ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause()))));
+  }
+
+  /** The client's address, as policy rules ({@code client_ip}) and the audit trail see it. */
+  static String clientIp(RoutingContext ctx) {
+    var a = ctx.request().remoteAddress();
+    return a == null ? null : a.hostAddress();
   }
 
   private static Throwable logged(String method, Throwable t) {

@@ -31,6 +31,8 @@ public final class McpServer implements McpHandler {
   private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
   private final Interactions interactions = new Interactions();
   private final java.util.Set<Listen> listens = ConcurrentHashMap.newKeySet();
+  /** Identity, policy, guard and audit on every list and call; null when none is configured (no extra work). */
+  private volatile McpGovernance governance;
   private static final java.util.Set<String> LEGACY_ONLY =
       java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
   private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
@@ -48,6 +50,11 @@ public final class McpServer implements McpHandler {
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;
+  }
+
+  /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
+  void govern(McpGovernance g) {
+    this.governance = g;
   }
 
   @Override
@@ -77,10 +84,10 @@ public final class McpServer implements McpHandler {
         case "subscriptions/listen" -> listen(ctx, params);
         case "initialize" -> Future.succeededFuture(initializeResult(ctx.view()));
         case "ping", "logging/setLevel" -> Future.succeededFuture(JsonRpc.F.objectNode());
-        case "tools/list" -> list(ctx.view(), ItemKind.TOOLS, params);
-        case "prompts/list" -> list(ctx.view(), ItemKind.PROMPTS, params);
-        case "resources/list" -> list(ctx.view(), ItemKind.RESOURCES, params);
-        case "resources/templates/list" -> list(ctx.view(), ItemKind.TEMPLATES, params);
+        case "tools/list" -> list(ctx, ItemKind.TOOLS, params);
+        case "prompts/list" -> list(ctx, ItemKind.PROMPTS, params);
+        case "resources/list" -> list(ctx, ItemKind.RESOURCES, params);
+        case "resources/templates/list" -> list(ctx, ItemKind.TEMPLATES, params);
         case "tools/call" -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool");
         case "prompts/get" -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt");
         case "resources/read" -> resource(ctx, method, params);
@@ -218,12 +225,13 @@ public final class McpServer implements McpHandler {
     }
   }
 
-  private Future<JsonNode> list(String view, ItemKind kind, ObjectNode params) {
+  private Future<JsonNode> list(CallContext ctx, ItemKind kind, ObjectNode params) {
     int offset = cursor(params.path("cursor").asText(null));
-    return aggregator.view(view, kind).map(m -> {
+    McpGovernance g = governance;
+    return aggregator.view(ctx.view(), kind).map(m -> {
       ObjectNode r = JsonRpc.F.objectNode();
       ArrayNode items = r.putArray(kind.field);
-      List<Entry> all = m.list();
+      List<Entry> all = g != null && g.filters(ctx) ? g.visible(ctx, kind, m.list()) : m.list();
       int end = Math.min(all.size(), offset + PAGE_SIZE);
       for (int i = offset; i < end; i++) {
         items.add(all.get(i).definition());
@@ -261,6 +269,7 @@ public final class McpServer implements McpHandler {
     }
     return aggregator.find(ctx.view(), kind, name).compose(e -> {
       if (e == null) {
+        unknown(ctx, method, name, params);
         return Future.failedFuture(McpError.invalidParams(unknown + ": " + name));
       }
       if (ctx.modern() && kind == ItemKind.TOOLS) {
@@ -296,10 +305,14 @@ public final class McpServer implements McpHandler {
     if (uri == null) {
       throw McpError.invalidParams("Missing required parameter: uri");
     }
-    return resourceEntry(ctx.view(), uri).compose(e -> e == null
-        ? Future.failedFuture(new McpError(McpError.RESOURCE_NOT_FOUND, "Resource not found",
-            JsonRpc.F.objectNode().put("uri", uri)))
-        : forward(ctx, e, method, params.deepCopy()));
+    return resourceEntry(ctx.view(), uri).compose(e -> {
+      if (e == null) {
+        unknown(ctx, method, uri, params);
+        return Future.failedFuture(new McpError(McpError.RESOURCE_NOT_FOUND, "Resource not found",
+            JsonRpc.F.objectNode().put("uri", uri)));
+      }
+      return forward(ctx, e, method, params.deepCopy());
+    });
   }
 
   private Future<JsonNode> subscribe(CallContext ctx, String method, ObjectNode params) {
@@ -312,24 +325,41 @@ public final class McpServer implements McpHandler {
         return Future.failedFuture(new McpError(McpError.RESOURCE_NOT_FOUND, "Resource not found",
             JsonRpc.F.objectNode().put("uri", uri)));
       }
-      if (ctx.session() != null) {
-        if (method.endsWith("unsubscribe")) {
-          ctx.session().subscriptions().remove(uri);
-        } else {
-          ctx.session().subscriptions().put(uri, Boolean.TRUE);
-        }
+      McpGovernance g = governance;
+      if (g != null && !method.endsWith("unsubscribe")) {
+        return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params));
       }
-      if (e.upstream().client().modern()) {
-        if (!method.endsWith("unsubscribe")) {
-          e.upstream().client().watchResource(uri); // kept for other subscribers; the gateway filters
-        }
-        return Future.succeededFuture(JsonRpc.F.objectNode());
-      }
-      if (!e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
-        return Future.succeededFuture(JsonRpc.F.objectNode());
-      }
-      return e.upstream().client().request(method, params.deepCopy());
+      return subscribed(ctx, e, method, params);
     });
+  }
+
+  private Future<JsonNode> subscribed(CallContext ctx, Entry e, String method, ObjectNode params) {
+    String uri = params.path("uri").asText();
+    if (ctx.session() != null) {
+      if (method.endsWith("unsubscribe")) {
+        ctx.session().subscriptions().remove(uri);
+      } else {
+        ctx.session().subscriptions().put(uri, Boolean.TRUE);
+      }
+    }
+    if (e.upstream().client().modern()) {
+      if (!method.endsWith("unsubscribe")) {
+        e.upstream().client().watchResource(uri); // kept for other subscribers; the gateway filters
+      }
+      return Future.succeededFuture(JsonRpc.F.objectNode());
+    }
+    if (!e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
+      return Future.succeededFuture(JsonRpc.F.objectNode());
+    }
+    return e.upstream().client().request(method, params.deepCopy());
+  }
+
+  /** A request named nothing this endpoint shows: audited when auditing is on. */
+  private void unknown(CallContext ctx, String method, String name, ObjectNode params) {
+    McpGovernance g = governance;
+    if (g != null) {
+      g.unknown(ctx, method, name, params);
+    }
   }
 
   private Future<JsonNode> complete(CallContext ctx, ObjectNode params) {
@@ -361,6 +391,17 @@ public final class McpServer implements McpHandler {
     if (ctx.modern() && Interactions.ours(params.path("requestState").asText(null))) {
       return interactions.resume(ctx, method, params); // a retry of a call the gateway holds open
     }
+    McpGovernance g = governance;
+    if (g == null) {
+      return relay(ctx, e, method, params, null);
+    }
+    return g.admit(ctx, e, method, params).compose(t -> t.answer != null ? Future.succeededFuture(t.answer)
+        : relay(ctx, e, method, t.params, t));
+  }
+
+  /** Sends an admitted request upstream; {@code ticket} (or null) guards and audits its outcome. */
+  private Future<JsonNode> relay(CallContext ctx, Entry e, String method, ObjectNode params,
+      McpGovernance.Ticket ticket) {
     Interactions.Held held = null;
     Cancellation cancel = ctx.cancel() != null ? ctx.cancel() : new Cancellation();
     boolean mrtr = ctx.modern() && !e.upstream().client().modern() && McpHeaders.nameOf(method, params) != null;
@@ -391,20 +432,24 @@ public final class McpServer implements McpHandler {
       }
     });
     if (h != null) {
-      call.onComplete(h::done);
+      (ticket == null ? call : call.transform(ticket::finish)).onComplete(h::done);
       return h.next();
     }
     if (ctx.modern()) {
-      return call; // a 2026-07-28 upstream's input_required goes to the client as it is
+      // a 2026-07-28 upstream's input_required goes to the client as it is
+      return ticket == null ? call : call.transform(ticket::finish);
     }
-    return call.compose(r -> fulfil(ctx, e, method, params, r, cancel, 1)).map(McpServer::legacyResult);
+    Future<JsonNode> done = call.compose(r -> fulfil(ctx, e, method, params, r, cancel, 1))
+        .map(McpServer::legacyResult);
+    return ticket == null ? done : done.transform(ticket::finish);
   }
 
   /** One request to the entry's upstream, with what a 2026-07-28 upstream needs to know about the client. */
   private Future<JsonNode> send(CallContext ctx, Entry e, String method, ObjectNode params, Cancellation cancel,
       RelatedListener listener) {
     McpClientHints hints = McpClientHints.of(ctx, e, method, params);
-    return e.upstream().client().request(method, params, cancel, listener, hints.headers(), hints.capabilities());
+    return e.upstream().request(ctx.principal(), method, params, cancel, listener, hints.headers(),
+        hints.capabilities()); // a per-user upstream: the caller's own session and credential
   }
 
   /**

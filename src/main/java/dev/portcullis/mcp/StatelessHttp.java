@@ -82,7 +82,7 @@ final class StatelessHttp {
       }
     });
     CallContext call = new CallContext(principal, null, view, id, answer::related,
-        RequestMeta.of(params, paramHeaders), cancel);
+        RequestMeta.of(params, paramHeaders), cancel, McpHttpEndpoint.clientIp(ctx));
     handler.request(call, method, params).onComplete(ar -> answer.finish(id, ar));
   }
 

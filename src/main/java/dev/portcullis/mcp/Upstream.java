@@ -29,6 +29,7 @@ public final class Upstream {
   private final Set<ItemKind> stale = java.util.EnumSet.noneOf(ItemKind.class);
   private Runnable changed = () -> { };
   private volatile ToolPins pins;
+  private volatile UserSessions users;
 
   public Upstream(String key, String alias, McpClient client) {
     this.key = key;
@@ -46,6 +47,67 @@ public final class Upstream {
 
   public McpClient client() {
     return client;
+  }
+
+  /**
+   * Gives this upstream one session per user (its credential is per-user): calls, reads and gets
+   * then go through the caller's own session; lists still come from the shared session.
+   */
+  void perUser(UserSessions u) {
+    this.users = u;
+  }
+
+  /** Whether calls go through per-user sessions. */
+  public boolean perUser() {
+    return users != null;
+  }
+
+  UserSessions userSessions() {
+    return users;
+  }
+
+  /**
+   * Sends a request on behalf of {@code caller}: on the caller's own session for a per-user
+   * upstream, else on the shared one. A caller without a credential for a per-user upstream gets
+   * a tool error (tools/call) or a JSON-RPC error saying why, with the link to connect at.
+   */
+  public Future<JsonNode> request(dev.portcullis.identity.Principal caller, String method, ObjectNode params,
+      dev.portcullis.mcp.upstream.Cancellation cancel, dev.portcullis.mcp.upstream.RelatedListener listener,
+      Map<String, String> headers, JsonNode clientCapabilities) {
+    UserSessions u = users;
+    if (u == null) {
+      return client.request(method, params, cancel, listener, headers, clientCapabilities);
+    }
+    return u.client(caller).transform(ar -> {
+      if (ar.succeeded()) {
+        return ar.result().request(method, params, cancel, listener, headers, clientCapabilities);
+      }
+      return refused(method, ar.cause());
+    });
+  }
+
+  private Future<JsonNode> refused(String method, Throwable cause) {
+    if (!(cause instanceof dev.portcullis.identity.credentials.CredentialException e)) {
+      return Future.failedFuture(cause);
+    }
+    String url = e instanceof dev.portcullis.identity.credentials.CredentialException.NotConnected nc
+        ? nc.connectUrl() : null;
+    LOG.atInfo().addKeyValue("upstream", key).addKeyValue("method", method)
+        .addKeyValue("connected", url == null).log("MCP upstream call refused: no credential for the caller");
+    if ("tools/call".equals(method)) {
+      ObjectNode r = JsonRpc.F.objectNode();
+      r.putArray("content").addObject().put("type", "text").put("text", e.getMessage());
+      r.put("isError", true);
+      if (url != null) {
+        r.putObject("_meta").put("dev.portcullis/connect_url", url);
+      }
+      return Future.succeededFuture(r);
+    }
+    ObjectNode data = JsonRpc.F.objectNode().put("upstream", key);
+    if (url != null) {
+      data.put("connect_url", url);
+    }
+    return Future.failedFuture(new McpError(McpError.INVALID_REQUEST, e.getMessage(), data));
   }
 
   /** Reviews every fetched tool list against the approved tool definitions. */

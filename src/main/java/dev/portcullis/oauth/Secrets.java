@@ -6,27 +6,30 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 
-/** Random identifiers, one-way digests and constant-time comparison for the authorization server. */
-final class Secrets {
+/**
+ * Random identifiers, one-way digests, constant-time comparison and PKCE for the authorization
+ * server (and the gateway's own OAuth client for upstream connections).
+ */
+public final class Secrets {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   private Secrets() {}
 
   /** {@code bytes} random bytes, base64url without padding. */
-  static String random(int bytes) {
+  public static String random(int bytes) {
     byte[] b = new byte[bytes];
     RANDOM.nextBytes(b);
     return B64.encodeToString(b);
   }
 
   /** A 256-bit random token (codes, refresh tokens, state, CSRF tokens). */
-  static String token() {
+  public static String token() {
     return random(32);
   }
 
   /** SHA-256 of the UTF-8 text, base64url: how codes and tokens are looked up (never stored in clear). */
-  static String sha256(String s) {
+  public static String sha256(String s) {
     try {
       return B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
@@ -34,7 +37,7 @@ final class Secrets {
     }
   }
 
-  static boolean same(String a, String b) {
+  public static boolean same(String a, String b) {
     if (a == null || b == null) {
       return false;
     }
@@ -42,7 +45,7 @@ final class Secrets {
   }
 
   /** RFC 7636: the S256 challenge of a verifier. */
-  static String s256(String verifier) {
+  public static String s256(String verifier) {
     return sha256(verifier);
   }
 

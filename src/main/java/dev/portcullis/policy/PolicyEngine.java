@@ -110,6 +110,15 @@ public final class PolicyEngine {
     return ledger;
   }
 
+  /**
+   * Whether any rule or a deny default is in force: without, a request acting through no persona
+   * is always allowed, and callers may skip the decision altogether.
+   */
+  public boolean hasRules() {
+    Rules r = rules;
+    return !r.rules().isEmpty() || r.fallback() != Decision.Outcome.ALLOW;
+  }
+
   /** Thrown for a broken policy file; lists every problem. */
   public static final class PolicyException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -35,7 +35,8 @@ final class AuditStep {
         : traceparent != null && traceparent.length() >= 35 ? traceparent.substring(3, 35) : null;
     String session = ctx.request().getHeader("x-session-id");
     auditor.arrived(requestId, new CallFacts(p == null ? null : p.id(), p == null ? null : p.kind(),
-        p == null || p.key() == null ? null : p.key().id(), p == null ? null : p.kind(),
+        p == null || p.key() == null ? null : p.key().id(),
+        p == null || p.persona() == null ? null : p.persona().name(),
         ctx.request().getHeader("user-agent"),
         ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), session, traceId,
         action, () -> {

@@ -52,6 +52,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.identity.ResourceServer identity;
   private dev.portcullis.oauth.AuthorizationServer oauth;
   private AccessGate access;
+  private dev.portcullis.identity.credentials.Connections connections;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
@@ -114,6 +115,12 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** Serves the users' upstream connections on /connections (per-user OAuth); null for none. */
+  public GatewayVerticle withConnections(dev.portcullis.identity.credentials.Connections connections) {
+    this.connections = connections;
+    return this;
+  }
+
   /** Binds personas to principals and puts the policy in front of the LLM routes. */
   public GatewayVerticle withAccess(AccessGate access) {
     this.access = access;
@@ -160,6 +167,10 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (oauth != null) {
       oauth.mount(router);
+    }
+    if (connections != null) {
+      new dev.portcullis.identity.credentials.ConnectionRoutes(connections).mount(router,
+          ctx -> authenticate(ctx, errors));
     }
     if (mcp != null) {
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());

@@ -31,6 +31,7 @@ public final class OpenApiServer {
   private final HttpExecutor executor;
   private final ResponseMapper responses;
   private final long maxBytes;
+  private volatile dev.portcullis.mcp.upstream.HeaderSource credential;
 
   public OpenApiServer(String name, String title, List<OperationTool> tools, RequestBuilder requests,
       UpstreamAuth auth, HttpExecutor executor, ResponseMapper responses, long maxBytes) {
@@ -44,12 +45,22 @@ public final class OpenApiServer {
     this.maxBytes = maxBytes;
   }
 
+  /** A credential shared by every call (static, client credentials of the shared model), or null. */
+  void credential(dev.portcullis.mcp.upstream.HeaderSource c) {
+    this.credential = c;
+  }
+
   public Map<String, OperationTool> tools() {
     return tools;
   }
 
   /** Handles one JSON-RPC message; the answer (possibly later) goes to {@code out}. */
   public void handle(JsonNode msg, Consumer<JsonNode> out) {
+    handle(msg, out, credential);
+  }
+
+  /** As above; calls carry the given credential (one user's, for per-user upstreams), or none when null. */
+  public void handle(JsonNode msg, Consumer<JsonNode> out, dev.portcullis.mcp.upstream.HeaderSource cred) {
     if (JsonRpc.kind(msg) != JsonRpc.Kind.REQUEST) {
       return;
     }
@@ -62,7 +73,7 @@ public final class OpenApiServer {
         case "initialize" -> Future.succeededFuture(initialize(params));
         case "ping" -> Future.succeededFuture(JsonRpc.F.objectNode());
         case "tools/list" -> Future.succeededFuture(list());
-        case "tools/call" -> call(params);
+        case "tools/call" -> call(params, cred);
         default -> Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
       };
     } catch (McpError e) {
@@ -91,7 +102,7 @@ public final class OpenApiServer {
     return r;
   }
 
-  private Future<JsonNode> call(ObjectNode params) {
+  private Future<JsonNode> call(ObjectNode params, dev.portcullis.mcp.upstream.HeaderSource cred) {
     String tool = params.path("name").asText();
     OperationTool op = tools.get(tool);
     if (op == null) {
@@ -103,7 +114,7 @@ public final class OpenApiServer {
     } catch (RequestBuilder.BadArguments e) {
       return Future.succeededFuture(ResponseMapper.error("Invalid arguments for " + tool + ": " + e.getMessage()));
     }
-    return send(op, call, true).recover(e -> {
+    return send(op, call, cred, true).recover(e -> {
       String why = e instanceof HttpExecutor.CallFailed ? e.getMessage()
           : "the call failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
       LOG.atInfo().addKeyValue("upstream", name).addKeyValue("tool", tool).addKeyValue("error", why)
@@ -112,10 +123,21 @@ public final class OpenApiServer {
     });
   }
 
-  private Future<JsonNode> send(OperationTool op, HttpCall call, boolean mayRefresh) {
-    return auth.apply(call, executor::send).compose(executor::send).compose(r -> {
-      if (r.status() == 401 && mayRefresh && auth.invalidate()) {
-        return send(op, call, false); // the OAuth token was revoked or expired early: fetch a new one once
+  private Future<JsonNode> send(OperationTool op, HttpCall call, dev.portcullis.mcp.upstream.HeaderSource cred,
+      boolean mayRefresh) {
+    Future<HttpCall> authed = auth.apply(call, executor::send);
+    if (cred != null) {
+      authed = authed.compose(c -> cred.headers().map(h -> {
+        HttpCall x = c;
+        for (Map.Entry<String, String> e : h.entrySet()) {
+          x = UpstreamAuth.withHeader(x, e.getKey(), e.getValue());
+        }
+        return x;
+      }));
+    }
+    return authed.compose(executor::send).compose(r -> {
+      if (r.status() == 401 && mayRefresh && (auth.invalidate() | (cred != null && cred.rejected()))) {
+        return send(op, call, cred, false); // the token was revoked or expired early: fetch a new one once
       }
       return Future.succeededFuture(responses.map(op, r, maxBytes));
     });

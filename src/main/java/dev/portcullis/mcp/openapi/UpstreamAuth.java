@@ -29,6 +29,12 @@ public final class UpstreamAuth {
     this.json = json;
   }
 
+  /** Whether this class handles the type itself (the others come from the shared credentials model). */
+  public static boolean handles(String type) {
+    return "api_key".equals(type) || "bearer".equals(type) || "basic".equals(type)
+        || "oauth_client_credentials".equals(type);
+  }
+
   public static UpstreamAuth none(ObjectMapper json) {
     return new UpstreamAuth(null, json);
   }

@@ -31,7 +31,7 @@ public final class SseTransport implements Transport {
   private final HttpClient http;
   private final String name;
   private final String url;
-  private final Map<String, String> headers;
+  private final HeaderSource headers;
   private final ObjectMapper json;
   private final long maxEventBytes;
   private volatile HttpClientRequest stream;
@@ -39,6 +39,12 @@ public final class SseTransport implements Transport {
   private volatile long generation;
 
   public SseTransport(Vertx vertx, HttpClient http, String name, String url, Map<String, String> headers,
+      ObjectMapper json, long maxEventBytes) {
+    this(vertx, http, name, url, HeaderSource.fixed(headers), json, maxEventBytes);
+  }
+
+  /** With headers that may come from a credential (fetched before each request, one retry after a 401). */
+  public SseTransport(Vertx vertx, HttpClient http, String name, String url, HeaderSource headers,
       ObjectMapper json, long maxEventBytes) {
     this.vertx = vertx;
     this.http = http;
@@ -50,7 +56,15 @@ public final class SseTransport implements Transport {
   }
 
   @Override
-  public synchronized Future<Void> open(Sink sink) {
+  public Future<Void> open(Sink sink) {
+    return headers.headers()
+        .recover(e -> Future.failedFuture(e instanceof McpError ? e
+            : new McpError(McpError.UPSTREAM_UNAVAILABLE, "no credential for upstream '" + name + "': "
+                + e.getMessage())))
+        .compose(h -> open(sink, h));
+  }
+
+  private synchronized Future<Void> open(Sink sink, Map<String, String> auth) {
     stop();
     long gen = ++generation;
     Promise<Void> endpoint = Promise.promise();
@@ -58,7 +72,7 @@ public final class SseTransport implements Transport {
         "no endpoint event on " + url + " within " + ENDPOINT_TIMEOUT_MS + " ms")));
     RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.GET).setConnectTimeout(10_000)
         .putHeader("accept", "text/event-stream");
-    headers.forEach(o::putHeader);
+    auth.forEach(o::putHeader);
     http.request(o).compose(req -> {
       stream = req;
       return req.send();
@@ -107,15 +121,29 @@ public final class SseTransport implements Transport {
 
   @Override
   public Future<Void> send(ObjectNode message) {
+    return send(message, true);
+  }
+
+  private Future<Void> send(ObjectNode message, boolean mayRetry) {
+    return headers.headers()
+        .recover(e -> Future.failedFuture(e instanceof McpError ? e
+            : new McpError(McpError.UPSTREAM_UNAVAILABLE, "no credential for upstream '" + name + "': "
+                + e.getMessage())))
+        .compose(h -> send(message, h, mayRetry));
+  }
+
+  private Future<Void> send(ObjectNode message, Map<String, String> auth, boolean mayRetry) {
     String target = postUrl;
     if (target == null) {
       return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "not connected to " + url));
     }
     RequestOptions o = new RequestOptions().setAbsoluteURI(target).setMethod(HttpMethod.POST).setConnectTimeout(10_000)
         .putHeader("content-type", "application/json");
-    headers.forEach(o::putHeader);
+    auth.forEach(o::putHeader);
     return http.request(o).compose(req -> req.send(Buffer.buffer(message.toString())))
-        .compose(resp -> resp.body().compose(body -> resp.statusCode() < 300 ? Future.<Void>succeededFuture()
+        .compose(resp -> resp.statusCode() == 401 && mayRetry && headers.rejected()
+            ? resp.body().transform(ar -> send(message, false))
+            : resp.body().compose(body -> resp.statusCode() < 300 ? Future.<Void>succeededFuture()
             : Future.<Void>failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "upstream answered HTTP "
                 + resp.statusCode() + ": " + (body.length() > 200 ? body.getString(0, 200) : body.toString())))))
         .recover(e -> Future.failedFuture(e instanceof McpError ? e : new McpError(McpError.UPSTREAM_UNAVAILABLE,

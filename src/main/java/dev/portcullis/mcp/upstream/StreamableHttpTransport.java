@@ -33,7 +33,8 @@ public final class StreamableHttpTransport implements Transport {
   private final HttpClient http;
   private final String name;
   private final String url;
-  private final Map<String, String> headers;
+  private final HeaderSource headers;
+  private volatile Map<String, String> lastHeaders = Map.of();
   private final ObjectMapper json;
   private final long maxEventBytes;
   private volatile Sink sink;
@@ -45,6 +46,12 @@ public final class StreamableHttpTransport implements Transport {
   private final Map<JsonNode, HttpClientRequest> active = new java.util.concurrent.ConcurrentHashMap<>();
 
   public StreamableHttpTransport(Vertx vertx, HttpClient http, String name, String url, Map<String, String> headers,
+      ObjectMapper json, long maxEventBytes) {
+    this(vertx, http, name, url, HeaderSource.fixed(headers), json, maxEventBytes);
+  }
+
+  /** With headers that may come from a credential (fetched before each request, one retry after a 401). */
+  public StreamableHttpTransport(Vertx vertx, HttpClient http, String name, String url, HeaderSource headers,
       ObjectMapper json, long maxEventBytes) {
     this.vertx = vertx;
     this.http = http;
@@ -95,13 +102,28 @@ public final class StreamableHttpTransport implements Transport {
 
   @Override
   public Future<Void> send(ObjectNode message, Map<String, String> extraHeaders) {
+    return send(message, extraHeaders, true);
+  }
+
+  private Future<Void> send(ObjectNode message, Map<String, String> extraHeaders, boolean mayRetry) {
+    return headers.headers()
+        .recover(e -> Future.failedFuture(e instanceof McpError ? e
+            : new McpError(McpError.UPSTREAM_UNAVAILABLE, "no credential for upstream '" + name + "': " + message(e))))
+        .compose(h -> {
+          lastHeaders = h;
+          return send(message, extraHeaders, h, mayRetry);
+        });
+  }
+
+  private Future<Void> send(ObjectNode message, Map<String, String> extraHeaders, Map<String, String> auth,
+      boolean mayRetry) {
     boolean init = "initialize".equals(message.path("method").asText());
     String sid = sessionId;
     RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
         .setConnectTimeout(10_000)
         .putHeader("content-type", "application/json")
         .putHeader("accept", "application/json, text/event-stream");
-    headers.forEach(o::putHeader);
+    auth.forEach(o::putHeader);
     if (sid != null && !init) {
       o.putHeader("mcp-session-id", sid);
     }
@@ -119,15 +141,28 @@ public final class StreamableHttpTransport implements Transport {
       extraHeaders.forEach(o::putHeader);
     }
     return http.request(o)
+        .recover(e -> Future.failedFuture(unreachable(e)))
         .compose(req -> {
           if (requestId != null) {
             active.put(requestId, req);
           }
-          return req.send(Buffer.buffer(message.toString()));
+          // The answer is taken in the callback that sends the request, on the request's own context:
+          // the HTTP client drops body chunks that arrive before a handler is set, and a handler added
+          // further down this chain can come late (the chain may be built on a non-Vert.x thread, e.g.
+          // at start-up, and then runs a hop later), which lost whole answers and hung their requests.
+          return req.send(Buffer.buffer(message.toString()))
+              .recover(e -> Future.failedFuture(unreachable(e)))
+              .compose(resp -> {
+                if (resp.statusCode() == 401 && mayRetry && headers.rejected()) {
+                  if (requestId != null) {
+                    active.remove(requestId);
+                  }
+                  // the credential was refused (expired or revoked early): fetch it again, once
+                  return resp.body().transform(ar -> send(message, extraHeaders, false));
+                }
+                return answer(resp, init, sid, requestId);
+              });
         })
-        .recover(e -> Future.failedFuture(e instanceof McpError ? e
-            : new McpError(McpError.UPSTREAM_UNAVAILABLE, "cannot reach " + url + ": " + message(e))))
-        .compose(resp -> answer(resp, init, sid, requestId))
         .andThen(ar -> {
           if (ar.succeeded() && "notifications/initialized".equals(message.path("method").asText())) {
             listen(sessionId);
@@ -172,10 +207,20 @@ public final class StreamableHttpTransport implements Transport {
     return resp.body().andThen(ar -> active.remove(requestId)).compose(body -> {
       try {
         JsonNode m = json.readTree(body.getBytes());
-        if (m.isArray()) {
-          m.forEach(this::deliver);
-        } else {
-          deliver(m);
+        boolean answered = false;
+        for (JsonNode one : m.isArray() ? m : java.util.List.of(m)) {
+          answered |= JsonRpc.kind(one) == JsonRpc.Kind.RESPONSE && sameId(requestId, one.get("id"));
+          deliver(one);
+        }
+        if (!answered) {
+          // a JSON answer to a request must be its response: fail the request now rather than let
+          // it wait for an answer that will not come
+          LOG.atWarn().addKeyValue("upstream", name).addKeyValue("request_id", requestId)
+              .addKeyValue("status", status).addKeyValue("content_type", type).addKeyValue("bytes", body.length())
+              .addKeyValue("body", JsonRpc.forLog(m, LOGGED_CHARS))
+              .log("MCP upstream answered a request without its JSON-RPC response");
+          deliver(JsonRpc.error(requestId, McpError.UPSTREAM_UNAVAILABLE, "upstream '" + name
+              + "' answered without a JSON-RPC response" + (body.length() == 0 ? " (empty body)" : ""), null));
         }
         return Future.succeededFuture();
       } catch (IOException e) {
@@ -243,7 +288,7 @@ public final class StreamableHttpTransport implements Transport {
         .setConnectTimeout(10_000)
         .putHeader("accept", "text/event-stream")
         .putHeader("mcp-session-id", sid);
-    headers.forEach(o::putHeader);
+    lastHeaders.forEach(o::putHeader);
     if (version != null) {
       o.putHeader("mcp-protocol-version", version);
     }
@@ -322,7 +367,7 @@ public final class StreamableHttpTransport implements Transport {
     }
     RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.DELETE)
         .setConnectTimeout(2_000).putHeader("mcp-session-id", sid);
-    headers.forEach(o::putHeader);
+    lastHeaders.forEach(o::putHeader);
     return http.request(o).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
         .<Void>mapEmpty().otherwiseEmpty();
   }
@@ -330,6 +375,25 @@ public final class StreamableHttpTransport implements Transport {
   @Override
   public String describe() {
     return "http:" + url;
+  }
+
+  /** How much of an unexpected upstream message goes into a log line. */
+  private static final int LOGGED_CHARS = 300;
+
+  private McpError unreachable(Throwable e) {
+    return e instanceof McpError m ? m
+        : new McpError(McpError.UPSTREAM_UNAVAILABLE, "cannot reach " + url + ": " + message(e));
+  }
+
+  /** Whether a response id is the request's (numbers compare by value: 3 and 3L are the same id). */
+  private static boolean sameId(JsonNode requestId, JsonNode id) {
+    if (id == null) {
+      return false;
+    }
+    if (requestId.isIntegralNumber() && id.isIntegralNumber()) {
+      return requestId.bigIntegerValue().equals(id.bigIntegerValue());
+    }
+    return requestId.equals(id);
   }
 
   private static String snippet(Buffer b) {

@@ -89,7 +89,7 @@ class ImportOpenApiCommandTest {
           .hasMessageContaining("mcp.servers.crm.auth.token_url: required")
           .hasMessageContaining("mcp.servers.crm.include.methods: unknown HTTP method 'FETCH'")
           .hasMessageContaining("mcp.servers.crm.tools.listCustomers.name")
-          .hasMessageContaining("mcp.servers.other: spec, base_url and auth are for type: openapi servers");
+          .hasMessageContaining("mcp.servers.other: spec and base_url are for type: openapi servers");
     } finally {
       Files.deleteIfExists(file);
     }

@@ -1,0 +1,93 @@
+package dev.portcullis.mcp;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.policy.Approvals;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Admin routes for approvals that policy rules asked for ({@code require_approval}) on MCP calls
+ * of clients that cannot be asked themselves: {@code GET /admin/approvals} lists them,
+ * {@code POST /admin/approvals/{id}/approve} and {@code .../deny} decide one (admin key).
+ */
+final class ApprovalAdmin {
+  private final Approvals approvals;
+  private final byte[] adminKey;
+
+  ApprovalAdmin(Approvals approvals, String adminKey) {
+    this.approvals = approvals;
+    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+  }
+
+  void mount(Router router) {
+    router.route("/admin/approvals*").handler(this::authenticate);
+    router.get("/admin/approvals").handler(this::list);
+    router.post("/admin/approvals/:id/approve").handler(ctx -> decide(ctx, true));
+    router.post("/admin/approvals/:id/deny").handler(ctx -> decide(ctx, false));
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    if (adminKey == null) {
+      error(ctx.response(), 403, "admin_disabled", "The admin API is disabled: set admin.key in the configuration.");
+      return;
+    }
+    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
+        : ctx.request().getHeader("x-api-key");
+    if (presented == null || !MessageDigest.isEqual(adminKey, presented.getBytes(StandardCharsets.UTF_8))) {
+      error(ctx.response(), 401, "invalid_admin_key", "The admin API needs the admin key: 'Authorization: Bearer ADMIN_KEY'.");
+      return;
+    }
+    ctx.next();
+  }
+
+  private void list(RoutingContext ctx) {
+    String status = ctx.request().getParam("status");
+    ObjectNode body = JsonRpc.F.objectNode().put("object", "list");
+    ArrayNode data = body.putArray("data");
+    for (Approvals.Approval a : approvals.list()) {
+      if (status == null || a.status().name().equalsIgnoreCase(status)) {
+        data.add(view(a));
+      }
+    }
+    json(ctx.response(), 200, body);
+  }
+
+  private void decide(RoutingContext ctx, boolean approve) {
+    Approvals.Approval a = approvals.decide(ctx.pathParam("id"), approve);
+    if (a == null) {
+      error(ctx.response(), 404, "not_found", "No pending approval '" + ctx.pathParam("id") + "'");
+      return;
+    }
+    json(ctx.response(), 200, view(a));
+  }
+
+  private static ObjectNode view(Approvals.Approval a) {
+    ObjectNode o = JsonRpc.F.objectNode().put("id", a.id()).put("status", a.status().name().toLowerCase(Locale.ROOT))
+        .put("principal", a.principal()).put("persona", a.persona()).put("action", a.action())
+        .put("server", a.server()).put("target", a.target()).put("arguments", a.summary())
+        .put("arguments_sha256", a.argumentsHash()).put("rule", a.rule()).put("reason", a.reason())
+        .put("created_at", Instant.ofEpochMilli(a.createdAt()).toString());
+    if (a.decidedAt() > 0) {
+      o.put("decided_at", Instant.ofEpochMilli(a.decidedAt()).toString());
+    }
+    return o;
+  }
+
+  private static void error(HttpServerResponse resp, int status, String type, String message) {
+    ObjectNode body = JsonRpc.F.objectNode();
+    body.putObject("error").put("type", type).put("message", message);
+    json(resp, status, body);
+  }
+
+  private static void json(HttpServerResponse resp, int status, ObjectNode body) {
+    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
+  }
+}
