@@ -97,6 +97,36 @@ public final class JsonRpc {
     return error(id, McpError.INTERNAL_ERROR, "Internal error in the gateway", null);
   }
 
+  private static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile(
+      "(?i).*(token|secret|password|passwd|authorization|api[_-]?key|cookie|credential).*");
+
+  /**
+   * A copy of a message for a log line: values under secret-looking keys masked, cut to at most
+   * {@code maxChars} characters (with the full length noted). "(missing)" for no message at all.
+   */
+  public static String forLog(JsonNode m, int maxChars) {
+    if (m == null || m.isMissingNode()) {
+      return "(missing)";
+    }
+    String s = masked(m).toString();
+    return s.length() <= maxChars ? s : s.substring(0, maxChars) + "... (" + s.length() + " chars)";
+  }
+
+  private static JsonNode masked(JsonNode n) {
+    if (n.isObject()) {
+      ObjectNode o = F.objectNode();
+      n.fields().forEachRemaining(f -> o.set(f.getKey(), SECRET_KEY.matcher(f.getKey()).matches()
+          && !f.getValue().isContainerNode() ? F.textNode("***") : masked(f.getValue())));
+      return o;
+    }
+    if (n.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode a = F.arrayNode();
+      n.forEach(x -> a.add(masked(x)));
+      return a;
+    }
+    return n;
+  }
+
   /** The progress token in a request's params._meta, or null. */
   public static JsonNode progressToken(ObjectNode params) {
     JsonNode t = params.path("_meta").get("progressToken");

@@ -102,7 +102,10 @@ final class FakeHttpMcpServer implements AutoCloseable {
         }
         req.response().putHeader("content-type", "text/event-stream").end(sse.toString());
       } else {
-        req.response().putHeader("content-type", "application/json").end(out.get(out.size() - 1).toString());
+        // a JSON answer is the response itself, not whatever the server emitted last
+        JsonNode response = out.stream().filter(m -> m.has("id") && !m.has("method")).reduce((a, b) -> b)
+            .orElseThrow();
+        req.response().putHeader("content-type", "application/json").end(response.toString());
       }
     });
   }

@@ -118,6 +118,13 @@ public final class McpClient implements Transport.Sink {
 
   /** Connects now (used at start-up so that the first client does not wait). */
   public Future<Void> start() {
+    if (Vertx.currentContext() == null) {
+      // called from outside Vert.x (start-up): connect from an event loop, where the transports'
+      // callbacks run, not from the calling thread
+      Promise<Void> started = Promise.promise();
+      vertx.runOnContext(v -> ready().onComplete(started));
+      return started.future();
+    }
     return ready();
   }
 
@@ -477,7 +484,8 @@ public final class McpClient implements Transport.Sink {
       }
       case NOTIFICATION -> notifications.accept(m.get("method").asText(), JsonRpc.params(m));
       case REQUEST -> answer(m);
-      default -> LOG.atWarn().addKeyValue("upstream", name).log("ignored an invalid JSON-RPC message from upstream");
+      default -> LOG.atWarn().addKeyValue("upstream", name).addKeyValue("message", JsonRpc.forLog(m, 300))
+          .log("ignored an invalid JSON-RPC message from upstream");
     }
   }
 

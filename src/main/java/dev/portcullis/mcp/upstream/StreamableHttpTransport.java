@@ -210,7 +210,9 @@ public final class StreamableHttpTransport implements Transport {
         boolean answered = false;
         for (JsonNode one : m.isArray() ? m : java.util.List.of(m)) {
           answered |= JsonRpc.kind(one) == JsonRpc.Kind.RESPONSE && sameId(requestId, one.get("id"));
-          deliver(one);
+          if (!one.isMissingNode()) {
+            deliver(one);
+          }
         }
         if (!answered) {
           // a JSON answer to a request must be its response: fail the request now rather than let
