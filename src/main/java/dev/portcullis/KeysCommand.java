@@ -278,7 +278,7 @@ final class KeysCommand {
   }
 
   @Command(name = "teams", mixinStandardHelpOptions = true, description = "Manage teams (shared budgets).",
-      subcommands = {TeamCreate.class, TeamList.class, TeamDelete.class})
+      subcommands = {TeamCreate.class, TeamUpdate.class, TeamList.class, TeamDelete.class})
   static final class Teams implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -308,6 +308,30 @@ final class KeysCommand {
         o.put("budget_period", period);
       }
       print(admin.view(admin.createTeam(o)));
+      return 0;
+    }
+  }
+
+  @Command(name = "update", mixinStandardHelpOptions = true,
+      description = "Change a team's budget (for example one that keys create --team made).")
+  static final class TeamUpdate extends StoreCommand {
+    @Parameters(paramLabel = "TEAM", description = "Team id or name.")
+    String team;
+    @Option(names = "--budget", description = "Budget in US dollars per period, shared by the team's keys.")
+    String budget;
+    @Option(names = "--period", description = "daily, weekly, monthly or total.")
+    String period;
+
+    @Override
+    int run(KeyAdmin admin) throws Exception {
+      ObjectNode o = JSON.createObjectNode();
+      if (budget != null) {
+        o.put("budget_usd", budget);
+      }
+      if (period != null) {
+        o.put("budget_period", period);
+      }
+      print(admin.view(admin.updateTeam(team, o)));
       return 0;
     }
   }

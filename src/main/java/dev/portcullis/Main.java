@@ -60,12 +60,21 @@ public final class Main implements Runnable {
         return CONFIG_ERROR;
       }
       int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
-      Gateway gateway = Gateway.start(cfg, port != null ? port : cfg.server().port(), loops);
+      int listen = port != null ? port : cfg.server().port();
+      Gateway gateway;
+      try {
+        gateway = Gateway.start(cfg, listen, loops);
+      } catch (java.net.BindException e) {
+        System.err.println("cannot listen on " + cfg.server().host() + ":" + listen + " (" + e.getMessage()
+            + "); pick another port with --port N or server.port");
+        return 1;
+      }
       LOG.atInfo().addKeyValue("host", cfg.server().host()).addKeyValue("port", gateway.port())
           .addKeyValue("config", config.toString())
           .log("portcullis listening on http://" + cfg.server().host() + ":" + gateway.port());
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        LOG.info("portcullis shutting down");
         try {
           gateway.close();
         } catch (Exception e) {

@@ -159,7 +159,24 @@ public final class KeyAdmin {
     return store.keys().teams();
   }
 
+  private static final java.util.Set<String> KEY_FIELDS = java.util.Set.of("name", "team", "owner", "models", "rpm",
+      "tpm", "max_parallel", "budget_usd", "budget_period", "expires", "expires_at", "metadata", "disabled");
+  private static final java.util.Set<String> TEAM_FIELDS = java.util.Set.of("name", "budget_usd", "budget_period",
+      "metadata");
+
+  /** A misspelt field must not quietly create a key without the limit that was meant. */
+  private static void knownFields(JsonNode s, java.util.Set<String> known) {
+    java.util.Iterator<String> names = s.fieldNames();
+    while (names.hasNext()) {
+      String f = names.next();
+      if (!known.contains(f)) {
+        throw new IllegalArgumentException(f + ": unknown field (expected one of " + new java.util.TreeSet<>(known) + ")");
+      }
+    }
+  }
+
   private VirtualKey apply(VirtualKey k, JsonNode s, long now) {
+    knownFields(s, KEY_FIELDS);
     String teamId = k.teamId();
     if (s.has("team")) {
       String team = text(s, "team");
@@ -184,6 +201,7 @@ public final class KeyAdmin {
   }
 
   private Team applyTeam(Team t, JsonNode s) {
+    knownFields(s, TEAM_FIELDS);
     Long budget = s.has("budget_usd") ? usdToNanos(s.get("budget_usd"), "budget_usd") : t.budgetNanos();
     String period = s.has("budget_period") ? periodOf(text(s, "budget_period")) : t.budgetPeriod();
     if (budget != null && period == null) {

@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -98,6 +99,9 @@ final class AnthropicSurface {
     JsonNode tree;
     try {
       tree = json.readTree(raw.getBytes());
+    } catch (StreamConstraintsException e) {
+      errors.respond(response, 400, "invalid_request_error", null, JsonLimits.message(e));
+      return null;
     } catch (JsonProcessingException e) {
       errors.respond(response, 400, "invalid_request_error", null,
           "We could not parse the JSON body of your request: " + e.getOriginalMessage());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.identity.VirtualKey;
 import dev.portcullis.llm.Endpoint;
@@ -39,7 +40,7 @@ final class OpenAiSurface {
     this.json = json;
     this.proxy = proxy;
     this.gate = gate;
-    this.modelList = buildModelList(null);
+    this.modelList = buildModelList(null, null);
   }
 
   OpenAiErrors errors() {
@@ -67,8 +68,7 @@ final class OpenAiSurface {
     try {
       tree = json.readTree(raw.getBytes());
     } catch (StreamConstraintsException e) {
-      errors.respond(response, 400, "invalid_request_error", "json_too_deep", null,
-          "The JSON body is nested too deeply or too large: " + e.getOriginalMessage());
+      errors.respond(response, 400, "invalid_request_error", "json_too_deep", null, JsonLimits.message(e));
       return;
     } catch (JsonProcessingException e) {
       errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
@@ -123,17 +123,21 @@ final class OpenAiSurface {
     this.guard = guard;
   }
 
-  /** The model groups, less those the caller's virtual key may not use. */
+  /** The model groups, less those the caller's virtual key or persona may not use. */
   void listModels(RoutingContext ctx) {
     VirtualKey key = callerKey(ctx);
-    Buffer body = key == null || key.models().isEmpty() ? modelList : buildModelList(key);
+    Persona persona = callerPersona(ctx);
+    Buffer body = (key == null || key.models().isEmpty()) && persona == null ? modelList
+        : buildModelList(key, persona);
     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
   }
 
   void getModel(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     VirtualKey key = callerKey(ctx);
-    if (proxy.catalog().chain(id) == null || key != null && !key.allows(id)) {
+    Persona persona = callerPersona(ctx);
+    if (proxy.catalog().chain(id) == null || key != null && !key.allows(id)
+        || persona != null && !persona.allowsModel(id)) {
       errors.respond(ctx.response(), 404, "invalid_request_error", "model_not_found", "model",
           "The model `" + id + "` does not exist or you do not have access to it.");
       return;
@@ -147,12 +151,17 @@ final class OpenAiSurface {
     return p == null ? null : p.key();
   }
 
-  /** The list for a key limited to some models, or for everyone when {@code key} is null. */
-  private Buffer buildModelList(VirtualKey key) {
+  private static Persona callerPersona(RoutingContext ctx) {
+    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    return p == null ? null : p.persona();
+  }
+
+  /** The list for a key and persona (either may be null: no limit from it). */
+  private Buffer buildModelList(VirtualKey key, Persona persona) {
     ObjectNode list = json.createObjectNode().put("object", "list");
     var data = list.putArray("data");
     for (ModelGroup g : proxy.catalog().groups()) {
-      if (key == null || key.allows(g.name())) {
+      if ((key == null || key.allows(g.name())) && (persona == null || persona.allowsModel(g.name()))) {
         data.add(modelEntry(g.name()));
       }
     }

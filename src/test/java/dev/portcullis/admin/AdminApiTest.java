@@ -89,6 +89,11 @@ class AdminApiTest {
     assertThat(admin.call("POST", "/admin/keys", "{\"name\":\"bad\",\"budget_period\":\"fortnightly\"}")
         .statusCode()).isEqualTo(400);
     assertThat(admin.call("POST", "/admin/keys", "{\"name\":\"bad\",\"rpm\":-1}").statusCode()).isEqualTo(400);
+    var misspelt = admin.call("POST", "/admin/keys", "{\"name\":\"typo\",\"rpmm\":5}");
+    assertThat(misspelt.statusCode()).as("a misspelt limit must not create an unlimited key").isEqualTo(400);
+    assertThat(misspelt.body()).contains("rpmm");
+    assertThat(admin.call("GET", "/admin/keys/typo", null).statusCode()).isEqualTo(404);
+    assertThat(admin.call("PATCH", "/admin/teams/platform", "{\"budget\":5}").statusCode()).isEqualTo(400);
 
     admin.ok("DELETE", "/admin/keys/crud", null);
     assertThat(admin.call("GET", "/admin/keys/crud", null).statusCode()).isEqualTo(404);

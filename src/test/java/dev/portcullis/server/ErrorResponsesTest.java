@@ -122,6 +122,7 @@ class ErrorResponsesTest {
         + "[".repeat(40) + "]".repeat(40) + "}";
     JsonNode e = openAiError(gw.post("/v1/chat/completions", deep), 400);
     assertThat(e.get("code").asText()).isEqualTo("json_too_deep");
+    assertThat(e.get("message").asText()).contains("server.max_json_depth").doesNotContain("StreamReadConstraints");
 
     String shallow = "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"extra\":"
         + "[".repeat(5) + "]".repeat(5) + "}";
