@@ -80,14 +80,25 @@ public final class Gateway implements AutoCloseable {
             s.usage().completionTokens());
         accessLog.log(s);
       };
-      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens);
+      dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
+      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits);
       governance = gov;
-      if (gov != null) {
+      // persona limits without a store: enforced in memory (budgets then restart from zero)
+      dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
+          : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
+              ? new dev.portcullis.limits.Accountant(new dev.portcullis.limits.PriceTable(config.pricing(), catalog),
+                  new dev.portcullis.limits.BudgetLedger(), r -> { }, personaLimits)
+              : null;
+      dev.portcullis.server.KeyGate keyGate = gov != null ? gov.gate
+          : accountant == null ? null : new dev.portcullis.server.KeyGate(accountant, tokens);
+      if (accountant != null) {
         CallObserver base = observer;
         observer = s -> {
           base.completed(s);
-          gov.accountant.completed(s);
+          accountant.completed(s);
         };
+      }
+      if (gov != null) {
         gov.startRefresh(vertx);
       }
       telemetry = dev.portcullis.telemetry.Telemetry.start(config.telemetry(),
@@ -119,6 +130,7 @@ public final class Gateway implements AutoCloseable {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson,
             config.server().maxResponseBytes(),
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
+        mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
@@ -134,15 +146,22 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.llm.guard.LlmGuard llmGuard = guard == null ? null
           : new dev.portcullis.llm.guard.LlmGuard(guard, requestJson);
       if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface
-        mcp.govern(access.policy(), !config.personas().isEmpty() || config.policy().file() != null, guard,
+        dev.portcullis.mcp.McpGovernance mcpGov = mcp.govern(access.policy(),
+            !config.personas().isEmpty() || config.policy().file() != null, guard,
             audit == null ? null : audit.writer());
+        if (mcpGov != null) {
+          mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
+          if (gov != null) { // approvals survive restarts and are shared by replicas
+            mcpGov.approvals().persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
+          }
+        }
       }
 
       // Instances of one deployment share the listening port, also a random one (port 0).
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
-            ready::get, gov == null ? null : gov.gate, gov == null ? null : gov.admin).withMcp(mcpGateway)
+            ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
             .withConnections(credentials.connections())
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());

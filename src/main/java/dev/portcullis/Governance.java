@@ -37,7 +37,8 @@ final class Governance implements AutoCloseable {
   private long timer = -1;
 
   /** Opens the store (blocking; at start-up, before any event loop serves). */
-  Governance(GatewayConfig config, ModelCatalog catalog, TokenCounter tokens) {
+  Governance(GatewayConfig config, ModelCatalog catalog, TokenCounter tokens,
+      dev.portcullis.limits.PersonaLimits personaLimits) {
     this.store = Store.open(config.store());
     try {
       reload();
@@ -48,7 +49,7 @@ final class Governance implements AutoCloseable {
       store.close();
       throw e;
     }
-    this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, writer);
+    this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, writer, personaLimits);
     this.gate = new KeyGate(accountant, tokens);
     this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
         config.admin().key());

@@ -128,7 +128,7 @@ public final class AdminApi {
           }
         }
       }
-      for (String f : List.of("key", "team", "model", "deployment")) {
+      for (String f : List.of("key", "team", "model", "deployment", "persona")) {
         if (q.get(f) != null) {
           filters.put(f, q.get(f));
         }

@@ -95,6 +95,21 @@ final class IdentityConfigValidator {
           }
         }
       }
+      PersonaConfig.Limits l = p.limits();
+      if (l != null) {
+        if (l.rpm() != null && l.rpm() <= 0 || l.tpm() != null && l.tpm() <= 0
+            || l.maxParallel() != null && l.maxParallel() <= 0) {
+          problems.add(f + ".limits: rpm, tpm and max_parallel must be positive");
+        }
+        if (l.budgetUsd() != null && (l.budgetUsd() < 0 || l.budgetUsd() > 1e9)) {
+          problems.add(f + ".limits.budget_usd: must be between 0 and 1000000000");
+        }
+        try {
+          dev.portcullis.limits.Period.parse(l.period());
+        } catch (IllegalArgumentException x) {
+          problems.add(f + ".limits.period: " + x.getMessage());
+        }
+      }
     }
     if (c.policy().reloadMs() <= 0) {
       problems.add("policy.reload_ms: must be positive");

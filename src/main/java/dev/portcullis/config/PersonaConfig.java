@@ -15,9 +15,42 @@ import java.util.Map;
  * @param users subjects (or emails, preferred_username) that may act through it
  * @param groups IdP groups whose members may act through it
  * @param keys principal ids of gateway keys (virtual key ids, config-key-N) that may use it
+ * @param limits rate limits and budget shared by everyone acting through it (null: none)
  */
 public record PersonaConfig(String description, List<String> models, List<Grant> tools, List<Grant> resources,
-    List<Grant> prompts, List<String> users, List<String> groups, List<String> keys) {
+    List<Grant> prompts, List<String> users, List<String> groups, List<String> keys, Limits limits) {
+
+  /** A persona without limits. */
+  public PersonaConfig(String description, List<String> models, List<Grant> tools, List<Grant> resources,
+      List<Grant> prompts, List<String> users, List<String> groups, List<String> keys) {
+    this(description, models, tools, resources, prompts, users, groups, keys, null);
+  }
+
+  /**
+   * A persona's limits, counted across every caller acting through it, on top of (never instead
+   * of) the caller's key and team limits. LLM requests count against all of them; MCP tool calls
+   * against {@code rpm} and {@code max_parallel}. Absent fields: no such limit.
+   *
+   * @param rpm requests (LLM requests and MCP tool calls) per minute
+   * @param tpm LLM tokens per minute (prompt + max_tokens reserved, settled with real usage)
+   * @param maxParallel LLM requests and MCP tool calls in flight at once
+   * @param budgetUsd LLM spend in US dollars per {@code period}
+   * @param period daily, weekly, monthly or total (the default)
+   */
+  public record Limits(Integer rpm, Long tpm, Integer maxParallel, Double budgetUsd, String period) {
+    /** Whether any limit is set. */
+    public boolean any() {
+      return rpm != null || tpm != null || maxParallel != null || budgetUsd != null;
+    }
+
+    /** The budget in billionths of a US dollar, or null. */
+    public Long budgetNanos() {
+      return budgetUsd == null ? null
+          : java.math.BigDecimal.valueOf(budgetUsd).movePointRight(9).setScale(0, java.math.RoundingMode.DOWN)
+              .longValueExact();
+    }
+  }
+
   public PersonaConfig {
     models = models == null ? List.of() : List.copyOf(models);
     tools = tools == null ? List.of() : List.copyOf(tools);

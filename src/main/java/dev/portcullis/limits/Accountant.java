@@ -1,5 +1,7 @@
 package dev.portcullis.limits;
 
+import dev.portcullis.config.PersonaConfig;
+import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.identity.Team;
 import dev.portcullis.identity.VirtualKey;
@@ -10,7 +12,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Admits LLM requests against their key's limits (allowed models, parallel requests, RPM, TPM,
- * key and team budgets), and accounts for them when they finish: cost from the price table,
+ * key and team budgets) and their persona's (parallel requests, RPM, TPM, budget), and accounts for them when they finish: cost from the price table,
  * settlement of every reservation, and a usage record for the store. Knows nothing of HTTP.
  * Both calls run on event loops and never block.
  */
@@ -21,13 +23,19 @@ public final class Accountant {
   private final PriceTable prices;
   private final BudgetLedger ledger;
   private final UsageSink sink;
+  private final PersonaLimits personaLimits;
   private final ConcurrentHashMap<String, KeyLimiter> limiters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Ticket> inFlight = new ConcurrentHashMap<>();
 
   public Accountant(PriceTable prices, BudgetLedger ledger, UsageSink sink) {
+    this(prices, ledger, sink, PersonaLimits.none());
+  }
+
+  public Accountant(PriceTable prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits) {
     this.prices = prices;
     this.ledger = ledger;
     this.sink = sink;
+    this.personaLimits = personaLimits;
   }
 
   /** What an admitted request holds until it is settled. */
@@ -41,6 +49,10 @@ public final class Accountant {
     final BudgetLedger.Account teamAccount;
     final long teamReserved;
     final RateState rate;
+    KeyLimiter personaLimiter;
+    long personaTokensReserved;
+    BudgetLedger.Account personaAccount;
+    long personaReserved;
 
     Ticket(Principal principal, KeyLimiter limiter, long promptEstimate, long tokensReserved,
         BudgetLedger.Account keyAccount, long keyReserved, BudgetLedger.Account teamAccount, long teamReserved,
@@ -56,7 +68,7 @@ public final class Accountant {
       this.rate = rate;
     }
 
-    /** The key's rate limits after this admission (for x-ratelimit-* headers), or null. */
+    /** The rate limits after this admission (for x-ratelimit-* headers: the tighter of key and persona), or null. */
     public RateState rate() {
       return rate;
     }
@@ -66,7 +78,8 @@ public final class Accountant {
   public record Admission(Refusal refusal, Ticket ticket) {}
 
   /**
-   * Admits or refuses a request. An admitted request must be finished through
+   * Admits or refuses a request against its key's limits, its team's budget and its persona's
+   * limits and budget (all must pass). An admitted request must be finished through
    * {@link #completed} (the call observer) with the same request id.
    *
    * @param promptTokens the estimated prompt tokens; asked for only when a limit needs it
@@ -75,57 +88,73 @@ public final class Accountant {
   public Admission admit(String requestId, Principal principal, String model, LongSupplier promptTokens,
       long maxTokens) {
     VirtualKey key = principal == null ? null : principal.key();
-    if (key == null) {
+    Persona persona = principal == null ? null : principal.persona();
+    PersonaConfig.Limits pl = PersonaLimits.limits(persona);
+    if (key == null && pl == null) {
       Ticket t = new Ticket(principal, null, -1, 0, null, 0, null, 0, null);
       inFlight.put(requestId, t);
       return new Admission(null, t);
     }
-    if (!key.allows(model)) {
+    if (key != null && !key.allows(model)) {
       return new Admission(new Refusal(Refusal.Kind.MODEL_NOT_ALLOWED,
           "This API key is not allowed to use model `" + model + "` (allowed: " + String.join(", ", key.models())
               + ").", -1, null), null);
     }
     long now = System.currentTimeMillis();
-    KeyLimiter limiter = limiter(key);
-    if (!limiter.tryEnter()) {
-      return new Admission(new Refusal(Refusal.Kind.PARALLEL_REQUESTS, "Too many parallel requests for this"
-          + " API key: limit " + key.maxParallel() + ". Wait for one to finish.", 1_000_000_000L, limiter.state()),
-          null);
+    String who = persona == null ? null : "persona '" + persona.name() + "'";
+    KeyLimiter limiter = key == null ? null : limiter(key);
+    KeyLimiter plim = personaLimits.limiter(persona);
+    if (limiter != null && !limiter.tryEnter()) {
+      return new Admission(parallelRefusal("this API key", limiter), null);
     }
-    long wait = limiter.takeRequest();
+    if (plim != null && !plim.tryEnter()) {
+      exit(limiter);
+      return new Admission(parallelRefusal(who, plim), null);
+    }
+    long wait = limiter == null ? -1 : limiter.takeRequest();
     if (wait >= 0) {
-      limiter.exit();
-      return new Admission(new Refusal(Refusal.Kind.REQUESTS_PER_MINUTE, "Rate limit reached for this API key on"
-          + " requests per min (RPM): Limit " + key.rpm() + ". Please try again in " + seconds(wait) + ".",
-          wait, limiter.state()), null);
+      exit(limiter);
+      exit(plim);
+      return new Admission(rpmRefusal("this API key", limiter, wait), null);
+    }
+    wait = plim == null ? -1 : plim.takeRequest();
+    if (wait >= 0) {
+      undo(limiter, 0);
+      exit(plim);
+      return new Admission(rpmRefusal(who, plim, wait), null);
     }
     Team team = principal.team();
-    boolean needPrompt = limiter.hasTokenLimit() || key.budgetNanos() != null
-        || team != null && team.budgetNanos() != null;
+    Long personaBudget = pl == null ? null : pl.budgetNanos();
+    boolean needPrompt = limiter != null && limiter.hasTokenLimit() || plim != null && plim.hasTokenLimit()
+        || key != null && key.budgetNanos() != null || team != null && team.budgetNanos() != null
+        || personaBudget != null;
     long prompt = needPrompt ? promptTokens.getAsLong() : -1;
     long completion = maxTokens > 0 ? maxTokens : DEFAULT_COMPLETION_ESTIMATE;
-    long tokens = limiter.hasTokenLimit() ? prompt + completion : 0;
-    wait = limiter.takeTokens(tokens);
+    long tokens = limiter != null && limiter.hasTokenLimit() ? prompt + completion : 0;
+    long personaTokens = plim != null && plim.hasTokenLimit() ? prompt + completion : 0;
+    wait = limiter == null ? -1 : limiter.takeTokens(tokens);
     if (wait >= 0) {
-      limiter.giveBackRequest();
-      limiter.exit();
-      String msg = wait == Long.MAX_VALUE
-          ? "Request too large for this API key's tokens per min (TPM): Limit " + key.tpm() + ", Requested "
-              + tokens + ". Lower max_tokens or the prompt."
-          : "Rate limit reached for this API key on tokens per min (TPM): Limit " + key.tpm() + ", Requested "
-              + tokens + ". Please try again in " + seconds(wait) + ".";
-      return new Admission(new Refusal(Refusal.Kind.TOKENS_PER_MINUTE, msg,
-          wait == Long.MAX_VALUE ? -1 : wait, limiter.state()), null);
+      undo(limiter, 0);
+      undo(plim, 0);
+      return new Admission(tpmRefusal("this API key", limiter, tokens, wait), null);
     }
+    wait = plim == null ? -1 : plim.takeTokens(personaTokens);
+    if (wait >= 0) {
+      undo(limiter, tokens);
+      undo(plim, 0);
+      return new Admission(tpmRefusal(who, plim, personaTokens, wait), null);
+    }
+    RateState rate = tighter(rated(limiter), rated(plim));
     long bound = needPrompt ? prices.admissionPrice(model).bound(prompt, completion) : 0;
-    BudgetLedger.Account keyAccount = ledger.account(BudgetLedger.KEY, key.id(), now);
+    BudgetLedger.Account keyAccount = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
     long keyReserved = 0;
-    if (key.budgetNanos() != null) {
+    if (key != null && key.budgetNanos() != null) {
       Period p = period(key.budgetPeriod());
       if (!keyAccount.tryReserve(p, key.budgetNanos(), bound, now)) {
         undo(limiter, tokens);
+        undo(plim, personaTokens);
         return new Admission(budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now,
-            limiter.state()), null);
+            rate), null);
       }
       keyReserved = bound;
     }
@@ -136,21 +165,94 @@ public final class Accountant {
       if (team.budgetNanos() != null) {
         Period p = period(team.budgetPeriod());
         if (!teamAccount.tryReserve(p, team.budgetNanos(), bound, now)) {
-          keyAccount.release(keyReserved);
+          release(keyAccount, keyReserved);
           undo(limiter, tokens);
+          undo(plim, personaTokens);
           return new Admission(budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'",
-              team.budgetNanos(), p, now, limiter.state()), null);
+              team.budgetNanos(), p, now, rate), null);
         }
         teamReserved = bound;
       }
     }
+    BudgetLedger.Account personaAccount = null;
+    long personaReserved = 0;
+    if (persona != null) {
+      personaAccount = ledger.account(BudgetLedger.PERSONA, persona.name(), now);
+      if (personaBudget != null) {
+        Period p = period(pl.period());
+        if (!personaAccount.tryReserve(p, personaBudget, bound, now)) {
+          release(keyAccount, keyReserved);
+          release(teamAccount, teamReserved);
+          undo(limiter, tokens);
+          undo(plim, personaTokens);
+          return new Admission(budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate), null);
+        }
+        personaReserved = bound;
+      }
+    }
     Ticket t = new Ticket(principal, limiter, prompt, tokens, keyAccount, keyReserved, teamAccount, teamReserved,
-        limiter.rpm == null && limiter.tpm == null ? null : limiter.state());
+        rate);
+    t.personaLimiter = plim;
+    t.personaTokensReserved = personaTokens;
+    t.personaAccount = personaAccount;
+    t.personaReserved = personaReserved;
     inFlight.put(requestId, t);
     return new Admission(null, t);
   }
 
+  static Refusal parallelRefusal(String who, KeyLimiter l) {
+    return new Refusal(Refusal.Kind.PARALLEL_REQUESTS, "Too many parallel requests for " + who + ": limit "
+        + l.maxParallel + ". Wait for one to finish.", 1_000_000_000L, l.state());
+  }
+
+  static Refusal rpmRefusal(String who, KeyLimiter l, long wait) {
+    return new Refusal(Refusal.Kind.REQUESTS_PER_MINUTE, "Rate limit reached for " + who + " on requests per min"
+        + " (RPM): Limit " + l.rpm + ". Please try again in " + seconds(wait) + ".", wait, l.state());
+  }
+
+  private static Refusal tpmRefusal(String who, KeyLimiter l, long tokens, long wait) {
+    String msg = wait == Long.MAX_VALUE
+        ? "Request too large for " + (who.startsWith("this") ? who + "'s" : "the " + who + "'s")
+            + " tokens per min (TPM): Limit " + l.tpm + ", Requested " + tokens + ". Lower max_tokens or the prompt."
+        : "Rate limit reached for " + who + " on tokens per min (TPM): Limit " + l.tpm + ", Requested " + tokens
+            + ". Please try again in " + seconds(wait) + ".";
+    return new Refusal(Refusal.Kind.TOKENS_PER_MINUTE, msg, wait == Long.MAX_VALUE ? -1 : wait, l.state());
+  }
+
+  /** Per dimension, the state with fewer requests (tokens) left; either may be null. */
+  static RateState tighter(RateState a, RateState b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    boolean reqA = b.limitRequests() < 0 || a.limitRequests() >= 0 && a.remainingRequests() <= b.remainingRequests();
+    boolean tokA = b.limitTokens() < 0 || a.limitTokens() >= 0 && a.remainingTokens() <= b.remainingTokens();
+    RateState r = reqA ? a : b;
+    RateState t = tokA ? a : b;
+    return new RateState(r.limitRequests(), r.remainingRequests(), r.resetRequestsNanos(), t.limitTokens(),
+        t.remainingTokens(), t.resetTokensNanos());
+  }
+
+  /** The limiter's state for headers, or null when it has no rate limit (nothing to report). */
+  private static RateState rated(KeyLimiter l) {
+    return l == null || l.rpm == null && l.tpm == null ? null : l.state();
+  }
+
+  private static void exit(KeyLimiter limiter) {
+    if (limiter != null) {
+      limiter.exit();
+    }
+  }
+
+  private static void release(BudgetLedger.Account account, long amount) {
+    if (account != null && amount != 0) {
+      account.release(amount);
+    }
+  }
+
   private static void undo(KeyLimiter limiter, long tokens) {
+    if (limiter == null) {
+      return;
+    }
     limiter.settleTokens(tokens, 0);
     limiter.giveBackRequest();
     limiter.exit();
@@ -181,6 +283,7 @@ public final class Accountant {
     long now = System.currentTimeMillis();
     String keyId = null;
     String teamId = null;
+    String persona = null;
     if (t != null) {
       if (t.limiter != null) {
         t.limiter.settleTokens(t.tokensReserved, u.totalTokens());
@@ -192,16 +295,24 @@ public final class Accountant {
       if (t.teamAccount != null) {
         t.teamAccount.settle(t.teamReserved, cost, now);
       }
+      if (t.personaLimiter != null) {
+        t.personaLimiter.settleTokens(t.personaTokensReserved, u.totalTokens());
+        t.personaLimiter.exit();
+      }
+      if (t.personaAccount != null) {
+        t.personaAccount.settle(t.personaReserved, cost, now);
+      }
       if (t.principal != null) {
         keyId = t.principal.id();
         teamId = t.principal.team() == null ? null : t.principal.team().id();
+        persona = t.principal.persona() == null ? null : t.principal.persona().name();
       }
     }
     sink.record(new UsageRecord(s.requestId(), now, keyId, teamId, s.model(),
         s.deployment() == null ? null : s.deployment().name(),
         s.deployment() == null ? null : s.deployment().provider(), s.endpoint().name().toLowerCase(),
         s.stream(), s.status(), s.outcome(), u.promptTokens(), u.completionTokens(), u.cachedTokens(),
-        u.reasoningTokens(), estimated, cost, s.durationNanos() / 1_000_000));
+        u.reasoningTokens(), estimated, cost, s.durationNanos() / 1_000_000, persona));
   }
 
   /** Requests admitted and not yet finished. */
@@ -215,6 +326,10 @@ public final class Accountant {
 
   public PriceTable prices() {
     return prices;
+  }
+
+  public PersonaLimits personaLimits() {
+    return personaLimits;
   }
 
   private KeyLimiter limiter(VirtualKey key) {

@@ -3,7 +3,7 @@ package dev.portcullis.limits;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Spent and reserved money per key and per team, in memory. Spent is tracked for every period
+ * Spent and reserved money per key, per team and per persona, in memory. Spent is tracked for every period
  * at once (day, week, month, total), like the store's spend table, so a budget whose period
  * changes keeps its history. Loaded from the store at start; a reservation is taken before a
  * call and settled with the real cost after it, so concurrent calls cannot together spend more
@@ -12,9 +12,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BudgetLedger {
   public static final String KEY = "key";
   public static final String TEAM = "team";
+  public static final String PERSONA = "persona";
 
   private final ConcurrentHashMap<String, Account> keys = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Account> teams = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Account> personas = new ConcurrentHashMap<>();
 
   /** One subject's money; its methods lock only that subject. */
   public static final class Account {
@@ -86,13 +88,17 @@ public final class BudgetLedger {
   }
 
   public Account account(String scope, String id, long now) {
-    ConcurrentHashMap<String, Account> m = TEAM.equals(scope) ? teams : keys;
+    ConcurrentHashMap<String, Account> m = map(scope);
     Account a = m.get(id);
     return a != null ? a : m.computeIfAbsent(id, x -> new Account(now));
   }
 
   /** The account if it exists, else null (no allocation). */
   public Account find(String scope, String id) {
-    return (TEAM.equals(scope) ? teams : keys).get(id);
+    return map(scope).get(id);
+  }
+
+  private ConcurrentHashMap<String, Account> map(String scope) {
+    return TEAM.equals(scope) ? teams : PERSONA.equals(scope) ? personas : keys;
   }
 }

@@ -4,10 +4,10 @@ package dev.portcullis.limits;
  * Why a request was not let through, and when trying again may help.
  *
  * @param retryAfterNanos time until the limit may allow it, or -1 when waiting will not help
- * @param rate the key's rate limits at refusal time, or null
+ * @param rate the rate limits (the key's, or the persona's when that limit refused) at refusal time, or null
  */
 public record Refusal(Kind kind, String message, long retryAfterNanos, RateState rate) {
   public enum Kind {
-    MODEL_NOT_ALLOWED, REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS, KEY_BUDGET, TEAM_BUDGET
+    MODEL_NOT_ALLOWED, REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS, KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET
   }
 }

@@ -50,23 +50,32 @@ final class ApprovalAdmin {
 
   private void list(RoutingContext ctx) {
     String status = ctx.request().getParam("status");
-    ObjectNode body = JsonRpc.F.objectNode().put("object", "list");
-    ArrayNode data = body.putArray("data");
-    for (Approvals.Approval a : approvals.list()) {
-      if (status == null || a.status().name().equalsIgnoreCase(status)) {
-        data.add(view(a));
+    approvals.listAsync().onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx.response(), 500, "store_error", "Could not read approvals: " + ar.cause().getMessage());
+        return;
       }
-    }
-    json(ctx.response(), 200, body);
+      ObjectNode body = JsonRpc.F.objectNode().put("object", "list");
+      ArrayNode data = body.putArray("data");
+      for (Approvals.Approval a : ar.result()) {
+        if (status == null || a.status().name().equalsIgnoreCase(status)) {
+          data.add(view(a));
+        }
+      }
+      json(ctx.response(), 200, body);
+    });
   }
 
   private void decide(RoutingContext ctx, boolean approve) {
-    Approvals.Approval a = approvals.decide(ctx.pathParam("id"), approve);
-    if (a == null) {
-      error(ctx.response(), 404, "not_found", "No pending approval '" + ctx.pathParam("id") + "'");
-      return;
-    }
-    json(ctx.response(), 200, view(a));
+    approvals.decideAsync(ctx.pathParam("id"), approve).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx.response(), 500, "store_error", "Could not decide the approval: " + ar.cause().getMessage());
+      } else if (ar.result() == null) {
+        error(ctx.response(), 404, "not_found", "No pending approval '" + ctx.pathParam("id") + "'");
+      } else {
+        json(ctx.response(), 200, view(ar.result()));
+      }
+    });
   }
 
   private static ObjectNode view(Approvals.Approval a) {

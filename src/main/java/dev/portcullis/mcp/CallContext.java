@@ -16,9 +16,17 @@ import java.util.function.Consumer;
  * @param meta the request's own metadata (2026-07-28 requests; null for legacy ones)
  * @param cancel fires when the client gives up on the request (2026-07-28: it closed the stream)
  * @param clientIp the client's address (for policy and audit), or null
+ * @param trace the gateway's server span of this request, or null (tracing off)
  */
 public record CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
-    Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel, String clientIp) {
+    Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel, String clientIp,
+    dev.portcullis.telemetry.McpTracing.Span trace) {
+
+  /** A request that is not traced. */
+  public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
+      Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel, String clientIp) {
+    this(principal, session, view, requestId, related, meta, cancel, clientIp, null);
+  }
 
   /** A request without a known client address. */
   public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
@@ -36,6 +44,11 @@ public record CallContext(Principal principal, McpSession session, String view, 
   public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
       Consumer<JsonNode> related, String clientIp) {
     this(principal, session, view, requestId, related, null, null, clientIp);
+  }
+
+  /** This request under the gateway's server span. */
+  public CallContext traced(dev.portcullis.telemetry.McpTracing.Span span) {
+    return new CallContext(principal, session, view, requestId, related, meta, cancel, clientIp, span);
   }
 
   /** Whether the request came in a stateless (2026-07-28 or later) revision. */

@@ -32,6 +32,11 @@ public final class McpError extends RuntimeException {
   public static final int APPROVAL_REQUIRED = -32031;
   /** Gateway-defined: a guard rule blocks the data in the request or its result (types named, never values). */
   public static final int GUARD_BLOCKED = -32032;
+  /**
+   * Gateway-defined: a persona's rate limit (rpm, max_parallel) refuses the call; {@code data.limit}
+   * names it and {@code data.retry_after_ms} says when trying again may help.
+   */
+  public static final int RATE_LIMITED = -32033;
 
   private static final long serialVersionUID = 1L;
   private final int code;

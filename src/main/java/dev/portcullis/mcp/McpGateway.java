@@ -31,6 +31,8 @@ public final class McpGateway implements AutoCloseable {
   private ToolPins pins;
   private String separator = "__";
   private McpServer server;
+  private McpGovernance governance;
+  private dev.portcullis.telemetry.McpTracing tracing;
   private final dev.portcullis.policy.Approvals approvals =
       new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
 
@@ -85,6 +87,15 @@ public final class McpGateway implements AutoCloseable {
           cred == null ? java.util.Set.of() : cred.headerNames());
       McpClient client = new McpClient(vertx, key, sharedTransport, timeout, VERSION);
       Upstream upstream = new Upstream(key, s.alias() == null ? key : s.alias(), client);
+      String where = "openapi".equals(s.type()) ? s.baseUrl() : "stdio".equals(s.type()) ? null : s.url();
+      try { // for traces (server.address, server.port)
+        java.net.URI u = where == null ? null : java.net.URI.create(where);
+        if (u != null && u.getHost() != null) {
+          upstream.address(u.getHost(), u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80);
+        }
+      } catch (IllegalArgumentException ignored) {
+        // the transport reports a bad URL itself
+      }
       if (perUser) {
         upstream.perUser(new UserSessions(vertx, key, cred, user -> {
           dev.portcullis.mcp.upstream.HeaderSource h = withStatic(s.headers(), user);
@@ -214,7 +225,29 @@ public final class McpGateway implements AutoCloseable {
     McpGovernance g = policing || guard != null || audit != null
         ? new McpGovernance(policy, guard, audit, approvals) : null;
     server.govern(g);
+    governance = g;
+    traceIds();
     return g;
+  }
+
+  /**
+   * Traces every MCP request (a SERVER span per client request on {@code /mcp}, a CLIENT span per
+   * request to an upstream, trace context passed on in {@code params._meta} and HTTP headers) and
+   * gives the audit trail the gateway span's trace id. Null (tracing off): nothing is traced.
+   */
+  public void tracing(dev.portcullis.telemetry.McpTracing t) {
+    tracing = t;
+    server.tracing(t);
+    endpoint.tracing(t);
+    traceIds();
+  }
+
+  /** The audit trail's trace id: the gateway's span when traced, else the client's _meta traceparent. */
+  private void traceIds() {
+    if (governance != null && tracing != null) {
+      governance.traceIds((ctx, params) -> ctx.trace() != null ? ctx.trace().traceId()
+          : McpGovernance.traceparentTraceId(ctx, params));
+    }
   }
 
   public ToolPins pins() {

@@ -9,7 +9,10 @@ import dev.portcullis.guard.Guard;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.guard.GuardContext;
 import dev.portcullis.guard.GuardSession;
+import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
+import dev.portcullis.limits.PersonaLimits;
+import dev.portcullis.limits.Refusal;
 import dev.portcullis.policy.Approvals;
 import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
@@ -47,8 +50,8 @@ import java.util.function.BiFunction;
  *       administrator through {@code /admin/approvals});
  *   <li>the guard on the arguments going upstream (block refuses);
  *   <li>the audit trail: a tool call's {@code started} event is committed before the call goes
- *       upstream (write-ahead) and a {@code completed} event follows; reads and prompt gets are
- *       one {@code call} event; every refusal is one event;
+ *       upstream (write-ahead) and its {@code completed} event is committed before the answer goes
+ *       to the client; reads and prompt gets are one {@code call} event; every refusal is one event;
  *   <li>on the way back, the guard restores pseudonymised values and scans the result.
  * </ol>
  *
@@ -66,6 +69,7 @@ public final class McpGovernance {
   private static final long ELICIT_TIMEOUT_MS = 5 * 60_000L;
   private static final int SUMMARY_CHARS = 1000;
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpGovernance.class);
 
   private final PolicyEngine policy;
   private final Guard guard;
@@ -74,6 +78,7 @@ public final class McpGovernance {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
   private volatile BiFunction<CallContext, ObjectNode, String> traceIds = McpGovernance::traceparentTraceId;
+  private volatile PersonaLimits limits;
 
   /** An approval asked of a 2026-07-28 client with an input_required result, awaiting its retry. */
   private record Asked(String principal, String view, String method, String target, String hash, long expires) {}
@@ -105,6 +110,11 @@ public final class McpGovernance {
 
   public Approvals approvals() {
     return approvals;
+  }
+
+  /** Counts tool calls against their persona's rpm and max_parallel (null: no persona limits). */
+  public void limits(PersonaLimits l) {
+    this.limits = l;
   }
 
   // ---------------------------------------------------------------- lists
@@ -141,6 +151,8 @@ public final class McpGovernance {
     private final String summary;
     private final Decision decision;
     private final long started;
+    /** The persona whose parallel slot this call holds until it finishes, or null. */
+    private Persona slot;
 
     private Ticket(CallContext ctx, Item item, String method, ObjectNode params, JsonNode answer,
         GuardSession guardSession, String eventId, String summary, Decision decision, long started) {
@@ -158,6 +170,7 @@ public final class McpGovernance {
 
     /** The upstream's outcome: restored and scanned by the guard, then audited. */
     Future<JsonNode> finish(AsyncResult<JsonNode> ar) {
+      release();
       AsyncResult<JsonNode> out = ar;
       if (ar.succeeded() && guardSession != null && guardSession.touchesResponses() && ar.result() != null) {
         try {
@@ -183,9 +196,35 @@ public final class McpGovernance {
             .decision("allow", decision.reason(), decision.rule())
             .outcome(outcome, status, (System.nanoTime() - started) / 1_000_000);
         findings(b, guardSession, null);
+        if (call) {
+          // the answer goes to the client only once its completed event is committed: nothing the
+          // client was told is missing from the trail after a crash (the call itself cannot be undone,
+          // so a failed commit is logged and the answer still given)
+          AsyncResult<JsonNode> answer = out;
+          return onContext(audit.commit(b.build())).transform(c -> {
+            if (c.failed()) {
+              LOG.warn("could not commit the completed audit event {}: {}", eventId, c.cause().toString());
+            }
+            return answer.succeeded() ? Future.succeededFuture(answer.result()) : Future.failedFuture(answer.cause());
+          });
+        }
         audit.record(b.build());
       }
       return out.succeeded() ? Future.succeededFuture(out.result()) : Future.failedFuture(out.cause());
+    }
+
+    private Ticket holding(Persona p) {
+      slot = p;
+      return this;
+    }
+
+    private void release() {
+      Persona p = slot;
+      PersonaLimits l = limits;
+      slot = null;
+      if (p != null && l != null) {
+        l.exitCall(p);
+      }
     }
   }
 
@@ -243,6 +282,21 @@ public final class McpGovernance {
         return Future.succeededFuture(new Ticket(ctx, item, method, upstream, required, null, null, null, ok,
             started));
       }
+      // the persona's rpm and max_parallel: a tool call that will go upstream takes a request and a slot
+      Persona slot = "tools/call".equals(method) && limits != null && ctx.principal() != null
+          ? ctx.principal().persona() : null;
+      if (slot != null) {
+        Refusal r = limits.enterCall(slot);
+        if (r != null) {
+          String limit = r.kind() == Refusal.Kind.PARALLEL_REQUESTS ? "max_parallel" : "rpm";
+          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", slot.name());
+          if (r.retryAfterNanos() >= 0) {
+            data.put("retry_after_ms", Math.max(1, r.retryAfterNanos() / 1_000_000));
+          }
+          return refused(ctx, method, item, summary, Decision.deny("persona-limits", limit + ": " + r.message()),
+              new McpError(McpError.RATE_LIMITED, r.message(), data), "rate_limited");
+        }
+      }
       if (policy != null && ctx.principal() != null) {
         policy.record(request(ctx, item, method, arguments));
       }
@@ -250,7 +304,8 @@ public final class McpGovernance {
         upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
       }
       if (audit == null) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started));
+        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
+            .holding(slot));
       }
       String id = newId();
       if (!"tools/call".equals(method)) {
@@ -259,10 +314,15 @@ public final class McpGovernance {
       AuditEvent.Builder b = event(ctx, "started", id, method, item, summary).decision("allow", ok.reason(), ok.rule());
       findings(b, gs, null);
       // write-ahead: the call leaves only once its audit event is committed
-      return onContext(audit.commit(b.build())).transform(ar -> ar.succeeded()
-          ? Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started))
-          : Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
-              "The call was not sent: the audit trail could not record it")));
+      Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
+      return onContext(audit.commit(b.build())).transform(ar -> {
+        if (ar.succeeded()) {
+          return Future.succeededFuture(ticket);
+        }
+        ticket.release();
+        return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
+            "The call was not sent: the audit trail could not record it"));
+      });
     });
   }
 
@@ -310,8 +370,13 @@ public final class McpGovernance {
   private Future<Decision> approve(CallContext ctx, Entry e, String method, Item item, ObjectNode params,
       ObjectNode upstream, Decision d, String summary) {
     String hash = argumentsHash(method, params);
+    return approvals.useAsync(ctx.principal().id(), method, item.name(), hash)
+        .compose(found -> approve(ctx, method, item, params, upstream, d, summary, hash, found));
+  }
+
+  private Future<Decision> approve(CallContext ctx, String method, Item item, ObjectNode params,
+      ObjectNode upstream, Decision d, String summary, String hash, Approvals.Lookup found) {
     String principal = ctx.principal().id();
-    Approvals.Lookup found = approvals.use(principal, method, item.name(), hash);
     if (found.approved() != null) {
       return Future.succeededFuture(new Decision(Decision.Outcome.ALLOW, d.rule(),
           "approved by an administrator (" + found.approved().id() + ")"));
@@ -352,14 +417,14 @@ public final class McpGovernance {
               + ") could not be obtained from the user: " + ar.cause().getMessage(),
               JsonRpc.F.objectNode().put("rule", d.rule())), "not_approved"));
     }
-    Approvals.Approval pending = found.open() != null ? found.open()
-        : approvals.request(principal, personaName(ctx.principal()), method, item.server(), item.name(), hash,
+    Future<Approvals.Approval> opened = found.open() != null ? Future.succeededFuture(found.open())
+        : approvals.requestAsync(principal, personaName(ctx.principal()), method, item.server(), item.name(), hash,
             summaryForReview(upstream), d.rule(), d.reason());
-    return refused(ctx, method, item, summary, d, new McpError(McpError.APPROVAL_REQUIRED, "This request needs "
-        + "approval (" + d.rule() + "): " + d.reason() + ". Approval " + pending.id() + " is pending: an "
-        + "administrator can approve it (POST /admin/approvals/" + pending.id() + "/approve); then send the same "
-        + "request again.", JsonRpc.F.objectNode().put("rule", d.rule()).put("approval_id", pending.id())
-            .put("status", "pending")), "pending_approval");
+    return opened.compose(pending -> refused(ctx, method, item, summary, d, new McpError(McpError.APPROVAL_REQUIRED,
+        "This request needs approval (" + d.rule() + "): " + d.reason() + ". Approval " + pending.id() + " is"
+        + " pending: an administrator can approve it (POST /admin/approvals/" + pending.id() + "/approve); then"
+        + " send the same request again.", JsonRpc.F.objectNode().put("rule", d.rule())
+            .put("approval_id", pending.id()).put("status", "pending")), "pending_approval"));
   }
 
   private Future<Decision> userAnswer(CallContext ctx, String method, Item item, String summary, Decision d,

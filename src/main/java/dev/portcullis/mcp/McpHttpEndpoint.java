@@ -31,6 +31,8 @@ public final class McpHttpEndpoint {
   private final McpHandler handler;
   private final OriginPolicy origins;
   private final StatelessHttp stateless;
+  /** A SERVER span per request; null when tracing is off (no extra work). */
+  private volatile dev.portcullis.telemetry.McpTracing tracing;
 
   public McpHttpEndpoint(ObjectMapper json, SessionRegistry sessions, McpHandler handler, OriginPolicy origins) {
     this.json = json;
@@ -38,6 +40,12 @@ public final class McpHttpEndpoint {
     this.handler = handler;
     this.origins = origins;
     this.stateless = new StatelessHttp(handler);
+  }
+
+  /** Traces every request (null: off). */
+  void tracing(dev.portcullis.telemetry.McpTracing t) {
+    this.tracing = t;
+    stateless.tracing(t);
   }
 
   /** Adds the MCP routes; {@code authenticate} must put the {@link Principal} under {@link #PRINCIPAL}. */
@@ -169,7 +177,11 @@ public final class McpHttpEndpoint {
       return;
     }
     CallContext call = new CallContext(principal, session, view, id, m -> { });
-    handler.request(call, "initialize", params).onComplete(ar -> {
+    dev.portcullis.telemetry.McpTracing t = tracing;
+    dev.portcullis.telemetry.McpTracing.Span span = t == null ? null
+        : McpSpans.server(t, ctx, "initialize", params, id, session.id(), version);
+    CallContext traced = span == null ? call : call.traced(span);
+    McpSpans.ending(span, handler.request(traced, "initialize", params)).onComplete(ar -> {
       if (ar.succeeded()) {
         ObjectNode result = ((ObjectNode) ar.result()).put("protocolVersion", version);
         ctx.response().putHeader(SESSION_HEADER, session.id());
@@ -181,22 +193,26 @@ public final class McpHttpEndpoint {
     });
   }
 
-  private void request(RoutingContext ctx, CallContext call, String method, ObjectNode params, String accept) {
+  private void request(RoutingContext ctx, CallContext untraced, String method, ObjectNode params, String accept) {
     HttpServerResponse resp = ctx.response();
-    JsonNode id = call.requestId();
+    JsonNode id = untraced.requestId();
+    dev.portcullis.telemetry.McpTracing t = tracing;
+    dev.portcullis.telemetry.McpTracing.Span span = t == null ? null : McpSpans.server(t, ctx, method, params, id,
+        untraced.session().id(), untraced.session().protocolVersion());
+    CallContext call = span == null ? untraced : untraced.traced(span);
     if (accept != null && accepts(accept, "text/event-stream") && handler.streams(method, params)) {
       SseStream stream = call.session().newStream();
       stream.attach(resp, -1, ProtocolVersions.atLeast(call.session().protocolVersion(),
           ProtocolVersions.V2025_11_25));
       CallContext streamed = new CallContext(call.principal(), call.session(), call.view(), id, stream::send,
-          call.clientIp());
-      handler.request(streamed, method, params).onComplete(ar -> {
+          null, null, call.clientIp(), span);
+      McpSpans.ending(span, handler.request(streamed, method, params)).onComplete(ar -> {
         stream.send(ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause())));
         stream.finish();
       });
       return;
     }
-    handler.request(call, method, params).onComplete(ar -> send(resp, 200,
+    McpSpans.ending(span, handler.request(call, method, params)).onComplete(ar -> send(resp, 200,
         ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause()))));
   }
 

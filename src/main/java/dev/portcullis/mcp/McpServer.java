@@ -33,6 +33,8 @@ public final class McpServer implements McpHandler {
   private final java.util.Set<Listen> listens = ConcurrentHashMap.newKeySet();
   /** Identity, policy, guard and audit on every list and call; null when none is configured (no extra work). */
   private volatile McpGovernance governance;
+  /** Client spans for the requests sent upstream; null when tracing is off (no extra work). */
+  private volatile dev.portcullis.telemetry.McpTracing tracing;
   private static final java.util.Set<String> LEGACY_ONLY =
       java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
   private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
@@ -55,6 +57,11 @@ public final class McpServer implements McpHandler {
   /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
   void govern(McpGovernance g) {
     this.governance = g;
+  }
+
+  /** Traces requests sent upstream (null: off). */
+  void tracing(dev.portcullis.telemetry.McpTracing t) {
+    this.tracing = t;
   }
 
   @Override
@@ -448,6 +455,12 @@ public final class McpServer implements McpHandler {
   private Future<JsonNode> send(CallContext ctx, Entry e, String method, ObjectNode params, Cancellation cancel,
       RelatedListener listener) {
     McpClientHints hints = McpClientHints.of(ctx, e, method, params);
+    dev.portcullis.telemetry.McpTracing t = tracing;
+    if (t != null && ctx.trace() != null) { // a client span; its context goes upstream in _meta and headers
+      McpSpans.Traced traced = McpSpans.client(t, ctx, e.upstream(), method, params, hints.headers());
+      return McpSpans.ending(traced.span(), e.upstream().request(ctx.principal(), method, params, cancel, listener,
+          traced.headers(), hints.capabilities()));
+    }
     return e.upstream().request(ctx.principal(), method, params, cancel, listener, hints.headers(),
         hints.capabilities()); // a per-user upstream: the caller's own session and credential
   }

@@ -25,9 +25,15 @@ final class StatelessHttp {
   private final McpHandler handler;
   /** Answers currently streaming (subscriptions/listen, long calls): kept alive by comment lines. */
   private final java.util.Set<Answer> streaming = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** A SERVER span per request; null when tracing is off. */
+  private volatile dev.portcullis.telemetry.McpTracing tracing;
 
   StatelessHttp(McpHandler handler) {
     this.handler = handler;
+  }
+
+  void tracing(dev.portcullis.telemetry.McpTracing t) {
+    this.tracing = t;
   }
 
   /** Whether a POST speaks a stateless revision (decided before any session lookup). */
@@ -81,9 +87,12 @@ final class StatelessHttp {
         cancel.cancel(); // the client closed the stream: the request is cancelled
       }
     });
+    dev.portcullis.telemetry.McpTracing t = tracing;
+    dev.portcullis.telemetry.McpTracing.Span span = t == null ? null
+        : McpSpans.server(t, ctx, method, params, id, null, ctx.request().getHeader(McpHttpEndpoint.VERSION_HEADER));
     CallContext call = new CallContext(principal, null, view, id, answer::related,
-        RequestMeta.of(params, paramHeaders), cancel, McpHttpEndpoint.clientIp(ctx));
-    handler.request(call, method, params).onComplete(ar -> answer.finish(id, ar));
+        RequestMeta.of(params, paramHeaders), cancel, McpHttpEndpoint.clientIp(ctx), span);
+    McpSpans.ending(span, handler.request(call, method, params)).onComplete(ar -> answer.finish(id, ar));
   }
 
   /** The header and version checks of the transport: a -32020 or -32022 error, or null. */

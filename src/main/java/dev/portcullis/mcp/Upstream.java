@@ -30,6 +30,8 @@ public final class Upstream {
   private Runnable changed = () -> { };
   private volatile ToolPins pins;
   private volatile UserSessions users;
+  private volatile String host;
+  private volatile int port;
 
   public Upstream(String key, String alias, McpClient client) {
     this.key = key;
@@ -47,6 +49,22 @@ public final class Upstream {
 
   public McpClient client() {
     return client;
+  }
+
+  /** Where a network upstream listens (for traces: server.address, server.port). */
+  void address(String host, int port) {
+    this.host = host;
+    this.port = port;
+  }
+
+  /** The upstream's host, or null (stdio, built-in). */
+  public String host() {
+    return host;
+  }
+
+  /** The upstream's port, or 0. */
+  public int port() {
+    return port;
   }
 
   /**

@@ -11,7 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Puts the limits in front of the LLM routes: asks the {@link Accountant} to admit the request
- * (allowed models, parallel requests, RPM, TPM, budgets) and maps its answer to HTTP: OpenAI's
+ * (allowed models, parallel requests, RPM, TPM, budgets of the key, its team and the persona) and maps its answer to HTTP: OpenAI's
  * {@code x-ratelimit-*} headers on every answer, and on refusal 429 (rate) or 403 (model not
  * allowed, budget) with {@code Retry-After}. Shared by every event loop.
  */
@@ -58,7 +58,7 @@ public final class KeyGate {
   public static int status(Refusal r) {
     return switch (r.kind()) {
       case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS -> 429;
-      case MODEL_NOT_ALLOWED, KEY_BUDGET, TEAM_BUDGET -> 403;
+      case MODEL_NOT_ALLOWED, KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> 403;
     };
   }
 
@@ -67,7 +67,7 @@ public final class KeyGate {
       case REQUESTS_PER_MINUTE, PARALLEL_REQUESTS -> "requests";
       case TOKENS_PER_MINUTE -> "tokens";
       case MODEL_NOT_ALLOWED -> "invalid_request_error";
-      case KEY_BUDGET, TEAM_BUDGET -> "insufficient_quota";
+      case KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> "insufficient_quota";
     };
   }
 
@@ -78,6 +78,7 @@ public final class KeyGate {
       case MODEL_NOT_ALLOWED -> "model_not_allowed";
       case KEY_BUDGET -> "key_budget_exceeded";
       case TEAM_BUDGET -> "team_budget_exceeded";
+      case PERSONA_BUDGET -> "persona_budget_exceeded";
     };
   }
 

@@ -19,7 +19,8 @@ import javax.sql.DataSource;
 public final class UsageRepository {
   private static final String INSERT = "INSERT INTO usage_records (request_id, ts, key_id, team_id, model,"
       + " deployment, provider, endpoint, stream, status, outcome, prompt_tokens, completion_tokens, cached_tokens,"
-      + " reasoning_tokens, usage_estimated, cost_nanos, latency_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      + " reasoning_tokens, usage_estimated, cost_nanos, latency_ms, persona)"
+      + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   private static final String UPSERT_SPEND = "INSERT INTO spend (scope, subject_id, period, period_start,"
       + " cost_nanos, tokens, requests) VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, subject_id, period, period_start)"
       + " DO UPDATE SET cost_nanos = spend.cost_nanos + excluded.cost_nanos,"
@@ -28,7 +29,7 @@ public final class UsageRepository {
   /** The dimensions usage can be grouped by, and their SQL. */
   public static final Map<String, String> DIMENSIONS = Map.of(
       "key", "key_id", "team", "team_id", "model", "model", "deployment", "deployment",
-      "day", "(ts / 86400000)");
+      "persona", "persona", "day", "(ts / 86400000)");
 
   private final DataSource ds;
 
@@ -54,6 +55,9 @@ public final class UsageRepository {
         if (r.teamId() != null) {
           add(spend, new SpendKey(BudgetLedger.TEAM, r.teamId(), p, start), r.costNanos(), tokens);
         }
+        if (r.persona() != null) {
+          add(spend, new SpendKey(BudgetLedger.PERSONA, r.persona(), p, start), r.costNanos(), tokens);
+        }
       }
     }
     try (Connection c = ds.getConnection()) {
@@ -78,7 +82,8 @@ public final class UsageRepository {
           ins.setLong(i++, r.reasoningTokens());
           ins.setInt(i++, r.estimated() ? 1 : 0);
           ins.setLong(i++, r.costNanos());
-          ins.setLong(i, r.latencyMillis());
+          ins.setLong(i++, r.latencyMillis());
+          ins.setString(i, r.persona());
           ins.addBatch();
         }
         ins.executeBatch();
@@ -113,7 +118,7 @@ public final class UsageRepository {
     v[2] += 1;
   }
 
-  /** The spend of every key and team in the periods that contain {@code now}. */
+  /** The spend of every key, team and persona in the periods that contain {@code now}. */
   public List<BudgetLedger.SpendRow> currentSpend(long now) {
     String sql = "SELECT scope, subject_id, period, period_start, cost_nanos FROM spend WHERE period='total'"
         + " OR (period='day' AND period_start=?) OR (period='week' AND period_start=?)"

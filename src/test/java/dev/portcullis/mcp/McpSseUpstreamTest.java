@@ -47,7 +47,9 @@ class McpSseUpstreamTest {
 
   @AfterAll
   static void stop() throws Exception {
-    gw.close();
+    if (gw != null) { // null when Node is missing and the class was skipped
+      gw.close();
+    }
     if (everything != null) {
       everything.destroy();
     }

@@ -139,6 +139,13 @@ public final class StreamableHttpTransport implements Transport {
         o.putHeader(McpHeaders.NAME, McpHeaders.encode(name));
       }
       extraHeaders.forEach(o::putHeader);
+    } else {
+      // trace context goes to every era; the other extra headers (Mcp-Param-*) only to 2026-07-28 servers
+      extraHeaders.forEach((k, v) -> {
+        if (k.equalsIgnoreCase("traceparent") || k.equalsIgnoreCase("tracestate")) {
+          o.putHeader(k, v);
+        }
+      });
     }
     return http.request(o)
         .recover(e -> Future.failedFuture(unreachable(e)))
