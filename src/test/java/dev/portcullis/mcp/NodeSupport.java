@@ -34,6 +34,18 @@ public final class NodeSupport {
     return node;
   }
 
+  /**
+   * A real public API description from the npm package {@code @readme/oas-examples} (a test
+   * dependency in src/test/node), e.g. {@code "3.0/json/petstore.json"}: its absolute path.
+   */
+  public static String oasExample(String file) {
+    Path p = DIR.resolve("node_modules/@readme/oas-examples").resolve(file);
+    if (!Files.isRegularFile(p)) {
+      missing("run 'npm ci' in src/test/node first (" + p + " is missing)");
+    }
+    return p.toString();
+  }
+
   /** Fails under CI, skips elsewhere. */
   static void missing(String problem) {
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {

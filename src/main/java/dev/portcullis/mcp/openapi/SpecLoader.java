@@ -21,7 +21,7 @@ import java.util.Locale;
  * and hands the result on as a plain JSON tree. Blocking: call it off the event loop.
  */
 public final class SpecLoader {
-  /** Larger documents are refused (the Docker Engine API, 470 KB, is well within). */
+  /** Larger documents are refused (the Star Trek API test document, ≈500 KB, is well within). */
   static final long MAX_FILE_BYTES = 32L * 1024 * 1024;
 
   private SpecLoader() {}

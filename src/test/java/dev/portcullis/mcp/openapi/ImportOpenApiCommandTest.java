@@ -7,6 +7,7 @@ import dev.portcullis.Main;
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.mcp.NodeSupport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ class ImportOpenApiCommandTest {
 
   @Test
   void printsToolsAndAConfigBlockThatLoads() throws Exception {
-    Run r = run("mcp", "import-openapi", "src/test/resources/openapi/petstore-v2-swagger.json", "--name", "pets");
+    Run r = run("mcp", "import-openapi", NodeSupport.oasExample("2.0/json/petstore.json"), "--name", "pets");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("# Swagger Petstore (OpenAPI 3.0.1): 20 tools")
         .containsPattern("pets__getPetById +GET +/pet/\\{petId\\} +read-only +Find pet by ID")
@@ -52,9 +53,9 @@ class ImportOpenApiCommandTest {
 
   @Test
   void baseUrlOptionAndErrors() {
-    Run r = run("mcp", "import-openapi", "src/test/resources/openapi/petstore-v3-openapi.yaml", "--name", "p",
+    Run r = run("mcp", "import-openapi", NodeSupport.oasExample("3.0/json/petstore.json"), "--name", "p",
         "--base-url", "https://pets.internal.example/v3");
-    assertThat(r.out()).contains("19 tools").contains("base_url: \"https://pets.internal.example/v3\"");
+    assertThat(r.out()).contains("# Swagger Petstore (OpenAPI 3.0.0): 20 tools").contains("base_url: \"https://pets.internal.example/v3\"");
     Run missing = run("mcp", "import-openapi", "nope.yaml", "--name", "x");
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("file not found");

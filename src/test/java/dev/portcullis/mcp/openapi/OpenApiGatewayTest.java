@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.mcp.McpTestClient;
+import dev.portcullis.mcp.NodeSupport;
 import dev.portcullis.testing.GatewayHarness;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,8 @@ class OpenApiGatewayTest {
 
   @BeforeAll
   static void start() throws Exception {
+    String petstore3 = NodeSupport.oasExample("3.0/json/petstore.json");
+    String petstore2 = NodeSupport.oasExample("2.0/json/petstore.json");
     api = new RecordingApiServer();
     int port = api.port();
     String dir = "src/test/resources/openapi/";
@@ -33,7 +36,7 @@ class OpenApiGatewayTest {
           servers:
             pets:
               type: openapi
-              spec: %1$spetstore-v3-openapi.yaml
+              spec: "%3$s"
               base_url: http://127.0.0.1:%2$d/v3
               allow_private_addresses: [127.0.0.1/32]
               auth: { type: api_key, name: api_key, value: secret-key }
@@ -41,7 +44,7 @@ class OpenApiGatewayTest {
               tools: { getInventory: { name: stock, description: "Pets per status." } }
             pets2:
               type: openapi
-              spec: %1$spetstore-v2-swagger.json
+              spec: "%4$s"
               base_url: http://127.0.0.1:%2$d/v2
               allow_private_addresses: [127.0.0.1/32]
               include: { tags: [pet], methods: [GET, POST] }
@@ -87,7 +90,7 @@ class OpenApiGatewayTest {
               spec: %1$sedge-api.yaml
               base_url: http://localhost:%2$d/edge
               include: { operations: [whoami] }
-        """.formatted(dir, port));
+        """.formatted(dir, port, petstore3, petstore2));
     c = new McpTestClient(gw.baseUrl() + "/mcp", GatewayHarness.KEY);
     c.initialize("2025-11-25");
   }

@@ -7,13 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.config.OpenApiConfig.FilterConfig;
 import dev.portcullis.config.OpenApiConfig.PrivateAccess;
 import dev.portcullis.config.OpenApiConfig.ToolOverride;
+import dev.portcullis.mcp.NodeSupport;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Real public descriptions (Petstore 3.0, 3.1 and 2.0, the Docker Engine API) imported as tool lists. */
+/**
+ * Real public descriptions (Petstore 3.0, 3.1 and 2.0, the Star Trek API) from the npm package
+ * {@code @readme/oas-examples}, and our own edge cases, imported as tool lists.
+ */
 class OpenApiImportTest {
   static final String DIR = "src/test/resources/openapi/";
   static final SsrfGuard NO_PRIVATE = new SsrfGuard(PrivateAccess.NONE);
@@ -33,6 +37,11 @@ class OpenApiImportTest {
     return ToolMapper.map(SpecLoader.load(DIR + file, NO_PRIVATE, false));
   }
 
+  /** A document of {@code @readme/oas-examples}, e.g. "3.0/json/petstore.json" (skipped or failed if missing). */
+  static List<OperationTool> example(String file) throws Exception {
+    return ToolMapper.map(SpecLoader.load(NodeSupport.oasExample(file), NO_PRIVATE, false));
+  }
+
   static OperationTool tool(List<OperationTool> tools, String name) {
     return tools.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
   }
@@ -43,11 +52,11 @@ class OpenApiImportTest {
 
   @Test
   void petstoreOpenApi30() throws Exception {
-    List<OperationTool> tools = tools("petstore-v3-openapi.yaml");
+    List<OperationTool> tools = example("3.0/json/petstore.json");
     assertThat(names(tools)).containsExactly("updatePet", "addPet", "findPetsByStatus", "findPetsByTags",
         "getPetById", "updatePetWithForm", "deletePet", "uploadFile", "getInventory", "placeOrder", "getOrderById",
-        "deleteOrder", "createUser", "createUsersWithListInput", "loginUser", "logoutUser", "getUserByName",
-        "updateUser", "deleteUser");
+        "deleteOrder", "createUser", "createUsersWithArrayInput", "createUsersWithListInput", "loginUser",
+        "logoutUser", "getUserByName", "updateUser", "deleteUser");
     OperationTool get = tool(tools, "getPetById");
     JsonNode def = get.definition();
     assertThat(def.path("description").asText()).startsWith("Find pet by ID");
@@ -72,7 +81,8 @@ class OpenApiImportTest {
         .isEqualTo("string"); // $ref inlined
     assertThat(tool(tools, "addPet").body().mediaType()).isEqualTo("application/json");
     JsonNode byStatus = tool(tools, "findPetsByStatus").definition();
-    assertThat(byStatus.at("/inputSchema/properties/status/enum").toString())
+    assertThat(byStatus.at("/inputSchema/properties/status/type").asText()).isEqualTo("array");
+    assertThat(byStatus.at("/inputSchema/properties/status/items/enum").toString())
         .isEqualTo("[\"available\",\"pending\",\"sold\"]");
     assertThat(byStatus.at("/outputSchema/properties/result/type").asText()).isEqualTo("array"); // wrapped
     for (OperationTool t : tools) {
@@ -82,7 +92,7 @@ class OpenApiImportTest {
 
   @Test
   void petstoreSwagger20IsConverted() throws Exception {
-    List<OperationTool> tools = tools("petstore-v2-swagger.json");
+    List<OperationTool> tools = example("2.0/json/petstore.json");
     assertThat(names(tools)).containsExactly("updatePet", "addPet", "findPetsByStatus", "findPetsByTags",
         "getPetById", "updatePetWithForm", "deletePet", "uploadFile", "getInventory", "placeOrder", "getOrderById",
         "deleteOrder", "createUser", "createUsersWithArrayInput", "createUsersWithListInput", "loginUser",
@@ -101,18 +111,22 @@ class OpenApiImportTest {
 
   @Test
   void petstoreOpenApi31() throws Exception {
-    List<OperationTool> tools = tools("petstore-v31-openapi.yaml");
+    List<OperationTool> tools = example("3.1/json/petstore.json");
     assertThat(names(tools)).containsExactly("updatePet", "addPet", "findPetsByStatus", "findPetsByTags",
-        "getPetById", "deletePet");
+        "getPetById", "updatePetWithForm", "deletePet", "uploadFile", "getInventory", "placeOrder", "getOrderById",
+        "deleteOrder", "createUser", "createUsersWithArrayInput", "createUsersWithListInput", "loginUser",
+        "logoutUser", "getUserByName", "updateUser", "deleteUser");
     assertThat(tool(tools, "getPetById").definition().at("/outputSchema/type").asText()).isEqualTo("object");
+    assertThat(tool(tools, "uploadFile").body().mediaType()).isEqualTo("application/octet-stream");
   }
 
   @Test
-  void dockerEngineApiLargeRealWorldSpec() throws Exception {
-    List<OperationTool> tools = tools("docker-engine-v2-swagger.yaml");
-    assertThat(tools).hasSize(108);
-    assertThat(names(tools)).startsWith("ContainerList", "ContainerCreate", "ContainerInspect")
-        .contains("ImageBuild", "SystemPing", "SystemPingHead", "VolumeCreate", "SwarmInit", "Session")
+  void starTrekApiLargeRealWorldSpec() throws Exception {
+    List<OperationTool> tools = example("3.0/json/star-trek.json"); // STAPI, 120 operations, ≈500 KB
+    assertThat(tools).hasSize(120);
+    assertThat(names(tools)).startsWith("get_animal", "get_animal_search", "post_animal_search")
+        .contains("get_book", "get_character_search", "post_episode_search", "get_spacecraftClass", "get_weapon")
+        .endsWith("post_weapon_search")
         .doesNotHaveDuplicates();
     for (OperationTool t : tools) {
       String s = t.definition().toString();
@@ -120,12 +134,21 @@ class OpenApiImportTest {
       assertThat(s.length()).as(t.name()).isLessThan(200_000);
       assertThat(t.name()).matches("[A-Za-z0-9_-]{1,64}");
     }
-    OperationTool list = tool(tools, "ContainerList");
-    assertThat(list.method()).isEqualTo("GET");
-    assertThat(list.path()).isEqualTo("/containers/json");
-    assertThat(list.definition().at("/inputSchema/properties/all/type").asText()).isEqualTo("boolean");
-    assertThat(tool(tools, "ContainerDelete").definition().at("/annotations/destructiveHint").asBoolean()).isTrue();
-    assertThat(tool(tools, "SystemPingHead").method()).isEqualTo("HEAD");
+    OperationTool get = tool(tools, "get_animal");
+    assertThat(get.method()).isEqualTo("GET");
+    assertThat(get.path()).isEqualTo("/animal");
+    assertThat(get.definition().at("/inputSchema/properties/uid/type").asText()).isEqualTo("string");
+    assertThat(get.definition().at("/inputSchema/required").toString()).isEqualTo("[\"uid\"]");
+    assertThat(get.definition().at("/outputSchema/properties/animal/properties/avian/type").asText())
+        .isEqualTo("boolean");
+    assertThat(get.definition().at("/annotations/readOnlyHint").asBoolean()).isTrue();
+    OperationTool search = tool(tools, "post_animal_search");
+    assertThat(search.method()).isEqualTo("POST");
+    assertThat(search.path()).isEqualTo("/animal/search");
+    assertThat(search.body().mediaType()).isEqualTo("application/x-www-form-urlencoded");
+    assertThat(search.definition().at("/inputSchema/properties/body/properties/canine/type").asText())
+        .isEqualTo("boolean");
+    assertThat(search.definition().at("/annotations/readOnlyHint").asBoolean()).isFalse();
   }
 
   @Test
@@ -177,7 +200,7 @@ class OpenApiImportTest {
 
   @Test
   void filtersAndOverrides() throws Exception {
-    List<OperationTool> all = tools("petstore-v3-openapi.yaml");
+    List<OperationTool> all = example("3.0/json/petstore.json");
     FilterConfig petReads = new FilterConfig(List.of("pet"), null, List.of("get"), null);
     assertThat(names(ToolSelection.apply(all, petReads, null, Map.of())))
         .containsExactly("findPetsByStatus", "findPetsByTags", "getPetById");

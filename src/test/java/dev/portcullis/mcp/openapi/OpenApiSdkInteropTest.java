@@ -22,6 +22,7 @@ class OpenApiSdkInteropTest {
   @BeforeAll
   static void start() throws Exception {
     NodeSupport.node();
+    String petstore = NodeSupport.oasExample("3.0/json/petstore.json");
     api = new RecordingApiServer();
     gw = GatewayHarness.start("""
         models:
@@ -30,16 +31,16 @@ class OpenApiSdkInteropTest {
           servers:
             pets:
               type: openapi
-              spec: src/test/resources/openapi/petstore-v3-openapi.yaml
+              spec: "%2$s"
               base_url: http://127.0.0.1:%1$d/v3
               allow_private_addresses: [127.0.0.1/32]
               auth: { type: bearer, token: "${PETSTORE_TOKEN:-pet-token}" }
             meta:
               type: openapi
-              spec: src/test/resources/openapi/petstore-v3-openapi.yaml
+              spec: "%2$s"
               base_url: http://169.254.169.254/v3
               include: { operations: [getPetById] }
-        """.formatted(api.port()));
+        """.formatted(api.port(), petstore));
   }
 
   @AfterAll
@@ -59,7 +60,7 @@ class OpenApiSdkInteropTest {
     assertThat(r.has("error")).as(out).isFalse();
     assertThat(r.path("tools").toString()).contains("\"pets__getPetById\"", "\"pets__addPet\"",
         "\"pets__loginUser\"", "\"meta__getPetById\"");
-    assertThat(r.path("tools")).hasSize(20);
+    assertThat(r.path("tools")).hasSize(21);
     assertThat(r.at("/getPetAnnotations/readOnlyHint").asBoolean()).isTrue();
     assertThat(r.at("/getPetInput/required/0").asText()).isEqualTo("petId");
 
