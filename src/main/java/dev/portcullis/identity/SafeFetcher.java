@@ -6,7 +6,6 @@ import dev.portcullis.config.IdentityConfig.FetchConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URL;
@@ -65,40 +64,11 @@ public final class SafeFetcher implements ResourceRetriever {
       return "the host does not resolve";
     }
     for (InetAddress a : addresses) {
-      if (internal(a)) {
+      if (InternalAddresses.kind(a) != null) {
         return "the host resolves to an internal address";
       }
     }
     return null;
-  }
-
-  static boolean internal(InetAddress a) {
-    if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet6Address) {
-      if ((b[0] & 0xfe) == 0xfc) {
-        return true; // fc00::/7 unique local
-      }
-      boolean mapped = true; // ::ffff:a.b.c.d
-      for (int i = 0; i < 10; i++) {
-        mapped &= b[i] == 0;
-      }
-      if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return internal(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-        } catch (UnknownHostException e) {
-          return true;
-        }
-      }
-      return false;
-    }
-    int first = b[0] & 0xff;
-    int second = b[1] & 0xff;
-    return first == 0 || first == 100 && second >= 64 && second < 128 // carrier-grade NAT
-        || first == 169 && second == 254 || first >= 224;
   }
 
   /** The body of a 200 answer to a GET, as a string; IOException with the reason otherwise. */
