@@ -27,6 +27,14 @@ public final class GatewayMetrics {
     final DistributionSummary tokensIn;
     final DistributionSummary tokensOut;
     final Labels labels;
+    /** Counters per status or reason, resolved once each so the request path only looks up. */
+    /**
+     * Indexed by HTTP status. Filled racily on purpose: registering the same meter twice returns
+     * the one instance, so a lost write only costs a second look-up.
+     */
+    final Counter[] requestsByStatus = new Counter[600];
+    final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Counter> retries = new ConcurrentHashMap<>();
 
     Meters(Labels l) {
       labels = l;
@@ -44,6 +52,13 @@ public final class GatewayMetrics {
           .register(registry);
       tokensIn = tokens("input", l);
       tokensOut = tokens("output", l);
+    }
+
+    Counter counter(String name, String description, String extraKey, String extraValue) {
+      return Counter.builder(name).description(description)
+          .tags("model", labels.model(), "deployment", labels.deployment(), "provider", labels.provider(),
+              extraKey, extraValue)
+          .register(registry);
     }
 
     private DistributionSummary tokens(String direction, Labels l) {
@@ -69,7 +84,14 @@ public final class GatewayMetrics {
     if (completionTokens > 0) {
       m.tokensOut.record(completionTokens);
     }
-    counter("portcullis_llm_requests", labels, "status", Integer.toString(status)).increment();
+    int slot = status >= 0 && status < m.requestsByStatus.length ? status : 0;
+    Counter c = m.requestsByStatus[slot];
+    if (c == null) {
+      c = m.counter("portcullis_llm_requests", "Finished client requests, by the status the client saw", "status",
+          Integer.toString(status));
+      m.requestsByStatus[slot] = c;
+    }
+    c.increment();
   }
 
   public void firstToken(Labels labels, long nanos) {
@@ -78,24 +100,16 @@ public final class GatewayMetrics {
 
   /** An attempt that failed upstream, with why (timeout_first_byte, http_500, connect, ...). */
   public void upstreamError(Labels labels, String reason) {
-    counter("portcullis_llm_upstream_errors", labels, "reason", reason).increment();
+    Meters m = meters(labels);
+    m.upstreamErrors.computeIfAbsent(reason, r -> m.counter("portcullis_llm_upstream_errors",
+        "Upstream attempts that failed, by reason", "reason", r)).increment();
   }
 
   /** A further attempt after a failed one. */
   public void retry(Labels labels, String reason) {
-    counter("portcullis_llm_retries", labels, "reason", reason).increment();
-  }
-
-  private Counter counter(String name, Labels l, String extraKey, String extraValue) {
-    String key = name + '\u0000' + l.model() + '\u0000' + l.deployment() + '\u0000' + l.provider() + '\u0000'
-        + extraValue;
-    Counter c = counters.get(key);
-    if (c == null) {
-      c = counters.computeIfAbsent(key, k -> Counter.builder(name)
-          .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider(), extraKey, extraValue)
-          .register(registry));
-    }
-    return c;
+    Meters m = meters(labels);
+    m.retries.computeIfAbsent(reason, r -> m.counter("portcullis_llm_retries",
+        "Further attempts sent after a failed one, by the failure's reason", "reason", r)).increment();
   }
 
   /** Audit events an export sink dropped: queue_full (it fell behind) or failed (delivery failed). */
