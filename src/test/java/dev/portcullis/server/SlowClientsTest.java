@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.openai.client.OpenAIClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import dev.portcullis.testing.FakeOpenAiUpstream;
 import dev.portcullis.testing.GatewayHarness;
 import dev.portcullis.testing.RawSockets;
 import java.lang.management.ManagementFactory;
@@ -21,7 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Slow and idle clients through real sockets: a thousand of them that say nothing, send half a
  * request head or trickle a body are all closed by the server's deadlines while normal requests
- * keep succeeding; connections over the per-address and total caps are closed at once.
+ * keep succeeding; connections over the per-address and total caps are closed at once; answers
+ * and streams that take longer than the timeouts are not cut, for the client's silence while the
+ * gateway answers is not the client's fault.
  */
 class SlowClientsTest {
   static final int SLOW_SOCKETS = 1_000;
@@ -133,6 +138,40 @@ class SlowClientsTest {
       held.close();
       await().atMost(Duration.ofSeconds(10)).until(() -> gauge(gw, "portcullis_connections_open") == 49);
       assertThat(httpGet(sockets, "127.0.0.7", "/healthz")).startsWith("HTTP/1.1 200");
+    }
+  }
+
+  @Test
+  void answersLongerThanTheTimeoutsAreNotCutButIdleConnectionsClose() throws Exception {
+    try (FakeOpenAiUpstream fake = FakeOpenAiUpstream.start();
+        GatewayHarness gw = GatewayHarness.start("""
+            server:
+              timeouts: { idle_ms: 1000, header_read_ms: 1000, body_read_ms: 1000 }
+            models:
+              slow:
+                deployments: [ { type: openai_compatible, base_url: %s } ]
+            """.formatted(fake.baseUrl()));
+        RawSockets sockets = new RawSockets(gw.port(), 60_000)) {
+      fake.enqueue(FakeOpenAiUpstream.slowStream(3, 1500),
+          FakeOpenAiUpstream.slowFirstByte(2500, FakeOpenAiUpstream.ok()));
+      ChatCompletionCreateParams ask = ChatCompletionCreateParams.builder().model("slow")
+          .addUserMessage("take your time").build();
+
+      // an SSE stream with an event every 1.5 s: the client rightly says nothing for 6 s
+      StringBuilder text = new StringBuilder();
+      try (StreamResponse<ChatCompletionChunk> stream = gw.openAi().chat().completions().createStreaming(ask)) {
+        stream.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+      }
+      assertThat(text.toString()).isEqualTo("w0 w1 w2 ");
+      // an answer whose first byte takes 2.5 s
+      assertThat(gw.openAi().chat().completions().create(ask).choices().get(0).message().content())
+          .contains("Hello from the fake.");
+
+      // a kept-alive connection without a next request is closed once idle_ms has passed
+      RawSockets.Client idle = sockets.open("127.0.0.1", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "");
+      await().atMost(Duration.ofSeconds(15)).until(idle::closedByServer);
+      assertThat(idle.received()).startsWith("HTTP/1.1 200");
+      assertThat(scrape(gw, "portcullis_connections_timed_out_total", "phase", "idle")).isPositive();
     }
   }
 
