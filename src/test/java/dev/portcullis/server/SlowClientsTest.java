@@ -7,6 +7,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
+import dev.portcullis.mcp.McpTestClient;
 import dev.portcullis.testing.FakeOpenAiUpstream;
 import dev.portcullis.testing.GatewayHarness;
 import dev.portcullis.testing.RawSockets;
@@ -172,6 +173,35 @@ class SlowClientsTest {
       await().atMost(Duration.ofSeconds(15)).until(idle::closedByServer);
       assertThat(idle.received()).startsWith("HTTP/1.1 200");
       assertThat(scrape(gw, "portcullis_connections_timed_out_total", "phase", "idle")).isPositive();
+    }
+  }
+
+  @Test
+  void aSilentMcpStreamOutlivesTheIdleTimeout() throws Exception {
+    try (GatewayHarness gw = GatewayHarness.start("""
+            server:
+              timeouts: { idle_ms: 1000, header_read_ms: 1000, body_read_ms: 1000 }
+            mcp:
+              servers:
+                demo: { type: builtin }
+            """);
+        RawSockets sockets = new RawSockets(gw.port(), 60_000)) {
+      McpTestClient mcp = new McpTestClient(gw.baseUrl() + "/mcp", GatewayHarness.KEY);
+      mcp.initialize("2025-06-18");
+      // the session's standalone GET stream: the server sends only when it has something to say
+      RawSockets.Client stream = sockets.open("127.0.0.1", "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + GatewayHarness.KEY + "\r\nAccept: text/event-stream\r\n"
+          + "Mcp-Session-Id: " + mcp.session + "\r\nMcp-Protocol-Version: 2025-06-18\r\n\r\n", "");
+      await().atMost(Duration.ofSeconds(15)).until(() -> stream.received().contains("\r\n\r\n"));
+      assertThat(stream.received()).startsWith("HTTP/1.1 200").containsIgnoringCase("text/event-stream");
+      Thread.sleep(3_500); // three idle timeouts and more, while the stream says nothing
+      assertThat(stream.closedByServer()).isFalse();
+      assertThat(mcp.callTool("demo__echo", "{\"text\":\"still here\"}").toString()).contains("still here");
+      assertThat(scrape(gw, "portcullis_connections_timed_out_total", "phase", "body")).isZero();
+      // hang up first: McpGateway.close ends open streams off their event loop, which Vert.x asserts against
+      long open = gauge(gw, "portcullis_connections_open");
+      stream.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> gauge(gw, "portcullis_connections_open") < open);
     }
   }
 
