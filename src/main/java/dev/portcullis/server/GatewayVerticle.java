@@ -137,7 +137,8 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     ConnectionGuard connectionGuard = new ConnectionGuard(vertx,
-        java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), config.server().timeouts(), metrics);
+        java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), config.server().timeouts(),
+        metrics);
     HttpClient http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));

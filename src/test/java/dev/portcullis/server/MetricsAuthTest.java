@@ -56,7 +56,8 @@ class MetricsAuthTest {
     for (String right : new String[] {"Bearer " + TOKEN, "bearer " + TOKEN}) {
       HttpResponse<String> r = scrape(right);
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+      assertThat(r.headers().firstValue("content-type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
       assertThat(r.body()).contains("portcullis_connections_open");
     }
   }
