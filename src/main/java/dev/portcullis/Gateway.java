@@ -157,13 +157,17 @@ public final class Gateway implements AutoCloseable {
         }
       }
 
-      // Instances of one deployment share the listening port, also a random one (port 0).
+      // Instances of one deployment share the listening port, also a random one (port 0), and so
+      // the connection caps.
+      dev.portcullis.server.ConnectionLimits connectionLimits = new dev.portcullis.server.ConnectionLimits(
+          config.server().maxConnections(), config.server().maxConnectionsPerAddress());
+      metrics.openConnections(connectionLimits::open);
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
-            .withConnections(credentials.connections())
+            .withConnections(credentials.connections()).withConnectionLimits(connectionLimits)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
         any.set(v);
         return v;

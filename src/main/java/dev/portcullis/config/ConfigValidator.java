@@ -24,6 +24,11 @@ final class ConfigValidator {
     positive("server.max_body_bytes", s.maxBodyBytes(), problems);
     positive("server.max_json_depth", s.maxJsonDepth(), problems);
     positive("server.max_response_bytes", s.maxResponseBytes(), problems);
+    positive("server.timeouts.idle_ms", s.timeouts().idleMs(), problems);
+    positive("server.timeouts.header_read_ms", s.timeouts().headerReadMs(), problems);
+    positive("server.timeouts.body_read_ms", s.timeouts().bodyReadMs(), problems);
+    notNegative("server.max_connections", s.maxConnections(), problems);
+    notNegative("server.max_connections_per_address", s.maxConnectionsPerAddress(), problems);
     for (int i = 0; i < c.clients().keys().size(); i++) {
       String k = c.clients().keys().get(i);
       if (k == null || k.isBlank()) {
@@ -160,6 +165,12 @@ final class ConfigValidator {
       }
     } catch (IllegalArgumentException e) {
       problems.add(field + ": not a valid URL: " + e.getMessage());
+    }
+  }
+
+  private static void notNegative(String field, long value, List<String> problems) {
+    if (value < 0) {
+      problems.add(field + ": must not be negative (0 means no cap), got " + value);
     }
   }
 

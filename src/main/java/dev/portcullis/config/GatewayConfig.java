@@ -22,10 +22,11 @@ public record GatewayConfig(
     PolicyConfig policy,
     GuardConfig guard,
     AuditConfig audit,
-    TelemetryConfig telemetry) {
+    TelemetryConfig telemetry,
+    MetricsConfig metrics) {
 
   public GatewayConfig {
-    server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null) : server;
+    server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null, null, null, null) : server;
     clients = clients == null ? new ClientsConfig(null) : clients;
     router = router == null ? new RouterConfig(0, 0, 0, 0, 0, 0) : router;
     models = models == null ? Map.of() : new LinkedHashMap<>(models);
@@ -38,6 +39,16 @@ public record GatewayConfig(
     guard = guard == null ? GuardConfig.none() : guard;
     audit = audit == null ? AuditConfig.defaults() : audit;
     telemetry = telemetry == null ? TelemetryConfig.none() : telemetry;
+    metrics = metrics == null ? MetricsConfig.open() : metrics;
+  }
+
+  /** A configuration without a metrics section (/metrics open to every caller). */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
+      McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy,
+      GuardConfig guard, AuditConfig audit, TelemetryConfig telemetry) {
+    this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, guard, audit,
+        telemetry, null);
   }
 
   /** A configuration without guard, audit or telemetry sections. */
@@ -99,16 +110,44 @@ public record GatewayConfig(
   /** USD per million tokens: input (uncached prompt), cached input, output (completion). */
   public record PriceConfig(Double input, Double cachedInput, Double cacheWriteInput, Double output) {}
 
-  /** Listener and input limits. */
+  /**
+   * Listener and input limits.
+   *
+   * @param maxConnections open client connections at most, over every address (0: no cap)
+   * @param maxConnectionsPerAddress open client connections at most from one IP address (0: no cap;
+   *     behind a load balancer or NAT every client shares its address)
+   */
   public record ServerConfig(
-      String host, int port, long maxBodyBytes, int maxJsonDepth, long maxResponseBytes, Boolean accessLog) {
+      String host, int port, long maxBodyBytes, int maxJsonDepth, long maxResponseBytes, Boolean accessLog,
+      ServerTimeoutsConfig timeouts, Integer maxConnections, Integer maxConnectionsPerAddress) {
     public ServerConfig {
+      timeouts = timeouts == null ? new ServerTimeoutsConfig(null, null, null) : timeouts;
+      maxConnections = maxConnections == null ? 10_000 : maxConnections;
+      maxConnectionsPerAddress = maxConnectionsPerAddress == null ? 256 : maxConnectionsPerAddress;
       host = host == null ? "127.0.0.1" : host;
       port = port == 0 ? 8080 : port;
       maxBodyBytes = maxBodyBytes == 0 ? 4L * 1024 * 1024 : maxBodyBytes;
       maxJsonDepth = maxJsonDepth == 0 ? 64 : maxJsonDepth;
       maxResponseBytes = maxResponseBytes == 0 ? 64L * 1024 * 1024 : maxResponseBytes;
       accessLog = accessLog == null ? Boolean.TRUE : accessLog;
+    }
+  }
+
+  /**
+   * How long the gateway waits for a client (nginx's client_header_timeout, client_body_timeout
+   * and keepalive_timeout). Nothing is timed while the gateway itself answers: slow upstreams and
+   * long streams have their own limits.
+   *
+   * @param idleMs a kept-alive connection's wait for the complete head of its next request
+   * @param headerReadMs from accepting a connection until its first request head has arrived complete
+   * @param bodyReadMs from a request head until its whole body has arrived (a total, not a gap
+   *     between chunks, so a body trickled a byte at a time cannot hold a connection for longer)
+   */
+  public record ServerTimeoutsConfig(Long idleMs, Long headerReadMs, Long bodyReadMs) {
+    public ServerTimeoutsConfig {
+      idleMs = idleMs == null ? 60_000L : idleMs;
+      headerReadMs = headerReadMs == null ? 60_000L : headerReadMs;
+      bodyReadMs = bodyReadMs == null ? 60_000L : bodyReadMs;
     }
   }
 

@@ -3,7 +3,7 @@ package dev.portcullis.config;
 import java.net.URI;
 import java.util.List;
 
-/** Checks the {@code telemetry} section and the audit export sinks. */
+/** Checks the {@code telemetry} and {@code metrics} sections and the audit export sinks. */
 final class TelemetryConfigValidator {
   private TelemetryConfigValidator() {}
 
@@ -16,6 +16,15 @@ final class TelemetryConfigValidator {
       httpUrl("telemetry.otlp.endpoint", t.otlp().endpoint(), problems);
       if (t.otlp().timeoutMs() <= 0) {
         problems.add("telemetry.otlp.timeout_ms: must be positive, got " + t.otlp().timeoutMs());
+      }
+    }
+    MetricsConfig.Auth m = c.metrics().auth();
+    if (m != null) {
+      if (!MetricsConfig.BEARER.equals(m.type())) {
+        problems.add("metrics.auth.type: must be " + MetricsConfig.BEARER + ", got '" + m.type() + "'");
+      }
+      if (m.token() == null || m.token().isBlank()) {
+        problems.add("metrics.auth.token: required (an empty ${ENV} leaves /metrics without a credential)");
       }
     }
     AuditConfig a = c.audit();

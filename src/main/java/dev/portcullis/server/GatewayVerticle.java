@@ -53,6 +53,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.oauth.AuthorizationServer oauth;
   private AccessGate access;
   private dev.portcullis.identity.credentials.Connections connections;
+  private ConnectionLimits connectionLimits;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
@@ -127,8 +128,17 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** The connection caps, shared by every instance of the listener (required). */
+  public GatewayVerticle withConnectionLimits(ConnectionLimits limits) {
+    this.connectionLimits = limits;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
+    ConnectionGuard connectionGuard = new ConnectionGuard(vertx,
+        java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), config.server().timeouts(),
+        metrics);
     HttpClient http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
@@ -145,6 +155,15 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.put(REQUEST_ID, id);
       ctx.put(START_NANOS, System.nanoTime());
       ctx.response().putHeader("x-request-id", id);
+      connectionGuard.requestStarted(ctx);
+      ctx.next();
+    });
+    // A client gone mid-request (its body deadline passed, or it hung up) can be sent nothing:
+    // end there instead of letting Vert.x log every such request as an unhandled error.
+    router.route().failureHandler(ctx -> {
+      if (ctx.response().closed()) {
+        return;
+      }
       ctx.next();
     });
     router.get("/healthz").handler(ctx -> json(ctx, 200, "{\"status\":\"ok\"}"));
@@ -152,9 +171,7 @@ public final class GatewayVerticle extends VerticleBase {
       boolean ok = ready.getAsBoolean();
       json(ctx, ok ? 200 : 503, ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
     });
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.scrape()));
+    router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
     if (mcp != null) {
       mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
@@ -213,8 +230,11 @@ public final class GatewayVerticle extends VerticleBase {
         .setHost(config.server().host())
         .setPort(port)
         .setTcpNoDelay(true)
-        .setCompressionSupported(false));
-    return server.requestHandler(router).listen();
+        .setCompressionSupported(false)
+        // Cleartext HTTP/2 makes Vert.x wait for a client's first bytes before it hands over the
+        // connection, so a silent client would escape the connection caps and the header clock.
+        .setHttp2ClearTextEnabled(false));
+    return server.connectionHandler(connectionGuard::accepted).requestHandler(router).listen();
   }
 
   /** The port actually bound (useful when the configuration asked for port 0). */

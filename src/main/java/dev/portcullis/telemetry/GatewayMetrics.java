@@ -125,6 +125,38 @@ public final class GatewayMetrics {
     c.increment(events);
   }
 
+  /**
+   * A client connection closed as soon as it was accepted, with why: {@code per_address} (its
+   * address had server.max_connections_per_address open) or {@code max_connections}.
+   */
+  public void connectionRefused(String reason) {
+    counter("portcullis_connections_refused", "Client connections closed on accept because of a cap, by cap",
+        "reason", reason).increment();
+  }
+
+  /**
+   * A client connection closed because the client was too slow: {@code header} (first request head
+   * not complete in time), {@code body} (request body not complete in time) or {@code idle} (no
+   * next request on a kept-alive connection).
+   */
+  public void connectionTimedOut(String phase) {
+    counter("portcullis_connections_timed_out", "Client connections closed for waiting on the client, by phase",
+        "phase", phase).increment();
+  }
+
+  /** Reports the number of open client connections, read at each scrape. */
+  public void openConnections(java.util.function.IntSupplier open) {
+    io.micrometer.core.instrument.Gauge.builder("portcullis_connections_open", open::getAsInt)
+        .description("Client connections open now").register(registry);
+  }
+
+  private Counter counter(String name, String description, String tag, String value) {
+    String key = name + '\u0000' + value;
+    Counter c = counters.get(key);
+    return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name).description(description)
+        .tags(tag, value).register(registry));
+  }
+
   /** The Prometheus text exposition. */
   public String scrape() {
     return registry.scrape();

@@ -156,6 +156,37 @@ class ConfigCheckTest {
   }
 
   @Test
+  void connectionTimeoutsCapsAndMetricsAuthAreChecked() throws Exception {
+    Path f = write("connections.yaml", """
+        server:
+          timeouts: { idle_ms: 0, header_read_ms: -1 }
+          max_connections: -1
+          max_connections_per_address: -5
+        metrics:
+          auth: { type: basic, token: "${%s:-}" }
+        models:
+          m:
+            deployments: [{ type: demo }]
+        """.formatted(UNSET));
+    assertInvalid(f, "server.timeouts.idle_ms", "server.timeouts.header_read_ms", "server.max_connections:",
+        "server.max_connections_per_address", "metrics.auth.type", "must be bearer", "metrics.auth.token");
+
+    Path ok = write("connections-ok.yaml", """
+        server:
+          timeouts: { idle_ms: 5000, header_read_ms: 10000, body_read_ms: 120000 }
+          max_connections: 0
+          max_connections_per_address: 0
+        metrics:
+          auth: { type: bearer, token: a-long-scrape-token }
+        models:
+          m:
+            deployments: [{ type: demo }]
+        """);
+    Run r = check(ok);
+    assertThat(r.exit()).as(r.err()).isZero();
+  }
+
+  @Test
   void wrongTypeNamesTheField() throws Exception {
     Path f = write("type.yaml", """
         router:

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -162,6 +163,25 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
         resp.write(e);
       }
       resp.end();
+    };
+  }
+
+  /** Like {@link #stream}, but waits {@code gapMillis} before each event (a slow model). */
+  public static Behaviour slowStream(int chunks, long gapMillis) {
+    return (req, r) -> {
+      HttpServerResponse resp = startStream(req);
+      Iterator<String> events = streamEvents(r.json(), chunks).iterator();
+      Vertx vertx = Vertx.currentContext().owner();
+      vertx.setPeriodic(gapMillis, id -> {
+        if (resp.closed()) {
+          vertx.cancelTimer(id);
+        } else if (events.hasNext()) {
+          resp.write(events.next());
+        } else {
+          vertx.cancelTimer(id);
+          resp.end();
+        }
+      });
     };
   }
 
