@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,9 +38,10 @@ class SlowClientsTest {
   void aThousandSlowSocketsAreClosedWhileNormalTrafficFlows() throws Exception {
     // Both ends of every socket live in this JVM: 2,000 descriptors for the attack, plus the gateway's own.
     var os = ManagementFactory.getOperatingSystemMXBean();
-    Assumptions.assumeTrue(os instanceof com.sun.management.UnixOperatingSystemMXBean u
-        && u.getMaxFileDescriptorCount() - u.getOpenFileDescriptorCount() > 2 * SLOW_SOCKETS + 500,
-        "needs about 2,500 free file descriptors (ulimit -n)");
+    // bin/test raises the soft limit; a machine where it cannot fails here rather than skipping the test
+    assertThat(os instanceof com.sun.management.UnixOperatingSystemMXBean u
+        && u.getMaxFileDescriptorCount() - u.getOpenFileDescriptorCount() > 2 * SLOW_SOCKETS + 500)
+        .as("about 2,500 free file descriptors (ulimit -n)").isTrue();
     try (GatewayHarness gw = GatewayHarness.start("""
             server:
               timeouts: { idle_ms: 1500, header_read_ms: 1500, body_read_ms: 1500 }
