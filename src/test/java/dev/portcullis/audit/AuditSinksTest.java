@@ -51,7 +51,7 @@ class AuditSinksTest {
       AuditEvent e = AuditEvent.builder("id-" + i, "call", "llm").action("chat_completions").target("gpt-x")
           .who("user-1", "static_key", null, null).outcome("ok", 200, 12L)
           .decision(i % 2 == 0 ? "deny" : "allow", i % 2 == 0 ? "guard_blocked: EMAIL" : null, null).build()
-          .chained(i, prev);
+          .chained(i, prev, ChainDigest.keyed(TestKeys.CHAIN));
       prev = e.hash();
       out.add(e);
     }
@@ -173,7 +173,7 @@ class AuditSinksTest {
       }
 
       @Override
-      protected void send(List<AuditEvent> batch) throws Exception {
+      protected void send(List<AuditRecord> batch) throws Exception {
         sending.countDown();
         release.await();
       }
