@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditKeys;
 import dev.portcullis.audit.AuditRepository;
 import dev.portcullis.audit.ChainVerifier;
 import dev.portcullis.audit.CheckpointFile;
+import dev.portcullis.audit.CheckpointSigner;
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.GatewayConfig;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code portcullis audit verify}: checks the audit trail's keyed chain, and its checkpoints, in the configured store. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Work with the audit trail.",
-    subcommands = AuditCommand.Verify.class)
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Keygen.class, AuditCommand.PublicKey.class})
 final class AuditCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -29,6 +30,43 @@ final class AuditCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "keygen", mixinStandardHelpOptions = true,
+      description = "Print a new audit key, for audit.chain_key (chain) or audit.checkpoints.signing_key (checkpoint).")
+  static final class Keygen implements Callable<Integer> {
+    enum Kind { chain, checkpoint }
+
+    @CommandLine.Parameters(paramLabel = "KIND", description = "chain (32 random bytes in base64) or checkpoint "
+        + "(a private EC P-256 JWK).")
+    Kind kind;
+
+    @Override
+    public Integer call() {
+      System.out.println(kind == Kind.chain ? AuditKeys.newChainKey() : CheckpointSigner.generateJwk());
+      return 0;
+    }
+  }
+
+  @Command(name = "public-key", mixinStandardHelpOptions = true,
+      description = "Print the public JWK of the configured checkpoint signing key: what auditors verify "
+          + "checkpoints with, and what audit.checkpoints.previous_public_keys takes after a rotation.")
+  static final class PublicKey implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "Gateway configuration.")
+    Path config;
+
+    @Override
+    public Integer call() {
+      try {
+        GatewayConfig cfg = new ConfigLoader().load(config);
+        System.out.println(AuditKeys.resolve(cfg.audit(), cfg.store() == null ? null : cfg.store().url(), false)
+            .signer().publicJwk());
+        return 0;
+      } catch (ConfigException | AuditKeyException e) {
+        System.err.println(e.getMessage());
+        return Main.CONFIG_ERROR;
+      }
+    }
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,

@@ -50,14 +50,19 @@ public final class AuditKeys {
         "audit.chain_key");
     String signRef = config.checkpoints().signingKey() != null ? config.checkpoints().signingKey()
         : defaultFile(storeUrl, CHECKPOINT_KEY_FILE, "audit.checkpoints.signing_key");
-    String chainText = read("audit.chain_key", chainRef, mayCreate, AuditKeys::randomSecret);
+    String chainText = read("audit.chain_key", chainRef, mayCreate, AuditKeys::newChainKey);
     String signText = read("audit.checkpoints.signing_key", signRef, mayCreate, CheckpointSigner::generateJwk);
     try {
       List<ChainKey> previous = new ArrayList<>();
       for (String p : config.previousChainKeys()) {
         previous.add(ChainKey.of(read("audit.previous_chain_keys", p, false, null)));
       }
-      return new AuditKeys(new ChainKeys(ChainKey.of(chainText), previous), CheckpointSigner.fromJwk(signText));
+      List<String> previousPublic = new ArrayList<>();
+      for (String p : config.checkpoints().previousPublicKeys()) {
+        previousPublic.add(read("audit.checkpoints.previous_public_keys", p, false, null));
+      }
+      return new AuditKeys(new ChainKeys(ChainKey.of(chainText), previous),
+          CheckpointSigner.fromJwk(signText, previousPublic));
     } catch (IllegalArgumentException e) {
       throw new AuditKeyException(e.getMessage());
     }
@@ -141,7 +146,8 @@ public final class AuditKeys {
     }
   }
 
-  private static String randomSecret() {
+  /** A new chain key: 32 random bytes in base64. */
+  public static String newChainKey() {
     byte[] b = new byte[32];
     new SecureRandom().nextBytes(b);
     return Base64.getEncoder().encodeToString(b);

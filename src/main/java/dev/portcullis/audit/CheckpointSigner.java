@@ -15,32 +15,56 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import java.io.IOException;
 import java.text.ParseException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Signs and checks checkpoints with an EC P-256 key (ES256 JWS). Asymmetric on purpose: an
  * auditor or SIEM verifies checkpoints with the public key alone and cannot forge them, and the
- * key that signs them is not the chain key, so the two can be kept apart.
+ * key that signs them is not the chain key, so the two can be kept apart. Checkpoints signed before
+ * a rotation verify with the earlier keys' public halves.
  */
 public final class CheckpointSigner {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ECKey key;
+  private final Map<String, ECKey> verifiers = new HashMap<>();
 
-  private CheckpointSigner(ECKey key) {
+  private CheckpointSigner(ECKey key, List<ECKey> previous) {
     this.key = key;
+    for (ECKey k : previous) {
+      verifiers.put(k.getKeyID(), k);
+    }
+    verifiers.put(key.getKeyID(), key.toPublicJWK());
   }
 
   /** From a private EC P-256 JWK (JSON text); throws IllegalArgumentException when it is not one. */
   public static CheckpointSigner fromJwk(String json) {
+    return fromJwk(json, List.of());
+  }
+
+  /**
+   * @param previousPublic public JWKs of the keys that signed checkpoints before a rotation
+   * @throws IllegalArgumentException when a key is not an EC P-256 JWK (the signing key a private one)
+   */
+  public static CheckpointSigner fromJwk(String json, List<String> previousPublic) {
+    ECKey k = parse(json);
+    if (!k.isPrivate()) {
+      throw new IllegalArgumentException("the checkpoint signing key must be a private EC P-256 JWK");
+    }
+    return new CheckpointSigner(k, previousPublic.stream().map(p -> parse(p).toPublicJWK()).toList());
+  }
+
+  private static ECKey parse(String json) {
     try {
       ECKey k = ECKey.parse(json.trim());
-      if (!Curve.P_256.equals(k.getCurve()) || !k.isPrivate()) {
-        throw new IllegalArgumentException("the checkpoint signing key must be a private EC P-256 JWK");
+      if (!Curve.P_256.equals(k.getCurve())) {
+        throw new IllegalArgumentException("a checkpoint key must be an EC P-256 JWK, not " + k.getCurve());
       }
-      return new CheckpointSigner(k.getKeyID() != null ? k
-          : new ECKey.Builder(k).keyIDFromThumbprint().build());
+      return k.getKeyID() != null ? k : new ECKey.Builder(k).keyIDFromThumbprint().build();
     } catch (ParseException | JOSEException e) {
-      throw new IllegalArgumentException("the checkpoint signing key is not a JWK: " + e.getMessage());
+      throw new IllegalArgumentException("a checkpoint key is not a JWK: " + e.getMessage());
     }
   }
 
@@ -84,10 +108,12 @@ public final class CheckpointSigner {
   public Checkpoint open(String compact) {
     try {
       JWSObject jws = JWSObject.parse(compact);
-      if (!JWSAlgorithm.ES256.equals(jws.getHeader().getAlgorithm())
-          || !jws.verify(new ECDSAVerifier(key.toPublicJWK()))) {
-        throw new IllegalArgumentException("its signature does not verify under the checkpoint key " + kid()
-            + " (signed with key " + jws.getHeader().getKeyID() + ")");
+      ECKey signer = verifiers.get(jws.getHeader().getKeyID());
+      if (signer == null || !JWSAlgorithm.ES256.equals(jws.getHeader().getAlgorithm())
+          || !jws.verify(new ECDSAVerifier(signer))) {
+        throw new IllegalArgumentException("its signature does not verify under the checkpoint keys (key "
+            + jws.getHeader().getKeyID() + " is " + (signer == null ? "neither audit.checkpoints.signing_key nor one "
+            + "of previous_public_keys)" : "known, the signature is wrong)"));
       }
       JsonNode p = JSON.readTree(jws.getPayload().toString());
       if (!Checkpoint.TYPE.equals(p.path("type").asText()) || !p.path("seq").canConvertToLong()

@@ -25,7 +25,7 @@ public record AuditConfig(Boolean enabled, Long flushMs, FileSink file, SyslogSi
     flushMs = flushMs == null ? 200L : flushMs;
     otelLogs = otelLogs == null ? Boolean.FALSE : otelLogs;
     previousChainKeys = previousChainKeys == null ? List.of() : List.copyOf(previousChainKeys);
-    checkpoints = checkpoints == null ? new Checkpoints(null, null, null) : checkpoints;
+    checkpoints = checkpoints == null ? new Checkpoints(null, null, null, null) : checkpoints;
   }
 
   public static AuditConfig defaults() {
@@ -38,11 +38,14 @@ public record AuditConfig(Boolean enabled, Long flushMs, FileSink file, SyslogSi
    *
    * @param signingKey a private EC P-256 JWK, inline or {@code file:PATH}; null: a key file beside a
    *     SQLite store's file (a PostgreSQL store needs it set)
+   * @param previousPublicKeys public JWKs (inline or {@code file:PATH}) of signing keys used before a
+   *     rotation: they only verify the checkpoints they signed
    */
-  public record Checkpoints(Long everyEvents, Long everySeconds, String signingKey) {
+  public record Checkpoints(Long everyEvents, Long everySeconds, String signingKey, List<String> previousPublicKeys) {
     public Checkpoints {
       everyEvents = everyEvents == null ? 1000L : everyEvents;
       everySeconds = everySeconds == null ? 60L : everySeconds;
+      previousPublicKeys = previousPublicKeys == null ? List.of() : List.copyOf(previousPublicKeys);
     }
   }
 

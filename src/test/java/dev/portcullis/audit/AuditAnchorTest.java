@@ -145,7 +145,8 @@ class AuditAnchorTest {
         + "\n", java.nio.file.StandardOpenOption.APPEND);
     Run forgedRun = verify(cut.config(), "--against", forged.toString());
     assertThat(forgedRun.exit()).isEqualTo(1);
-    assertThat(forgedRun.out()).contains("is not genuine: its signature does not verify");
+    assertThat(forgedRun.out()).contains("is not genuine: its signature does not verify")
+        .contains("is neither audit.checkpoints.signing_key");
 
     // (2) rewrite an event and rebuild the whole chain with plain SHA-256, head included
     Trail plain = copy(engine, url, dir, yaml, ++copies);
@@ -261,6 +262,63 @@ class AuditAnchorTest {
         .contains("the first 3 events were chained before the chain was keyed");
     sql(url, "UPDATE audit_events SET action = 'embeddings' WHERE seq = 2"); // old rows stay tamper-evident
     assertThat(verify(config).out()).contains("BROKEN at event 2: event 2 was changed after it was written");
+  }
+
+  /** Both keys rotate: old events verify with the previous chain key, old checkpoints with the previous public key. */
+  @Test
+  void keysRotateWithoutBreakingTheChain() throws Exception {
+    Path dir = Files.createTempDirectory("audit-rotate");
+    String url = "jdbc:sqlite:" + dir.resolve("r.db");
+    Path export = dir.resolve("audit.jsonl");
+    String oldKey = "old-chain-key-0123456789abcdef0123456789";
+    String newKey = "new-chain-key-0123456789abcdef0123456789";
+    String template = """
+        clients: { keys: [test-key] }
+        models: { demo: { deployments: [ { type: demo } ] } }
+        store: { url: "%s" }
+        audit:
+          flush_ms: 50
+          file: { path: "%s" }
+          chain_key: "%s"
+          previous_chain_keys: [%s]
+          checkpoints: { every_events: 2, signing_key: "file:%s", previous_public_keys: [%s] }
+        """;
+    String before = template.formatted(url, export, oldKey, "", dir.resolve("old.jwk"), "");
+    chat(before, 3);
+    Path beforeConfig = dir.resolve("before.yaml");
+    Files.writeString(beforeConfig, before);
+    Run oldPublic = cli("audit", "public-key", "--config", beforeConfig.toString());
+    assertThat(oldPublic.exit()).isZero();
+    assertThat(JSON.readTree(oldPublic.out()).has("d")).isFalse();
+    Files.writeString(dir.resolve("old.pub.jwk"), oldPublic.out());
+    Run newJwk = cli("audit", "keygen", "checkpoint"); // a keyed trail gets no key made up for it: bring one
+    assertThat(newJwk.exit()).isZero();
+    Files.writeString(dir.resolve("new.jwk"), newJwk.out());
+    assertThat(cli("audit", "keygen", "chain").out().trim()).hasSize(44);
+    String after = template.formatted(url, export, newKey, "\"" + oldKey + "\"", dir.resolve("new.jwk"),
+        "\"file:" + dir.resolve("old.pub.jwk") + "\"");
+    chat(after, 3);
+    Path config = dir.resolve("after.yaml");
+    Files.writeString(config, after);
+    Run run = verify(config, "--against", export.toString());
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("6 events, keyed hash chain intact up to event 6").contains("all match");
+
+    Path forgetful = dir.resolve("forgetful.yaml");
+    Files.writeString(forgetful, template.formatted(url, export, newKey, "", dir.resolve("new.jwk"), ""));
+    Run without = verify(forgetful, "--against", export.toString());
+    assertThat(without.exit()).isEqualTo(1);
+    assertThat(without.out()).contains("BROKEN at event 1").contains("which no configured key made")
+        .contains("neither audit.checkpoints.signing_key nor one of previous_public_keys");
+  }
+
+  static void chat(String yaml, int calls) throws Exception {
+    try (GatewayHarness gw = GatewayHarness.start(yaml)) {
+      for (int i = 0; i < calls; i++) {
+        assertThat(gw.post("/v1/chat/completions", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"hi\"}]}").statusCode()).isEqualTo(200);
+      }
+    }
   }
 
   /** A configuration that cannot work is refused before anything starts. */
