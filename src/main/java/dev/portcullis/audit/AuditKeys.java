@@ -107,9 +107,9 @@ public final class AuditKeys {
       return Files.readString(file, StandardCharsets.UTF_8).trim();
     } catch (NoSuchFileException e) {
       if (!mayCreate || generator == null) {
-        throw new AuditKeyException(field + ": the key file " + file + " does not exist"
-            + (mayCreate ? "" : "; the audit trail was chained with it, so restore it from your backup "
-                + "(a new key cannot verify the events the old one chained)"));
+        throw new AuditKeyException(field + ": the key file " + file + " does not exist; if the audit trail was "
+            + "chained or checkpointed with it, restore it from your backup (a new key cannot verify what the old "
+            + "one made); a gateway creates it only on its first start with an empty trail");
       }
       return create(field, file, generator.generate());
     } catch (IOException e) {
