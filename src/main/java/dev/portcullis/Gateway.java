@@ -105,8 +105,8 @@ public final class Gateway implements AutoCloseable {
           gov != null && config.audit().enabled() && config.audit().otelLogs());
       dev.portcullis.telemetry.Telemetry otel = telemetry;
       dev.portcullis.audit.AuditModule audit = gov == null || !config.audit().enabled() ? null
-          : dev.portcullis.audit.AuditModule.start(config.audit(), gov.store.dataSource(), gov.store.sqlite(),
-              telemetry.auditLogs(), metrics::auditSinkDropped);
+          : dev.portcullis.audit.AuditModule.start(config.audit(), config.store().url(), gov.store.dataSource(),
+              gov.store.sqlite(), telemetry.auditLogs(), metrics::auditSinkDropped);
       auditing = audit;
       if (audit != null) {
         CallObserver base = observer;
@@ -114,7 +114,7 @@ public final class Gateway implements AutoCloseable {
           base.completed(s);
           audit.llm().completed(s);
         };
-        gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit.repository())::mount);
+        gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
       CallObserver observed = observer;
       ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),

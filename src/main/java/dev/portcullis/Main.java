@@ -68,6 +68,9 @@ public final class Main implements Runnable {
         System.err.println("cannot listen on " + cfg.server().host() + ":" + listen + " (" + e.getMessage()
             + "); pick another port with --port N or server.port");
         return 1;
+      } catch (dev.portcullis.audit.AuditKeyException e) {
+        System.err.println(e.getMessage());
+        return CONFIG_ERROR;
       }
       LOG.atInfo().addKeyValue("host", cfg.server().host()).addKeyValue("port", gateway.port())
           .addKeyValue("config", config.toString())

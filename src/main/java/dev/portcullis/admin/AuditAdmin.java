@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditJson;
+import dev.portcullis.audit.AuditModule;
 import dev.portcullis.audit.AuditRepository;
+import dev.portcullis.audit.ChainVerifier;
+import dev.portcullis.audit.Checkpoint;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -17,25 +20,41 @@ import java.util.concurrent.Callable;
  * The audit trail on the admin API (behind the admin key): {@code GET /admin/audit} with filters
  * (surface, principal, key_id, target, decision, outcome, id, trace_id, session_id, since,
  * until as epoch ms) and paging ({@code limit}, and {@code cursor} from the previous page's
- * {@code next_cursor}); {@code GET /admin/audit/verify} checks the hash chain.
+ * {@code next_cursor}); {@code GET /admin/audit/verify} checks the keyed chain and the copies of
+ * the checkpoints kept in the store; {@code GET /admin/audit/checkpoints} lists those copies
+ * (newest first, {@code limit}) with the public key that verifies them.
  */
 public final class AuditAdmin {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_CHECKPOINTS = 100_000;
+  private final AuditModule audit;
   private final AuditRepository repo;
 
-  public AuditAdmin(AuditRepository repo) {
-    this.repo = repo;
+  public AuditAdmin(AuditModule audit) {
+    this.audit = audit;
+    this.repo = audit.repository();
   }
 
   public void mount(Router router) {
     router.get("/admin/audit").handler(ctx -> blocking(ctx, () -> page(ctx)));
     router.get("/admin/audit/verify").handler(ctx -> blocking(ctx, () -> {
-      AuditRepository.Verification v = repo.verify();
-      ObjectNode o = JSON.createObjectNode().put("ok", v.ok()).put("events", v.events());
-      if (!v.ok()) {
-        o.put("broken_at", v.brokenAt()).put("problem", v.problem());
+      List<ChainVerifier.Anchor> stored = repo.checkpoints(MAX_CHECKPOINTS).stream()
+          .map(jws -> new ChainVerifier.Anchor("store", jws)).toList();
+      return AuditJson.report(audit.verifier().verify(stored));
+    }));
+    router.get("/admin/audit/checkpoints").handler(ctx -> blocking(ctx, () -> {
+      int limit = Math.min(1000, Math.max(1, intParam(ctx, "limit", 100)));
+      ObjectNode out = JSON.createObjectNode().put("object", "list");
+      out.set("public_key", JSON.readTree(audit.signer().publicJwk()));
+      ArrayNode data = out.putArray("data");
+      for (String jws : repo.checkpoints(limit)) {
+        try {
+          data.add(AuditJson.tree(audit.signer().open(jws))); // fields from the signed payload only
+        } catch (IllegalArgumentException e) { // a forged copy in the store: shown as such, not trusted
+          data.add(JSON.createObjectNode().put("type", Checkpoint.TYPE).put("jws", jws).put("invalid", e.getMessage()));
+        }
       }
-      return o;
+      return out;
     }));
   }
 

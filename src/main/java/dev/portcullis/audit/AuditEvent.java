@@ -1,9 +1,6 @@
 package dev.portcullis.audit;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * One audit event: who did what, through which surface, what was decided and why, how it
@@ -20,32 +17,41 @@ import java.util.HexFormat;
  * @param reason why (policy id, limit, guard finding), when denied or changed
  * @param guardFindings data types the guard found, comma separated
  * @param costNanos billionths of a US dollar, or null
+ * @param chain how {@code hash} was made: {@link ChainDigest#LEGACY} or {@code hmac-sha256:KEYID}
  */
 public record AuditEvent(long seq, String id, long ts, String phase, String surface, String action, String principal,
     String principalKind, String keyId, String persona, String clientApp, String clientIp, String target,
     String arguments, String decision, String reason, String policyId, String guardFindings, String outcome,
     Integer status, Long latencyMs, Long promptTokens, Long completionTokens, Long costNanos, String traceId,
-    String sessionId, String requestId, String prevHash, String hash) {
+    String sessionId, String requestId, String chain, String prevHash, String hash) implements AuditRecord {
 
   public static final String GENESIS = "0".repeat(64);
 
-  /** This event placed in the chain after {@code prev}: its sequence number and hashes set. */
-  public AuditEvent chained(long newSeq, String prev) {
+  /** This event placed in the chain after {@code prev}: its sequence number and hash set by {@code digest}. */
+  public AuditEvent chained(long newSeq, String prev, ChainDigest digest) {
     AuditEvent e = new AuditEvent(newSeq, id, ts, phase, surface, action, principal, principalKind, keyId, persona,
         clientApp, clientIp, target, arguments, decision, reason, policyId, guardFindings, outcome, status, latencyMs,
-        promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, prev, null);
-    return e.withHash(e.computeHash());
+        promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, digest.label(), prev, null);
+    return e.withHash(digest.hash(e));
   }
 
-  AuditEvent withHash(String h) {
+  /** The same event with another hash (the digest sets it; tests forge it). */
+  public AuditEvent withHash(String h) {
     return new AuditEvent(seq, id, ts, phase, surface, action, principal, principalKind, keyId, persona, clientApp,
         clientIp, target, arguments, decision, reason, policyId, guardFindings, outcome, status, latencyMs,
-        promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, prevHash, h);
+        promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, chain, prevHash, h);
   }
 
-  /** SHA-256 over the previous hash and every field, each length-prefixed (no ambiguity). */
-  public String computeHash() {
+  /**
+   * The bytes a digest covers: the previous hash and every field, each length-prefixed (no
+   * ambiguity). A keyed event's chain label comes first, so that relabelling it changes the MAC;
+   * a legacy event's bytes are exactly what the unkeyed chain hashed.
+   */
+  byte[] canonical() {
     StringBuilder b = new StringBuilder(512);
+    if (!ChainDigest.LEGACY.equals(chain)) {
+      b.append(chain.length()).append(':').append(chain).append('|');
+    }
     Object[] fields = {seq, id, ts, phase, surface, action, principal, principalKind, keyId, persona, clientApp,
         clientIp, target, arguments, decision, reason, policyId, guardFindings, outcome, status, latencyMs,
         promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, prevHash};
@@ -58,12 +64,7 @@ public record AuditEvent(long seq, String id, long ts, String phase, String surf
       }
       b.append('|');
     }
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** A builder, for the many optional fields. */
@@ -147,7 +148,7 @@ public record AuditEvent(long seq, String id, long ts, String phase, String surf
     public AuditEvent build() {
       return new AuditEvent(0, id, ts, phase, surface, action, principal, principalKind, keyId, persona, clientApp,
           clientIp, target, arguments, decision, reason, policyId, guardFindings, outcome, status, latencyMs,
-          promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, null, null);
+          promptTokens, completionTokens, costNanos, traceId, sessionId, requestId, null, null, null);
     }
   }
 }

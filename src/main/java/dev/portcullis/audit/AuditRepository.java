@@ -10,15 +10,16 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The audit trail in the store (SQLite or PostgreSQL): appends events to the hash chain in one
- * transaction per batch, reads them back with filters and paging, and verifies the chain.
- * Only inserts: nothing here updates or deletes an event. Blocking: call from a worker thread.
+ * The audit trail in the store (SQLite or PostgreSQL): appends events to the keyed hash chain in
+ * one transaction per batch, reads them back with filters and paging or in chain order (for
+ * {@link ChainVerifier}), and keeps a copy of the signed checkpoints. Only inserts: nothing here
+ * updates or deletes an event. Blocking: call from a worker thread.
  */
 public final class AuditRepository {
   private static final String COLUMNS = "seq, id, ts, phase, surface, action, principal, principal_kind, key_id, "
       + "persona, client_app, client_ip, target, arguments, decision, reason, policy_id, guard_findings, outcome, "
       + "status, latency_ms, prompt_tokens, completion_tokens, cost_nanos, trace_id, session_id, request_id, "
-      + "prev_hash, hash";
+      + "chain, prev_hash, hash";
 
   private final DataSource ds;
   private final boolean sqlite;
@@ -29,10 +30,11 @@ public final class AuditRepository {
   }
 
   /**
-   * Appends the events, in order, after the current head of the chain; returns them as
-   * written (with sequence numbers and hashes). Commits before returning.
+   * Appends the events, in order, after the current head of the chain, each HMAC'd under
+   * {@code key}; returns them as written (with sequence numbers and hashes). Commits before returning.
    */
-  public List<AuditEvent> append(List<AuditEvent> events) {
+  public List<AuditEvent> append(List<AuditEvent> events, ChainKey key) {
+    ChainDigest digest = ChainDigest.keyed(key); // one MAC per batch: the hot path allocates no more
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -53,9 +55,9 @@ public final class AuditRepository {
         }
         List<AuditEvent> out = new ArrayList<>(events.size());
         try (PreparedStatement ins = c.prepareStatement("INSERT INTO audit_events (" + COLUMNS
-            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
           for (AuditEvent e : events) {
-            AuditEvent w = e.chained(++seq, prev);
+            AuditEvent w = e.chained(++seq, prev, digest);
             prev = w.hash();
             bind(ins, w);
             ins.addBatch();
@@ -108,6 +110,7 @@ public final class AuditRepository {
     p.setString(++i, e.traceId());
     p.setString(++i, e.sessionId());
     p.setString(++i, e.requestId());
+    p.setString(++i, e.chain());
     p.setString(++i, e.prevHash());
     p.setString(++i, e.hash());
   }
@@ -136,7 +139,7 @@ public final class AuditRepository {
         r.getString("policy_id"), r.getString("guard_findings"), r.getString("outcome"), intOrNull(r, "status"),
         longOrNull(r, "latency_ms"), longOrNull(r, "prompt_tokens"), longOrNull(r, "completion_tokens"),
         longOrNull(r, "cost_nanos"), r.getString("trace_id"), r.getString("session_id"), r.getString("request_id"),
-        r.getString("prev_hash"), r.getString("hash"));
+        r.getString("chain"), r.getString("prev_hash"), r.getString("hash"));
   }
 
   private static Long longOrNull(ResultSet r, String c) throws SQLException {
@@ -208,56 +211,86 @@ public final class AuditRepository {
     }
   }
 
-  /**
-   * The result of checking the chain.
-   *
-   * @param brokenAt the first sequence number where the chain does not hold, or -1
-   */
-  public record Verification(boolean ok, long events, long brokenAt, String problem) {}
+  /** The head of the chain as the store records it: the last sequence number and hash written. */
+  public record Head(long seq, String hash) {}
 
-  /** Re-computes every hash in order and checks links, sequence and head. */
-  public Verification verify() {
+  public Head head() {
+    try (Connection c = ds.getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+        ResultSet r = p.executeQuery()) {
+      r.next();
+      return new Head(r.getLong(1), r.getString(2));
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read the audit chain's head: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the newest event was chained with a key (then a missing key file is a lost key, not a first start). */
+  public boolean keyed() {
+    try (Connection c = ds.getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT chain FROM audit_events ORDER BY seq DESC LIMIT 1");
+        ResultSet r = p.executeQuery()) {
+      return r.next() && !ChainDigest.LEGACY.equals(r.getString(1));
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read the audit trail: " + e.getMessage(), e);
+    }
+  }
+
+  /** Receives events in chain order; returns false to stop. */
+  @FunctionalInterface
+  public interface Visitor {
+    boolean visit(AuditEvent e);
+  }
+
+  /** Every event in sequence order, streamed (the trail may be larger than memory). */
+  public void scan(Visitor visitor) {
     try (Connection c = ds.getConnection()) {
-      long headSeq;
-      String headHash;
-      try (PreparedStatement p = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
-          ResultSet r = p.executeQuery()) {
-        r.next();
-        headSeq = r.getLong(1);
-        headHash = r.getString(2);
-      }
-      String prev = AuditEvent.GENESIS;
-      long expected = 1;
-      long count = 0;
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
       try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM audit_events ORDER BY seq")) {
         p.setFetchSize(1000);
         try (ResultSet r = p.executeQuery()) {
-          while (r.next()) {
-            AuditEvent e = read(r);
-            count++;
-            if (e.seq() != expected) {
-              return new Verification(false, count, expected, "event " + expected + " is missing (next is "
-                  + e.seq() + ")");
-            }
-            if (!prev.equals(e.prevHash())) {
-              return new Verification(false, count, e.seq(), "event " + e.seq()
-                  + " does not link to the event before it");
-            }
-            if (!e.computeHash().equals(e.hash())) {
-              return new Verification(false, count, e.seq(), "event " + e.seq() + " was changed after it was written");
-            }
-            prev = e.hash();
-            expected++;
+          while (r.next() && visitor.visit(read(r))) {
+            // visiting
           }
         }
+      } finally {
+        c.rollback();
+        c.setAutoCommit(auto);
       }
-      if (expected - 1 != headSeq || !prev.equals(headHash)) {
-        return new Verification(false, count, expected, "the chain ends at event " + (expected - 1)
-            + " but " + headSeq + " were written: events were removed from the end");
-      }
-      return new Verification(true, count, -1, null);
     } catch (SQLException e) {
-      throw new IllegalStateException("could not verify the audit trail: " + e.getMessage(), e);
+      throw new IllegalStateException("could not read the audit trail: " + e.getMessage(), e);
+    }
+  }
+
+  /** Keeps a copy of a checkpoint (the sinks hold the copies that matter). */
+  public void saveCheckpoint(Checkpoint cp) {
+    try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+        "INSERT INTO audit_checkpoints (seq, ts, kid, jws) VALUES (?,?,?,?) ON CONFLICT (seq) DO NOTHING")) {
+      p.setLong(1, cp.seq());
+      p.setLong(2, cp.ts());
+      p.setString(3, cp.kid());
+      p.setString(4, cp.jws());
+      p.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not store an audit checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored checkpoints' JWS, newest first. */
+  public List<String> checkpoints(int limit) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT jws FROM audit_checkpoints ORDER BY seq DESC LIMIT ?")) {
+      p.setInt(1, limit);
+      List<String> out = new ArrayList<>();
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(r.getString(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read audit checkpoints: " + e.getMessage(), e);
     }
   }
 }

@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * Writes audit events to the store on its own thread, in one chain. Two ways in:
  * {@link #commit} (write-ahead: the future completes only once the event is committed, so an
  * MCP tool call waits for it before going upstream) and {@link #record} (batched: LLM calls,
- * written every {@code flushMs}). Committed events then go to the export sinks. A batch the
- * store refused stays queued and is retried.
+ * written every {@code flushMs}). Every event is HMAC'd under the chain key as it joins the
+ * chain. Committed events then go to the export sinks, followed by a signed checkpoint of the
+ * chain's head whenever one is due (see {@link Checkpointer}). A batch the store refused stays
+ * queued and is retried.
  */
 public final class AuditWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditWriter.class);
@@ -26,13 +28,18 @@ public final class AuditWriter implements AutoCloseable {
   private record Pending(AuditEvent event, CompletableFuture<AuditEvent> done) {}
 
   private final AuditRepository repo;
+  private final ChainKey key;
+  private final Checkpointer checkpoints;
   private final List<AuditSink> sinks;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final ScheduledExecutorService thread;
 
-  public AuditWriter(AuditRepository repo, List<AuditSink> sinks, long flushMs) {
+  public AuditWriter(AuditRepository repo, ChainKey key, Checkpointer checkpoints, List<AuditSink> sinks,
+      long flushMs) {
     this.repo = repo;
+    this.key = key;
+    this.checkpoints = checkpoints;
     this.sinks = List.copyOf(sinks);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "portcullis-audit-writer");
@@ -89,6 +96,7 @@ public final class AuditWriter implements AutoCloseable {
         batch.add(p);
       }
       if (batch.isEmpty()) {
+        emit(checkpoints.due(System.currentTimeMillis()));
         return;
       }
       List<AuditEvent> events = new ArrayList<>(batch.size());
@@ -97,7 +105,7 @@ public final class AuditWriter implements AutoCloseable {
       }
       List<AuditEvent> written;
       try {
-        written = repo.append(events);
+        written = repo.append(events, key);
       } catch (RuntimeException e) {
         retry.addAll(batch);
         for (Pending b : batch) {
@@ -114,20 +122,41 @@ public final class AuditWriter implements AutoCloseable {
           batch.get(i).done().complete(written.get(i));
         }
       }
-      for (AuditSink s : sinks) {
-        try {
-          s.accept(written);
-        } catch (RuntimeException e) {
-          LOG.warn("audit sink {} failed: {}", s.getClass().getSimpleName(), e.toString());
-        }
+      export(written);
+      emit(checkpoints.written(written, System.currentTimeMillis()));
+    }
+  }
+
+  private void export(List<? extends AuditRecord> records) {
+    for (AuditSink s : sinks) {
+      try {
+        s.accept(records);
+      } catch (RuntimeException e) {
+        LOG.warn("audit sink {} failed: {}", s.getClass().getSimpleName(), e.toString());
       }
+    }
+  }
+
+  /** A checkpoint goes to every sink (the anchors outside the database) and, as a copy, to the store. */
+  private void emit(Checkpoint cp) {
+    if (cp == null) {
+      return;
+    }
+    export(List.of(cp));
+    try {
+      repo.saveCheckpoint(cp);
+    } catch (RuntimeException e) {
+      LOG.warn("could not keep a copy of audit checkpoint {}: {}", cp.seq(), e.getMessage());
     }
   }
 
   @Override
   public void close() {
     try {
-      thread.submit(this::flushQuietly).get(30, TimeUnit.SECONDS);
+      thread.submit(() -> {
+        flushQuietly();
+        emit(checkpoints.closing(System.currentTimeMillis())); // anchors the last events written
+      }).get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("could not write the last audit events: {}", e.toString());
     }

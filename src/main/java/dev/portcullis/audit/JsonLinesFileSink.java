@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * Exports audit events as JSON lines to a file, rotated by size: past {@code maxBytes} the
+ * Exports audit events and checkpoints as JSON lines to a file, rotated by size: past {@code maxBytes} the
  * file becomes {@code FILE.1} (and {@code FILE.1} becomes {@code FILE.2}...), keeping
  * {@code maxFiles} old files.
  */
@@ -42,9 +42,9 @@ public final class JsonLinesFileSink implements AuditSink {
   }
 
   @Override
-  public void accept(List<AuditEvent> events) {
+  public void accept(List<? extends AuditRecord> records) {
     try {
-      for (AuditEvent e : events) {
+      for (AuditRecord e : records) {
         byte[] line = (AuditJson.line(e) + "\n").getBytes(StandardCharsets.UTF_8);
         if (size > 0 && size + line.length > maxBytes) {
           rotate();

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * pipeline): event name {@code portcullis.audit}, the event as JSON in the body, its main fields
  * as {@code portcullis.audit.*} attributes, severity INFO (WARN for a denial), timestamp the
  * event's. Each batch is flushed before the next is taken, so a slow collector backs up into this
- * sink's bounded queue (and is counted there), never into the audit writer.
+ * sink's bounded queue (and is counted there), never into the audit writer. A checkpoint is a
+ * record named {@code portcullis.audit.checkpoint} with the checkpoint as JSON in the body.
  */
 public final class OtelLogAuditSink extends QueuedSink {
   private final SdkLoggerProvider provider;
@@ -29,8 +30,16 @@ public final class OtelLogAuditSink extends QueuedSink {
   }
 
   @Override
-  protected void send(List<AuditEvent> batch) throws Exception {
-    for (AuditEvent e : batch) {
+  protected void send(List<AuditRecord> batch) throws Exception {
+    for (AuditRecord rec : batch) {
+      if (rec instanceof Checkpoint cp) {
+        logger.logRecordBuilder().setTimestamp(cp.ts(), TimeUnit.MILLISECONDS).setSeverity(Severity.INFO2)
+            .setSeverityText("NOTICE").setEventName("portcullis.audit.checkpoint").setBody(AuditJson.line(cp))
+            .setAttribute(AttributeKey.longKey("portcullis.audit.seq"), cp.seq())
+            .setAttribute(AttributeKey.stringKey("portcullis.audit.hash"), cp.hash()).emit();
+        continue;
+      }
+      AuditEvent e = (AuditEvent) rec;
       boolean deny = "deny".equals(e.decision());
       LogRecordBuilder r = logger.logRecordBuilder()
           .setTimestamp(e.ts(), TimeUnit.MILLISECONDS)

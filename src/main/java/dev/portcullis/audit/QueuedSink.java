@@ -34,7 +34,7 @@ public abstract class QueuedSink implements AuditSink {
   private final String name;
   private final int batchSize;
   private final Drops drops;
-  private final ArrayBlockingQueue<AuditEvent> queue;
+  private final ArrayBlockingQueue<AuditRecord> queue;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final Thread thread;
@@ -62,9 +62,9 @@ public abstract class QueuedSink implements AuditSink {
   }
 
   @Override
-  public final void accept(List<AuditEvent> events) {
+  public final void accept(List<? extends AuditRecord> records) {
     int lost = 0;
-    for (AuditEvent e : events) {
+    for (AuditRecord e : records) {
       if (!queue.offer(e)) {
         lost++;
       }
@@ -74,8 +74,8 @@ public abstract class QueuedSink implements AuditSink {
     }
   }
 
-  /** Sends one batch (in chain order); throws when it could not be delivered after retries. */
-  protected abstract void send(List<AuditEvent> batch) throws Exception;
+  /** Sends one batch of events and checkpoints (in chain order); throws when it could not be delivered after retries. */
+  protected abstract void send(List<AuditRecord> batch) throws Exception;
 
   /** Releases connections once the thread is done. */
   protected void release() {}
@@ -105,9 +105,9 @@ public abstract class QueuedSink implements AuditSink {
   }
 
   private void run() {
-    List<AuditEvent> batch = new ArrayList<>(batchSize);
+    List<AuditRecord> batch = new ArrayList<>(batchSize);
     while (true) {
-      AuditEvent first;
+      AuditRecord first;
       try {
         first = queue.poll(100, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
@@ -125,7 +125,7 @@ public abstract class QueuedSink implements AuditSink {
       long until = System.nanoTime() + lingerNanos;
       while (batch.size() < batchSize && lingerNanos > 0 && !closing) {
         long left = until - System.nanoTime();
-        AuditEvent more;
+        AuditRecord more;
         try {
           more = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

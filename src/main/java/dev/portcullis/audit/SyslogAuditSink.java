@@ -19,7 +19,7 @@ import java.util.Locale;
  * Exports audit events as RFC 5424 syslog messages, one event per message, the event as JSON in
  * MSG: {@code <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - {json}}. Facility 13 (log
  * audit); severity 6 (informational), 4 (warning) for a denial. MSGID is surface.phase
- * ({@code llm.call}, {@code mcp.started}...). Over UDP each message is one datagram (RFC 5426);
+ * ({@code llm.call}, {@code mcp.started}...); a checkpoint is {@code audit.checkpoint}, severity 5 (notice). Over UDP each message is one datagram (RFC 5426);
  * over TCP messages are octet-counted ({@code LEN SP MSG}, RFC 6587), and the connection is
  * re-opened after a failure.
  */
@@ -50,19 +50,30 @@ public final class SyslogAuditSink extends QueuedSink {
     startThread();
   }
 
-  /** One event as an RFC 5424 message (without transport framing). */
-  String format(AuditEvent e) {
-    int severity = "deny".equals(e.decision()) ? 4 : 6;
-    String msgId = field((e.surface() == null ? "-" : e.surface()) + "." + (e.phase() == null ? "-" : e.phase()), 32);
-    return "<" + (FACILITY_AUDIT * 8 + severity) + ">1 " + TS.format(Instant.ofEpochMilli(e.ts())) + " " + hostname
-        + " " + appName + " " + procId + " " + msgId + " - " + AuditJson.line(e);
+  /** One event or checkpoint as an RFC 5424 message (without transport framing). */
+  String format(AuditRecord r) {
+    int severity;
+    String msgId;
+    long ts;
+    if (r instanceof AuditEvent e) {
+      severity = "deny".equals(e.decision()) ? 4 : 6;
+      msgId = (e.surface() == null ? "-" : e.surface()) + "." + (e.phase() == null ? "-" : e.phase());
+      ts = e.ts();
+    } else {
+      Checkpoint cp = (Checkpoint) r;
+      severity = 5; // notice: the anchor an auditor looks for
+      msgId = "audit." + Checkpoint.TYPE;
+      ts = cp.ts();
+    }
+    return "<" + (FACILITY_AUDIT * 8 + severity) + ">1 " + TS.format(Instant.ofEpochMilli(ts)) + " " + hostname
+        + " " + appName + " " + procId + " " + field(msgId, 32) + " - " + AuditJson.line(r);
   }
 
   @Override
-  protected void send(List<AuditEvent> batch) throws Exception {
+  protected void send(List<AuditRecord> batch) throws Exception {
     if (tcp) {
       StringBuilder frames = new StringBuilder(batch.size() * 600);
-      for (AuditEvent e : batch) {
+      for (AuditRecord e : batch) {
         String msg = format(e);
         frames.append(msg.getBytes(StandardCharsets.UTF_8).length).append(' ').append(msg);
       }
@@ -88,10 +99,10 @@ public final class SyslogAuditSink extends QueuedSink {
       udp = new DatagramSocket();
     }
     InetSocketAddress to = new InetSocketAddress(host, port);
-    for (AuditEvent e : batch) {
+    for (AuditRecord e : batch) {
       byte[] msg = format(e).getBytes(StandardCharsets.UTF_8);
       if (msg.length > MAX_UDP) {
-        throw new IOException("audit event " + e.seq() + " is too large for a UDP datagram (" + msg.length + " bytes)");
+        throw new IOException("audit record " + AuditJson.tree(e).path("seq") + " is too large for a UDP datagram (" + msg.length + " bytes)");
       }
       udp.send(new DatagramPacket(msg, msg.length, to));
     }

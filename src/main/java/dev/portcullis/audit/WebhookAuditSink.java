@@ -18,7 +18,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Exports audit events to an HTTP endpoint (a SIEM's collector): each batch is one
- * {@code POST} of a JSON array of up to {@code batch_size} events, in chain order (a batch waits at
+ * {@code POST} of a JSON array of up to {@code batch_size} events and checkpoints, in chain order (a batch waits at
  * most 100 ms to fill up). With a {@code secret}, every request is
  * signed: {@code X-Portcullis-Timestamp} (Unix seconds) and {@code X-Portcullis-Signature:
  * sha256=HEX}, the HMAC-SHA-256 of {@code TIMESTAMP + "." + BODY} under the secret; a receiver
@@ -51,9 +51,9 @@ public final class WebhookAuditSink extends QueuedSink {
   }
 
   @Override
-  protected void send(List<AuditEvent> batch) throws Exception {
+  protected void send(List<AuditRecord> batch) throws Exception {
     ArrayNode array = JSON.createArrayNode();
-    for (AuditEvent e : batch) {
+    for (AuditRecord e : batch) {
       array.add(AuditJson.tree(e));
     }
     byte[] body = JSON.writeValueAsBytes(array);

@@ -13,17 +13,40 @@ import java.util.Map;
  * @param syslog RFC 5424 syslog export (UDP or TCP)
  * @param webhook HTTP POST export (JSON array batches) for SIEMs
  * @param otelLogs also export audit events as OpenTelemetry log records (needs telemetry.otlp)
+ * @param chainKey the HMAC key of the event chain, inline or {@code file:PATH}; null: a key file
+ *     beside a SQLite store's file (a PostgreSQL store needs it set)
+ * @param previousChainKeys keys used before a rotation: they only verify the events they chained
+ * @param checkpoints signed checkpoints of the chain's head, sent to the sinks
  */
 public record AuditConfig(Boolean enabled, Long flushMs, FileSink file, SyslogSink syslog, WebhookSink webhook,
-    Boolean otelLogs) {
+    Boolean otelLogs, String chainKey, List<String> previousChainKeys, Checkpoints checkpoints) {
   public AuditConfig {
     enabled = enabled == null ? Boolean.TRUE : enabled;
     flushMs = flushMs == null ? 200L : flushMs;
     otelLogs = otelLogs == null ? Boolean.FALSE : otelLogs;
+    previousChainKeys = previousChainKeys == null ? List.of() : List.copyOf(previousChainKeys);
+    checkpoints = checkpoints == null ? new Checkpoints(null, null, null, null) : checkpoints;
   }
 
   public static AuditConfig defaults() {
-    return new AuditConfig(null, null, null, null, null, null);
+    return new AuditConfig(null, null, null, null, null, null, null, null, null);
+  }
+
+  /**
+   * When the chain's head is checkpointed: after {@code everyEvents} events or {@code everySeconds}
+   * seconds, whichever comes first (only when the head moved), and when the gateway stops.
+   *
+   * @param signingKey a private EC P-256 JWK, inline or {@code file:PATH}; null: a key file beside a
+   *     SQLite store's file (a PostgreSQL store needs it set)
+   * @param previousPublicKeys public JWKs (inline or {@code file:PATH}) of signing keys used before a
+   *     rotation: they only verify the checkpoints they signed
+   */
+  public record Checkpoints(Long everyEvents, Long everySeconds, String signingKey, List<String> previousPublicKeys) {
+    public Checkpoints {
+      everyEvents = everyEvents == null ? 1000L : everyEvents;
+      everySeconds = everySeconds == null ? 60L : everySeconds;
+      previousPublicKeys = previousPublicKeys == null ? List.of() : List.copyOf(previousPublicKeys);
+    }
   }
 
   /** JSON lines; the file is rotated (file.1, file.2...) past {@code maxBytes}, keeping {@code maxFiles}. */

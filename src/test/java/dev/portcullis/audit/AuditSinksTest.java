@@ -51,7 +51,7 @@ class AuditSinksTest {
       AuditEvent e = AuditEvent.builder("id-" + i, "call", "llm").action("chat_completions").target("gpt-x")
           .who("user-1", "static_key", null, null).outcome("ok", 200, 12L)
           .decision(i % 2 == 0 ? "deny" : "allow", i % 2 == 0 ? "guard_blocked: EMAIL" : null, null).build()
-          .chained(i, prev);
+          .chained(i, prev, ChainDigest.keyed(TestKeys.CHAIN));
       prev = e.hash();
       out.add(e);
     }
@@ -173,7 +173,7 @@ class AuditSinksTest {
       }
 
       @Override
-      protected void send(List<AuditEvent> batch) throws Exception {
+      protected void send(List<AuditRecord> batch) throws Exception {
         sending.countDown();
         release.await();
       }
@@ -220,6 +220,7 @@ class AuditSinksTest {
             audit:
               flush_ms: 50
               otel_logs: true
+              checkpoints: { every_events: 1 }
               syslog:
                 host: 127.0.0.1
                 port: %d
@@ -244,8 +245,27 @@ class AuditSinksTest {
       assertThat(viaSyslog.get("trace_id").asText()).isEqualTo(trace);
       assertThat(viaSyslog.get("target").asText()).isEqualTo("gpt-a");
 
-      JsonNode viaHook = JSON.readTree(bodies.poll(5, TimeUnit.SECONDS)).get(0);
+      JsonNode firstPost = JSON.readTree(bodies.poll(5, TimeUnit.SECONDS));
+      JsonNode viaHook = firstPost.get(0);
       assertThat(viaHook.get("hash").asText()).isEqualTo(viaSyslog.get("hash").asText());
+
+      // the checkpoint of the head follows the event it covers, on every sink
+      syslog.receive(p);
+      Matcher cp = RFC5424.matcher(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+      assertThat(cp.matches()).isTrue();
+      assertThat(cp.group(1)).isEqualTo("109"); // facility 13 (log audit), severity 5 (notice)
+      assertThat(cp.group(6)).isEqualTo("audit.checkpoint");
+      JsonNode checkpoint = JSON.readTree(cp.group(7));
+      assertThat(checkpoint.get("type").asText()).isEqualTo("checkpoint");
+      assertThat(checkpoint.get("seq").asLong()).isEqualTo(viaSyslog.get("seq").asLong());
+      assertThat(checkpoint.get("hash").asText()).isEqualTo(viaSyslog.get("hash").asText());
+      assertThat(gw.gateway().audit().signer().open(checkpoint.get("jws").asText()).hash())
+          .isEqualTo(viaSyslog.get("hash").asText()); // what is signed, not just what is shown
+      // in the same POST as the event (a batch lingers 100 ms), or the next one
+      String hooked = firstPost.size() > 1 ? firstPost.toString() : bodies.poll(5, TimeUnit.SECONDS);
+      assertThat(hooked).contains("\"type\":\"checkpoint\"").contains(checkpoint.get("jws").asText());
+      assertThat(otlp.awaitLogs(l -> l.stream().anyMatch(x -> "portcullis.audit.checkpoint".equals(x.eventName()))))
+          .anyMatch(x -> x.body().contains(checkpoint.get("jws").asText()));
 
       var logs = otlp.awaitLogs(l -> !l.isEmpty());
       var log = logs.get(0);

@@ -42,32 +42,34 @@ class AuditTrailTest {
     Path dir = Files.createTempDirectory("audit-tamper");
     try (Store store = store(dir)) {
       AuditRepository repo = new AuditRepository(store.dataSource(), true);
-      try (AuditWriter w = new AuditWriter(repo, List.of(), 50)) {
+      try (AuditWriter w = TestKeys.writer(repo, 50, 1000)) {
         for (int i = 1; i <= 20; i++) {
           w.record(event(i));
         }
         assertThat(w.commit(event(21)).get().seq()).isEqualTo(21); // write-ahead: committed when it completes
       }
-      assertThat(repo.verify().ok()).isTrue();
-      assertThat(repo.verify().events()).isEqualTo(21);
+      ChainVerifier verifier = TestKeys.verifier(repo);
+      assertThat(verifier.verify(List.of()).ok()).isTrue();
+      assertThat(verifier.verify(List.of()).events()).isEqualTo(21);
 
       sql(store, "UPDATE audit_events SET principal = 'someone-else' WHERE seq = 7");
-      AuditRepository.Verification v = repo.verify();
+      ChainVerifier.Report v = verifier.verify(List.of());
       assertThat(v.ok()).isFalse();
       assertThat(v.brokenAt()).isEqualTo(7);
+      assertThat(v.intactTo()).isEqualTo(6);
       assertThat(v.problem()).contains("changed");
       sql(store, "UPDATE audit_events SET principal = 'user-1' WHERE seq = 7");
-      assertThat(repo.verify().ok()).isTrue();
+      assertThat(verifier.verify(List.of()).ok()).isTrue();
 
       sql(store, "DELETE FROM audit_events WHERE seq = 12");
-      assertThat(repo.verify().brokenAt()).isEqualTo(12);
+      assertThat(verifier.verify(List.of()).brokenAt()).isEqualTo(12);
     }
     Path dir2 = Files.createTempDirectory("audit-tail");
     try (Store store = store(dir2)) {
       AuditRepository repo = new AuditRepository(store.dataSource(), true);
-      repo.append(List.of(event(1), event(2), event(3)));
+      repo.append(List.of(event(1), event(2), event(3)), TestKeys.CHAIN);
       sql(store, "DELETE FROM audit_events WHERE seq = 3"); // cutting off the end
-      assertThat(repo.verify().problem()).contains("removed from the end");
+      assertThat(TestKeys.verifier(repo).verify(List.of()).problem()).contains("removed from the end");
     }
   }
 
@@ -77,7 +79,7 @@ class AuditTrailTest {
     Path file = dir.resolve("audit.jsonl");
     try (JsonLinesFileSink sink = new JsonLinesFileSink(file, 1000, 2)) {
       for (int i = 1; i <= 30; i++) {
-        sink.accept(List.of(event(i).chained(i, AuditEvent.GENESIS)));
+        sink.accept(List.of(event(i).chained(i, AuditEvent.GENESIS, ChainDigest.keyed(TestKeys.CHAIN))));
       }
     }
     assertThat(Files.exists(dir.resolve("audit.jsonl.1"))).isTrue();

@@ -51,7 +51,10 @@ class KillRestartTest {
         pricing:
           models:
             demo: { input: 1000, output: 1000 }
-        """.formatted(port, url, ADMIN));
+        audit:                       # a PostgreSQL store needs the audit keys set (replicas share them)
+          chain_key: "file:%s"
+          checkpoints: { signing_key: "file:%s" }
+        """.formatted(port, url, ADMIN, dir.resolve("audit-chain.key"), dir.resolve("audit-checkpoint.jwk")));
     String base = "http://127.0.0.1:" + port;
     AdminClient admin = new AdminClient(base, ADMIN);
 
