@@ -5,9 +5,18 @@ import java.util.function.Consumer;
 
 /**
  * Splits a server-sent-events byte stream into whole events (each ending with a blank line),
- * whatever the chunking of the transport. Holds back only the bytes of an unfinished event.
+ * whatever the chunking of the transport. Holds back only the bytes of an unfinished event, and
+ * at most {@link #MAX_EVENT_BYTES} of them: an upstream that never ends its event cannot make the
+ * gateway buffer without bound.
  */
 public final class SseEventSplitter {
+  /**
+   * The largest single event accepted. Generous, because one event may carry a whole generated
+   * image (Gemini sends inline image data in one event); the stream as a whole is capped by
+   * {@code server.max_response_bytes}.
+   */
+  public static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
   private Buffer pending;
 
   /** Emits every event completed by {@code chunk}, each with its terminating blank line. */
@@ -32,21 +41,55 @@ public final class SseEventSplitter {
         end = i + 3;
       }
       if (end > 0) {
+        checkSize(end - start);
         onEvent.accept(data.slice(start, end));
         start = end;
         i = end - 1;
       }
     }
     if (start < len) {
+      checkSize(len - start);
       pending = Buffer.buffer(len - start + 256).appendBuffer(data, start, len - start);
     }
   }
 
-  /** Bytes of an event the stream ended in the middle of, or null. */
+  private void checkSize(int eventBytes) {
+    if (eventBytes > MAX_EVENT_BYTES) {
+      throw new InvalidUpstreamResponseException("a stream event is larger than " + MAX_EVENT_BYTES + " bytes");
+    }
+  }
+
+  /**
+   * The event the stream ended in the middle of (no blank line after it), terminated with one so
+   * that it is well-formed if relayed; null when the stream ended cleanly between events. It may
+   * be whole (a server that omits the last blank line) or cut short: the caller judges its payload.
+   */
   public Buffer remainder() {
     Buffer r = pending;
     pending = null;
-    return r;
+    if (r == null) {
+      return null;
+    }
+    int end = r.length();
+    while (end > 0 && (r.getByte(end - 1) == '\n' || r.getByte(end - 1) == '\r')) {
+      end--;
+    }
+    return end == 0 ? null : r.slice(0, end).copy().appendString("\n\n");
+  }
+
+  /** The event's {@code event:} field (its type), or null when it has none. */
+  public static String type(Buffer event) {
+    String text = event.toString(java.nio.charset.StandardCharsets.UTF_8);
+    int pos = 0;
+    while (pos < text.length()) {
+      int nl = text.indexOf('\n', pos);
+      int lineEnd = nl < 0 ? text.length() : nl;
+      if (text.startsWith("event:", pos)) {
+        return text.substring(pos + 6, lineEnd).strip();
+      }
+      pos = lineEnd + 1;
+    }
+    return null;
   }
 
   /**
