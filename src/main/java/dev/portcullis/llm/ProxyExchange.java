@@ -476,7 +476,9 @@ final class ProxyExchange {
   }
 
   private void fail(AttemptFailure failure) {
-    logFailure(failure.reason(), failure.status(), failure.logDetail());
+    if (failure.retryable() || failure.body() == null) {
+      logFailure(failure.reason(), failure.status(), failure.logDetail());
+    } // else the upstream refused the client's request, which the client is shown in full
     endAttemptSpan(failure.reason());
     attemptSeq++; // whatever this attempt still reports is stale from here on
     endAttempt();

@@ -22,15 +22,19 @@ public final class SseEventSplitter {
   /** Emits every event completed by {@code chunk}, each with its terminating blank line. */
   public void feed(Buffer chunk, Consumer<Buffer> onEvent) {
     Buffer data;
+    int scanFrom;
     if (pending == null) {
       data = chunk;
+      scanFrom = 0;
     } else {
+      // The bytes held back were scanned already; only a terminator across the boundary is new.
+      scanFrom = Math.max(0, pending.length() - 2);
       data = pending.appendBuffer(chunk);
       pending = null;
     }
     int len = data.length();
     int start = 0;
-    for (int i = 0; i < len; i++) {
+    for (int i = scanFrom; i < len; i++) {
       if (data.getByte(i) != '\n') {
         continue;
       }
@@ -49,7 +53,10 @@ public final class SseEventSplitter {
     }
     if (start < len) {
       checkSize(len - start);
-      pending = Buffer.buffer(len - start + 256).appendBuffer(data, start, len - start);
+      // An event growing over many chunks keeps its buffer (nothing was sliced from it); a tail
+      // after whole events is copied, as the events handed out share the bytes before it.
+      pending = start == 0 && data != chunk ? data
+          : Buffer.buffer(len - start + 256).appendBuffer(data, start, len - start);
     }
   }
 
