@@ -84,6 +84,22 @@ public final class SseEventSplitter {
     return end == 0 ? null : r.slice(0, end).copy().appendString("\n\n");
   }
 
+  /**
+   * Refuses an event with a line that is neither a comment nor one of the SSE fields (data, event,
+   * id, retry). The SSE format would ignore such a line, but from an LLM upstream it means the body
+   * is not an event stream at all (a JSON error, an HTML page), and relays must not pass it on.
+   */
+  public static void requireEventFields(Buffer event) {
+    String text = event.toString(java.nio.charset.StandardCharsets.UTF_8);
+    for (String line : text.split("\r?\n")) {
+      if (!line.isEmpty() && !line.startsWith(":") && !line.startsWith("data") && !line.startsWith("event")
+          && !line.startsWith("id") && !line.startsWith("retry")) {
+        throw new InvalidUpstreamResponseException("the stream carries a line that is not an event field: "
+            + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
+      }
+    }
+  }
+
   /** The event's {@code event:} field (its type), or null when it has none. */
   public static String type(Buffer event) {
     String text = event.toString(java.nio.charset.StandardCharsets.UTF_8);

@@ -268,6 +268,18 @@ class UpstreamValidationTest {
   }
 
   @Test
+  void eventStreamThatIsNotEventsFailsOverAndNothingOfItReachesTheClient() throws Exception {
+    broken.otherwise(status(200, "text/event-stream", Buffer.buffer("{\"error\":{\"message\":\"quota\"}}"),
+        Map.of()));
+    good.otherwise(stream(2));
+
+    HttpResponse<String> r = gw.post("/v1/chat/completions", STREAM_JSON);
+
+    assertThat(r.body()).doesNotContain("quota").contains("w0 ").contains("w1 ").contains("[DONE]");
+    assertThat(r.headers().firstValue("x-portcullis-deployment")).hasValue("good");
+  }
+
+  @Test
   void errorEventInsideTheStreamEndsItWithTheSurfacesErrorAndNoDone() throws Exception {
     broken.otherwise(streamThen(1, "data: {\"error\":{\"message\":\"The model crashed\",\"type\":\"server_error\","
         + "\"code\":null}}\n\ndata: [DONE]\n\n"));

@@ -43,6 +43,7 @@ final class AnthropicPassThroughStream implements StreamTranslator {
     if (done || error != null) {
       return false; // nothing after the end or an error is part of the answer
     }
+    SseEventSplitter.requireEventFields(event);
     String data = SseEventSplitter.data(event);
     if (data == null) {
       return true; // comments pass through
