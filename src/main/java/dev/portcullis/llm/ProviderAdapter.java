@@ -9,10 +9,19 @@ import io.vertx.core.buffer.Buffer;
 public interface ProviderAdapter {
   UpstreamRequest prepare(LlmRequest request, Deployment deployment);
 
-  /** Translates a complete successful (2xx) upstream body into the client's body. */
+  /**
+   * Translates a complete successful (2xx) upstream body into the client's body.
+   *
+   * @throws InvalidUpstreamResponseException when the body is not the JSON the endpoint returns
+   */
   TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody);
 
   StreamTranslator streamTranslator(LlmRequest request, Deployment deployment);
+
+  /** The media type of this provider's streamed answers. */
+  default String streamMediaType() {
+    return "text/event-stream";
+  }
 
   /**
    * Translates an upstream error body (a non-2xx answer relayed to the client) into the error

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client request on its way through the router: picks a deployment, sends, and on a
@@ -25,7 +27,10 @@ import java.util.Set;
  * after that ends the stream with an error event. Lives on one event loop; no locking.
  */
 final class ProxyExchange {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
   private static final int MAX_ERROR_BODY = 16 * 1024;
+  /** The stable code clients see when upstream answers broke their protocol. */
+  static final String INVALID_RESPONSE_CODE = "upstream_invalid_response";
 
   private final Vertx vertx;
   private final HttpClient http;
@@ -177,7 +182,7 @@ final class ProxyExchange {
       Throwable cause = ar.cause();
       String reason = cause instanceof ConnectException ? "connect"
           : isTimeout(cause) ? "timeout_connect" : "reset";
-      fail(new AttemptFailure(current, reason, 0, describe(cause), -1, null, true));
+      fail(AttemptFailure.transport(current, reason, 0, describe(cause)));
       return;
     }
     HttpClientResponse resp = ar.result();
@@ -185,13 +190,21 @@ final class ProxyExchange {
     int status = resp.statusCode();
     attemptStatus = status;
     if (status >= 200 && status < 300) {
-      if (request.stream()) {
+      String problem = UpstreamHeaders.problem(resp, request.stream(), current.adapter().streamMediaType());
+      if (problem != null) {
+        readInvalid(seq, resp, "HTTP " + status + " with " + problem);
+      } else if (request.stream()) {
         relayStream(seq, resp);
       } else {
         relayBody(seq, resp);
       }
-    } else {
+    } else if (status >= 400 && status < 600) {
       readError(seq, resp);
+    } else {
+      // Redirects are not followed (the gateway sends credentials to configured URLs only), and
+      // informational or unknown statuses are no answer: all of them are a broken deployment.
+      String location = resp.getHeader(HttpHeaders.LOCATION);
+      readInvalid(seq, resp, "unexpected HTTP status " + status + (location != null ? " to " + location : ""));
     }
   }
 
@@ -203,8 +216,8 @@ final class ProxyExchange {
       }
       cancelFirstByteTimer();
       if (body.length() + chunk.length() > settings.maxResponseBytes()) {
-        fail(new AttemptFailure(current, "too_large", resp.statusCode(),
-            "response larger than " + settings.maxResponseBytes() + " bytes", -1, null, false));
+        String tooLarge = "sent a response larger than " + settings.maxResponseBytes() + " bytes";
+        fail(new AttemptFailure(current, "too_large", resp.statusCode(), tooLarge, tooLarge, -1, null, false));
         resp.request().reset(); // after fail(): the reset reports back at once, to a now stale attempt
         return;
       }
@@ -212,14 +225,26 @@ final class ProxyExchange {
     });
     resp.exceptionHandler(e -> {
       if (seq == attemptSeq && !finished) {
-        fail(new AttemptFailure(current, "reset", resp.statusCode(), describe(e), -1, null, true));
+        fail(AttemptFailure.transport(current, "reset", resp.statusCode(), describe(e)));
       }
     });
     resp.endHandler(v -> {
       if (seq != attemptSeq || finished) {
         return;
       }
-      ProviderAdapter.TranslatedBody out = current.adapter().translateBody(request, body);
+      ProviderAdapter.TranslatedBody out;
+      try {
+        out = current.adapter().translateBody(request, body);
+      } catch (InvalidUpstreamResponseException e) {
+        fail(AttemptFailure.invalid(current, resp.statusCode(), e.getMessage()));
+        return;
+      } catch (RuntimeException e) {
+        // A shape the translator did not foresee: the client gets a 502, not a hang; the log the trace.
+        LOG.warn("request {}: the answer of deployment '{}' could not be translated", request.requestId(),
+            current.name(), e);
+        fail(AttemptFailure.invalid(current, resp.statusCode(), "untranslatable answer: " + describe(e)));
+        return;
+      }
       Buffer clientBody = out.body();
       if (filter != null) {
         clientBody = filter.body(clientBody);
@@ -230,15 +255,17 @@ final class ProxyExchange {
         }
       }
       succeeded();
-      response.setStatusCode(resp.statusCode());
-      copyContentType(resp);
+      // The adapter has read the body as the endpoint's JSON: say so, whatever the upstream's
+      // headers claimed, and answer 200 (a 201 or 203 from an upstream means nothing to clients).
+      response.setStatusCode(200);
+      response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
       commonHeaders();
       firstByteNanos = System.nanoTime() - startNanos;
       if (trace != null) {
         trace.answer(clientBody);
       }
       response.end(clientBody);
-      finish(resp.statusCode(), out.usage(), "ok");
+      finish(200, out.usage(), "ok");
     });
   }
 
@@ -252,12 +279,24 @@ final class ProxyExchange {
       }
       relayed[0] += chunk.length();
       if (relayed[0] > settings.maxResponseBytes()) {
-        interrupted(translator, "stream_too_long",
-            "The upstream stream exceeded " + settings.maxResponseBytes() + " bytes and was cut.");
+        String tooLong = "The upstream stream exceeded " + settings.maxResponseBytes() + " bytes and was cut.";
+        interrupted(translator, "stream_too_long", tooLong, tooLong);
         resp.request().reset(); // after interrupted(): the reset's own error must find the exchange finished
         return;
       }
-      translator.onData(chunk, this::writeStream);
+      try {
+        translator.onData(chunk, this::writeStream);
+      } catch (InvalidUpstreamResponseException e) {
+        streamBroken(translator, AttemptFailure.invalid(current, resp.statusCode(), e.getMessage()));
+        resp.request().reset(); // after streamBroken(): the reset's own error must find the attempt stale
+        return;
+      }
+      if (translator.upstreamError() != null) {
+        // Acted on at once: the upstream may keep the connection open after its error event.
+        upstreamReportedError(translator, resp.statusCode());
+        resp.request().reset();
+        return;
+      }
       if (response.writeQueueFull()) {
         resp.pause();
         response.drainHandler(d -> resp.resume());
@@ -268,32 +307,32 @@ final class ProxyExchange {
         return;
       }
       if (!committed) {
-        fail(new AttemptFailure(current, "reset", resp.statusCode(), describe(e), -1, null, true));
+        fail(AttemptFailure.transport(current, "reset", resp.statusCode(), describe(e)));
       } else {
-        interrupted(translator, "stream_interrupted",
-            "The upstream stream from deployment '" + current.name() + "' broke off: " + describe(e));
+        interrupted(translator, "stream_interrupted", "The upstream stream from deployment '" + current.name()
+            + "' broke off.", describe(e));
       }
     });
     resp.endHandler(v -> {
       if (seq != attemptSeq || finished) {
         return;
       }
-      translator.onEnd(this::writeStream);
-      StreamTranslator.StreamError streamError = translator.upstreamError();
-      if (streamError != null) {
-        if (!committed) {
-          fail(new AttemptFailure(current, "stream_" + streamError.code(), resp.statusCode(),
-              streamError.message(), -1, null, streamError.retryable()));
-        } else {
-          interrupted(translator, streamError.code(), "The upstream stream from deployment '" + current.name()
-              + "' reported an error: " + streamError.message());
-        }
+      try {
+        translator.onEnd(this::writeStream);
+      } catch (InvalidUpstreamResponseException e) {
+        streamBroken(translator, AttemptFailure.invalid(current, resp.statusCode(), e.getMessage()));
+        return;
+      }
+      if (translator.upstreamError() != null) {
+        upstreamReportedError(translator, resp.statusCode());
         return;
       }
       if (!committed && !translator.completed()) {
-        // Closed cleanly but sent nothing: as good as a reset, and nothing has reached the client.
-        fail(new AttemptFailure(current, "empty_stream", resp.statusCode(), "the stream ended with no events",
-            -1, null, true));
+        // Ended before its end marker with nothing sent on: as good as a reset, and nothing has
+        // reached the client, so another attempt may still answer.
+        fail(new AttemptFailure(current, "empty_stream", resp.statusCode(),
+            "ended its stream before the end of the answer", "stream ended without its end marker", -1, null,
+            true));
         return;
       }
       succeeded();
@@ -307,10 +346,32 @@ final class ProxyExchange {
         response.end();
         finish(200, translator.usage(), "ok");
       } else {
-        interrupted(translator, "stream_incomplete",
-            "The upstream stream from deployment '" + current.name() + "' ended without [DONE].");
+        interrupted(translator, "stream_incomplete", "The upstream stream from deployment '" + current.name()
+            + "' ended before the answer was complete.", "stream ended without its end marker");
       }
     });
+  }
+
+  /** The upstream reported an error inside its stream (Anthropic's error event, a Bedrock exception). */
+  private void upstreamReportedError(StreamTranslator translator, int status) {
+    StreamTranslator.StreamError e = translator.upstreamError();
+    if (!committed) {
+      fail(new AttemptFailure(current, "stream_" + e.code(), status, "reported an error in its stream: "
+          + e.message(), e.message(), -1, null, e.retryable()));
+    } else {
+      interrupted(translator, e.code(), "The upstream stream from deployment '" + current.name()
+          + "' reported an error: " + e.message(), e.message());
+    }
+  }
+
+  /** The stream broke its protocol: retried while nothing reached the client, else ended with an error. */
+  private void streamBroken(StreamTranslator translator, AttemptFailure failure) {
+    if (!committed) {
+      fail(failure);
+    } else {
+      interrupted(translator, INVALID_RESPONSE_CODE, "The upstream stream from deployment '" + current.name()
+          + "' sent an invalid event and was cut off.", failure.logDetail());
+    }
   }
 
   private void writeStream(Buffer event) {
@@ -343,15 +404,19 @@ final class ProxyExchange {
     commonHeaders();
   }
 
-  /** A stream that already reached the client cannot be retried: end it with an error event. */
-  private void interrupted(StreamTranslator translator, String code, String message) {
+  /**
+   * A stream that already reached the client cannot be retried: end it with an error event.
+   * {@code message} is for the client; {@code logDetail} only for the gateway log.
+   */
+  private void interrupted(StreamTranslator translator, String code, String message, String logDetail) {
+    logFailure(code, attemptStatus, logDetail);
     endAttemptSpan(code);
     metrics.upstreamError(labels(), code);
     current.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
     if (!committed) {
       commitStream();
     }
-    response.end(errors.streamError("upstream_error", code, message));
+    response.end(errors.streamError("upstream_error", code, message + requestIdNote()));
     finish(200, translator.usage(), code);
   }
 
@@ -369,8 +434,26 @@ final class ProxyExchange {
       }
       int status = resp.statusCode();
       boolean retryable = RetryPolicy.retryableStatus(status);
-      fail(new AttemptFailure(current, "http_" + status, status, UpstreamErrorText.of(body),
-          RetryPolicy.retryAfterMs(resp.headers()), body, retryable));
+      String text = UpstreamErrorText.of(body);
+      fail(new AttemptFailure(current, "http_" + status, status, "answered HTTP " + status + ": " + text,
+          "HTTP " + status + ": " + UpstreamErrorText.raw(body), RetryPolicy.retryAfterMs(resp.headers()),
+          retryable ? null : body, retryable));
+    });
+  }
+
+  /** A 2xx (or other) answer already known to be unusable: reads what it said for the log, then fails. */
+  private void readInvalid(int seq, HttpClientResponse resp, String problem) {
+    Buffer body = Buffer.buffer();
+    resp.handler(chunk -> {
+      if (body.length() < MAX_ERROR_BODY) {
+        body.appendBuffer(chunk, 0, Math.min(chunk.length(), MAX_ERROR_BODY - body.length()));
+      }
+    });
+    resp.exceptionHandler(e -> { }); // unusable either way
+    resp.endHandler(v -> {
+      if (seq == attemptSeq && !finished) {
+        fail(AttemptFailure.invalid(current, resp.statusCode(), problem + "; body: " + UpstreamErrorText.raw(body)));
+      }
     });
   }
 
@@ -381,9 +464,9 @@ final class ProxyExchange {
     HttpClientRequest req = upstreamRequest;
     if (committed) {
       interrupted(translator, reason,
-          "The upstream stream from deployment '" + current.name() + "' timed out: " + detail + ".");
+          "The upstream stream from deployment '" + current.name() + "' timed out: " + detail + ".", detail);
     } else {
-      fail(new AttemptFailure(current, reason, 0, detail, -1, null, true));
+      fail(new AttemptFailure(current, reason, 0, detail, detail, -1, null, true));
     }
     // Reset only now: reset() fails the pending response at once, and that failure must find this
     // attempt already stale, or it counts as a second failure and starts a duplicate attempt.
@@ -393,6 +476,9 @@ final class ProxyExchange {
   }
 
   private void fail(AttemptFailure failure) {
+    if (failure.retryable() || failure.body() == null) {
+      logFailure(failure.reason(), failure.status(), failure.logDetail());
+    } // else the upstream refused the client's request, which the client is shown in full
     endAttemptSpan(failure.reason());
     attemptSeq++; // whatever this attempt still reports is stale from here on
     endAttempt();
@@ -419,6 +505,11 @@ final class ProxyExchange {
 
   /** The upstream refused the request itself (400, 404, 422...): the client should see why. */
   private void relayClientError(AttemptFailure failure) {
+    if (!UpstreamErrorText.isJsonObject(failure.body())) {
+      // An HTML page or a cut body would reach the client labelled as JSON: say it in our own shape.
+      finishWithError(failure.status(), "upstream_error", "upstream_rejected", finalMessage(failure));
+      return;
+    }
     response.setStatusCode(failure.status());
     response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     commonHeaders();
@@ -435,15 +526,33 @@ final class ProxyExchange {
       return;
     }
     int status = f.status() == 429 ? 429 : f.timeout() ? 504 : 502;
-    finishWithError(status, "upstream_error", f.status() == 429 ? "upstream_rate_limited" : "upstream_failed",
-        finalMessage(f));
+    String code = f.status() == 429 ? "upstream_rate_limited"
+        : f.invalidResponse() ? INVALID_RESPONSE_CODE : "upstream_failed";
+    finishWithError(status, "upstream_error", code, finalMessage(f));
   }
 
+  /** What the client is told: which deployment, how often, and the last failure in safe words. */
   private String finalMessage(AttemptFailure f) {
     return "Upstream request for model '" + request.model() + "' failed after " + attempts
         + (attempts == 1 ? " attempt" : " attempts") + "; last: deployment '" + f.deployment().name() + "' ("
-        + f.deployment().provider() + ") " + (f.status() > 0 ? "answered HTTP " + f.status() + ": " : "")
-        + f.detail();
+        + f.deployment().provider() + ") " + f.detail() + requestIdNote();
+  }
+
+  private String requestIdNote() {
+    return " (request id " + request.requestId() + ")";
+  }
+
+  /** The whole story of a failed attempt, for operators: what the client is not told. */
+  private void logFailure(String reason, int status, String detail) {
+    LOG.atWarn()
+        .addKeyValue("request_id", request.requestId())
+        .addKeyValue("model", request.model())
+        .addKeyValue("deployment", current == null ? null : current.name())
+        .addKeyValue("attempt", attempts)
+        .addKeyValue("reason", reason)
+        .addKeyValue("upstream_status", status)
+        .addKeyValue("detail", detail)
+        .log("upstream attempt failed");
   }
 
   private void finishWithError(int status, String type, String code, String message) {
@@ -509,11 +618,6 @@ final class ProxyExchange {
       response.putHeader("x-portcullis-deployment", current.name());
     }
     response.putHeader("x-portcullis-attempts", Integer.toString(attempts));
-  }
-
-  private void copyContentType(HttpClientResponse resp) {
-    String ct = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-    response.putHeader(HttpHeaders.CONTENT_TYPE, ct != null ? ct : "application/json");
   }
 
   private void finish(int status, Usage usage, String outcome) {

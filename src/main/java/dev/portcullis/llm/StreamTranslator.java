@@ -8,10 +8,18 @@ import java.util.function.Consumer;
  * collects usage on the way. One instance per attempt; not thread-safe (one event loop).
  */
 public interface StreamTranslator {
-  /** Consumes raw upstream bytes; writes whatever is ready for the client to {@code out}. */
+  /**
+   * Consumes raw upstream bytes; writes whatever is ready for the client to {@code out}.
+   *
+   * @throws InvalidUpstreamResponseException when an event breaks the provider's stream format;
+   *     the translator is abandoned then
+   */
   void onData(Buffer upstream, Consumer<Buffer> out);
 
-  /** The upstream ended normally; flushes anything held back. */
+  /**
+   * The upstream ended its stream; flushes anything held back. An event cut short by the end is
+   * dropped (the stream then is not {@link #completed}); a whole one is still handled.
+   */
   void onEnd(Consumer<Buffer> out);
 
   /** Usage reported by the upstream, or estimated from what streamed when it reported none. */

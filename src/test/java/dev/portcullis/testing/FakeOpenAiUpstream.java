@@ -201,6 +201,22 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     };
   }
 
+  /**
+   * Streams {@code chunks} complete content events, then {@code tail} exactly as given (a broken
+   * event, half an event, an error event...), then ends the response properly.
+   */
+  public static Behaviour streamThen(int chunks, String tail) {
+    return (req, r) -> {
+      HttpServerResponse resp = startStream(req);
+      List<String> events = streamEvents(r.json(), chunks);
+      for (int i = 0; i < chunks; i++) {
+        resp.write(events.get(i));
+      }
+      resp.write(tail);
+      resp.end();
+    };
+  }
+
   /** Streams {@code chunks} complete events, then neither sends more nor ends. */
   public static Behaviour streamThenHang(int chunks) {
     return (req, r) -> {
@@ -222,6 +238,15 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return (req, r) -> {
       HttpServerResponse resp = req.response().setStatusCode(status)
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+      headers.forEach(resp::putHeader);
+      resp.end(body);
+    };
+  }
+
+  /** Any status, content type, body bytes and headers. */
+  public static Behaviour status(int status, String contentType, Buffer body, Map<String, String> headers) {
+    return (req, r) -> {
+      HttpServerResponse resp = req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, contentType);
       headers.forEach(resp::putHeader);
       resp.end(body);
     };

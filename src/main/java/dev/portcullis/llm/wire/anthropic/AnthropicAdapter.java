@@ -1,22 +1,22 @@
 package dev.portcullis.llm.wire.anthropic;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.llm.ClientFormat;
 import dev.portcullis.llm.Deployment;
 import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.StreamTranslator;
 import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.UpstreamRequest;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.DroppedFields;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -29,9 +29,11 @@ public final class AnthropicAdapter implements ProviderAdapter {
   public static final String DEFAULT_VERSION = "2023-06-01";
 
   private final ObjectMapper json;
+  private final UpstreamJson upstreamJson;
 
   public AnthropicAdapter(ObjectMapper json) {
     this.json = json;
+    this.upstreamJson = new UpstreamJson(json);
   }
 
   @Override
@@ -81,15 +83,16 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
   @Override
   public TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody) {
-    JsonNode tree;
-    try {
-      tree = json.readTree(upstreamBody.getBytes());
-    } catch (IOException e) {
-      return new TranslatedBody(upstreamBody, Usage.NONE);
-    }
     if (request.endpoint() == Endpoint.COUNT_TOKENS) {
+      ObjectNode count = upstreamJson.object(upstreamBody, "the token count");
+      if (!count.path("input_tokens").isIntegralNumber()) {
+        throw new InvalidUpstreamResponseException("the token count has no integer 'input_tokens'");
+      }
       return new TranslatedBody(upstreamBody, Usage.NONE);
     }
+    ObjectNode tree = upstreamJson.object(upstreamBody, "the message");
+    // Relayed natively or translated, a message without its content array is no answer.
+    UpstreamJson.requireArray(tree, "content", "the message");
     Usage usage = AnthropicUsage.parse(tree.get("usage"));
     if (usage == null) {
       usage = Usage.NONE;

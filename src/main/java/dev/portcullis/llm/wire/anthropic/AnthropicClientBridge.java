@@ -11,10 +11,10 @@ import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.StreamTranslator;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.UpstreamRequest;
 import dev.portcullis.llm.wire.DroppedFields;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 
 /**
  * Lets Anthropic clients use a provider whose adapter speaks the OpenAI client contract
@@ -26,11 +26,13 @@ public final class AnthropicClientBridge implements ProviderAdapter {
   private final ProviderAdapter inner;
   private final ObjectMapper json;
   private final TokenCounter tokens;
+  private final UpstreamJson upstreamJson;
 
   public AnthropicClientBridge(ProviderAdapter inner, ObjectMapper json, TokenCounter tokens) {
     this.inner = inner;
     this.json = json;
     this.tokens = tokens;
+    this.upstreamJson = new UpstreamJson(json);
   }
 
   private LlmRequest asOpenAi(LlmRequest request, boolean warn) {
@@ -60,12 +62,8 @@ public final class AnthropicClientBridge implements ProviderAdapter {
       return inner.translateBody(request, upstreamBody);
     }
     TranslatedBody openai = inner.translateBody(asOpenAi(request, false), upstreamBody);
-    JsonNode chat;
-    try {
-      chat = json.readTree(openai.body().getBytes());
-    } catch (IOException e) {
-      return openai;
-    }
+    // The inner adapter checked the upstream's answer and wrote this chat completion itself.
+    JsonNode chat = upstreamJson.object(openai.body(), "the chat completion");
     ObjectNode message = OpenAiToAnthropicResponse.convert(json, chat, request.model(), openai.usage());
     return new TranslatedBody(Buffer.buffer(message.toString()), openai.usage());
   }
@@ -78,6 +76,11 @@ public final class AnthropicClientBridge implements ProviderAdapter {
     LlmRequest openai = asOpenAi(request, false);
     return new OpenAiToAnthropicStream(inner.streamTranslator(openai, deployment), json, request.model(),
         tokens.countPrompt(request.model(), openai.body()));
+  }
+
+  @Override
+  public String streamMediaType() {
+    return inner.streamMediaType();
   }
 
   @Override

@@ -3,20 +3,23 @@ package dev.portcullis.llm.wire.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.SseEventSplitter;
 import dev.portcullis.llm.StreamTranslator;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.Usage;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
  * Relays an Anthropic event stream to an Anthropic client unchanged, reading usage from
- * message_start and message_delta. An {@code error} event is held back: the exchange ends the
- * stream with its own error event (or retries when nothing has reached the client).
+ * message_start and message_delta. Every data event must be a JSON object with a type. An
+ * {@code error} event is held back: the exchange ends the stream with its own error event (or
+ * retries when nothing has reached the client).
  */
 final class AnthropicPassThroughStream implements StreamTranslator {
   private final ObjectMapper json;
+  private final UpstreamJson upstreamJson;
   private final SseEventSplitter splitter = new SseEventSplitter();
   private ObjectNode usage;
   private boolean done;
@@ -24,6 +27,7 @@ final class AnthropicPassThroughStream implements StreamTranslator {
 
   AnthropicPassThroughStream(ObjectMapper json) {
     this.json = json;
+    this.upstreamJson = new UpstreamJson(json);
   }
 
   @Override
@@ -36,16 +40,17 @@ final class AnthropicPassThroughStream implements StreamTranslator {
   }
 
   private boolean inspect(Buffer event) {
-    String data = SseEventSplitter.data(event);
-    if (data == null || data.indexOf("\"usage\"") < 0 && data.indexOf("\"message_stop\"") < 0
-        && data.indexOf("\"error\"") < 0) {
-      return true; // content deltas pass without parsing
+    if (done || error != null) {
+      return false; // nothing after the end or an error is part of the answer
     }
-    JsonNode e;
-    try {
-      e = json.readTree(data);
-    } catch (IOException ex) {
-      return true;
+    SseEventSplitter.requireEventFields(event);
+    String data = SseEventSplitter.data(event);
+    if (data == null) {
+      return true; // comments pass through
+    }
+    JsonNode e = upstreamJson.object(data, "a message stream event");
+    if (!e.path("type").isTextual()) {
+      throw new InvalidUpstreamResponseException("a message stream event has no type");
     }
     switch (e.path("type").asText()) {
       case "message_start" -> {
@@ -80,7 +85,16 @@ final class AnthropicPassThroughStream implements StreamTranslator {
   @Override
   public void onEnd(Consumer<Buffer> out) {
     Buffer rest = splitter.remainder();
-    if (rest != null && inspect(rest)) {
+    if (rest == null) {
+      return;
+    }
+    boolean relay;
+    try {
+      relay = inspect(rest);
+    } catch (InvalidUpstreamResponseException cutShort) {
+      return; // the stream ended inside an event: it stays incomplete
+    }
+    if (relay) {
       out.accept(rest);
     }
   }

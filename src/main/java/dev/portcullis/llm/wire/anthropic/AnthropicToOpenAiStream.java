@@ -2,13 +2,14 @@ package dev.portcullis.llm.wire.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.SseEventSplitter;
 import dev.portcullis.llm.StreamTranslator;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.openai.OpenAiChunkWriter;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -19,6 +20,7 @@ import java.util.function.Consumer;
  */
 final class AnthropicToOpenAiStream implements StreamTranslator {
   private final ObjectMapper json;
+  private final UpstreamJson upstreamJson;
   private final boolean includeUsage;
   private final SseEventSplitter splitter = new SseEventSplitter();
   private final Map<Integer, Integer> toolIndexOfBlock = new HashMap<>();
@@ -32,6 +34,7 @@ final class AnthropicToOpenAiStream implements StreamTranslator {
 
   AnthropicToOpenAiStream(ObjectMapper json, LlmRequest request) {
     this.json = json;
+    this.upstreamJson = new UpstreamJson(json);
     this.includeUsage = request.clientWantsStreamUsage();
   }
 
@@ -45,12 +48,7 @@ final class AnthropicToOpenAiStream implements StreamTranslator {
     if (data == null || done || error != null) {
       return;
     }
-    JsonNode e;
-    try {
-      e = json.readTree(data);
-    } catch (IOException ex) {
-      return;
-    }
+    JsonNode e = upstreamJson.object(data, "a message stream event");
     switch (e.path("type").asText()) {
       case "message_start" -> {
         JsonNode m = e.path("message");
@@ -134,7 +132,11 @@ final class AnthropicToOpenAiStream implements StreamTranslator {
   public void onEnd(Consumer<Buffer> out) {
     Buffer rest = splitter.remainder();
     if (rest != null) {
-      onEvent(rest, out);
+      try {
+        onEvent(rest, out);
+      } catch (InvalidUpstreamResponseException cutShort) {
+        // the stream ended inside an event: it stays incomplete
+      }
     }
   }
 

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.llm.SseEventSplitter;
 import dev.portcullis.llm.StreamTranslator;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.Usage;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 final class OpenAiToAnthropicStream implements StreamTranslator {
   private final StreamTranslator inner;
   private final ObjectMapper json;
+  private final UpstreamJson upstreamJson;
   private final String model;
   private final long estimatedInputTokens;
   private final SseEventSplitter splitter = new SseEventSplitter();
@@ -34,6 +35,7 @@ final class OpenAiToAnthropicStream implements StreamTranslator {
   OpenAiToAnthropicStream(StreamTranslator inner, ObjectMapper json, String model, long estimatedInputTokens) {
     this.inner = inner;
     this.json = json;
+    this.upstreamJson = new UpstreamJson(json);
     this.model = model;
     this.estimatedInputTokens = estimatedInputTokens;
   }
@@ -64,12 +66,8 @@ final class OpenAiToAnthropicStream implements StreamTranslator {
       finish(out);
       return;
     }
-    JsonNode chunk;
-    try {
-      chunk = json.readTree(data);
-    } catch (IOException e) {
-      return;
-    }
+    // The inner translator wrote this chunk from an answer it already checked.
+    JsonNode chunk = upstreamJson.object(data, "a chat completion chunk");
     if (chunk.has("error")) {
       JsonNode e = chunk.get("error");
       error = new StreamError(e.path("code").asText("api_error"), e.path("message").asText("upstream error"), true);

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.llm.Deployment;
 import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.StreamTranslator;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.UpstreamRequest;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.DroppedFields;
@@ -30,10 +32,12 @@ public final class BedrockAdapter implements ProviderAdapter {
   private final ObjectMapper json;
   private final TokenCounter tokens;
   private final BedrockSigner signer = new BedrockSigner();
+  private final UpstreamJson upstreamJson;
 
   public BedrockAdapter(ObjectMapper json, TokenCounter tokens) {
     this.json = json;
     this.tokens = tokens;
+    this.upstreamJson = new UpstreamJson(json);
   }
 
   /** {@code https://bedrock-runtime.REGION.amazonaws.com}. */
@@ -74,17 +78,21 @@ public final class BedrockAdapter implements ProviderAdapter {
 
   @Override
   public TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody) {
-    JsonNode tree;
-    try {
-      tree = json.readTree(upstreamBody.getBytes());
-    } catch (IOException e) {
-      return new TranslatedBody(upstreamBody, Usage.NONE);
-    }
     long estimate = tokens.countPrompt(request.model(), request.body());
     if (request.endpoint() == Endpoint.EMBEDDINGS) {
+      ObjectNode tree = upstreamJson.object(upstreamBody, "the embeddings response");
+      // Titan answers one 'embedding', Cohere a list of 'embeddings'.
+      if (!tree.path("embedding").isArray() && !tree.path("embeddings").isArray()) {
+        throw new InvalidUpstreamResponseException("the embeddings response has neither 'embedding' nor"
+            + " 'embeddings'");
+      }
       ObjectNode out = BedrockEmbeddings.response(request.body(), tree, request.model(), estimate);
       return new TranslatedBody(Buffer.buffer(out.toString()),
           new Usage(BedrockEmbeddings.tokens(tree, estimate), 0, 0, 0, !tree.has("inputTextTokenCount")));
+    }
+    ObjectNode tree = upstreamJson.object(upstreamBody, "the Converse response");
+    if (!UpstreamJson.requireObject(tree, "output", "the Converse response").path("message").isObject()) {
+      throw new InvalidUpstreamResponseException("the Converse response has no output.message");
     }
     Usage u = ConverseResponse.usage(tree.get("usage"));
     if (u == null) {
@@ -93,6 +101,11 @@ public final class BedrockAdapter implements ProviderAdapter {
     ObjectNode out = ConverseResponse.convert(tree, request.model(), "chatcmpl-" + request.requestId(),
         System.currentTimeMillis() / 1000, u);
     return new TranslatedBody(Buffer.buffer(out.toString()), u);
+  }
+
+  @Override
+  public String streamMediaType() {
+    return ConverseStream.MEDIA_TYPE;
   }
 
   @Override

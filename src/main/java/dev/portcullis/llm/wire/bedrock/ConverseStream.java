@@ -2,12 +2,13 @@ package dev.portcullis.llm.wire.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.StreamTranslator;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.openai.OpenAiChunkWriter;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +23,9 @@ import software.amazon.eventstream.MessageDecoder;
  * contentBlockStart/Delta/Stop, messageStop, metadata; exception frames end the stream.
  */
 final class ConverseStream implements StreamTranslator {
-  private final ObjectMapper json;
+  static final String MEDIA_TYPE = "application/vnd.amazon.eventstream";
+
+  private final UpstreamJson json;
   private final LlmRequest request;
   private final OpenAiChunkWriter writer;
   private final MessageDecoder decoder;
@@ -36,7 +39,7 @@ final class ConverseStream implements StreamTranslator {
   private StreamError error;
 
   ConverseStream(ObjectMapper json, LlmRequest request, String id) {
-    this.json = json;
+    this.json = new UpstreamJson(json);
     this.request = request;
     this.writer = new OpenAiChunkWriter(id, request.model(), System.currentTimeMillis() / 1000);
     this.decoder = new MessageDecoder(this::onMessage);
@@ -47,10 +50,10 @@ final class ConverseStream implements StreamTranslator {
     this.out = out;
     try {
       decoder.feed(upstream.getBytes());
+    } catch (InvalidUpstreamResponseException e) {
+      throw e;
     } catch (RuntimeException corrupt) { // a CRC or framing error: nothing after it can be trusted
-      if (error == null) {
-        error = new StreamError("stream_corrupt", "invalid event-stream frame: " + corrupt.getMessage(), false);
-      }
+      throw new InvalidUpstreamResponseException("invalid event-stream frame: " + corrupt.getMessage());
     }
   }
 
@@ -59,12 +62,7 @@ final class ConverseStream implements StreamTranslator {
       return;
     }
     String messageType = header(m, ":message-type");
-    JsonNode e;
-    try {
-      e = json.readTree(new String(m.getPayload(), StandardCharsets.UTF_8));
-    } catch (IOException ex) {
-      return;
-    }
+    JsonNode e = json.object(new String(m.getPayload(), StandardCharsets.UTF_8), "a ConverseStream frame");
     if (!"event".equals(messageType)) {
       String type = header(m, ":exception-type");
       type = type != null ? type : header(m, ":error-code");

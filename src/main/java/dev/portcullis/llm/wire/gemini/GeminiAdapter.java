@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.llm.Deployment;
 import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.StreamTranslator;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.UpstreamRequest;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.DroppedFields;
@@ -29,10 +31,12 @@ public final class GeminiAdapter implements ProviderAdapter {
 
   private final ObjectMapper json;
   private final TokenCounter tokens;
+  private final UpstreamJson upstreamJson;
 
   public GeminiAdapter(ObjectMapper json, TokenCounter tokens) {
     this.json = json;
     this.tokens = tokens;
+    this.upstreamJson = new UpstreamJson(json);
   }
 
   @Override
@@ -68,16 +72,17 @@ public final class GeminiAdapter implements ProviderAdapter {
 
   @Override
   public TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody) {
-    JsonNode tree;
-    try {
-      tree = json.readTree(upstreamBody.getBytes());
-    } catch (IOException e) {
-      return new TranslatedBody(upstreamBody, Usage.NONE);
-    }
     if (request.endpoint() == Endpoint.EMBEDDINGS) {
+      ObjectNode tree = upstreamJson.object(upstreamBody, "the embeddings response");
+      UpstreamJson.requireArray(tree, "embeddings", "the embeddings response");
       Usage u = new Usage(tokens.countPrompt(request.model(), request.body()), 0, 0, 0, true);
       return new TranslatedBody(Buffer.buffer(GeminiEmbeddings.response(request.body(), tree, request.model(), u)
           .toString()), u);
+    }
+    ObjectNode tree = upstreamJson.object(upstreamBody, "the generateContent response");
+    // A prompt Gemini blocked comes without candidates but with promptFeedback; anything else is no answer.
+    if (!tree.path("candidates").isArray() && !tree.path("promptFeedback").isObject()) {
+      UpstreamJson.requireArray(tree, "candidates", "the generateContent response");
     }
     ObjectNode out = GeminiResponse.convert(tree, request.model(), System.currentTimeMillis() / 1000);
     Usage u = GeminiResponse.usage(tree.get("usageMetadata"));

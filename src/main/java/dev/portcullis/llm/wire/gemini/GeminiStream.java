@@ -2,14 +2,15 @@ package dev.portcullis.llm.wire.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.llm.InvalidUpstreamResponseException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.SseEventSplitter;
 import dev.portcullis.llm.StreamTranslator;
 import dev.portcullis.llm.TokenCounter;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.openai.OpenAiChunkWriter;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
  * marker) as OpenAI chat chunks. The stream counts as complete once a finish reason arrived.
  */
 final class GeminiStream implements StreamTranslator {
-  private final ObjectMapper json;
+  private final UpstreamJson json;
   private final TokenCounter tokens;
   private final LlmRequest request;
   private final SseEventSplitter splitter = new SseEventSplitter();
@@ -30,7 +31,7 @@ final class GeminiStream implements StreamTranslator {
   private StreamError error;
 
   GeminiStream(ObjectMapper json, TokenCounter tokens, LlmRequest request) {
-    this.json = json;
+    this.json = new UpstreamJson(json);
     this.tokens = tokens;
     this.request = request;
   }
@@ -45,12 +46,7 @@ final class GeminiStream implements StreamTranslator {
     if (data == null || error != null) {
       return;
     }
-    JsonNode r;
-    try {
-      r = json.readTree(data);
-    } catch (IOException e) {
-      return;
-    }
+    JsonNode r = json.object(data, "a generateContent stream event");
     if (r.has("error")) {
       JsonNode e = r.get("error");
       int code = e.path("code").asInt(500);
@@ -99,7 +95,11 @@ final class GeminiStream implements StreamTranslator {
   public void onEnd(Consumer<Buffer> out) {
     Buffer rest = splitter.remainder();
     if (rest != null) {
-      onEvent(rest, out);
+      try {
+        onEvent(rest, out);
+      } catch (InvalidUpstreamResponseException cutShort) {
+        return; // the stream ended inside an event: it stays incomplete
+      }
     }
     if (finished && error == null) {
       if (request.clientWantsStreamUsage()) {

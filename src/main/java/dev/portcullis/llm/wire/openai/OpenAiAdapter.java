@@ -9,6 +9,7 @@ import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.StreamTranslator;
 import dev.portcullis.llm.TokenCounter;
+import dev.portcullis.llm.UpstreamJson;
 import dev.portcullis.llm.UpstreamRequest;
 import dev.portcullis.llm.Usage;
 import io.vertx.core.MultiMap;
@@ -27,10 +28,12 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
   private final ObjectMapper json;
   private final TokenCounter tokens;
+  private final UpstreamJson upstreamJson;
 
   public OpenAiAdapter(ObjectMapper json, TokenCounter tokens) {
     this.json = json;
     this.tokens = tokens;
+    this.upstreamJson = new UpstreamJson(json);
   }
 
   @Override
@@ -83,17 +86,15 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
   @Override
   public TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody) {
-    Usage usage = null;
-    JsonNode tree = null;
-    try {
-      tree = json.readTree(upstreamBody.getBytes());
-      usage = OpenAiUsage.parse(tree.get("usage"));
-    } catch (IOException e) {
-      // Not JSON: relayed as it is; usage falls back to counting the prompt.
-    }
+    boolean chat = request.endpoint() == Endpoint.CHAT_COMPLETIONS;
+    String what = chat ? "the chat completion" : "the embeddings response";
+    ObjectNode tree = upstreamJson.object(upstreamBody, what);
+    // Clients (and the Anthropic bridge) index into these arrays: without them the answer is no answer.
+    UpstreamJson.requireArray(tree, chat ? "choices" : "data", what);
+    Usage usage = OpenAiUsage.parse(tree.get("usage"));
     if (usage == null) {
       long completion = 0;
-      if (tree != null && request.endpoint() == Endpoint.CHAT_COMPLETIONS) {
+      if (chat) {
         for (JsonNode choice : tree.path("choices")) {
           completion += tokens.count(request.model(), choice.path("message").path("content").asText(""));
         }

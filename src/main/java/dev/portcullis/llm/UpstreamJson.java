@@ -1,0 +1,94 @@
+package dev.portcullis.llm;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+
+/**
+ * Reads what an upstream answered as the JSON object its protocol promises, strictly: one
+ * object, nothing after it. Anything else throws {@link InvalidUpstreamResponseException}.
+ */
+public final class UpstreamJson {
+  private static final int QUOTE = 80;
+
+  private final ObjectReader reader;
+
+  public UpstreamJson(ObjectMapper json) {
+    this.reader = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /** A complete response body as an object. */
+  public ObjectNode object(Buffer body, String what) {
+    return object(body.getBytes(), body.length(), what);
+  }
+
+  /** One stream event's payload as an object. */
+  public ObjectNode object(String payload, String what) {
+    JsonNode tree;
+    try {
+      tree = reader.readTree(payload);
+    } catch (IOException e) {
+      throw new InvalidUpstreamResponseException(what + " is not JSON: " + quote(payload));
+    }
+    return asObject(tree, what);
+  }
+
+  private ObjectNode object(byte[] bytes, int length, String what) {
+    if (length == 0) {
+      throw new InvalidUpstreamResponseException(what + " is empty");
+    }
+    JsonNode tree;
+    try {
+      tree = reader.readTree(bytes);
+    } catch (IOException e) {
+      throw new InvalidUpstreamResponseException(what + " is not JSON (" + length + " bytes): "
+          + quote(new String(bytes, 0, Math.min(length, QUOTE), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    return asObject(tree, what);
+  }
+
+  private static ObjectNode asObject(JsonNode tree, String what) {
+    if (tree instanceof ObjectNode o) {
+      return o;
+    }
+    throw new InvalidUpstreamResponseException(what + " is JSON but not an object: "
+        + (tree == null || tree.isMissingNode() ? "nothing" : tree.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+  }
+
+  /** The array {@code field} of {@code o}, which the translator cannot do without. */
+  public static JsonNode requireArray(ObjectNode o, String field, String what) {
+    JsonNode v = o.get(field);
+    if (v == null || !v.isArray()) {
+      throw new InvalidUpstreamResponseException(what + " has no '" + field + "' array" + errorHint(o));
+    }
+    return v;
+  }
+
+  /** The object {@code field} of {@code o}, which the translator cannot do without. */
+  public static JsonNode requireObject(ObjectNode o, String field, String what) {
+    JsonNode v = o.get(field);
+    if (v == null || !v.isObject()) {
+      throw new InvalidUpstreamResponseException(what + " has no '" + field + "' object" + errorHint(o));
+    }
+    return v;
+  }
+
+  /** Some servers answer 200 with an error object; its message belongs in the log line. */
+  private static String errorHint(ObjectNode o) {
+    JsonNode error = o.get("error");
+    if (error == null) {
+      return "";
+    }
+    JsonNode message = error.isObject() ? error.path("message") : error;
+    return "; it carries an error: " + quote(message.isTextual() ? message.textValue() : error.toString());
+  }
+
+  private static String quote(String text) {
+    String line = text.replaceAll("\\s+", " ").strip();
+    return line.length() > QUOTE ? line.substring(0, QUOTE) + "..." : line;
+  }
+}
