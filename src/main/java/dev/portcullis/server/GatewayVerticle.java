@@ -219,6 +219,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error",
         "request_too_large", "The request body is larger than the gateway's limit of "
             + config.server().maxBodyBytes() + " bytes."));
+    router.errorHandler(400, ctx -> routeError(ctx, errors, 400, "bad_request",
+        "Bad request: " + ctx.request().method() + " " + ctx.request().uri()));
     router.errorHandler(404, ctx -> routeError(ctx, errors, 404, "unknown_url", "Not found: " + ctx.request().path()));
     router.errorHandler(405, ctx -> routeError(ctx, errors, 405, "method_not_allowed",
         "Method not allowed: " + ctx.request().method() + " " + ctx.request().path()));

@@ -242,7 +242,8 @@ class OneParseOfTheBodyTest {
 
   @Test
   void unknownPathsAnswerValidJsonWhateverThePath() throws Exception {
-    String[] paths = {"/x\\", "/v1/x\\", "/a\"b", "/v1/x\"}{", "/v1/messages/x\\", "/mcp/a/b\\", "/q%00%01\\"};
+    String[] paths = {"/x\\", "/v1/x\\", "/a\"b", "/v1/x\"}{", "/v1/messages/x\\", "/mcp/a/b\\", "/q%00%01\\",
+        "/c\u0001d\\", "/v1/\u007f\u001b[0m\\"};
     for (String path : paths) {
       String response = raw("GET " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + GatewayHarness.KEY
           + "\r\nConnection: close\r\n\r\n");
@@ -257,7 +258,17 @@ class OneParseOfTheBodyTest {
       } else {
         assertThat(body.path("error").path("code").asText()).as(path).isEqualTo("unknown_url");
       }
-      assertThat(body.toString()).as(path).contains(path.substring(1, path.length() - 1).replace("\"", "\\\""));
+      assertThat(body.path("error").path("message").asText()).as(path).contains(path); // as sent, escaped
+    }
+  }
+
+  @Test
+  void requestTargetsThatAreNoPathAnswerValidJson() throws Exception {
+    for (String target : new String[] {"*", "x\\", "?\"", "http://x/v1/y\\"}) {
+      String response = raw("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(response).as(target).matches("(?s)HTTP/1.1 4\\d\\d .*");
+      JsonNode body = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+      assertThat(body.path("error").path("message").asText()).as(target).isNotBlank();
     }
   }
 
