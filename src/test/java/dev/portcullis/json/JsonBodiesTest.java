@@ -91,7 +91,8 @@ class JsonBodiesTest {
       boolean wellFormed = jdkAccepts(b) && !contains(b, (byte) 0);
       assertThat(Utf8.firstInvalid(b) < 0).as(java.util.HexFormat.of().formatHex(b)).isEqualTo(wellFormed);
     }
-    assertThat(Utf8.firstInvalid("h\u00e9 \u20ac \uD83D\uDE00 \uDBFF\uDFFF".getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
+    assertThat(Utf8.firstInvalid("h\u00e9 \u20ac \uD83D\uDE00 \uDBFF\uDFFF".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(-1);
     assertThat(Utf8.firstInvalid(new byte[] {'a', 'b', (byte) 0xC0, (byte) 0xAF})).isEqualTo(2);
   }
 

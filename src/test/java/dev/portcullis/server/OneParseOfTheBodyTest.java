@@ -164,7 +164,8 @@ class OneParseOfTheBodyTest {
   @Test
   void bytesThatAreNotUtf8AreRefused() throws Exception {
     int before = fake.requests().size();
-    byte[] prefix = "{\"model\":\"cheap\",\"messages\":[{\"role\":\"user\",\"content\":\"".getBytes(StandardCharsets.UTF_8);
+    byte[] prefix = "{\"model\":\"cheap\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        .getBytes(StandardCharsets.UTF_8);
     byte[] suffix = "\"}]}".getBytes(StandardCharsets.UTF_8);
     byte[][] bad = {
         {(byte) 0xC0, (byte) 0xAF}, // an overlong '/'
