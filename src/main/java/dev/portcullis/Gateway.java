@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.ClientKeyAuthenticator;
+import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ModelCatalog;
 import dev.portcullis.llm.TokenCounter;
@@ -64,6 +65,8 @@ public final class Gateway implements AutoCloseable {
               .maxNestingDepth(config.server().maxJsonDepth())
               .build())
           .build());
+      // the one parser of client request bodies: every surface, parsed once at the edge
+      JsonBodies bodies = new JsonBodies(config.server().maxJsonDepth());
       DemoProvider demo = null;
       if (usesDemo(config)) {
         demo = await(new DemoProvider(tokens).start(vertx, "127.0.0.1", 0));
@@ -81,7 +84,7 @@ public final class Gateway implements AutoCloseable {
         accessLog.log(s);
       };
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
-      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits);
+      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits, bodies);
       governance = gov;
       // persona limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
@@ -127,14 +130,15 @@ public final class Gateway implements AutoCloseable {
               gov.store.dataSource()), gov == null ? null : new dev.portcullis.store.OAuthRepository(
               gov.store.dataSource()));
       if (!config.mcp().servers().isEmpty()) {
-        mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson,
+        mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson, bodies,
             config.server().maxResponseBytes(),
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
-          config.identity(), gov == null ? null : new dev.portcullis.store.OAuthRepository(gov.store.dataSource()));
+          config.identity(), gov == null ? null : new dev.portcullis.store.OAuthRepository(gov.store.dataSource()),
+          bodies);
       dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(config,
           oauth);
       dev.portcullis.server.AccessGate access = dev.portcullis.policy.PolicyWiring.accessGate(vertx, config);
@@ -164,7 +168,7 @@ public final class Gateway implements AutoCloseable {
       metrics.openConnections(connectionLimits::open);
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
-        GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
+        GatewayVerticle v = new GatewayVerticle(config, port, requestJson, bodies, catalog, metrics, observed, auth,
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits)

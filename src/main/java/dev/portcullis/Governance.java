@@ -38,7 +38,7 @@ final class Governance implements AutoCloseable {
 
   /** Opens the store (blocking; at start-up, before any event loop serves). */
   Governance(GatewayConfig config, ModelCatalog catalog, TokenCounter tokens,
-      dev.portcullis.limits.PersonaLimits personaLimits) {
+      dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies) {
     this.store = Store.open(config.store());
     try {
       reload();
@@ -52,7 +52,7 @@ final class Governance implements AutoCloseable {
     this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, writer, personaLimits);
     this.gate = new KeyGate(accountant, tokens);
     this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
-        config.admin().key());
+        config.admin().key(), bodies);
     this.refreshMs = config.store().keyRefreshMs();
   }
 

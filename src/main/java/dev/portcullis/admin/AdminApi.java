@@ -3,6 +3,7 @@ package dev.portcullis.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.json.JsonBodies;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.store.StoreException;
 import dev.portcullis.store.UsageRepository;
@@ -41,9 +42,12 @@ public final class AdminApi {
   private final UsageRepository usage;
   private final UsageWriter writer;
   private final byte[] adminKey;
+  private final JsonBodies bodies;
 
-  public AdminApi(KeyAdmin keys, UsageRepository usage, UsageWriter writer, String adminKey) {
+  /** @param bodies the one parser of client JSON bodies */
+  public AdminApi(KeyAdmin keys, UsageRepository usage, UsageWriter writer, String adminKey, JsonBodies bodies) {
     this.keys = keys;
+    this.bodies = bodies;
     this.usage = usage;
     this.writer = writer;
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
@@ -220,21 +224,17 @@ public final class AdminApi {
     }
   }
 
-  private static JsonNode body(RoutingContext ctx) throws Exception {
+  /** The request's JSON object; an empty body is an empty object (a PATCH that changes nothing). */
+  private JsonNode body(RoutingContext ctx) {
     var b = ctx.body().buffer();
     if (b == null || b.length() == 0) {
       return KeyAdmin.JSON.createObjectNode();
     }
-    JsonNode n;
     try {
-      n = KeyAdmin.JSON.readTree(b.getBytes());
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("the body is not valid JSON");
+      return bodies.object(b.getBytes());
+    } catch (JsonBodies.Rejected e) {
+      throw new IllegalArgumentException(e.getMessage());
     }
-    if (!n.isObject()) {
-      throw new IllegalArgumentException("the body must be a JSON object");
-    }
-    return n;
   }
 
   private ObjectNode issued(KeyAdmin.Issued i) {

@@ -8,7 +8,9 @@ import java.util.Map;
  * A parsed client request on the LLM surface.
  *
  * @param body the parsed JSON, shared read-only by every attempt; adapters copy before changing it
- * @param raw the bytes the client sent, forwarded unchanged when no change is needed
+ * @param raw the bytes the client sent, forwarded unchanged when no change is needed: the bytes
+ *     {@code body} was parsed from, at the edge, by the strict parser (one value, no key twice in
+ *     an object, UTF-8), so an upstream reads in them exactly what the gateway checked
  * @param format the wire format the client spoke (the surface it called)
  * @param clientHeaders client headers a native upstream may need (anthropic-version, anthropic-beta)
  */

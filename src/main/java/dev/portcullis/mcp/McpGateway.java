@@ -46,28 +46,19 @@ public final class McpGateway implements AutoCloseable {
     this.timers = timers;
   }
 
-  /** Builds every upstream client and starts connecting them (without waiting); tool pins per configuration. */
-  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes) {
-    return start(vertx, config, json, maxMessageBytes, null);
-  }
-
   /**
-   * As above, keeping tool pins in {@code pinStore} (the database store), else in
-   * {@code mcp.pins_file} when set, else in memory.
-   */
-  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes,
-      ToolPins.PinStore pinStore) {
-    return start(vertx, config, json, maxMessageBytes, pinStore,
-        dev.portcullis.identity.credentials.Credentials.none());
-  }
-
-  /**
-   * As above, with the upstreams' credentials (static secrets, client credentials, per-user
-   * connections, token exchange): an upstream with a per-user credential gets one upstream
+   * Builds every upstream client and starts connecting them (without waiting). Tool pins are kept
+   * in {@code pinStore} (the database store), else in {@code mcp.pins_file} when set, else in
+   * memory. With the upstreams' credentials (static secrets, client credentials, per-user
+   * connections, token exchange), an upstream with a per-user credential gets one upstream
    * session per user (see {@link UserSessions}).
+   *
+   * @param json the mapper of upstream messages
+   * @param bodies the one parser of client request bodies (POST /mcp)
    */
-  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json, long maxMessageBytes,
-      ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials) {
+  public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
+      dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
+      dev.portcullis.identity.credentials.Credentials credentials) {
     ToolPins.PinStore store = pinStore != null ? pinStore
         : config.pinsFile() != null ? new FilePinStore(java.nio.file.Path.of(config.pinsFile())) : null;
     ToolPins pins = new ToolPins(ToolPins.mode(config.pinning()), store);
@@ -124,7 +115,8 @@ public final class McpGateway implements AutoCloseable {
       });
       u.client().start(); // failures are logged and retried; calls to its tools fail clearly meanwhile
     }
-    McpHttpEndpoint endpoint = new McpHttpEndpoint(json, sessions, server, new OriginPolicy(config.allowedOrigins()));
+    McpHttpEndpoint endpoint = new McpHttpEndpoint(bodies, sessions, server,
+        new OriginPolicy(config.allowedOrigins()));
     long sweep = vertx.setPeriodic(60_000, t -> {
       sessions.expireIdle();
       upstreams.stream().filter(Upstream::perUser).forEach(u -> u.userSessions().sweep());

@@ -1,10 +1,9 @@
 package dev.portcullis.mcp;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.identity.Principal;
+import dev.portcullis.json.JsonBodies;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -26,7 +25,7 @@ public final class McpHttpEndpoint {
   public static final String PRINCIPAL = "portcullis.principal";
   private static final Logger LOG = LoggerFactory.getLogger(McpHttpEndpoint.class);
 
-  private final ObjectMapper json;
+  private final JsonBodies bodies;
   private final SessionRegistry sessions;
   private final McpHandler handler;
   private final OriginPolicy origins;
@@ -34,8 +33,8 @@ public final class McpHttpEndpoint {
   /** A SERVER span per request; null when tracing is off (no extra work). */
   private volatile dev.portcullis.telemetry.McpTracing tracing;
 
-  public McpHttpEndpoint(ObjectMapper json, SessionRegistry sessions, McpHandler handler, OriginPolicy origins) {
-    this.json = json;
+  public McpHttpEndpoint(JsonBodies bodies, SessionRegistry sessions, McpHandler handler, OriginPolicy origins) {
+    this.bodies = bodies;
     this.sessions = sessions;
     this.handler = handler;
     this.origins = origins;
@@ -114,17 +113,12 @@ public final class McpHttpEndpoint {
     }
     JsonNode msg;
     try {
-      msg = json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
-    } catch (JacksonException e) {
-      httpError(resp, 400, McpError.PARSE_ERROR, "Parse error: the body is not valid JSON"
-          + (e.getMessage() != null && e.getMessage().contains("nesting depth") ? " (nested too deeply)" : ""));
-      return;
-    } catch (java.io.IOException e) {
-      httpError(resp, 400, McpError.PARSE_ERROR, "Parse error");
-      return;
-    }
-    if (msg == null || msg.isMissingNode()) {
-      httpError(resp, 400, McpError.PARSE_ERROR, "Parse error: empty body");
+      msg = bodies.parse(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
+    } catch (JsonBodies.Rejected e) {
+      // a key twice is well-formed JSON, but a message that readers may read two ways: Invalid Request
+      boolean duplicate = e.reason() == JsonBodies.Reason.DUPLICATE_KEY;
+      httpError(resp, 400, duplicate ? McpError.INVALID_REQUEST : McpError.PARSE_ERROR,
+          (duplicate ? "Invalid Request: " : "Parse error: ") + e.getMessage());
       return;
     }
     if (msg.isArray()) {
@@ -341,10 +335,9 @@ public final class McpHttpEndpoint {
         : "Unauthorized: the key is not valid");
   }
 
-  static void httpError(HttpServerResponse resp, int status, int code, String message) {
-    ObjectNode body = JsonRpc.F.objectNode().put("jsonrpc", "2.0");
-    body.putObject("error").put("code", code).put("message", message);
-    send(resp, status, body);
+  /** An error answered before a request id could be read: JSON-RPC's error response with id null. */
+  public static void httpError(HttpServerResponse resp, int status, int code, String message) {
+    send(resp, status, JsonRpc.error(null, code, message, null));
   }
 
   static void send(HttpServerResponse resp, int status, JsonNode body) {

@@ -6,6 +6,7 @@ import dev.portcullis.config.IdentityConfig;
 import dev.portcullis.config.IdentityConfig.AuthorizationServerConfig;
 import dev.portcullis.identity.IdentityWiring;
 import dev.portcullis.identity.SafeFetcher;
+import dev.portcullis.json.JsonBodies;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -45,7 +46,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
   private final AtomicLong lastPurge = new AtomicLong(System.currentTimeMillis());
   private volatile String issuer;
 
-  private AuthorizationServer(IdentityConfig id, OAuthStore store) {
+  private AuthorizationServer(IdentityConfig id, OAuthStore store, JsonBodies bodies) {
     this.config = id.authorizationServer();
     this.llmRoutes = id.llmRoutes();
     this.store = store;
@@ -57,7 +58,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
     SafeFetcher fetcher = new SafeFetcher(id.fetch());
     this.tokens = new Tokens(store, SigningKeys.loadOrCreate(store), this::issuer, config.accessTokenSeconds(),
         config.refreshTokenSeconds());
-    this.clients = new ClientRegistry(config, store, fetcher, id.fetch().allowHttp());
+    this.clients = new ClientRegistry(config, store, fetcher, id.fetch().allowHttp(), bodies);
     UpstreamIdp idp = new UpstreamIdp(config.upstream(), fetcher, id.fetch(), id.clockSkewSeconds());
     this.authorize = new AuthorizeEndpoint(clients, idp, store, this::issuer, this::servesResource, scopes);
     this.token = new TokenEndpoint(clients, store, tokens, this::issuer, this::servesResource);
@@ -70,12 +71,13 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
    * Blocking (loads or creates the signing key).
    *
    * @param store the durable store's OAuth repository, or null to keep the state in memory
+   * @param bodies the one parser of client JSON bodies (dynamic client registration)
    */
-  public static AuthorizationServer create(IdentityConfig id, OAuthStore store) {
+  public static AuthorizationServer create(IdentityConfig id, OAuthStore store, JsonBodies bodies) {
     if (id.authorizationServer() == null) {
       return null;
     }
-    return new AuthorizationServer(id, store == null ? new MemoryOAuthStore() : store);
+    return new AuthorizationServer(id, store == null ? new MemoryOAuthStore() : store, bodies);
   }
 
   private static String strip(String s) {
@@ -196,7 +198,8 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
         }
       }
     }
-    String body = ctx.body() == null || form ? null : ctx.body().asString();
+    byte[] body = ctx.body() == null || form || ctx.body().buffer() == null ? null
+        : ctx.body().buffer().getBytes();
     return new OAuthRequest(params, ctx.request().getHeader(HttpHeaders.AUTHORIZATION), cookies, body,
         ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
   }

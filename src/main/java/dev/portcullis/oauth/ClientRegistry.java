@@ -1,12 +1,12 @@
 package dev.portcullis.oauth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.config.IdentityConfig.AuthorizationServerConfig;
 import dev.portcullis.config.IdentityConfig.ServiceClientConfig;
 import dev.portcullis.identity.SafeFetcher;
+import dev.portcullis.json.JsonBodies;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ClientRegistry {
   static final String KIND = "client";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long DOCUMENT_TTL_MS = 5 * 60_000L;
   private static final long REGISTRATION_TTL_MS = 180L * 24 * 3600 * 1000;
   private static final Set<String> AUTH_METHODS = Set.of("none", "client_secret_basic", "client_secret_post");
@@ -52,12 +51,15 @@ final class ClientRegistry {
   private final OAuthStore store;
   private final SafeFetcher fetcher;
   private final boolean allowHttpIds;
+  private final JsonBodies bodies;
   private final Map<String, OAuthClient> services = new LinkedHashMap<>();
   private final Map<String, ServiceClientConfig> serviceConfigs = new LinkedHashMap<>();
   private final Map<String, Cached> documents = new ConcurrentHashMap<>();
 
-  ClientRegistry(AuthorizationServerConfig config, OAuthStore store, SafeFetcher fetcher, boolean allowHttpIds) {
+  ClientRegistry(AuthorizationServerConfig config, OAuthStore store, SafeFetcher fetcher, boolean allowHttpIds,
+      JsonBodies bodies) {
     this.config = config;
+    this.bodies = bodies;
     this.store = store;
     this.fetcher = fetcher;
     this.allowHttpIds = allowHttpIds;
@@ -108,13 +110,13 @@ final class ClientRegistry {
     }
     URI uri = documentUri(clientId);
     JsonNode doc;
-    try {
-      doc = JSON.readTree(fetcher.get(uri, "application/json"));
+    try { // the client wrote this document: it is read as strictly as a request body
+      doc = bodies.object(fetcher.get(uri, "application/json").getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new ClientProblem("the client's metadata document could not be fetched: " + e.getMessage());
-    }
-    if (doc == null || !doc.isObject()) {
-      throw new ClientProblem("the client's metadata document is not a JSON object");
+    } catch (JsonBodies.Rejected e) {
+      throw new ClientProblem("the client's metadata document is not one JSON object the gateway accepts ("
+          + e.reason().name().toLowerCase(Locale.ROOT) + ")");
     }
     if (!clientId.equals(doc.path("client_id").asText(null))) {
       throw new ClientProblem("the client's metadata document names another client_id");
@@ -239,18 +241,15 @@ final class ClientRegistry {
   }
 
   /** RFC 7591 registration: 201 with the client's metadata, or 400 invalid_redirect_uri / invalid_client_metadata. */
-  Reply register(String body) {
+  Reply register(byte[] body) {
     if (!config.dynamicRegistration()) {
       return Reply.error(403, "access_denied", "dynamic client registration is disabled on this server");
     }
     JsonNode req;
     try {
-      req = body == null ? null : JSON.readTree(body);
-    } catch (IOException e) {
-      req = null;
-    }
-    if (req == null || !req.isObject()) {
-      return Reply.error(400, "invalid_client_metadata", "the request body must be a JSON object");
+      req = bodies.object(body);
+    } catch (JsonBodies.Rejected e) {
+      return Reply.error(400, "invalid_client_metadata", e.getMessage());
     }
     List<String> redirects;
     try {

@@ -8,7 +8,7 @@ import java.util.Map;
  * a few headers, cookies and the raw body (registration).
  */
 record OAuthRequest(Map<String, List<String>> params, String authorization, Map<String, String> cookies,
-    String body, String contentType) {
+    byte[] body, String contentType) {
 
   /** The single value of a parameter; null when absent. */
   String param(String name) {

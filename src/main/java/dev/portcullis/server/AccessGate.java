@@ -1,8 +1,6 @@
 package dev.portcullis.server;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.identity.PersonaDirectory;
@@ -10,10 +8,8 @@ import dev.portcullis.identity.Principal;
 import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
 import dev.portcullis.policy.PolicyRequest;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
 
 /**
  * Maps personas and policy decisions to HTTP at the edge of both surfaces: binds the persona a
@@ -22,8 +18,6 @@ import java.io.IOException;
  * Shared by every event loop.
  */
 public final class AccessGate {
-  private static final JsonFactory JSON = new JsonFactory();
-
   private final PersonaDirectory personas;
   private final PolicyEngine policy;
   private final String personaHeader;
@@ -55,11 +49,15 @@ public final class AccessGate {
     return true;
   }
 
-  /** Route handler after the body handler on POST /v1/*: persona grants and rules on the model. */
+  /**
+   * Route handler on POST /v1/* after the body was parsed: persona grants and rules on the model,
+   * read from the one parse every later step reads too.
+   */
   public void checkModel(RoutingContext ctx) {
     Principal p = ctx.get(KeyGate.PRINCIPAL);
-    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
-    String model = body == null ? null : model(body.getBytes());
+    BodyStep.Checked body = BodyStep.of(ctx);
+    JsonNode modelNode = body == null ? null : body.json().get("model");
+    String model = modelNode != null && modelNode.isTextual() ? modelNode.textValue() : null;
     if (p == null || model == null) {
       ctx.next(); // the surface answers a missing or malformed model itself
       return;
@@ -76,26 +74,6 @@ public final class AccessGate {
       return;
     }
     ctx.next();
-  }
-
-  /** The top-level "model" string of a JSON object, read without building the tree; null if absent. */
-  static String model(byte[] json) {
-    try (JsonParser parser = JSON.createParser(json)) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String field = parser.currentName();
-        JsonToken t = parser.nextToken();
-        if ("model".equals(field)) {
-          return t == JsonToken.VALUE_STRING ? parser.getText() : null;
-        }
-        parser.skipChildren();
-      }
-    } catch (IOException e) {
-      return null;
-    }
-    return null;
   }
 
   private static void forbidden(RoutingContext ctx, String code, String message) {

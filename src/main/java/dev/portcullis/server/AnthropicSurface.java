@@ -1,9 +1,6 @@
 package dev.portcullis.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.llm.ClientFormat;
 import dev.portcullis.llm.Deployment;
@@ -15,7 +12,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +25,6 @@ final class AnthropicSurface {
   /** Client headers a native Anthropic upstream receives. */
   private static final List<String> FORWARDED = List.of("anthropic-version", "anthropic-beta");
 
-  private final ObjectMapper json;
   private final LlmProxy proxy;
   private final AnthropicErrors errors = new AnthropicErrors();
   /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
@@ -37,8 +32,7 @@ final class AnthropicSurface {
   /** The guard, or null when no guard rules are configured. */
   private dev.portcullis.llm.guard.LlmGuard guard;
 
-  AnthropicSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate) {
-    this.json = json;
+  AnthropicSurface(LlmProxy proxy, KeyGate gate) {
     this.proxy = proxy;
     this.gate = gate;
   }
@@ -91,29 +85,8 @@ final class AnthropicSurface {
   /** The parsed request, or null after answering with an error. */
   private LlmRequest parse(RoutingContext ctx, Endpoint endpoint) {
     HttpServerResponse response = ctx.response();
-    Buffer raw = ctx.body().buffer();
-    if (raw == null || raw.length() == 0) {
-      errors.respond(response, 400, "invalid_request_error", null, "The request body is empty; send a JSON object.");
-      return null;
-    }
-    JsonNode tree;
-    try {
-      tree = json.readTree(raw.getBytes());
-    } catch (StreamConstraintsException e) {
-      errors.respond(response, 400, "invalid_request_error", null, JsonLimits.message(e));
-      return null;
-    } catch (JsonProcessingException e) {
-      errors.respond(response, 400, "invalid_request_error", null,
-          "We could not parse the JSON body of your request: " + e.getOriginalMessage());
-      return null;
-    } catch (IOException e) {
-      errors.respond(response, 400, "invalid_request_error", null, "We could not read the body of your request.");
-      return null;
-    }
-    if (!(tree instanceof ObjectNode body)) {
-      errors.respond(response, 400, "invalid_request_error", null, "The request body must be a JSON object.");
-      return null;
-    }
+    BodyStep.Checked checked = BodyStep.of(ctx);
+    ObjectNode body = checked.json();
     JsonNode model = body.get("model");
     if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
       errors.respond(response, 400, "invalid_request_error", null, "model: Field required (a string)");
@@ -135,7 +108,7 @@ final class AnthropicSurface {
       }
     }
     boolean stream = endpoint == Endpoint.MESSAGES && body.path("stream").asBoolean(false);
-    return new LlmRequest(endpoint, model.textValue(), stream, body, raw, ctx.get(GatewayVerticle.REQUEST_ID),
-        ClientFormat.ANTHROPIC, headers);
+    return new LlmRequest(endpoint, model.textValue(), stream, body, checked.raw(),
+        ctx.get(GatewayVerticle.REQUEST_ID), ClientFormat.ANTHROPIC, headers);
   }
 }

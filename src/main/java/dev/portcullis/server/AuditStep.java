@@ -51,13 +51,9 @@ final class AuditStep {
       }
       GuardBlockedException b = ctx.get(GuardStep.BLOCKED);
       int status = ctx.response().getStatusCode();
-      String model = null;
-      try {
-        var body = ctx.body() == null ? null : ctx.body().asJsonObject();
-        model = body == null ? null : body.getString("model");
-      } catch (RuntimeException e) {
-        // not JSON: no model to name
-      }
+      BodyStep.Checked body = BodyStep.of(ctx); // null when the body was refused: no model to name
+      var modelNode = body == null ? null : body.json().get("model");
+      String model = modelNode != null && modelNode.isTextual() ? modelNode.textValue() : null;
       auditor.refused(requestId, model, status, b != null ? "guard_blocked: " + String.join(",", b.types())
           : status >= 400 ? "http_" + status : null, b != null ? b.rule() : null);
     }));

@@ -5,6 +5,7 @@ import dev.portcullis.admin.AdminApi;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.ClientKeyAuthenticator;
 import dev.portcullis.identity.Principal;
+import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.llm.LlmProxy;
@@ -21,6 +22,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +36,18 @@ public final class GatewayVerticle extends VerticleBase {
   private static final AnthropicErrors ANTHROPIC_ERRORS = new AnthropicErrors();
   static final String REQUEST_ID = "portcullis.requestId";
   static final String START_NANOS = "portcullis.startNanos";
+  private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+  private static final String EMBEDDINGS = "/v1/embeddings";
+  private static final String MESSAGES = "/v1/messages";
+  private static final String COUNT_TOKENS = "/v1/messages/count_tokens";
+  /** The routes whose JSON body is parsed once, before persona grants and policy read it. */
+  private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS);
+  private static final List<String> ANTHROPIC_BODY_ROUTES = List.of(MESSAGES, COUNT_TOKENS);
 
   private final GatewayConfig config;
   private final int port;
   private final ObjectMapper json;
+  private final JsonBodies bodies;
   private final ModelCatalog catalog;
   private final GatewayMetrics metrics;
   private final CallObserver observer;
@@ -56,16 +66,17 @@ public final class GatewayVerticle extends VerticleBase {
   private ConnectionLimits connectionLimits;
   private HttpServer server;
 
-  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
+  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, JsonBodies bodies, ModelCatalog catalog,
       GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready) {
-    this(config, port, json, catalog, metrics, observer, authenticator, ready, null, null);
+    this(config, port, json, bodies, catalog, metrics, observer, authenticator, ready, null, null);
   }
 
   /**
+   * @param bodies the one parser of client JSON bodies
    * @param gate key limits and budgets on the LLM routes, or null (no store)
    * @param admin the admin API on /admin, or null (no store)
    */
-  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
+  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, JsonBodies bodies, ModelCatalog catalog,
       GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready,
       KeyGate gate, AdminApi admin) {
     this.gate = gate;
@@ -73,6 +84,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.config = config;
     this.port = port;
     this.json = json;
+    this.bodies = bodies;
     this.catalog = catalog;
     this.metrics = metrics;
     this.observer = observer;
@@ -145,7 +157,7 @@ public final class GatewayVerticle extends VerticleBase {
     LlmProxy proxy = new LlmProxy(vertx, http, catalog, config, metrics, observer);
     OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
     OpenAiErrors errors = openai.errors();
-    AnthropicSurface anthropic = new AnthropicSurface(json, proxy, gate);
+    AnthropicSurface anthropic = new AnthropicSurface(proxy, gate);
     openai.guard(llmGuard);
     anthropic.guard(llmGuard);
 
@@ -200,13 +212,21 @@ public final class GatewayVerticle extends VerticleBase {
       router.route("/v1/*").handler(auditStep::track);
     }
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
+    BodyStep openAiBody = new BodyStep(bodies, errors);
+    BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS);
+    for (String route : OPENAI_BODY_ROUTES) {
+      router.post(route).handler(openAiBody::parse);
+    }
+    for (String route : ANTHROPIC_BODY_ROUTES) {
+      router.post(route).handler(anthropicBody::parse);
+    }
     if (access != null) {
       router.post("/v1/*").handler(access::checkModel);
     }
-    router.post("/v1/chat/completions").handler(openai::chatCompletions);
-    router.post("/v1/messages").handler(anthropic::messages);
-    router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
-    router.post("/v1/embeddings").handler(openai::embeddings);
+    router.post(CHAT_COMPLETIONS).handler(openai::chatCompletions);
+    router.post(MESSAGES).handler(anthropic::messages);
+    router.post(COUNT_TOKENS).handler(anthropic::countTokens);
+    router.post(EMBEDDINGS).handler(openai::embeddings);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
     router.route("/v1/*").handler(ctx -> errorsFor(ctx, errors).respond(ctx.response(), 404,
@@ -216,9 +236,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error",
         "request_too_large", "The request body is larger than the gateway's limit of "
             + config.server().maxBodyBytes() + " bytes."));
-    router.errorHandler(404, ctx -> json(ctx, 404, "{\"error\":{\"message\":\"Not found: "
-        + ctx.request().path().replace("\"", "") + "\",\"type\":\"invalid_request_error\",\"param\":null,"
-        + "\"code\":\"unknown_url\"}}"));
+    router.errorHandler(400, ctx -> routeError(ctx, errors, 400, "bad_request",
+        "Bad request: " + ctx.request().method() + " " + ctx.request().uri()));
+    router.errorHandler(404, ctx -> routeError(ctx, errors, 404, "unknown_url", "Not found: " + ctx.request().path()));
+    router.errorHandler(405, ctx -> routeError(ctx, errors, 405, "method_not_allowed",
+        "Method not allowed: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(500, ctx -> {
       LOG.atError().setCause(ctx.failure()).addKeyValue("request_id", (String) ctx.get(REQUEST_ID))
           .addKeyValue("path", ctx.request().path()).log("unhandled failure");
@@ -274,9 +296,25 @@ public final class GatewayVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /**
+   * An error for a path or method no route serves, in the shape of the surface the path belongs
+   * to. The path is the client's text (quotes, backslashes, control characters): it goes into the
+   * body through a JSON writer, never by concatenation.
+   */
+  private static void routeError(RoutingContext ctx, OpenAiErrors openai, int status, String code, String message) {
+    String path = ctx.request().path();
+    if (path != null && (path.equals("/mcp") || path.startsWith("/mcp/"))) {
+      dev.portcullis.mcp.McpHttpEndpoint.httpError(ctx.response(), status, dev.portcullis.mcp.McpError.INVALID_REQUEST,
+          message);
+      return;
+    }
+    errorsFor(ctx, openai).respond(ctx.response(), status, "invalid_request_error", code, message);
+  }
+
   /** The error shape of the surface the client called: Anthropic's on /v1/messages, else OpenAI's. */
   private static ErrorResponder errorsFor(RoutingContext ctx, OpenAiErrors openai) {
-    return ctx.request().path().startsWith("/v1/messages") ? ANTHROPIC_ERRORS : openai;
+    String path = ctx.request().path();
+    return path != null && path.startsWith("/v1/messages") ? ANTHROPIC_ERRORS : openai;
   }
 
   private static void json(RoutingContext ctx, int status, String body) {

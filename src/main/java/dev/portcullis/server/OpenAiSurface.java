@@ -1,7 +1,5 @@
 package dev.portcullis.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,7 +14,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
 
 /**
  * The OpenAI-compatible LLM routes: parses and checks the request, then hands it to the proxy.
@@ -58,32 +55,8 @@ final class OpenAiSurface {
   private void handle(RoutingContext ctx, Endpoint endpoint) {
     long start = ctx.get(GatewayVerticle.START_NANOS);
     HttpServerResponse response = ctx.response();
-    Buffer raw = ctx.body().buffer();
-    if (raw == null || raw.length() == 0) {
-      errors.respond(response, 400, "invalid_request_error", null, null,
-          "The request body is empty; send a JSON object.");
-      return;
-    }
-    JsonNode tree;
-    try {
-      tree = json.readTree(raw.getBytes());
-    } catch (StreamConstraintsException e) {
-      errors.respond(response, 400, "invalid_request_error", "json_too_deep", null, JsonLimits.message(e));
-      return;
-    } catch (JsonProcessingException e) {
-      errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
-          "We could not parse the JSON body of your request: " + e.getOriginalMessage());
-      return;
-    } catch (IOException e) {
-      errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
-          "We could not read the body of your request.");
-      return;
-    }
-    if (!(tree instanceof ObjectNode body)) {
-      errors.respond(response, 400, "invalid_request_error", "invalid_json", null,
-          "The request body must be a JSON object.");
-      return;
-    }
+    BodyStep.Checked checked = BodyStep.of(ctx);
+    ObjectNode body = checked.json();
     JsonNode modelNode = body.get("model");
     if (modelNode == null || modelNode.isNull() || modelNode.isTextual() && modelNode.textValue().isEmpty()) {
       errors.respond(response, 400, "invalid_request_error", null, "model",
@@ -103,7 +76,7 @@ final class OpenAiSurface {
     JsonNode streamNode = body.get("stream");
     boolean stream = endpoint == Endpoint.CHAT_COMPLETIONS && streamNode != null && streamNode.asBoolean(false);
     String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
-    var guarded = GuardStep.apply(guard, ctx, new LlmRequest(endpoint, model, stream, body, raw, requestId),
+    var guarded = GuardStep.apply(guard, ctx, new LlmRequest(endpoint, model, stream, body, checked.raw(), requestId),
         m -> errors.respond(response, 400, "invalid_request_error", "guard_blocked", null, m));
     if (guarded == null) {
       return;

@@ -219,6 +219,16 @@ class AuthorizationServerNegativeTest {
     assertThat(b.postJson(base + "/oauth/register", "{\"redirect_uris\":[\"" + REDIRECT
         + "\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}").body()).contains("invalid_client_metadata");
     assertThat(b.postJson(base + "/oauth/register", "not json").statusCode()).isEqualTo(400);
+    // a second redirect_uris (one reader would check the first, another use the last) or data after the
+    // object: refused, not registered
+    for (String body : List.of("{\"redirect_uris\":[\"" + REDIRECT + "\"],\"redirect_uris\":[\"https://attacker"
+        + ".example/cb\"]}", "{\"redirect_uris\":[\"" + REDIRECT + "\"]} {\"redirect_uris\":[]}")) {
+      HttpResponse<String> r = b.postJson(base + "/oauth/register", body);
+      assertThat(r.statusCode()).as(body).isEqualTo(400);
+      JsonNode error = OAuthBrowser.JSON.readTree(r.body());
+      assertThat(error.path("error").asText()).isEqualTo("invalid_client_metadata");
+      assertThat(error.has("client_id")).isFalse();
+    }
     // a confidential registration gets a secret, and the token endpoint then requires it
     HttpResponse<String> conf = b.postJson(base + "/oauth/register", "{\"redirect_uris\":[\"cursor://cb\"]}");
     assertThat(conf.statusCode()).isEqualTo(201);
