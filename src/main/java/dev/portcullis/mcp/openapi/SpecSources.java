@@ -80,7 +80,7 @@ final class SpecSources implements AutoCloseable {
     boolean local = "file".equals(root.getScheme());
     SpecSources s;
     try {
-      s = new SpecSources(fetch, maxBytes, local ? Path.of(root).getParent().toRealPath() : null);
+      s = new SpecSources(fetch, maxBytes, local ? Path.of(root).getParent() : null);
     } catch (IOException e) {
       throw new SpecException("cannot prepare a working directory: " + e.getMessage());
     }
@@ -143,12 +143,16 @@ final class SpecSources implements AutoCloseable {
   private String read(URI uri, String referrer) throws SpecException {
     String from = referrer == null ? "" : " (referenced from " + referrer + ")";
     if ("file".equals(uri.getScheme())) {
-      Path p = Path.of(uri);
+      Path p = Path.of(uri).normalize();
+      String outside = "reference to " + uri + " in " + referrer + " refused: a description may reference local"
+          + " files only in its own directory";
+      if (referrer != null && (localRoot == null || !p.startsWith(localRoot))) {
+        throw new SpecException(outside);
+      }
       try {
         Path real = p.toRealPath();
-        if (referrer != null && (localRoot == null || !real.startsWith(localRoot))) {
-          throw new SpecException("reference to " + uri + from + " refused: a description may reference local"
-              + " files only in its own directory");
+        if (referrer != null && !real.startsWith(localRoot.toRealPath())) { // a link out of the directory
+          throw new SpecException(outside);
         }
         if (Files.size(real) > maxBytes) {
           throw new SpecException("file larger than " + maxBytes + " bytes: " + uri);
