@@ -40,7 +40,7 @@ class AuthorizationServerNegativeTest {
             demo: { type: builtin }
         identity:
           mcp_scopes: [mcp]
-          fetch: { allow_hosts: [localhost], allow_http: true }
+          fetch: { allow_hosts: [localhost], allow_http: true, timeout_ms: 20000 }   # a cold mock IdP on a busy machine
           authorization_server:
             upstream:
               issuer: %s
