@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
@@ -16,11 +17,13 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one HTTP client for fetches the gateway makes on behalf of configuration or of a URL a
@@ -111,7 +114,7 @@ public final class GuardedFetch {
 
   /** POSTs a form; the answer is returned whatever its status (redirects are not followed). */
   public Response postForm(URI uri, Map<String, String> headers, String form) throws IOException {
-    Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+    Map<String, String> h = new LinkedHashMap<>(headers);
     h.put("content-type", "application/x-www-form-urlencoded");
     return send(HttpMethod.POST, uri, h, form.getBytes(StandardCharsets.UTF_8));
   }
@@ -164,12 +167,12 @@ public final class GuardedFetch {
         .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()));
     headers.forEach(ro::putHeader);
     Promise<Answer> done = Promise.promise();
-    java.util.concurrent.atomic.AtomicReference<HttpClientRequest> sent = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     // the request is made on the client's own context; this thread only waits for the answer
     vertx.runOnContext(v -> http.request(ro).onFailure(done::tryFail).onSuccess(req -> {
       sent.set(req);
       req.exceptionHandler(done::tryFail);
-      Future<io.vertx.core.http.HttpClientResponse> answered = body == null ? req.send() : req.send(Buffer.buffer(body));
+      Future<HttpClientResponse> answered = body == null ? req.send() : req.send(Buffer.buffer(body));
       answered.onFailure(done::tryFail).onSuccess(resp -> {
         Buffer acc = Buffer.buffer();
         resp.exceptionHandler(done::tryFail);
