@@ -23,23 +23,28 @@ class OpenApiImportTest {
   static final String DIR = "src/test/resources/openapi/";
   static final SsrfGuard NO_PRIVATE = new SsrfGuard(PrivateAccess.NONE);
   static RecordingApiServer files;
-  static Vertx vertx;
 
   @BeforeAll
   static void start() throws Exception {
     files = new RecordingApiServer();
-    vertx = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() throws Exception {
     files.close();
-    vertx.close();
   }
 
-  /** Loads a description as an upstream with these address rules does. */
+  /**
+   * Loads a description as an upstream with these address rules does (with a Vert.x of its own:
+   * other test classes call this after this class has finished).
+   */
   static SpecLoader.Spec load(String location, SsrfGuard guard) throws SpecLoader.SpecException {
-    return SpecLoader.load(location, SpecLoader.fetcher(vertx, vertx.createHttpClient(), guard, 10_000));
+    Vertx vertx = Vertx.vertx();
+    try {
+      return SpecLoader.load(location, SpecLoader.fetcher(vertx, vertx.createHttpClient(), guard, 10_000));
+    } finally {
+      vertx.close();
+    }
   }
 
   static List<OperationTool> tools(String file) throws Exception {
