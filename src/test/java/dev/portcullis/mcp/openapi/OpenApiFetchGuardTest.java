@@ -58,6 +58,8 @@ class OpenApiFetchGuardTest {
         .document("/ref-file.json", spec("file:///etc/passwd#/X"))
         .document("/ref-jar.json", spec("jar:file:/tmp/x.jar!/s.json#/X"))
         .redirect("/hop.json", internal.url("/secret.json"))
+        .redirect("/to-file.json", "file:///etc/passwd")
+        .redirect("/circle.json", "/circle.json")
         .document("/ref-redirected.json", spec(allowed.url("/hop.json") + "#/Secret"));
     dir = Files.createTempDirectory("openapi-fetch-guard");
     Files.createDirectory(dir.resolve("api"));
@@ -115,6 +117,14 @@ class OpenApiFetchGuardTest {
         .hasMessageContaining("file:///etc/passwd").hasMessageContaining("may not reference local files");
     assertThatThrownBy(() -> load(allowed.url("/ref-jar.json"), ONLY_127_0_0_2))
         .hasMessageContaining("jar:file:/tmp/x.jar").hasMessageContaining("only http and https");
+  }
+
+  @Test
+  void redirectsToOtherSchemesOrInCirclesAreRefused() {
+    assertThatThrownBy(() -> load(allowed.url("/to-file.json"), ONLY_127_0_0_2))
+        .hasMessageContaining("refused to fetch file:///etc/passwd").hasMessageContaining("only http and https");
+    assertThatThrownBy(() -> load(allowed.url("/circle.json"), ONLY_127_0_0_2))
+        .hasMessageContaining(allowed.url("/circle.json")).hasMessageContaining("more than 5 redirects");
   }
 
   @Test
