@@ -137,9 +137,9 @@ public final class Gateway implements AutoCloseable {
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
-          config.identity(), gov == null ? null : new dev.portcullis.store.OAuthRepository(gov.store.dataSource()),
+          vertx, config.identity(), gov == null ? null : new dev.portcullis.store.OAuthRepository(gov.store.dataSource()),
           bodies);
-      dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(config,
+      dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(vertx, config,
           oauth);
       dev.portcullis.server.AccessGate access = dev.portcullis.policy.PolicyWiring.accessGate(vertx, config);
       if (identity != null) {

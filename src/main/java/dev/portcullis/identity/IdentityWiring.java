@@ -2,6 +2,7 @@ package dev.portcullis.identity;
 
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.config.IdentityConfig.IssuerConfig;
+import io.vertx.core.Vertx;
 import java.util.List;
 
 /** Builds the identity components from configuration (part of the composition root). */
@@ -23,21 +24,16 @@ public final class IdentityWiring {
     void bound(String base);
   }
 
-  /** The resource server, or null when no bearer-token mechanism is configured. */
-  public static ResourceServer resourceServer(GatewayConfig config) {
-    return resourceServer(config, null);
-  }
-
   /**
    * The resource server, also trusting the built-in authorization server's tokens (and listing it
    * first in the RFC 9728 metadata) when {@code local} is not null.
    */
-  public static ResourceServer resourceServer(GatewayConfig config, LocalAuthority local) {
+  public static ResourceServer resourceServer(Vertx vertx, GatewayConfig config, LocalAuthority local) {
     var id = config.identity();
     if (!id.tokensEnabled()) {
       return null;
     }
-    SafeFetcher fetcher = new SafeFetcher(id.fetch());
+    SafeFetcher fetcher = new SafeFetcher(vertx, id.fetch());
     TokenVerifier verifier = new TokenVerifier(id, fetcher, List.of());
     ResourceServer rs = new ResourceServer(id, verifier, () -> {
       List<String> servers = new java.util.ArrayList<>();

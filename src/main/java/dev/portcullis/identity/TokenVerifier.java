@@ -22,13 +22,9 @@ import dev.portcullis.config.IdentityConfig.IssuerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.text.ParseException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -73,7 +69,6 @@ public final class TokenVerifier {
   private final IdentityConfig config;
   private final SafeFetcher fetcher;
   private final Map<String, Issuer> issuers = new ConcurrentHashMap<>();
-  private final HttpClient http;
   private final Map<String, Cached> introspected = new ConcurrentHashMap<>();
 
   private record Cached(Principal principal, List<String> audiences, long until) {}
@@ -145,8 +140,6 @@ public final class TokenVerifier {
       issuers.put(l.issuer(), new Issuer(new IssuerConfig(l.issuer(), null, null, List.of("ES256", "RS256"),
           null, null), l.keys(), l.revokedJti()));
     }
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofMillis(config.fetch().timeoutMs())).build();
   }
 
   /** Trusts a local issuer added after construction (the built-in server, once its URL is known). */
@@ -333,17 +326,13 @@ public final class TokenVerifier {
     }
     String basic = Base64.getEncoder().encodeToString((form(ic.clientId()) + ":" + form(ic.clientSecret()))
         .getBytes(StandardCharsets.UTF_8));
-    HttpRequest req = HttpRequest.newBuilder(endpoint).timeout(Duration.ofMillis(config.fetch().timeoutMs()))
-        .header("content-type", "application/x-www-form-urlencoded").header("accept", "application/json")
-        .header("authorization", "Basic " + basic)
-        .POST(HttpRequest.BodyPublishers.ofString("token=" + form(token) + "&token_type_hint=access_token"))
-        .build();
     try {
-      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IOException("HTTP " + r.statusCode());
+      GuardedFetch.Response r = fetcher.postForm(endpoint, Map.of("accept", "application/json",
+          "authorization", "Basic " + basic), "token=" + form(token) + "&token_type_hint=access_token");
+      if (r.status() != 200) {
+        throw new IOException("HTTP " + r.status());
       }
-      JsonNode body = JSON.readTree(r.body());
+      JsonNode body = JSON.readTree(r.text());
       long ttl = ic.cacheSeconds() * 1000;
       if (!body.path("active").asBoolean(false)) {
         return new Cached(null, List.of(), now + Math.min(ttl, 5_000));
@@ -370,9 +359,6 @@ public final class TokenVerifier {
       return new Cached(principal(claims, "groups", "scope"), aud, now + ttl);
     } catch (IOException e) {
       LOG.warn("token introspection failed: {}", e.toString());
-      throw new InvalidToken("the token cannot be checked right now");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new InvalidToken("the token cannot be checked right now");
     }
   }

@@ -8,6 +8,7 @@ import dev.portcullis.identity.IdentityWiring;
 import dev.portcullis.identity.SafeFetcher;
 import dev.portcullis.json.JsonBodies;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -46,7 +47,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
   private final AtomicLong lastPurge = new AtomicLong(System.currentTimeMillis());
   private volatile String issuer;
 
-  private AuthorizationServer(IdentityConfig id, OAuthStore store, JsonBodies bodies) {
+  private AuthorizationServer(Vertx vertx, IdentityConfig id, OAuthStore store, JsonBodies bodies) {
     this.config = id.authorizationServer();
     this.llmRoutes = id.llmRoutes();
     this.store = store;
@@ -55,7 +56,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
       more.stream().filter(x -> !s.contains(x)).forEach(s::add);
     }
     this.scopes = List.copyOf(s);
-    SafeFetcher fetcher = new SafeFetcher(id.fetch());
+    SafeFetcher fetcher = new SafeFetcher(vertx, id.fetch());
     this.tokens = new Tokens(store, SigningKeys.loadOrCreate(store), this::issuer, config.accessTokenSeconds(),
         config.refreshTokenSeconds());
     this.clients = new ClientRegistry(config, store, fetcher, id.fetch().allowHttp(), bodies);
@@ -73,11 +74,11 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
    * @param store the durable store's OAuth repository, or null to keep the state in memory
    * @param bodies the one parser of client JSON bodies (dynamic client registration)
    */
-  public static AuthorizationServer create(IdentityConfig id, OAuthStore store, JsonBodies bodies) {
+  public static AuthorizationServer create(Vertx vertx, IdentityConfig id, OAuthStore store, JsonBodies bodies) {
     if (id.authorizationServer() == null) {
       return null;
     }
-    return new AuthorizationServer(id, store == null ? new MemoryOAuthStore() : store, bodies);
+    return new AuthorizationServer(vertx, id, store == null ? new MemoryOAuthStore() : store, bodies);
   }
 
   private static String strip(String s) {

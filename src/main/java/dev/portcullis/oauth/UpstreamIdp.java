@@ -17,11 +17,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.portcullis.identity.GuardedFetch;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,7 +56,6 @@ final class UpstreamIdp {
   private final SafeFetcher fetcher;
   private final FetchConfig rules;
   private final long skewSeconds;
-  private final HttpClient http;
   private volatile Endpoints endpoints;
 
   UpstreamIdp(UpstreamIdpConfig config, SafeFetcher fetcher, FetchConfig rules, long skewSeconds) {
@@ -67,8 +63,6 @@ final class UpstreamIdp {
     this.fetcher = fetcher;
     this.rules = rules;
     this.skewSeconds = skewSeconds;
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofMillis(rules.timeoutMs())).build();
   }
 
   String issuer() {
@@ -150,37 +144,28 @@ final class UpstreamIdp {
     Endpoints e = endpoints();
     StringBuilder form = new StringBuilder("grant_type=authorization_code&code=").append(enc(code))
         .append("&redirect_uri=").append(enc(redirectUri)).append("&code_verifier=").append(enc(verifier));
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(e.token()))
-        .timeout(Duration.ofMillis(rules.timeoutMs()))
-        .header("content-type", "application/x-www-form-urlencoded").header("accept", "application/json");
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("accept", "application/json");
     if (config.clientSecret() != null) {
-      req.header("authorization", "Basic " + Base64.getEncoder().encodeToString((enc(config.clientId()) + ":"
+      headers.put("authorization", "Basic " + Base64.getEncoder().encodeToString((enc(config.clientId()) + ":"
           + enc(config.clientSecret())).getBytes(StandardCharsets.UTF_8)));
     } else {
       form.append("&client_id=").append(enc(config.clientId()));
     }
     String idToken;
     try {
-      String why = fetcher.refusal(URI.create(e.token()));
-      if (why != null) {
-        throw new IOException("token endpoint refused: " + why);
-      }
-      HttpResponse<String> r = http.send(req.POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(),
-          HttpResponse.BodyHandlers.ofString());
-      JsonNode body = JSON.readTree(r.body());
-      if (r.statusCode() != 200) {
-        throw new IOException("HTTP " + r.statusCode() + " " + body.path("error").asText(""));
+      GuardedFetch.Response r = fetcher.postForm(URI.create(e.token()), headers, form.toString());
+      JsonNode body = JSON.readTree(r.text());
+      if (r.status() != 200) {
+        throw new IOException("HTTP " + r.status() + " " + body.path("error").asText(""));
       }
       idToken = body.path("id_token").asText(null);
       if (idToken == null) {
         throw new IOException("no id_token in the IdP's answer (is 'openid' among the upstream scopes?)");
       }
-    } catch (IOException ex) {
+    } catch (IOException | IllegalArgumentException ex) {
       org.slf4j.LoggerFactory.getLogger(UpstreamIdp.class).warn("upstream code exchange failed: {}", ex.toString());
       throw new LoginFailed("the identity provider did not confirm the login");
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new LoginFailed("interrupted");
     }
     return verify(e, idToken, nonce);
   }

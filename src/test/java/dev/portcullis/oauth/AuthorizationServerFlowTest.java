@@ -51,7 +51,7 @@ class AuthorizationServerFlowTest {
           url: jdbc:sqlite:%s/as.db
         identity:
           mcp_scopes: [mcp]
-          fetch: { allow_private_networks: true, allow_http: true }
+          fetch: { allow_private_networks: true, allow_http: true, timeout_ms: 20000 }   # a cold mock IdP on a busy machine
           authorization_server:
             access_token_seconds: 300
             upstream:

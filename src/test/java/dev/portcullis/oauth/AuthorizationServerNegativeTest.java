@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEObjectType;
+import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.identity.MockIdp;
 import dev.portcullis.testing.GatewayHarness;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +40,7 @@ class AuthorizationServerNegativeTest {
             demo: { type: builtin }
         identity:
           mcp_scopes: [mcp]
-          fetch: { allow_hosts: [localhost], allow_http: true }
+          fetch: { allow_hosts: [localhost], allow_http: true, timeout_ms: 20000 }   # a cold mock IdP on a busy machine
           authorization_server:
             upstream:
               issuer: %s
@@ -249,6 +252,36 @@ class AuthorizationServerNegativeTest {
           "s", "mcp"));
       assertThat(r.statusCode()).as(id).isEqualTo(400);
       assertThat(r.body()).contains("internal address");
+    }
+  }
+
+  @Test
+  void metadataDocumentRedirectingToAnInternalAddressIsNotFollowed() throws Exception {
+    AtomicInteger internalHits = new AtomicInteger();
+    HttpServer documents = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    int port = documents.getAddress().getPort();
+    documents.createContext("/internal/client.json", ex -> {
+      internalHits.incrementAndGet();
+      ex.sendResponseHeaders(500, -1);
+      ex.close();
+    });
+    // reached as "localhost", which the configuration allows; the redirect names 127.0.0.1
+    documents.createContext("/clients/moved.json", ex -> {
+      ex.getResponseHeaders().add("location", "http://127.0.0.1:" + port + "/internal/client.json");
+      ex.sendResponseHeaders(302, -1);
+      ex.close();
+    });
+    documents.start();
+    try {
+      OAuthBrowser b = new OAuthBrowser(base);
+      HttpResponse<String> r = b.get(b.authorizeUrl("http://localhost:" + port + "/clients/moved.json", REDIRECT,
+          OAuthBrowser.challenge(OAuthBrowser.verifier()), "s", "mcp"));
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(r.body()).contains("could not be fetched").contains("redirects to http://127.0.0.1:" + port
+          + "/internal/client.json").contains("not followed");
+      assertThat(internalHits.get()).isZero();
+    } finally {
+      documents.stop(0);
     }
   }
 

@@ -35,7 +35,7 @@ class OAuthSdkInteropTest {
             demo: { type: builtin }
         identity:
           mcp_scopes: [mcp]
-          fetch: { allow_private_networks: true, allow_http: true }
+          fetch: { allow_private_networks: true, allow_http: true, timeout_ms: 20000 }   # a cold mock IdP on a busy machine
           authorization_server:
             upstream:
               issuer: %s

@@ -42,7 +42,7 @@ public final class Credentials {
   public static Credentials create(Vertx vertx, GatewayConfig config, ConnectionStore connectionStore,
       OAuthStore pending) {
     var id = config.identity();
-    TokenEndpointClient client = new TokenEndpointClient(new SafeFetcher(id.fetch()), id.fetch());
+    TokenEndpointClient client = new TokenEndpointClient(new SafeFetcher(vertx, id.fetch()));
     Map<String, AuthConfig> users = new LinkedHashMap<>();
     config.mcp().servers().forEach((k, s) -> {
       if (s.auth() != null && "oauth_user".equals(s.auth().type())) {

@@ -2,17 +2,14 @@ package dev.portcullis.identity.credentials;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.config.IdentityConfig.FetchConfig;
 import dev.portcullis.identity.SafeFetcher;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.portcullis.identity.GuardedFetch;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,15 +46,10 @@ final class TokenEndpointClient {
   }
 
   private final SafeFetcher fetcher;
-  private final HttpClient http;
-  private final long timeoutMs;
   private final Map<String, Endpoints> discovered = new ConcurrentHashMap<>();
 
-  TokenEndpointClient(SafeFetcher fetcher, FetchConfig rules) {
+  TokenEndpointClient(SafeFetcher fetcher) {
     this.fetcher = fetcher;
-    this.timeoutMs = rules.timeoutMs();
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofMillis(rules.timeoutMs())).build();
   }
 
   /** The endpoints of an issuer: RFC 8414 metadata first, then OpenID discovery; cached an hour. */
@@ -115,38 +107,34 @@ final class TokenEndpointClient {
         body.append(body.length() == 0 ? "" : "&").append(enc(k)).append('=').append(enc(v));
       }
     });
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs))
-        .header("content-type", "application/x-www-form-urlencoded").header("accept", "application/json");
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("accept", "application/json");
     if (clientSecret != null) {
-      req.header("authorization", "Basic " + Base64.getEncoder().encodeToString((enc(clientId) + ":"
+      headers.put("authorization", "Basic " + Base64.getEncoder().encodeToString((enc(clientId) + ":"
           + enc(clientSecret)).getBytes(StandardCharsets.UTF_8)));
     } else if (clientId != null) {
       body.append("&client_id=").append(enc(clientId));
     }
-    HttpResponse<String> r;
+    GuardedFetch.Response r;
     try {
-      r = http.send(req.POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-          HttpResponse.BodyHandlers.ofString());
+      r = fetcher.postForm(uri, headers, body.toString());
     } catch (IOException e) {
       LOG.warn("token endpoint {} unreachable: {}", endpoint, e.toString());
       throw new CredentialException("the upstream's token endpoint is unreachable");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CredentialException("interrupted");
     }
     JsonNode json;
     try {
-      json = JSON.readTree(r.body() == null || r.body().isEmpty() ? "{}" : r.body());
+      json = JSON.readTree(r.body().length == 0 ? "{}" : r.text());
     } catch (IOException e) {
       json = JSON.createObjectNode();
     }
-    if (r.statusCode() != 200) {
+    if (r.status() != 200) {
       String error = json.path("error").asText("");
-      LOG.warn("token endpoint {} answered HTTP {} {}", endpoint, r.statusCode(), error);
+      LOG.warn("token endpoint {} answered HTTP {} {}", endpoint, r.status(), error);
       if (!error.isEmpty()) {
         throw new Refused(error, "the upstream's authorization server refused the token request (" + error + ")");
       }
-      throw new CredentialException("the upstream's token endpoint answered HTTP " + r.statusCode());
+      throw new CredentialException("the upstream's token endpoint answered HTTP " + r.status());
     }
     String token = json.path("access_token").asText(null);
     String type = json.path("token_type").asText("Bearer");

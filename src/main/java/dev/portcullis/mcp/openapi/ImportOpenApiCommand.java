@@ -2,6 +2,7 @@ package dev.portcullis.mcp.openapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.config.OpenApiConfig.PrivateAccess;
+import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.util.List;
@@ -17,6 +18,8 @@ import picocli.CommandLine.Spec;
     description = {"Read an OpenAPI 3.x or Swagger 2.0 description (file or URL), list the MCP tools its",
         "operations become, and print a ready-to-paste mcp.servers block. Nothing is called."})
 public final class ImportOpenApiCommand implements Callable<Integer> {
+  private static final long FETCH_TIMEOUT_MS = 30_000;
+
   @Parameters(paramLabel = "SPEC", description = "The description: a file path or an http(s) URL.")
   String spec;
 
@@ -27,7 +30,7 @@ public final class ImportOpenApiCommand implements Callable<Integer> {
   String baseUrl;
 
   @Option(names = "--allow-private-addresses",
-      description = "Allow fetching the description from a private or loopback address.")
+      description = "Allow fetching the description and its $refs from private or loopback addresses.")
   boolean allowPrivate;
 
   @Spec
@@ -42,11 +45,15 @@ public final class ImportOpenApiCommand implements Callable<Integer> {
       return 2;
     }
     SpecLoader.Spec loaded;
+    Vertx vertx = Vertx.vertx();
     try {
-      loaded = SpecLoader.load(spec, new SsrfGuard(new PrivateAccess(allowPrivate, List.of())), allowPrivate);
+      loaded = SpecLoader.load(spec, SpecLoader.fetcher(vertx, vertx.createHttpClient(),
+          new SsrfGuard(new PrivateAccess(allowPrivate, List.of())), FETCH_TIMEOUT_MS));
     } catch (SpecLoader.SpecException e) {
       err.println(spec + ": " + e.getMessage());
       return 1;
+    } finally {
+      vertx.close();
     }
     List<OperationTool> tools = ToolMapper.map(loaded);
     String base = baseUrl != null ? baseUrl : loaded.firstServer(spec);

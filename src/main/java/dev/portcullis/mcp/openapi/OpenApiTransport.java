@@ -142,8 +142,7 @@ public final class OpenApiTransport implements Transport {
   static OpenApiServer build(Vertx vertx, HttpClient http, String key, McpServerConfig c, ObjectMapper json,
       Set<String> moreCredentialHeaders) throws SpecLoader.SpecException {
     SsrfGuard guard = new SsrfGuard(c.allowPrivateAddresses());
-    SpecLoader.Spec spec = SpecLoader.load(c.spec(), guard, c.allowPrivateAddresses().all()
-        || !c.allowPrivateAddresses().networks().isEmpty());
+    SpecLoader.Spec spec = SpecLoader.load(c.spec(), SpecLoader.fetcher(vertx, http, guard, c.timeoutMs()));
     List<OperationTool> tools;
     try {
       tools = ToolSelection.apply(ToolMapper.map(spec), c.include(), c.exclude(), c.tools());

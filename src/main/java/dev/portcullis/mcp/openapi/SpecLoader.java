@@ -2,6 +2,7 @@ package dev.portcullis.mcp.openapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.identity.GuardedFetch;
 import io.swagger.parser.OpenAPIParser;
 import io.swagger.v3.core.util.Json;
 import io.swagger.v3.core.util.Json31;
@@ -24,7 +25,20 @@ public final class SpecLoader {
   /** Larger documents are refused (the Star Trek API test document, ≈500 KB, is well within). */
   static final long MAX_FILE_BYTES = 32L * 1024 * 1024;
 
+  /** Redirects followed when fetching a description or a remote reference (each one checked). */
+  static final int MAX_REDIRECTS = 5;
+
   private SpecLoader() {}
+
+  /**
+   * How descriptions and their references are fetched for one upstream: http or https, addresses
+   * under the upstream's {@code allow_private_addresses}, at most {@link #MAX_REDIRECTS} redirects.
+   */
+  public static GuardedFetch fetcher(io.vertx.core.Vertx vertx, io.vertx.core.http.HttpClient http, SsrfGuard guard,
+      long timeoutMs) {
+    return new GuardedFetch(vertx, http, new GuardedFetch.Rules(true, guard, timeoutMs, MAX_FILE_BYTES,
+        MAX_REDIRECTS));
+  }
 
   /** A loaded description: the OpenAPI 3 document as JSON, whether it is 3.0-flavoured, warnings. */
   public record Spec(JsonNode document, boolean openapi30, String sourceVersion, List<String> warnings) {
@@ -61,51 +75,48 @@ public final class SpecLoader {
   }
 
   /**
-   * Loads a description. Remote locations (the document itself and remote {@code $ref}s) go
-   * through the SSRF guard: the document's host is checked here, and swagger-parser's safe URL
-   * resolver refuses private addresses in remote references unless the guard allows them.
+   * Loads a description. Everything it names is read first by {@link SpecSources}: the document
+   * and remote {@code $ref}s through {@code fetch} (addresses and every redirect checked), local
+   * references only beside a local description; swagger-parser then parses the local copies and
+   * opens nothing itself.
    */
-  public static Spec load(String location, SsrfGuard guard, boolean allowPrivateRefs) throws SpecException {
+  public static Spec load(String location, GuardedFetch fetch) throws SpecException {
     String loc = location.trim();
-    boolean remote = loc.toLowerCase(Locale.ROOT).startsWith("http://")
-        || loc.toLowerCase(Locale.ROOT).startsWith("https://");
-    if (remote) {
-      URI u;
+    String lower = loc.toLowerCase(Locale.ROOT);
+    URI root;
+    if (lower.startsWith("http://") || lower.startsWith("https://")) {
       try {
-        u = URI.create(loc);
-      } catch (IllegalArgumentException e) {
+        root = new URI(loc);
+      } catch (java.net.URISyntaxException e) {
         throw new SpecException("not a valid URL: " + loc);
       }
-      try {
-        guard.resolve(u.getHost());
-      } catch (SsrfGuard.Refused e) {
-        throw new SpecException(e.getMessage());
-      }
     } else {
-      Path p = Path.of(loc.startsWith("file:") ? URI.create(loc).getPath() : loc);
+      Path p;
       try {
-        if (!Files.isRegularFile(p)) {
-          throw new SpecException("file not found: " + loc);
-        }
-        if (Files.size(p) > MAX_FILE_BYTES) {
-          throw new SpecException("file larger than " + MAX_FILE_BYTES + " bytes: " + loc);
-        }
-      } catch (java.io.IOException e) {
-        throw new SpecException("cannot read " + loc + ": " + e.getMessage());
+        p = Path.of(lower.startsWith("file:") ? URI.create(loc).getPath() : loc);
+      } catch (IllegalArgumentException e) {
+        throw new SpecException("not a valid file location: " + loc);
       }
-      loc = p.toAbsolutePath().toString();
+      if (!Files.isRegularFile(p)) {
+        throw new SpecException("file not found: " + loc);
+      }
+      root = p.toAbsolutePath().normalize().toUri();
     }
     ParseOptions options = new ParseOptions();
     options.setResolve(true);
     options.setResolveFully(false); // $refs are inlined later, with cycle and size limits
-    // remote references of a remote description may not point at private addresses (the
-    // parser's own safe resolver checks them); a local file is the administrator's own
-    options.setSafelyResolveURL(remote && !allowPrivateRefs);
     SwaggerParseResult result;
-    try {
-      result = new OpenAPIParser().readLocation(loc, null, options);
-    } catch (RuntimeException e) {
-      throw new SpecException("cannot parse " + location + ": " + e.getMessage());
+    try (SpecSources sources = SpecSources.gather(root, fetch, MAX_FILE_BYTES)) {
+      try {
+        result = new OpenAPIParser().readLocation(sources.rootFile().toString(), null, options);
+      } catch (RuntimeException e) {
+        throw new SpecException("cannot parse " + location + ": " + e.getMessage());
+      }
+      if (result != null && result.getMessages() != null) {
+        String work = sources.directory().toString();
+        result.setMessages(result.getMessages().stream().filter(m -> m != null).map(m -> m.replace(work, ""))
+            .toList());
+      }
     }
     OpenAPI api = result == null ? null : result.getOpenAPI();
     List<String> messages = result == null || result.getMessages() == null ? List.of()

@@ -1,6 +1,7 @@
 package dev.portcullis.mcp.openapi;
 
 import dev.portcullis.config.OpenApiConfig.PrivateAccess;
+import dev.portcullis.identity.GuardedFetch;
 import dev.portcullis.identity.InternalAddresses;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -14,7 +15,7 @@ import java.util.List;
  * host (and again on each redirect); the connection then goes to the address that was checked, so
  * a DNS answer cannot change between the check and the connect.
  */
-public final class SsrfGuard {
+public final class SsrfGuard implements GuardedFetch.Addresses {
   private final boolean allowAll;
   private final List<Cidr> allowed;
 
@@ -58,6 +59,13 @@ public final class SsrfGuard {
       }
     }
     return all[0];
+  }
+
+  @Override
+  public String refusal(String host, InetAddress address) {
+    String why = refusal(address);
+    return why == null ? null
+        : "it resolves to " + address.getHostAddress() + ", " + why + " (allow it with allow_private_addresses)";
   }
 
   /** Why this address is refused, or null when it may be reached. */

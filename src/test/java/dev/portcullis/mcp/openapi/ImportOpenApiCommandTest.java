@@ -65,6 +65,25 @@ class ImportOpenApiCommandTest {
   }
 
   @Test
+  void refsToLocalFilesOutsideTheDescriptionOrToInternalAddressesAreRefused() throws Exception {
+    Path dir = Files.createTempDirectory("import-refs");
+    String spec = """
+        {"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": {"/t": {"get": {"operationId": "t",
+          "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "%s"}}}}}}}}}
+        """;
+    Files.writeString(dir.resolve("passwd.json"), spec.formatted("file:///etc/passwd#/x"));
+    Files.writeString(dir.resolve("metadata.json"), spec.formatted("http://169.254.169.254/latest/x.json#/x"));
+    Run passwd = run("mcp", "import-openapi", dir.resolve("passwd.json").toString(), "--name", "x");
+    assertThat(passwd.code()).isEqualTo(1);
+    assertThat(passwd.err()).contains("reference to file:///etc/passwd").contains("only in its own directory")
+        .doesNotContain("root:");
+    Run metadata = run("mcp", "import-openapi", dir.resolve("metadata.json").toString(), "--name", "x");
+    assertThat(metadata.code()).isEqualTo(1);
+    assertThat(metadata.err()).contains("refused to fetch http://169.254.169.254/latest/x.json")
+        .contains("link-local");
+  }
+
+  @Test
   void configValidationNamesEachProblem() throws Exception {
     Path file = Files.createTempFile("bad", ".yaml");
     try {

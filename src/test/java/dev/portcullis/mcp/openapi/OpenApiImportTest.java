@@ -8,6 +8,7 @@ import dev.portcullis.config.OpenApiConfig.FilterConfig;
 import dev.portcullis.config.OpenApiConfig.PrivateAccess;
 import dev.portcullis.config.OpenApiConfig.ToolOverride;
 import dev.portcullis.mcp.NodeSupport;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -33,13 +34,26 @@ class OpenApiImportTest {
     files.close();
   }
 
+  /**
+   * Loads a description as an upstream with these address rules does (with a Vert.x of its own:
+   * other test classes call this after this class has finished).
+   */
+  static SpecLoader.Spec load(String location, SsrfGuard guard) throws SpecLoader.SpecException {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return SpecLoader.load(location, SpecLoader.fetcher(vertx, vertx.createHttpClient(), guard, 10_000));
+    } finally {
+      vertx.close();
+    }
+  }
+
   static List<OperationTool> tools(String file) throws Exception {
-    return ToolMapper.map(SpecLoader.load(DIR + file, NO_PRIVATE, false));
+    return ToolMapper.map(load(DIR + file, NO_PRIVATE));
   }
 
   /** A document of {@code @readme/oas-examples}, e.g. "3.0/json/petstore.json" (skipped or failed if missing). */
   static List<OperationTool> example(String file) throws Exception {
-    return ToolMapper.map(SpecLoader.load(NodeSupport.oasExample(file), NO_PRIVATE, false));
+    return ToolMapper.map(load(NodeSupport.oasExample(file), NO_PRIVATE));
   }
 
   static OperationTool tool(List<OperationTool> tools, String name) {
@@ -166,7 +180,7 @@ class OpenApiImportTest {
     assertThat(tree.at("/properties/result/properties/children/items/description").asText())
         .contains("recursive"); // a nullable object is wrapped as {"result": ...}
     // OpenAPI 3.0 dialect translated to JSON Schema 2020-12
-    JsonNode node = SchemaConverterAccess.input(SpecLoader.load(DIR + "edge-api.yaml", NO_PRIVATE, false), "Node");
+    JsonNode node = SchemaConverterAccess.input(load(DIR + "edge-api.yaml", NO_PRIVATE), "Node");
     assertThat(node.path("type").toString()).isEqualTo("[\"object\",\"null\"]");
     assertThat(node.at("/properties/weight/exclusiveMinimum").asInt()).isZero();
     assertThat(node.at("/properties/weight").has("minimum")).isFalse();
@@ -188,9 +202,9 @@ class OpenApiImportTest {
   void remoteSpecAndRemoteRefsAreResolvedWhenTheirAddressIsAllowed() throws Exception {
     String url = files.url("/files/main.yaml");
     // the description and its refs are served by a local server: refused unless private addresses are allowed
-    assertThatThrownBy(() -> SpecLoader.load(url, NO_PRIVATE, false))
+    assertThatThrownBy(() -> load(url, NO_PRIVATE))
         .hasMessageContaining("127.0.0.1").hasMessageContaining("loopback");
-    SpecLoader.Spec spec = SpecLoader.load(url, new SsrfGuard(new PrivateAccess(false, List.of("127.0.0.1/32"))), true);
+    SpecLoader.Spec spec = load(url, new SsrfGuard(new PrivateAccess(false, List.of("127.0.0.1/32"))));
     List<OperationTool> tools = ToolMapper.map(spec);
     assertThat(names(tools)).containsExactly("getThing", "putThing");
     assertThat(tool(tools, "getThing").definition().at("/outputSchema/properties/owner/properties/email/type")
@@ -224,8 +238,8 @@ class OpenApiImportTest {
 
   @Test
   void badDescriptionsFailClearly() {
-    assertThatThrownBy(() -> SpecLoader.load(DIR + "nope.yaml", NO_PRIVATE, false)).hasMessageContaining("not found");
-    assertThatThrownBy(() -> SpecLoader.load(DIR + "README.md", NO_PRIVATE, false))
+    assertThatThrownBy(() -> load(DIR + "nope.yaml", NO_PRIVATE)).hasMessageContaining("not found");
+    assertThatThrownBy(() -> load(DIR + "README.md", NO_PRIVATE))
         .hasMessageContaining("not an OpenAPI");
   }
 }
