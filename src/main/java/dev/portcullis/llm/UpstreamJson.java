@@ -1,5 +1,6 @@
 package dev.portcullis.llm;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +11,8 @@ import java.io.IOException;
 
 /**
  * Reads what an upstream answered as the JSON object its protocol promises, strictly: one
- * object, nothing after it. Anything else throws {@link InvalidUpstreamResponseException}.
+ * object, nothing after it, no key twice (the guard and the client's parser would otherwise read
+ * different values of it). Anything else throws {@link InvalidUpstreamResponseException}.
  */
 public final class UpstreamJson {
   private static final int QUOTE = 80;
@@ -18,7 +20,8 @@ public final class UpstreamJson {
   private final ObjectReader reader;
 
   public UpstreamJson(ObjectMapper json) {
-    this.reader = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    this.reader = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   }
 
   /** A complete response body as an object. */

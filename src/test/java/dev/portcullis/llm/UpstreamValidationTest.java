@@ -119,7 +119,11 @@ class UpstreamValidationTest {
   void jsonOfTheWrongShapeOrCutShortIsInvalid() throws Exception {
     List<String> bodies = List.of("[]", "\"str\"", "null", "", "{\"choices\":[{\"index\":0",
         "{\"choices\":[]} trailing", "{\"object\":\"chat.completion\"}", "{\"choices\":{}}",
-        "{\"error\":{\"message\":\"model crashed\",\"type\":\"server_error\"}}");
+        "{\"error\":{\"message\":\"model crashed\",\"type\":\"server_error\"}}",
+        // a duplicate key is read differently by different parsers: the guard would check one value
+        // while the client's SDK reads the other
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\",\"content\":\"b\"}}]}",
+        "{\"choices\":[],\"choices\":[]}");
     restart("""
         router: { max_attempts: 1, cooldown_failures: 1000 }
         models:
