@@ -375,6 +375,22 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aResourceUriWithAnEmailAddressReachesTheUpstreamButNotTheAuditTrailRaw() throws Exception {
+    GovClient c = client("test-key", null);
+    String uri = "files://public/people/bob.smith@example.com";
+    JsonNode read = c.rpc("resources/read", "{\"uri\":\"" + uri + "\"}");
+    assertThat(read.has("result")).as(read.toString()).isTrue();
+    assertThat(files.received.get(files.received.size() - 1).toString()).contains(uri);
+    List<AuditEvent> reads = audit(null, null).stream().filter(ev -> "resources/read".equals(ev.action()))
+        .filter(ev -> String.valueOf(ev.target()).contains("people")).toList();
+    assertThat(reads).isNotEmpty();
+    for (AuditEvent ev : reads) {
+      assertThat(ev.toString()).doesNotContain("bob.smith@example.com");
+      assertThat(ev.target()).startsWith("files/files://public/people/[EMAIL:");
+    }
+  }
+
+  @Test
   void aToolCallIsAuditedBeforeItGoesUpstreamAndCompletedAfter() throws Exception {
     String marker = "wal-" + UUID.randomUUID();
     files.onCall = params -> {

@@ -128,7 +128,8 @@ final class RecordingUpstream extends DemoMcpServer implements AutoCloseable {
       }
       case "resources/templates/list" -> {
         ObjectNode r = JsonRpc.F.objectNode();
-        r.putArray("resourceTemplates");
+        r.putArray("resourceTemplates").addObject().put("uriTemplate", "files://public/people/{email}")
+            .put("name", "person");
         yield r;
       }
       case "resources/read" -> {
