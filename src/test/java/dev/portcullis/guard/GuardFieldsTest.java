@@ -153,4 +153,25 @@ class GuardFieldsTest {
     assertThat(streamed.toString()).isEqualTo("I cannot contact [EMAIL_1] for you.");
     assertThat(r.body()).doesNotContain("petrov");
   }
+
+  @Test
+  void anthropicTextBlocksToolDescriptionsAndUserIdAreScanned() throws Exception {
+    fake.otherwise(FakeOpenAiUpstream.ok());
+    HttpResponse<String> r = gw.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(gw.baseUrl() + "/v1/messages"))
+        .header("x-api-key", GatewayHarness.KEY).header("anthropic-version", "2023-06-01")
+        .header("content-type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+            {"model":"gpt-guarded","max_tokens":64,
+             "metadata":{"user_id":"carol@example.com"},
+             "system":"You help lena.k@posteo.de",
+             "tools":[{"name":"lookup","description":"Looks up frank@example.com",
+               "input_schema":{"type":"object","properties":{"q":{"type":"string","description":"like gina@example.com"}}}}],
+             "messages":[{"role":"user","content":[
+               {"type":"text","text":"please mail ola.nordmann@exam"},
+               {"type":"text","text":"ple.no today"}]}]}""")).build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(upstream()).doesNotContain("carol@").doesNotContain("lena.k@").doesNotContain("frank@")
+        .doesNotContain("gina@").doesNotContain("nordmann").doesNotContain("ple.no").contains("[EMAIL_");
+  }
 }
