@@ -1,9 +1,9 @@
 package dev.portcullis.guard;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -195,6 +195,11 @@ public final class GuardSession {
       found = withoutCallersOwnValues(text, found);
     }
     record(found, actions, rules, types, response, false);
+    // a log rule changes nothing, not even which part holds which share of a split value
+    found = found.stream().filter(f -> actions.get(f.detector()) != Action.LOG).toList();
+    if (found.isEmpty()) {
+      return parts;
+    }
     List<String> out = new ArrayList<>(parts.size());
     int next = 0; // the first finding that may still reach into the current part
     for (int p = 0; p < parts.size(); p++) {

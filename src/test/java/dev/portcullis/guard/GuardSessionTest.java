@@ -138,6 +138,11 @@ class GuardSessionTest {
     // digits at the end of one part and the start of the next are not glued into a card number
     assertThat(s.requestParts(List.of("order 4111 1111", "2024 1111 items"))).containsExactly("order 4111 1111",
         "2024 1111 items");
+    // a log rule notes the split value and moves nothing
+    GuardSession logged = session(guard("log", null));
+    assertThat(logged.requestParts(List.of("mail a@exam", "ple.com now"))).containsExactly("mail a@exam",
+        "ple.com now");
+    assertThat(logged.requestTypes()).containsExactly("EMAIL");
     // pseudonyms split across parts are restored in the answer
     GuardSession p = session(guard("pseudonymise", "both"));
     assertThat(p.requestParts(List.of("write to anna@exa", "mple.com"))).containsExactly("write to [EMAIL_1]", "");
