@@ -375,6 +375,15 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aValueSplitAcrossTwoContentBlocksOfAResultIsFound() throws Exception {
+    GovClient c = client("test-key", null);
+    JsonNode r = c.call("files__echo", "{\"parts\":[\"host 198.51.\",\"100.4 is down\"]}");
+    JsonNode content = r.path("result").path("content");
+    assertThat(content.path(0).path("text").asText()).as(r.toString()).isEqualTo("host [IP_ADDRESS_1]");
+    assertThat(content.path(1).path("text").asText()).isEqualTo(" is down");
+  }
+
+  @Test
   void aResourceUriWithAnEmailAddressReachesTheUpstreamButNotTheAuditTrailRaw() throws Exception {
     GovClient c = client("test-key", null);
     String uri = "files://public/people/bob.smith@example.com";
