@@ -39,8 +39,8 @@ public final class BuiltInDetectors {
     Map<String, List<Detector>> m = new LinkedHashMap<>();
     // personal data
     add(m, new RegexDetector("email", "EMAIL", Pattern.compile(
-        "(?<![\\p{L}\\p{N}._%+\\-])(?<v>[\\p{L}\\p{N}][\\p{L}\\p{N}._%+\\-]{0,63}@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]{0,61}"
-            + "[\\p{L}\\p{N}])?\\.)+\\p{L}{2,24})(?![\\p{L}\\p{N}\\-])"),
+        "(?<![\\p{L}\\p{N}._%+\\-])(?<v>[\\p{L}\\p{N}][\\p{L}\\p{N}._%+'\\-]{0,63}@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]{0,61}"
+            + "[\\p{L}\\p{N}])?\\.)+(?:\\p{L}{2,24}|xn--[a-z0-9]{2,59}))(?![\\p{L}\\p{N}\\-])"),
         BuiltInDetectors::email, 0.97, 80, 254, false, "@"));
     add(m, new PhoneDetector(phoneRegions));
     add(m, new RegexDetector("credit_card", "CREDIT_CARD",
@@ -68,10 +68,10 @@ public final class BuiltInDetectors {
     // secrets
     add(m, new RegexDetector("aws_access_key", "AWS_ACCESS_KEY", Pattern.compile(
         "(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z2-7]{16})(?![A-Za-z0-9])"),
-        null, 0.95, 85, 20, true));
+        BuiltInDetectors::notAwsExample, 0.95, 85, 20, true));
     add(m, new RegexDetector("aws_secret_key", "AWS_SECRET_KEY", Pattern.compile(
-        "(?i)aws.{0,24}?(?:secret|sk).{0,24}?[=:\"'\\s]+(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-        null, 0.9, 85, 40, true));
+        "(?i)(?:aws.{0,24}?(?:secret|sk)|SecretAccessKey).{0,24}?[=:\"'\\s]+(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+        BuiltInDetectors::notAwsExample, 0.9, 85, 40, true));
     add(m, new RegexDetector("github_token", "GITHUB_TOKEN", Pattern.compile(
         "(?<![A-Za-z0-9_])(?<v>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{60,255})(?![A-Za-z0-9_])"),
         null, 0.99, 85, 255, true, "gh", "github_pat_"));
@@ -123,6 +123,11 @@ public final class BuiltInDetectors {
     }
     String tld = domain.substring(domain.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
     return !IMAGE_TLDS.contains(tld);
+  }
+
+  /** AWS documents its sample credentials (AKIAIOSFODNN7EXAMPLE...) with this suffix; they are everywhere in docs. */
+  private static boolean notAwsExample(String s) {
+    return !s.endsWith("EXAMPLE") && !s.endsWith("EXAMPLEKEY");
   }
 
   private static boolean openAiKey(String s) {

@@ -8,10 +8,17 @@ import java.util.regex.Pattern;
  * Random-looking tokens (generic API keys, passwords, session secrets), when configured: long
  * runs of base64/base62 characters mixing upper case, lower case and digits whose Shannon
  * entropy reaches the threshold. Hex-only strings (hashes, UUIDs) and word-like identifiers
- * are left alone.
+ * are left alone, and so is public key material (SSH public keys, PEM public keys and
+ * certificates), which is random by nature and meant to be shared.
  */
 public final class EntropyDetector implements Detector {
-  private static final Pattern TOKEN = Pattern.compile("(?<![A-Za-z0-9+/=_\\-])[A-Za-z0-9+/_\\-]{16,512}={0,2}(?![A-Za-z0-9+/=_\\-])");
+  private static final Pattern TOKEN = Pattern.compile("(?<![A-Za-z0-9+/_\\-])[A-Za-z0-9+/_\\-]{16,512}={0,2}(?![A-Za-z0-9+/=_\\-])");
+
+  /** Public keys and certificates: random-looking, not secret. */
+  private static final Pattern PUBLIC_MATERIAL = Pattern.compile(
+      "(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) AAAA[A-Za-z0-9+/]+=*"
+          + "|-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE)-----[\\s\\S]{0,16000}?-----END (?:PUBLIC KEY|RSA PUBLIC KEY"
+          + "|CERTIFICATE)-----");
 
   private final int minLength;
   private final double threshold;
@@ -48,10 +55,14 @@ public final class EntropyDetector implements Detector {
 
   @Override
   public void detect(String text, List<Finding> out) {
+    List<int[]> publicSpans = publicMaterial(text);
     Matcher m = TOKEN.matcher(text);
     while (m.find()) {
       int s = m.start();
       int e = m.end();
+      if (inside(publicSpans, s)) {
+        continue;
+      }
       while (e > s && (text.charAt(e - 1) == '-' || text.charAt(e - 1) == '_')) {
         e--;
       }
@@ -63,6 +74,27 @@ public final class EntropyDetector implements Detector {
         out.add(new Finding("high_entropy", "SECRET", s, e, 0.6));
       }
     }
+  }
+
+  private static List<int[]> publicMaterial(String text) {
+    if (!text.contains("AAAA") && !text.contains("-----BEGIN")) {
+      return List.of();
+    }
+    List<int[]> spans = new java.util.ArrayList<>();
+    Matcher m = PUBLIC_MATERIAL.matcher(text);
+    while (m.find()) {
+      spans.add(new int[] {m.start(), m.end()});
+    }
+    return spans;
+  }
+
+  private static boolean inside(List<int[]> spans, int at) {
+    for (int[] sp : spans) {
+      if (at >= sp[0] && at < sp[1]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean looksRandom(String t) {

@@ -20,6 +20,8 @@ public final class Guard {
   private final List<GuardRule> rules;
   private final byte[] hashKey;
   private final Map<GuardContext, Optional<GuardPlan>> plans = new ConcurrentHashMap<>();
+  /** Every enabled detector, whatever the rules: what the audit trail must never hold raw. */
+  private final Scanner auditScanner;
 
   /**
    * @param detectors the enabled detectors by name (built-in and custom)
@@ -30,6 +32,33 @@ public final class Guard {
     this.detectors = new LinkedHashMap<>(detectors);
     this.rules = List.copyOf(rules);
     this.hashKey = hashKey.clone();
+    List<Detector> all = new ArrayList<>();
+    detectors.values().forEach(all::addAll);
+    this.auditScanner = new Scanner(all);
+  }
+
+  /**
+   * The text as the audit trail may keep it: every value any enabled detector finds replaced by
+   * its type and keyed hash ({@code [EMAIL:9f86d081884c]}), whatever the rules do with it on the
+   * wire (a {@code log} rule, a resource URI that must reach the upstream as it is). Equal values
+   * keep equal hashes, so investigations can still correlate.
+   */
+  public String forAudit(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    List<Finding> found = auditScanner.scan(text);
+    if (found.isEmpty()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    int last = 0;
+    for (Finding f : found) {
+      out.append(text, last, f.start()).append('[').append(f.type()).append(':')
+          .append(GuardSession.keyedHash(hashKey, text.substring(f.start(), f.end()))).append(']');
+      last = f.end();
+    }
+    return out.append(text, last, text.length()).toString();
   }
 
   public List<GuardRule> rules() {

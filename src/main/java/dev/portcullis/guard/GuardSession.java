@@ -3,6 +3,7 @@ package dev.portcullis.guard;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -62,6 +63,27 @@ public final class GuardSession {
    */
   public synchronized String request(String text) {
     return apply(text, plan.requestScanner(), plan.requestActions(), plan.requestRules(), requestTypes, false);
+  }
+
+  /**
+   * Applies the request-side actions to consecutive parts of one message (content parts, text
+   * blocks, content items), scanned as one text so that a value split across parts is found;
+   * each part gets back its own share of the result.
+   *
+   * @throws GuardBlockedException when a block rule matched
+   */
+  public synchronized List<String> requestParts(List<String> parts) {
+    return applyParts(parts, plan.requestScanner(), plan.requestActions(), plan.requestRules(), requestTypes, false);
+  }
+
+  /** Like {@link #response(String)} for consecutive parts of one message, scanned as one text. */
+  public synchronized List<String> responseParts(List<String> parts) {
+    List<String> restored = new ArrayList<>(parts.size());
+    for (String p : parts) {
+      restored.add(restore(p));
+    }
+    return applyParts(restored, plan.responseScanner(), plan.responseActions(), plan.responseRules(), responseTypes,
+        true);
   }
 
   /** Restores pseudonymised values and applies the response-side actions to text going to the caller. */
@@ -155,6 +177,52 @@ public final class GuardSession {
     return transform(text, found, actions, rules, types, response, false);
   }
 
+  private List<String> applyParts(List<String> parts, Scanner scanner, Map<String, Action> actions,
+      Map<String, String> rules, Set<String> types, boolean response) {
+    if (parts.size() == 1) {
+      return List.of(apply(parts.get(0), scanner, actions, rules, types, response));
+    }
+    if (scanner.isEmpty()) {
+      return parts;
+    }
+    JoinedParts joined = JoinedParts.scan(parts, scanner);
+    List<Finding> found = joined.findings();
+    if (found.isEmpty()) {
+      return parts;
+    }
+    String text = joined.text();
+    if (response && !originalByPlaceholder.isEmpty()) {
+      found = withoutCallersOwnValues(text, found);
+    }
+    record(found, actions, rules, types, response, false);
+    // a log rule changes nothing, not even which part holds which share of a split value
+    found = found.stream().filter(f -> actions.get(f.detector()) != Action.LOG).toList();
+    if (found.isEmpty()) {
+      return parts;
+    }
+    List<String> out = new ArrayList<>(parts.size());
+    int next = 0; // the first finding that may still reach into the current part
+    for (int p = 0; p < parts.size(); p++) {
+      int ps = joined.start(p);
+      int pe = joined.start(p + 1);
+      StringBuilder b = new StringBuilder(pe - ps + 16);
+      int last = ps;
+      while (next < found.size() && found.get(next).end() <= ps) {
+        next++;
+      }
+      for (int i = next; i < found.size() && found.get(i).start() < pe; i++) {
+        Finding f = found.get(i);
+        if (f.start() >= ps) {
+          // the replacement goes where the value starts; the other parts lose their share of it
+          b.append(text, last, f.start()).append(replacement(f, text, actions));
+        }
+        last = Math.max(last, Math.min(f.end(), pe));
+      }
+      out.add(b.append(text, last, pe).toString());
+    }
+    return out;
+  }
+
   private String transform(String text, List<Finding> found, Map<String, Action> actions, Map<String, String> rules,
       Set<String> types, boolean response, boolean streaming) {
     if (response && !originalByPlaceholder.isEmpty()) {
@@ -163,6 +231,19 @@ public final class GuardSession {
         return text;
       }
     }
+    record(found, actions, rules, types, response, streaming);
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    int last = 0;
+    for (Finding f : found) {
+      out.append(text, last, f.start()).append(replacement(f, text, actions));
+      last = f.end();
+    }
+    return out.append(text, last, text.length()).toString();
+  }
+
+  /** Notes the findings (types, rules, count); refuses when a block rule matched. */
+  private void record(List<Finding> found, Map<String, Action> actions, Map<String, String> rules,
+      Set<String> types, boolean response, boolean streaming) {
     Set<String> blocked = null;
     String blockRule = null;
     for (Finding f : found) {
@@ -180,22 +261,17 @@ public final class GuardSession {
     if (blocked != null) {
       throw new GuardBlockedException(blockRule, blocked, response);
     }
-    StringBuilder out = new StringBuilder(text.length() + 16);
-    int last = 0;
-    for (Finding f : found) {
-      Action a = actions.get(f.detector());
-      String value = text.substring(f.start(), f.end());
-      String replacement = switch (a) {
-        case LOG -> value;
-        case MASK -> mask(value);
-        case HASH -> "[" + f.type() + ":" + hash(value) + "]";
-        case PSEUDONYMISE -> placeholder(f.type(), value, true);
-        case REDACT, BLOCK -> placeholder(f.type(), value, false);
-      };
-      out.append(text, last, f.start()).append(replacement);
-      last = f.end();
-    }
-    return out.append(text, last, text.length()).toString();
+  }
+
+  private String replacement(Finding f, String text, Map<String, Action> actions) {
+    String value = text.substring(f.start(), f.end());
+    return switch (actions.get(f.detector())) {
+      case LOG -> value;
+      case MASK -> mask(value);
+      case HASH -> "[" + f.type() + ":" + hash(value) + "]";
+      case PSEUDONYMISE -> placeholder(f.type(), value, true);
+      case REDACT, BLOCK -> placeholder(f.type(), value, false);
+    };
   }
 
   /**
@@ -239,6 +315,11 @@ public final class GuardSession {
   }
 
   private String hash(String value) {
+    return keyedHash(hashKey, value);
+  }
+
+  /** The first six bytes of HMAC-SHA-256 of the value, in hex. */
+  static String keyedHash(byte[] hashKey, String value) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(hashKey.length == 0 ? new byte[1] : hashKey, "HmacSHA256"));

@@ -8,7 +8,7 @@ import java.util.List;
  * placeholder or a match split across chunks. It holds back only what may still become one:
  * the tail from an unfinished {@code [PLACEHOLDER}, at most {@value GuardSession#MAX_PLACEHOLDER}
  * characters; and, when response rules scan, the last {@code maxSpan} characters (the longest
- * text a detector can match). Not thread-safe: one stream, one event loop.
+ * visible text a detector can match). Not thread-safe: one stream, one event loop.
  */
 public final class GuardStream {
   private final GuardSession session;
@@ -42,7 +42,25 @@ public final class GuardStream {
     if (restored.length() < holdback + 64) {
       return "";
     }
-    return release(restored.length() - holdback);
+    int release = holdbackStart();
+    return release <= 0 ? "" : release(release);
+  }
+
+  /**
+   * Where the held-back tail starts: {@code holdback} visible characters from the end. Invisible
+   * format characters, which detectors skip, do not count, so padding a value with them cannot
+   * push its start out of the tail.
+   */
+  private int holdbackStart() {
+    int cut = restored.length();
+    int visible = 0;
+    while (cut > 0 && visible < holdback) {
+      cut--;
+      if (Character.getType(restored.charAt(cut)) != Character.FORMAT) {
+        visible++;
+      }
+    }
+    return cut;
   }
 
   /** The stream ended: everything held back, restored and scanned. */

@@ -8,7 +8,8 @@ import java.util.List;
  * Runs a set of detectors over a text and settles overlaps: where two findings overlap, the
  * one from the detector with the higher priority wins (a connection string over the e-mail
  * address inside it, an IBAN over the phone number its digits resemble), then the longer one.
- * Immutable and thread-safe.
+ * Detectors see the text normalised ({@link NormalizedText}: NFKC, invisible format characters
+ * removed); the findings it returns are spans of the original text. Immutable and thread-safe.
  */
 public final class Scanner {
   private final List<Detector> detectors;
@@ -36,11 +37,30 @@ public final class Scanner {
     return detectors.isEmpty();
   }
 
-  /** The findings in {@code text}, ordered by position, none overlapping. */
+  /** The findings in {@code text}, ordered by position, none overlapping, as spans of {@code text}. */
   public List<Finding> scan(String text) {
     if (text == null || text.isEmpty() || detectors.isEmpty()) {
       return List.of();
     }
+    NormalizedText normalized = NormalizedText.of(text);
+    List<Finding> found = settle(normalized.text);
+    if (!normalized.changed() || found.isEmpty()) {
+      return found;
+    }
+    List<Finding> mapped = new ArrayList<>(found.size());
+    int lastEnd = 0;
+    for (Finding f : found) {
+      Finding o = normalized.toOriginal(f);
+      // two findings from one expanded character (a ligature) cannot both own it
+      if (o.start() >= lastEnd) {
+        mapped.add(o);
+        lastEnd = o.end();
+      }
+    }
+    return mapped;
+  }
+
+  private List<Finding> settle(String text) {
     List<Ranked> all = new ArrayList<>();
     List<Finding> buf = new ArrayList<>();
     for (Detector d : detectors) {

@@ -12,26 +12,31 @@ import java.util.function.UnaryOperator;
 /**
  * Where the guard looks in MCP messages: every string value of tool and prompt arguments (any
  * depth), and every string value of a result (tool content blocks and structured content, resource
- * contents, prompt messages), except protocol fields that carry no user data.
+ * contents, prompt messages), except protocol fields that carry no user data. The {@code text} of
+ * the items of one array (a result's content blocks, a resource's contents) is guarded as one
+ * text, so that a value split across items is found.
  */
 final class McpContentGuard {
   /** Result fields that are protocol, not content. */
   private static final Set<String> SKIP = Set.of("_meta", "resultType", "requestState", "inputRequests", "type",
       "mimeType", "blob", "isError", "nextCursor", "cacheScope", "ttlMs");
 
+  private static final String TEXT = "text";
+
   private McpContentGuard() {}
 
   /** Rewrites every string value of arguments (keys excepted); true when anything changed. */
   static boolean arguments(JsonNode node, UnaryOperator<String> f) {
-    return rewrite(node, f, Set.of());
+    return rewrite(node, f, null, Set.of());
   }
 
   /** Rewrites every string value of a result (keys excepted, protocol fields skipped); true when anything changed. */
-  static boolean result(JsonNode node, UnaryOperator<String> f) {
-    return rewrite(node, f, SKIP);
+  static boolean result(JsonNode node, UnaryOperator<String> f, UnaryOperator<List<String>> parts) {
+    return rewrite(node, f, parts, SKIP);
   }
 
-  private static boolean rewrite(JsonNode node, UnaryOperator<String> f, Set<String> skip) {
+  private static boolean rewrite(JsonNode node, UnaryOperator<String> f, UnaryOperator<List<String>> parts,
+      Set<String> skip) {
     boolean changed = false;
     if (node instanceof ObjectNode o) {
       List<String> names = new ArrayList<>();
@@ -48,10 +53,16 @@ final class McpContentGuard {
             changed = true;
           }
         } else if (v.isContainerNode()) {
-          changed |= rewrite(v, f, skip);
+          changed |= rewrite(v, f, parts, skip);
         }
       }
     } else if (node instanceof ArrayNode a) {
+      Set<String> skipInItems = skip;
+      if (parts != null && texts(a) > 1) {
+        changed |= joinedTexts(a, parts);
+        skipInItems = new java.util.HashSet<>(skip);
+        skipInItems.add(TEXT);
+      }
       for (int i = 0; i < a.size(); i++) {
         JsonNode v = a.get(i);
         if (v.isTextual()) {
@@ -61,8 +72,38 @@ final class McpContentGuard {
             changed = true;
           }
         } else if (v.isContainerNode()) {
-          changed |= rewrite(v, f, skip);
+          changed |= rewrite(v, f, parts, v.path(TEXT).isTextual() ? skipInItems : skip);
         }
+      }
+    }
+    return changed;
+  }
+
+  private static int texts(ArrayNode a) {
+    int n = 0;
+    for (JsonNode v : a) {
+      if (v instanceof ObjectNode && v.path(TEXT).isTextual()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static boolean joinedTexts(ArrayNode a, UnaryOperator<List<String>> parts) {
+    List<ObjectNode> holders = new ArrayList<>();
+    List<String> before = new ArrayList<>();
+    for (JsonNode v : a) {
+      if (v instanceof ObjectNode o && o.path(TEXT).isTextual()) {
+        holders.add(o);
+        before.add(o.get(TEXT).textValue());
+      }
+    }
+    List<String> after = parts.apply(before);
+    boolean changed = false;
+    for (int i = 0; i < holders.size(); i++) {
+      if (!after.get(i).equals(before.get(i))) {
+        holders.get(i).set(TEXT, TextNode.valueOf(after.get(i)));
+        changed = true;
       }
     }
     return changed;

@@ -174,7 +174,7 @@ public final class McpGovernance {
       AsyncResult<JsonNode> out = ar;
       if (ar.succeeded() && guardSession != null && guardSession.touchesResponses() && ar.result() != null) {
         try {
-          McpContentGuard.result(ar.result(), guardSession::response);
+          McpContentGuard.result(ar.result(), guardSession::response, guardSession::responseParts);
         } catch (GuardBlockedException b) {
           out = Future.failedFuture(new McpError(McpError.GUARD_BLOCKED, b.getMessage(),
               JsonRpc.F.objectNode().put("rule", b.rule()).put("types", String.join(",", b.types()))));
@@ -490,13 +490,21 @@ public final class McpGovernance {
       String summary) {
     Principal p = ctx.principal();
     AuditEvent.Builder b = AuditEvent.builder(id, phase, "mcp").action(method)
-        .target(item.server() == null ? item.name() : item.server() + "/" + item.original())
+        .target(audited(item.server() == null ? item.name() : item.server() + "/" + item.original()))
         .who(p == null ? null : p.id(), p == null ? null : p.kind(), keyId(p), personaName(p))
         .client(clientApp(ctx), ctx.clientIp())
         .arguments(summary)
         .trace(item.traceId(), ctx.session() == null ? null : ctx.session().id(),
             ctx.requestId() == null ? null : ctx.requestId().asText());
     return b;
+  }
+
+  /**
+   * What the audit trail may keep of a text that reached the gateway (arguments as sent, a
+   * resource URI, which must reach the upstream unchanged): no value a detector finds, raw.
+   */
+  private String audited(String text) {
+    return guard == null ? text : guard.forAudit(text);
   }
 
   private static void findings(AuditEvent.Builder b, GuardSession gs, String extra) {
@@ -528,15 +536,16 @@ public final class McpGovernance {
 
   /**
    * What the audit trail keeps of the arguments: the arguments as they went upstream when the guard
-   * scanned them; otherwise only their shape (names, types, lengths), never raw values.
+   * scanned them (with what a {@code log} rule let through hashed); a resource URI with detected
+   * values hashed; otherwise only their shape (names, types, lengths), never raw values.
    */
-  private static String summary(ObjectNode params, GuardSession gs) {
+  private String summary(ObjectNode params, GuardSession gs) {
     JsonNode args = params.get("arguments");
     if (args == null) {
       JsonNode uri = params.get("uri");
-      return uri == null ? null : cut(uri.asText());
+      return uri == null ? null : cut(audited(uri.asText()));
     }
-    return cut(gs != null && gs.scansRequests() ? args.toString() : shape(args).toString());
+    return cut(gs != null && gs.scansRequests() ? audited(args.toString()) : shape(args).toString());
   }
 
   /** What a reviewer sees: the arguments as they would go upstream (after the guard). */

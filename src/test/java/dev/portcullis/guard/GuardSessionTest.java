@@ -127,4 +127,49 @@ class GuardSessionTest {
         .contains("unknown region 'XX'").contains("invalid regex").contains("unknown guard action 'shred'")
         .contains("direction must be").contains("unknown detector 'emails'").contains("surfaces are llm and mcp");
   }
+
+  @Test
+  void partsAreScannedAsOneTextWithoutGluingNeighboursIntoAMatch() {
+    GuardSession s = session(guard("redact", null));
+    // split across parts: found, replaced in the part where it starts
+    assertThat(s.requestParts(List.of("mail a@exam", "ple.com now"))).containsExactly("mail [EMAIL_1]", " now");
+    // a whole value in one part stays its own: the word before it in the previous part is not swallowed
+    assertThat(s.requestParts(List.of("see", "bob@example.org"))).containsExactly("see", "[EMAIL_2]");
+    // digits at the end of one part and the start of the next are not glued into a card number
+    assertThat(s.requestParts(List.of("order 4111 1111", "2024 1111 items"))).containsExactly("order 4111 1111",
+        "2024 1111 items");
+    // a log rule notes the split value and moves nothing
+    GuardSession logged = session(guard("log", null));
+    assertThat(logged.requestParts(List.of("mail a@exam", "ple.com now"))).containsExactly("mail a@exam",
+        "ple.com now");
+    assertThat(logged.requestTypes()).containsExactly("EMAIL");
+    // pseudonyms split across parts are restored in the answer
+    GuardSession p = session(guard("pseudonymise", "both"));
+    assertThat(p.requestParts(List.of("write to anna@exa", "mple.com"))).containsExactly("write to [EMAIL_1]", "");
+    assertThat(p.responseParts(List.of("Sent to [EMAIL_1]", "."))).containsExactly("Sent to anna@example.com", ".");
+  }
+
+  @Test
+  void hiddenCharactersInsideAValueAreReplacedWithIt() {
+    GuardSession s = session(guard("pseudonymise", "both"));
+    String hidden = "maria\u200B.sil\u00ADva@correio\u2060.pt";
+    assertThat(s.request("to " + hidden + " please")).isEqualTo("to [EMAIL_1] please");
+    assertThat(s.restore("[EMAIL_1]")).isEqualTo(hidden); // the caller gets back exactly what it sent
+    assertThat(session(guard("redact", null)).request("ｔａｎａｋａ＠ｅｘａｍｐｌｅ．ｊｐ と ＋４４ ２０ ７９４６ ０９５８"))
+        .isEqualTo("[EMAIL_1] と [PHONE_1]");
+  }
+
+  @Test
+  void aStreamFindsAValuePaddedWithInvisibleCharactersAcrossChunks() {
+    GuardSession s = session(guard("redact", "response"));
+    String padded = "a" + "\u200B".repeat(300) + "nna@example.com";
+    String text = "x".repeat(400) + " write to " + padded + " and more text " + "y".repeat(400);
+    GuardStream stream = s.stream();
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < text.length(); i += 7) {
+      out.append(stream.push(text.substring(i, Math.min(text.length(), i + 7))));
+    }
+    out.append(stream.finish());
+    assertThat(out.toString()).contains(" write to [EMAIL_1] and more").doesNotContain("nna@");
+  }
 }

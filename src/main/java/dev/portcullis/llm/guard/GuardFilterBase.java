@@ -40,7 +40,7 @@ abstract class GuardFilterBase implements ResponseFilter {
       return clientBody;
     }
     try {
-      if (!LlmGuard.rewriteResponse(body, format, session::response)) {
+      if (!LlmGuard.rewriteResponse(body, format, session::response, session::responseParts)) {
         return clientBody;
       }
       return Buffer.buffer(json.writeValueAsBytes(body));

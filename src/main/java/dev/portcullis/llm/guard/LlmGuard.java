@@ -15,14 +15,18 @@ import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ResponseFilter;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * The guard on the LLM surface: finds the text in a request of either client format (OpenAI
- * chat messages and their content parts, tool-call arguments and tool results; Anthropic
- * system prompt, text blocks, tool_use input and tool_result content; embeddings input),
+ * The guard on the LLM surface: finds the free text in a request of either client format (the
+ * list is in docs/guardrails.md: OpenAI messages, parts, names, refusals, tool-call arguments,
+ * {@code user}, {@code metadata}, {@code prediction}, tool and schema descriptions; Anthropic
+ * system prompt, blocks, tool input and results, tool descriptions, {@code metadata.user_id};
+ * embeddings input),
  * passes it through the call's {@link GuardSession}, and gives back the rewritten request and
  * a {@link ResponseFilter} that restores and scans the answer, streams included. When no rule
  * applies to the call it returns the request untouched and no filter.
@@ -53,7 +57,8 @@ public final class LlmGuard {
     LlmRequest out = request;
     if (session.scansRequests()) {
       ObjectNode copy = request.body().deepCopy();
-      boolean changed = rewriteRequest(copy, request.format(), request.endpoint(), session::request);
+      boolean changed = rewriteRequest(copy, request.format(), request.endpoint(), session::request,
+          session::requestParts);
       if (changed) {
         try {
           out = request.translated(request.endpoint(), request.format(), copy, Buffer.buffer(json.writeValueAsBytes(copy)));
@@ -67,15 +72,20 @@ public final class LlmGuard {
     return new Guarded(out, filter, session);
   }
 
-  /** Rewrites every text the model will read; true when anything changed. */
-  static boolean rewriteRequest(ObjectNode body, ClientFormat format, Endpoint endpoint, UnaryOperator<String> f) {
-    Changes c = new Changes(f);
+  /**
+   * Rewrites every free text the model (or the provider) will read; true when anything changed.
+   * The text parts of one message are guarded as one text ({@link GuardSession#requestParts}).
+   */
+  static boolean rewriteRequest(ObjectNode body, ClientFormat format, Endpoint endpoint, UnaryOperator<String> f,
+      UnaryOperator<List<String>> parts) {
+    Changes c = new Changes(f, parts);
     if (endpoint == Endpoint.EMBEDDINGS) {
       c.field(body, "input");
       JsonNode input = body.get("input");
       if (input instanceof ArrayNode a) {
         c.array(a);
       }
+      c.field(body, "user");
       return c.changed;
     }
     if (format == ClientFormat.ANTHROPIC) {
@@ -95,6 +105,15 @@ public final class LlmGuard {
           }
         }
       }
+      for (JsonNode t : body.path("tools")) {
+        if (t instanceof ObjectNode tool) {
+          c.field(tool, "description");
+          c.descriptions(tool.get("input_schema"));
+        }
+      }
+      if (body.get("metadata") instanceof ObjectNode meta) {
+        c.field(meta, "user_id");
+      }
       return c.changed;
     }
     for (JsonNode m : body.path("messages")) {
@@ -104,14 +123,11 @@ public final class LlmGuard {
       JsonNode content = msg.get("content");
       if (content != null && content.isTextual()) {
         c.field(msg, "content");
-      } else if (content instanceof ArrayNode parts) {
-        for (JsonNode p : parts) {
-          if (p instanceof ObjectNode part) {
-            c.field(part, "text");
-            c.field(part, "refusal");
-          }
-        }
+      } else if (content instanceof ArrayNode contentParts) {
+        c.textParts(contentParts);
       }
+      c.field(msg, "name");
+      c.field(msg, "refusal");
       for (JsonNode call : msg.path("tool_calls")) {
         if (call.get("function") instanceof ObjectNode fn) {
           c.field(fn, "arguments");
@@ -121,20 +137,41 @@ public final class LlmGuard {
         c.field(fc, "arguments");
       }
     }
-    if (body.get("prompt") != null && body.get("prompt").isTextual()) {
-      c.field(body, "prompt");
+    c.field(body, "prompt");
+    c.field(body, "user");
+    c.field(body, "safety_identifier");
+    if (body.get("metadata") instanceof ObjectNode meta) {
+      c.values(meta);
+    }
+    if (body.get("prediction") instanceof ObjectNode prediction) {
+      JsonNode content = prediction.get("content");
+      if (content instanceof ArrayNode predicted) {
+        c.textParts(predicted);
+      } else {
+        c.field(prediction, "content");
+      }
+    }
+    for (JsonNode t : body.path("tools")) {
+      if (t.get("function") instanceof ObjectNode fn) {
+        c.field(fn, "description");
+        c.descriptions(fn.get("parameters"));
+      }
+    }
+    if (body.path("response_format").get("json_schema") instanceof ObjectNode schema) {
+      c.field(schema, "description");
+      c.descriptions(schema.get("schema"));
     }
     return c.changed;
   }
 
   private static void anthropicBlocks(ArrayNode blocks, Changes c) {
+    c.textParts(blocks);
     for (JsonNode b : blocks) {
       if (!(b instanceof ObjectNode block)) {
         continue;
       }
       String type = block.path("type").asText("");
       switch (type) {
-        case "text" -> c.field(block, "text");
         case "tool_use" -> {
           if (block.get("input") != null) {
             c.deep(block, "input");
@@ -154,16 +191,18 @@ public final class LlmGuard {
   }
 
   /** Rewrites the text of a non-streaming response in the client's format; true when anything changed. */
-  static boolean rewriteResponse(ObjectNode body, ClientFormat format, UnaryOperator<String> f) {
-    Changes c = new Changes(f);
+  static boolean rewriteResponse(ObjectNode body, ClientFormat format, UnaryOperator<String> f,
+      UnaryOperator<List<String>> parts) {
+    Changes c = new Changes(f, parts);
     if (format == ClientFormat.ANTHROPIC) {
+      JsonNode content = body.get("content");
+      if (content instanceof ArrayNode blocks) {
+        c.textParts(blocks);
+      }
       for (JsonNode b : body.path("content")) {
-        if (b instanceof ObjectNode block) {
-          if ("text".equals(block.path("type").asText())) {
-            c.field(block, "text");
-          } else if ("tool_use".equals(block.path("type").asText()) && block.get("input") != null) {
-            c.deep(block, "input");
-          }
+        if (b instanceof ObjectNode block && "tool_use".equals(block.path("type").asText())
+            && block.get("input") != null) {
+          c.deep(block, "input");
         }
       }
       return c.changed;
@@ -188,10 +227,67 @@ public final class LlmGuard {
   /** Applies a text function to chosen string fields, remembering whether anything changed. */
   static final class Changes {
     final UnaryOperator<String> f;
+    final UnaryOperator<List<String>> parts;
     boolean changed;
 
-    Changes(UnaryOperator<String> f) {
+    Changes(UnaryOperator<String> f, UnaryOperator<List<String>> parts) {
       this.f = f;
+      this.parts = parts;
+    }
+
+    /**
+     * The {@code text} of the parts (OpenAI content parts, Anthropic text blocks) of one message,
+     * guarded as one text; refusal parts one by one.
+     */
+    void textParts(ArrayNode items) {
+      List<ObjectNode> holders = new ArrayList<>();
+      for (JsonNode p : items) {
+        if (p instanceof ObjectNode part) {
+          if (part.path("text").isTextual()) {
+            holders.add(part);
+          }
+          field(part, "refusal");
+        }
+      }
+      if (holders.isEmpty()) {
+        return;
+      }
+      List<String> before = new ArrayList<>(holders.size());
+      for (ObjectNode h : holders) {
+        before.add(h.get("text").textValue());
+      }
+      List<String> after = parts.apply(before);
+      for (int i = 0; i < holders.size(); i++) {
+        if (!after.get(i).equals(before.get(i))) {
+          holders.get(i).set("text", TextNode.valueOf(after.get(i)));
+          changed = true;
+        }
+      }
+    }
+
+    /** Every string value of an object (metadata), one level deep. */
+    void values(ObjectNode o) {
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String n : names) {
+        field(o, n);
+      }
+    }
+
+    /** Every {@code description} in a JSON schema, at any depth (tool parameters, response formats). */
+    void descriptions(JsonNode schema) {
+      if (schema instanceof ObjectNode o) {
+        field(o, "description");
+        for (JsonNode child : o) {
+          if (child.isContainerNode()) {
+            descriptions(child);
+          }
+        }
+      } else if (schema instanceof ArrayNode a) {
+        for (JsonNode child : a) {
+          descriptions(child);
+        }
+      }
     }
 
     void field(ObjectNode o, String name) {

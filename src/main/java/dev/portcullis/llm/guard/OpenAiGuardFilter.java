@@ -18,11 +18,13 @@ import java.util.function.Consumer;
 
 /**
  * Restores and scans an OpenAI chat completion for the client, plain or streamed. In a stream,
- * each choice's content and each tool call's arguments are a channel: deltas go through the
+ * each choice's content, its refusal and each tool call's arguments are a channel: deltas go through the
  * channel's guard stream, and what it held back is sent in an extra chunk just before the
  * choice's finish chunk (or before {@code [DONE]}).
  */
 final class OpenAiGuardFilter extends GuardFilterBase {
+  /** The text fields of a delta, each a channel of its own. */
+  private static final List<String> TEXT_FIELDS = List.of("content", "refusal");
   /** The last chunk seen, whose id, created and model the extra chunks copy. */
   private ObjectNode template;
 
@@ -59,12 +61,14 @@ final class OpenAiGuardFilter extends GuardFilterBase {
     for (JsonNode c : choices) {
       int index = c.path("index").asInt(0);
       if (c.get("delta") instanceof ObjectNode delta) {
-        JsonNode content = delta.get("content");
-        if (content != null && content.isTextual()) {
-          String sent = stream(index + "/content").push(content.textValue());
-          if (!sent.equals(content.textValue())) {
-            delta.set("content", TextNode.valueOf(sent));
-            changed = true;
+        for (String field : TEXT_FIELDS) {
+          JsonNode text = delta.get(field);
+          if (text != null && text.isTextual()) {
+            String sent = stream(index + "/" + field).push(text.textValue());
+            if (!sent.equals(text.textValue())) {
+              delta.set(field, TextNode.valueOf(sent));
+              changed = true;
+            }
           }
         }
         for (JsonNode call : delta.path("tool_calls")) {
@@ -133,8 +137,8 @@ final class OpenAiGuardFilter extends GuardFilterBase {
         continue;
       }
       String channel = e.getKey().substring(prefix.length());
-      if (channel.equals("content")) {
-        delta.put("content", rest);
+      if (TEXT_FIELDS.contains(channel)) {
+        delta.put(channel, rest);
       } else {
         if (calls == null) {
           calls = delta.putArray("tool_calls");

@@ -375,6 +375,31 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aValueSplitAcrossTwoContentBlocksOfAResultIsFound() throws Exception {
+    GovClient c = client("test-key", null);
+    JsonNode r = c.call("files__echo", "{\"parts\":[\"host 198.51.\",\"100.4 is down\"]}");
+    JsonNode content = r.path("result").path("content");
+    assertThat(content.path(0).path("text").asText()).as(r.toString()).isEqualTo("host [IP_ADDRESS_1]");
+    assertThat(content.path(1).path("text").asText()).isEqualTo(" is down");
+  }
+
+  @Test
+  void aResourceUriWithAnEmailAddressReachesTheUpstreamButNotTheAuditTrailRaw() throws Exception {
+    GovClient c = client("test-key", null);
+    String uri = "files://public/people/bob.smith@example.com";
+    JsonNode read = c.rpc("resources/read", "{\"uri\":\"" + uri + "\"}");
+    assertThat(read.has("result")).as(read.toString()).isTrue();
+    assertThat(files.received.get(files.received.size() - 1).toString()).contains(uri);
+    List<AuditEvent> reads = audit(null, null).stream().filter(ev -> "resources/read".equals(ev.action()))
+        .filter(ev -> String.valueOf(ev.target()).contains("people")).toList();
+    assertThat(reads).isNotEmpty();
+    for (AuditEvent ev : reads) {
+      assertThat(ev.toString()).doesNotContain("bob.smith@example.com");
+      assertThat(ev.target()).startsWith("files/files://public/people/[EMAIL:");
+    }
+  }
+
+  @Test
   void aToolCallIsAuditedBeforeItGoesUpstreamAndCompletedAfter() throws Exception {
     String marker = "wal-" + UUID.randomUUID();
     files.onCall = params -> {

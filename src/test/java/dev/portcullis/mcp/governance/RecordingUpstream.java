@@ -115,7 +115,7 @@ final class RecordingUpstream extends DemoMcpServer implements AutoCloseable {
           case "read_secret" -> text("secret for " + a.path("key").asText() + ": hunter2 on host 203.0.113.7");
           case "send_mail" -> text("sent to " + a.path("to").asText() + ": " + a.path("body").asText());
           case "delete_all" -> text("deleted everything");
-          case "echo" -> text(a.path("text").asText());
+          case "echo" -> a.has("parts") ? parts(a.path("parts")) : text(a.path("text").asText());
           default -> throw McpError.invalidParams("Unknown tool: " + params.path("name").asText());
         };
       }
@@ -128,7 +128,8 @@ final class RecordingUpstream extends DemoMcpServer implements AutoCloseable {
       }
       case "resources/templates/list" -> {
         ObjectNode r = JsonRpc.F.objectNode();
-        r.putArray("resourceTemplates");
+        r.putArray("resourceTemplates").addObject().put("uriTemplate", "files://public/people/{email}")
+            .put("name", "person");
         yield r;
       }
       case "resources/read" -> {
@@ -162,6 +163,16 @@ final class RecordingUpstream extends DemoMcpServer implements AutoCloseable {
 
   private static ObjectNode text(String t) {
     return DemoMcpServer.text(t, false);
+  }
+
+  /** One text content block per string: how a server may split one answer into several blocks. */
+  private static ObjectNode parts(JsonNode strings) {
+    ObjectNode r = JsonRpc.F.objectNode();
+    ArrayNode content = r.putArray("content");
+    for (JsonNode s : strings) {
+      content.addObject().put("type", "text").put("text", s.asText());
+    }
+    return r;
   }
 
   private static ObjectNode tool(String name, String description, String prop, String hint) {
