@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class KeyLimiter {
   private static final long MINUTE_NANOS = Duration.ofMinutes(1).toNanos();
+  private static final long MINUTES_PER_DAY = Duration.ofDays(1).toMinutes();
 
   final Integer rpm;
   final Long tpm;
@@ -97,15 +98,20 @@ public final class KeyLimiter {
     return p.isConsumed() ? -1 : Math.max(1, p.getNanosToWaitForRefill());
   }
 
-  /** Settles a reservation of {@code reserved} tokens with the {@code actual} count. */
+  /**
+   * Settles a reservation of {@code reserved} tokens (not negative) with the {@code actual} count;
+   * a negative count gives back no more than was reserved. An overrun is owed, but at most a
+   * day's worth of tokens: Bucket4j refuses (throws on) a debt whose refill time overflows.
+   */
   void settleTokens(long reserved, long actual) {
     if (tokens == null) {
       return;
     }
-    if (actual < reserved) {
-      tokens.addTokens(reserved - actual);
-    } else if (actual > reserved) {
-      tokens.consumeIgnoringRateLimits(actual - reserved);
+    long used = Math.max(0, actual);
+    if (used < reserved) {
+      tokens.addTokens(reserved - used);
+    } else if (used > reserved) {
+      tokens.consumeIgnoringRateLimits(Math.min(used - reserved, Saturating.multiply(tpm, MINUTES_PER_DAY)));
     }
   }
 
