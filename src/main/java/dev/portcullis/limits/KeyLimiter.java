@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class KeyLimiter {
   private static final long MINUTE_NANOS = Duration.ofMinutes(1).toNanos();
-  private static final long MINUTES_PER_DAY = Duration.ofDays(1).toMinutes();
 
   final Integer rpm;
   final Long tpm;
@@ -100,8 +99,9 @@ public final class KeyLimiter {
 
   /**
    * Settles a reservation of {@code reserved} tokens (not negative) with the {@code actual} count;
-   * a negative count gives back no more than was reserved. An overrun is owed, but at most a
-   * day's worth of tokens: Bucket4j refuses (throws on) a debt whose refill time overflows.
+   * a negative count gives back no more than was reserved. An overrun is owed, but at most one
+   * minute's worth of tokens: enough to make the key wait a window, not to lock it out for days
+   * because an upstream over-reported (and Bucket4j throws on a debt whose refill time overflows).
    */
   void settleTokens(long reserved, long actual) {
     if (tokens == null) {
@@ -111,7 +111,7 @@ public final class KeyLimiter {
     if (used < reserved) {
       tokens.addTokens(reserved - used);
     } else if (used > reserved) {
-      tokens.consumeIgnoringRateLimits(Math.min(used - reserved, Saturating.multiply(tpm, MINUTES_PER_DAY)));
+      tokens.consumeIgnoringRateLimits(Math.min(used - reserved, tpm));
     }
   }
 
