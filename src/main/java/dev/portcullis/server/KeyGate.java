@@ -51,7 +51,8 @@ public final class KeyGate {
       rateHeaders(response, a.refusal().rate());
       long retry = a.refusal().retryAfterNanos();
       if (retry >= 0) {
-        response.putHeader("retry-after", Long.toString(Math.max(1, (retry + 999_999_999L) / 1_000_000_000L)));
+        long seconds = retry / 1_000_000_000L + (retry % 1_000_000_000L == 0 ? 0 : 1); // rounded up, cannot wrap
+        response.putHeader("retry-after", Long.toString(Math.max(1, seconds)));
         response.putHeader("retry-after-ms", Long.toString(Math.max(1, retry / 1_000_000L)));
       }
       return a.refusal();
