@@ -51,12 +51,6 @@ public final class Accountant {
   /** Either a refusal or an admitted request's ticket. */
   public record Admission(Refusal refusal, Ticket ticket) {}
 
-  /** {@link #admit(String, Principal, String, LongSupplier, long, long)} for one choice. */
-  public Admission admit(String requestId, Principal principal, String model, LongSupplier promptTokens,
-      long maxTokens) {
-    return admit(requestId, principal, model, promptTokens, maxTokens, 1);
-  }
-
   /**
    * Admits or refuses a request against its key's limits, its team's budget and its persona's
    * limits and budget (all must pass). An admitted request must be finished through

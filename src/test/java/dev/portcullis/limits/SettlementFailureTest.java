@@ -36,7 +36,7 @@ class SettlementFailureTest {
   }
 
   Accountant.Admission admit(Accountant a, String id) {
-    return a.admit(id, f.principal, AccountingFixture.MODEL, () -> 10, 100);
+    return a.admit(id, f.principal, AccountingFixture.MODEL, () -> 10, 100, 1);
   }
 
   void assertEverythingGivenBack(Accountant a) {
@@ -102,7 +102,7 @@ class SettlementFailureTest {
     Accountant a = f.accountant(AccountingFixture.PRICES, written::add);
     assertThatThrownBy(() -> a.admit("r1", f.principal, AccountingFixture.MODEL, () -> {
       throw new IllegalStateException("injected: prompt count failed");
-    }, 100)).hasMessageContaining("injected");
+    }, 100, 1)).hasMessageContaining("injected");
     assertEverythingGivenBack(a);
     assertThat(written).isEmpty();
   }
