@@ -95,11 +95,7 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.server.KeyGate keyGate = gov != null ? gov.gate
           : accountant == null ? null : new dev.portcullis.server.KeyGate(accountant, tokens);
       if (accountant != null) {
-        CallObserver base = observer;
-        observer = s -> {
-          base.completed(s);
-          accountant.completed(s);
-        };
+        observer = observer.andThen(accountant::completed);
       }
       if (gov != null) {
         gov.startRefresh(vertx);
@@ -112,11 +108,7 @@ public final class Gateway implements AutoCloseable {
               gov.store.sqlite(), telemetry.auditLogs(), metrics::auditSinkDropped);
       auditing = audit;
       if (audit != null) {
-        CallObserver base = observer;
-        observer = s -> {
-          base.completed(s);
-          audit.llm().completed(s);
-        };
+        observer = observer.andThen(audit.llm()::completed);
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
       CallObserver observed = observer;

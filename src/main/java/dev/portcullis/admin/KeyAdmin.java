@@ -305,10 +305,13 @@ public final class KeyAdmin {
     if (v == null || v.isNull()) {
       return null;
     }
-    if (!v.canConvertToLong() || v.isTextual() && !v.asText().matches("\\d+")) {
-      throw new IllegalArgumentException(field + ": must be a positive whole number");
+    // 1.5 or 1e300 must not become 1 or 2^63-1 silently: only whole numbers that fit are taken
+    boolean whole = v.isTextual() ? v.asText().matches("\\d{1,18}") : v.isIntegralNumber() && v.canConvertToLong();
+    if (!whole) {
+      throw new IllegalArgumentException(field + ": must be a positive whole number (at most 18 digits), got "
+          + v.asText());
     }
-    long n = v.asLong();
+    long n = v.isTextual() ? Long.parseLong(v.asText()) : v.longValue();
     if (n <= 0) {
       throw new IllegalArgumentException(field + ": must be positive, got " + n);
     }
@@ -323,6 +326,11 @@ public final class KeyAdmin {
       BigDecimal usd = new BigDecimal(v.asText());
       if (usd.signum() < 0) {
         throw new IllegalArgumentException(field + ": must not be negative");
+      }
+      // checked before scaling: rescaling 1e999999999 (or 1e-999999999) would compute a billion-digit number
+      if (usd.precision() - usd.scale() > 10 || usd.scale() > 18) {
+        throw new IllegalArgumentException(field + ": must be at most 9223372036.854775807 with at most 18"
+            + " decimals, got " + v.asText());
       }
       return usd.movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
     } catch (NumberFormatException | ArithmeticException e) {

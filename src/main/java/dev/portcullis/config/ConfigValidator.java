@@ -14,6 +14,9 @@ final class ConfigValidator {
       "anthropic", "gemini", "bedrock");
   static final Set<String> STRATEGIES = Set.of("weighted", "least_busy");
 
+  /** A ceiling far above any real price, so that price times tokens stays a finite number. */
+  static final double MAX_USD_PER_MILLION = 1e9;
+
   private ConfigValidator() {}
 
   static void validate(GatewayConfig c, List<String> problems) {
@@ -63,6 +66,30 @@ final class ConfigValidator {
     }
     for (Map.Entry<String, ModelGroupConfig> e : c.models().entrySet()) {
       validateGroup("models." + e.getKey(), e.getValue(), c.models(), problems);
+    }
+    c.pricing().models().forEach((k, v) -> validatePrice("pricing.models." + k, v, problems));
+    c.pricing().deployments().forEach((k, v) -> validatePrice("pricing.deployments." + k, v, problems));
+  }
+
+  /** Prices feed cost arithmetic: NaN, infinite or negative ones would charge nothing or refund. */
+  private static void validatePrice(String field, GatewayConfig.PriceConfig p, List<String> problems) {
+    if (p == null) {
+      problems.add(field + ": must be an object of prices");
+      return;
+    }
+    usdPerMillion(field + ".input", p.input(), problems);
+    usdPerMillion(field + ".cached_input", p.cachedInput(), problems);
+    usdPerMillion(field + ".cache_write_input", p.cacheWriteInput(), problems);
+    usdPerMillion(field + ".output", p.output(), problems);
+    if (p.maxOutputTokens() != null) {
+      positive(field + ".max_output_tokens", p.maxOutputTokens(), problems);
+    }
+  }
+
+  private static void usdPerMillion(String field, Double usd, List<String> problems) {
+    if (usd != null && !(usd >= 0 && usd <= MAX_USD_PER_MILLION)) {
+      problems.add(field + ": must be between 0 and " + (long) MAX_USD_PER_MILLION + " (USD per million tokens), got "
+          + usd);
     }
   }
 

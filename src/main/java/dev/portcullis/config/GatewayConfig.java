@@ -107,8 +107,12 @@ public record GatewayConfig(
     }
   }
 
-  /** USD per million tokens: input (uncached prompt), cached input, output (completion). */
-  public record PriceConfig(Double input, Double cachedInput, Double cacheWriteInput, Double output) {}
+  /**
+   * USD per million tokens: input (uncached prompt), cached input, output (completion); and the
+   * most completion tokens the model writes in one answer, which reservations cap max_tokens at.
+   */
+  public record PriceConfig(Double input, Double cachedInput, Double cacheWriteInput, Double output,
+      Long maxOutputTokens) {}
 
   /**
    * Listener and input limits.

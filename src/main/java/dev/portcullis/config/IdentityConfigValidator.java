@@ -101,7 +101,7 @@ final class IdentityConfigValidator {
             || l.maxParallel() != null && l.maxParallel() <= 0) {
           problems.add(f + ".limits: rpm, tpm and max_parallel must be positive");
         }
-        if (l.budgetUsd() != null && (l.budgetUsd() < 0 || l.budgetUsd() > 1e9)) {
+        if (l.budgetUsd() != null && !(l.budgetUsd() >= 0 && l.budgetUsd() <= 1e9)) { // NaN too
           problems.add(f + ".limits.budget_usd: must be between 0 and 1000000000");
         }
         try {

@@ -9,69 +9,43 @@ import dev.portcullis.llm.CallSummary;
 import dev.portcullis.llm.Usage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Admits LLM requests against their key's limits (allowed models, parallel requests, RPM, TPM,
  * key and team budgets) and their persona's (parallel requests, RPM, TPM, budget), and accounts for them when they finish: cost from the price table,
  * settlement of every reservation, and a usage record for the store. Knows nothing of HTTP.
  * Both calls run on event loops and never block.
+ *
+ * <p>Every number reaching this arithmetic is bounded first: max_tokens is capped at the model's
+ * output limit, an upstream's usage is held to sane counts ({@link ReportedUsage}), sums saturate
+ * ({@link Saturating}). Settlement gives back every slot and reservation and writes the usage
+ * record even when a step of it fails.
  */
 public final class Accountant {
+  private static final Logger LOG = LoggerFactory.getLogger(Accountant.class);
+
   /** Completion tokens assumed for a request that sets no max_tokens. */
   public static final long DEFAULT_COMPLETION_ESTIMATE = 1024;
 
-  private final PriceTable prices;
+  private final PriceLookup prices;
   private final BudgetLedger ledger;
   private final UsageSink sink;
   private final PersonaLimits personaLimits;
   private final ConcurrentHashMap<String, KeyLimiter> limiters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Ticket> inFlight = new ConcurrentHashMap<>();
 
-  public Accountant(PriceTable prices, BudgetLedger ledger, UsageSink sink) {
+  public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink) {
     this(prices, ledger, sink, PersonaLimits.none());
   }
 
-  public Accountant(PriceTable prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits) {
+  public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits) {
     this.prices = prices;
     this.ledger = ledger;
     this.sink = sink;
     this.personaLimits = personaLimits;
-  }
-
-  /** What an admitted request holds until it is settled. */
-  public static final class Ticket {
-    final Principal principal;
-    final KeyLimiter limiter;
-    final long promptEstimate;
-    final long tokensReserved;
-    final BudgetLedger.Account keyAccount;
-    final long keyReserved;
-    final BudgetLedger.Account teamAccount;
-    final long teamReserved;
-    final RateState rate;
-    KeyLimiter personaLimiter;
-    long personaTokensReserved;
-    BudgetLedger.Account personaAccount;
-    long personaReserved;
-
-    Ticket(Principal principal, KeyLimiter limiter, long promptEstimate, long tokensReserved,
-        BudgetLedger.Account keyAccount, long keyReserved, BudgetLedger.Account teamAccount, long teamReserved,
-        RateState rate) {
-      this.principal = principal;
-      this.limiter = limiter;
-      this.promptEstimate = promptEstimate;
-      this.tokensReserved = tokensReserved;
-      this.keyAccount = keyAccount;
-      this.keyReserved = keyReserved;
-      this.teamAccount = teamAccount;
-      this.teamReserved = teamReserved;
-      this.rate = rate;
-    }
-
-    /** The rate limits after this admission (for x-ratelimit-* headers: the tighter of key and persona), or null. */
-    public RateState rate() {
-      return rate;
-    }
   }
 
   /** Either a refusal or an admitted request's ticket. */
@@ -80,18 +54,20 @@ public final class Accountant {
   /**
    * Admits or refuses a request against its key's limits, its team's budget and its persona's
    * limits and budget (all must pass). An admitted request must be finished through
-   * {@link #completed} (the call observer) with the same request id.
+   * {@link #completed} (the call observer) with the same request id. Nothing is held after a
+   * refusal, nor after an exception.
    *
    * @param promptTokens the estimated prompt tokens; asked for only when a limit needs it
-   * @param maxTokens the request's max_tokens, or 0 when it set none
+   * @param maxTokens the request's max_tokens, or 0 (or less) when it set none
+   * @param choices how many answers the request asks for (n), each up to maxTokens
    */
   public Admission admit(String requestId, Principal principal, String model, LongSupplier promptTokens,
-      long maxTokens) {
+      long maxTokens, long choices) {
     VirtualKey key = principal == null ? null : principal.key();
     Persona persona = principal == null ? null : principal.persona();
     PersonaConfig.Limits pl = PersonaLimits.limits(persona);
     if (key == null && pl == null) {
-      Ticket t = new Ticket(principal, null, -1, 0, null, 0, null, 0, null);
+      Ticket t = new Ticket(principal, null, null);
       inFlight.put(requestId, t);
       return new Admission(null, t);
     }
@@ -100,104 +76,130 @@ public final class Accountant {
           "This API key is not allowed to use model `" + model + "` (allowed: " + String.join(", ", key.models())
               + ").", -1, null), null);
     }
-    long now = System.currentTimeMillis();
-    String who = persona == null ? null : "persona '" + persona.name() + "'";
-    KeyLimiter limiter = key == null ? null : limiter(key);
-    KeyLimiter plim = personaLimits.limiter(persona);
-    if (limiter != null && !limiter.tryEnter()) {
-      return new Admission(parallelRefusal("this API key", limiter), null);
+    Ticket t = new Ticket(principal, key == null ? null : limiter(key), personaLimits.limiter(persona));
+    Supplier<Refusal> refusal;
+    try {
+      refusal = take(t, model, promptTokens, maxTokens, choices, System.currentTimeMillis());
+    } catch (RuntimeException e) {
+      cancel(t, e);
+      throw e;
     }
-    if (plim != null && !plim.tryEnter()) {
-      exit(limiter);
-      return new Admission(parallelRefusal(who, plim), null);
+    if (refusal != null) {
+      cancel(t, null);
+      return new Admission(refusal.get(), null); // built after the give-back, so its rate headers show it
     }
-    long wait = limiter == null ? -1 : limiter.takeRequest();
-    if (wait >= 0) {
-      exit(limiter);
-      exit(plim);
-      return new Admission(rpmRefusal("this API key", limiter, wait), null);
-    }
-    wait = plim == null ? -1 : plim.takeRequest();
-    if (wait >= 0) {
-      undo(limiter, 0);
-      exit(plim);
-      return new Admission(rpmRefusal(who, plim, wait), null);
-    }
-    Team team = principal.team();
-    Long personaBudget = pl == null ? null : pl.budgetNanos();
-    boolean needPrompt = limiter != null && limiter.hasTokenLimit() || plim != null && plim.hasTokenLimit()
-        || key != null && key.budgetNanos() != null || team != null && team.budgetNanos() != null
-        || personaBudget != null;
-    long prompt = needPrompt ? promptTokens.getAsLong() : -1;
-    long completion = maxTokens > 0 ? maxTokens : DEFAULT_COMPLETION_ESTIMATE;
-    long tokens = limiter != null && limiter.hasTokenLimit() ? prompt + completion : 0;
-    long personaTokens = plim != null && plim.hasTokenLimit() ? prompt + completion : 0;
-    wait = limiter == null ? -1 : limiter.takeTokens(tokens);
-    if (wait >= 0) {
-      undo(limiter, 0);
-      undo(plim, 0);
-      return new Admission(tpmRefusal("this API key", limiter, tokens, wait), null);
-    }
-    wait = plim == null ? -1 : plim.takeTokens(personaTokens);
-    if (wait >= 0) {
-      undo(limiter, tokens);
-      undo(plim, 0);
-      return new Admission(tpmRefusal(who, plim, personaTokens, wait), null);
-    }
-    RateState rate = tighter(rated(limiter), rated(plim));
-    long bound = needPrompt ? prices.admissionPrice(model).bound(prompt, completion) : 0;
-    BudgetLedger.Account keyAccount = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
-    long keyReserved = 0;
-    if (key != null && key.budgetNanos() != null) {
-      Period p = period(key.budgetPeriod());
-      if (!keyAccount.tryReserve(p, key.budgetNanos(), bound, now)) {
-        undo(limiter, tokens);
-        undo(plim, personaTokens);
-        return new Admission(budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now,
-            rate), null);
-      }
-      keyReserved = bound;
-    }
-    BudgetLedger.Account teamAccount = null;
-    long teamReserved = 0;
-    if (team != null) {
-      teamAccount = ledger.account(BudgetLedger.TEAM, team.id(), now);
-      if (team.budgetNanos() != null) {
-        Period p = period(team.budgetPeriod());
-        if (!teamAccount.tryReserve(p, team.budgetNanos(), bound, now)) {
-          release(keyAccount, keyReserved);
-          undo(limiter, tokens);
-          undo(plim, personaTokens);
-          return new Admission(budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'",
-              team.budgetNanos(), p, now, rate), null);
-        }
-        teamReserved = bound;
-      }
-    }
-    BudgetLedger.Account personaAccount = null;
-    long personaReserved = 0;
-    if (persona != null) {
-      personaAccount = ledger.account(BudgetLedger.PERSONA, persona.name(), now);
-      if (personaBudget != null) {
-        Period p = period(pl.period());
-        if (!personaAccount.tryReserve(p, personaBudget, bound, now)) {
-          release(keyAccount, keyReserved);
-          release(teamAccount, teamReserved);
-          undo(limiter, tokens);
-          undo(plim, personaTokens);
-          return new Admission(budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate), null);
-        }
-        personaReserved = bound;
-      }
-    }
-    Ticket t = new Ticket(principal, limiter, prompt, tokens, keyAccount, keyReserved, teamAccount, teamReserved,
-        rate);
-    t.personaLimiter = plim;
-    t.personaTokensReserved = personaTokens;
-    t.personaAccount = personaAccount;
-    t.personaReserved = personaReserved;
     inFlight.put(requestId, t);
     return new Admission(null, t);
+  }
+
+  /** Takes what the request needs into its ticket, or says (lazily) why not. */
+  private Supplier<Refusal> take(Ticket t, String model, LongSupplier promptTokens, long maxTokens, long choices,
+      long now) {
+    VirtualKey key = t.principal.key();
+    Team team = t.principal.team();
+    Persona persona = t.principal.persona();
+    PersonaConfig.Limits pl = PersonaLimits.limits(persona);
+    String who = persona == null ? null : "persona '" + persona.name() + "'";
+    if (!t.key.enter()) {
+      return () -> parallelRefusal("this API key", t.key.limiter);
+    }
+    if (!t.persona.enter()) {
+      return () -> parallelRefusal(who, t.persona.limiter);
+    }
+    long keyWait = t.key.takeRequest();
+    if (keyWait >= 0) {
+      return () -> rpmRefusal("this API key", t.key.limiter, keyWait);
+    }
+    long personaWait = t.persona.takeRequest();
+    if (personaWait >= 0) {
+      return () -> rpmRefusal(who, t.persona.limiter, personaWait);
+    }
+    Long personaBudget = pl == null ? null : pl.budgetNanos();
+    boolean needPrompt = t.key.hasTokenLimit() || t.persona.hasTokenLimit()
+        || key != null && key.budgetNanos() != null || team != null && team.budgetNanos() != null
+        || personaBudget != null;
+    if (!needPrompt) {
+      t.rate = tighter(rated(t.key.limiter), rated(t.persona.limiter));
+      t.keyBudget.account = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
+      t.teamBudget.account = team == null ? null : ledger.account(BudgetLedger.TEAM, team.id(), now);
+      t.personaBudget.account = persona == null ? null : ledger.account(BudgetLedger.PERSONA, persona.name(), now);
+      return null;
+    }
+    long prompt = Math.max(0, promptTokens.getAsLong());
+    t.promptEstimate = prompt;
+    PriceTable.Price price = prices.admissionPrice(model);
+    long completion = completionReservation(maxTokens, choices, price.maxOutputTokens());
+    long tokens = Saturating.add(prompt, completion);
+    long keyTokenWait = t.key.hasTokenLimit() ? t.key.takeTokens(tokens) : -1;
+    if (keyTokenWait >= 0) {
+      return () -> tpmRefusal("this API key", t.key.limiter, tokens, keyTokenWait);
+    }
+    long personaTokenWait = t.persona.hasTokenLimit() ? t.persona.takeTokens(tokens) : -1;
+    if (personaTokenWait >= 0) {
+      return () -> tpmRefusal(who, t.persona.limiter, tokens, personaTokenWait);
+    }
+    RateState rate = tighter(rated(t.key.limiter), rated(t.persona.limiter));
+    t.rate = rate;
+    long bound = price.bound(prompt, completion);
+    if (key != null) {
+      t.keyBudget.account = ledger.account(BudgetLedger.KEY, key.id(), now);
+      if (key.budgetNanos() != null) {
+        Period p = period(key.budgetPeriod());
+        if (!reserve(t.keyBudget, p, key.budgetNanos(), bound, now)) {
+          return () -> budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now, rate);
+        }
+      }
+    }
+    if (team != null) {
+      t.teamBudget.account = ledger.account(BudgetLedger.TEAM, team.id(), now);
+      if (team.budgetNanos() != null) {
+        Period p = period(team.budgetPeriod());
+        if (!reserve(t.teamBudget, p, team.budgetNanos(), bound, now)) {
+          return () -> budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'", team.budgetNanos(), p,
+              now, rate);
+        }
+      }
+    }
+    if (persona != null) {
+      t.personaBudget.account = ledger.account(BudgetLedger.PERSONA, persona.name(), now);
+      if (personaBudget != null) {
+        Period p = period(pl.period());
+        if (!reserve(t.personaBudget, p, personaBudget, bound, now)) {
+          return () -> budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate);
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The completion tokens to reserve: max_tokens (or the default estimate) capped at the model's
+   * output limit, times the number of choices. A max_tokens of 2^63-1 is a request for "as much
+   * as the model writes", not for 2^63-1 tokens.
+   */
+  static long completionReservation(long maxTokens, long choices, long maxOutputTokens) {
+    long perChoice = Math.min(maxTokens > 0 ? maxTokens : DEFAULT_COMPLETION_ESTIMATE, maxOutputTokens);
+    return Saturating.multiply(perChoice, Math.max(1, choices));
+  }
+
+  private static boolean reserve(Ticket.Reservation r, Period p, long limit, long amount, long now) {
+    if (!r.account.tryReserve(p, limit, amount, now)) {
+      return false;
+    }
+    r.amount = amount;
+    return true;
+  }
+
+  private static void cancel(Ticket t, RuntimeException cause) {
+    try {
+      t.cancel();
+    } catch (RuntimeException e) {
+      if (cause != null) {
+        cause.addSuppressed(e);
+      } else {
+        LOG.error("giving back a refused request's limits failed", e);
+      }
+    }
   }
 
   static Refusal parallelRefusal(String who, KeyLimiter l) {
@@ -237,27 +239,6 @@ public final class Accountant {
     return l == null || l.rpm == null && l.tpm == null ? null : l.state();
   }
 
-  private static void exit(KeyLimiter limiter) {
-    if (limiter != null) {
-      limiter.exit();
-    }
-  }
-
-  private static void release(BudgetLedger.Account account, long amount) {
-    if (account != null && amount != 0) {
-      account.release(amount);
-    }
-  }
-
-  private static void undo(KeyLimiter limiter, long tokens) {
-    if (limiter == null) {
-      return;
-    }
-    limiter.settleTokens(tokens, 0);
-    limiter.giveBackRequest();
-    limiter.exit();
-  }
-
   private static Refusal budgetRefusal(Refusal.Kind kind, String who, long limit, Period p, long now,
       RateState rate) {
     long end = p.end(p.start(now));
@@ -267,52 +248,68 @@ public final class Accountant {
         p == Period.TOTAL ? -1 : (end - now) * 1_000_000L, rate);
   }
 
-  /** Settles the request's reservations and records its usage. Runs on the event loop. */
+  /**
+   * Settles the request's reservations and records its usage. Runs on the event loop and never
+   * throws: every slot and reservation is given back and the usage record written whatever fails.
+   */
   public void completed(CallSummary s) {
     Ticket t = inFlight.remove(s.requestId());
-    Usage u = s.usage();
-    long prompt = u.promptTokens();
-    boolean estimated = u.estimated();
-    if (prompt == 0 && u.completionTokens() == 0 && s.deployment() != null && t != null && t.promptEstimate > 0
-        && "client_closed".equals(s.outcome())) {
-      // The client left before any usage was known; the provider still read the prompt.
-      u = new Usage(t.promptEstimate, 0, 0, 0, true);
-      estimated = true;
-    }
-    long cost = s.deployment() == null ? 0 : prices.price(s.deployment()).cost(u);
+    Usage u = usage(s, t);
+    long cost = cost(s, u, t);
     long now = System.currentTimeMillis();
-    String keyId = null;
-    String teamId = null;
-    String persona = null;
     if (t != null) {
-      if (t.limiter != null) {
-        t.limiter.settleTokens(t.tokensReserved, u.totalTokens());
-        t.limiter.exit();
-      }
-      if (t.keyAccount != null) {
-        t.keyAccount.settle(t.keyReserved, cost, now);
-      }
-      if (t.teamAccount != null) {
-        t.teamAccount.settle(t.teamReserved, cost, now);
-      }
-      if (t.personaLimiter != null) {
-        t.personaLimiter.settleTokens(t.personaTokensReserved, u.totalTokens());
-        t.personaLimiter.exit();
-      }
-      if (t.personaAccount != null) {
-        t.personaAccount.settle(t.personaReserved, cost, now);
-      }
-      if (t.principal != null) {
-        keyId = t.principal.id();
-        teamId = t.principal.team() == null ? null : t.principal.team().id();
-        persona = t.principal.persona() == null ? null : t.principal.persona().name();
+      try {
+        t.settle(u.totalTokens(), cost, now);
+      } catch (RuntimeException e) {
+        LOG.error("settling request {} failed in part; every other part was settled", s.requestId(), e);
       }
     }
-    sink.record(new UsageRecord(s.requestId(), now, keyId, teamId, s.model(),
-        s.deployment() == null ? null : s.deployment().name(),
-        s.deployment() == null ? null : s.deployment().provider(), s.endpoint().name().toLowerCase(),
-        s.stream(), s.status(), s.outcome(), u.promptTokens(), u.completionTokens(), u.cachedTokens(),
-        u.reasoningTokens(), estimated, cost, s.durationNanos() / 1_000_000, persona));
+    Principal p = t == null ? null : t.principal;
+    try {
+      sink.record(new UsageRecord(s.requestId(), now, p == null ? null : p.id(),
+          p == null || p.team() == null ? null : p.team().id(), s.model(),
+          s.deployment() == null ? null : s.deployment().name(),
+          s.deployment() == null ? null : s.deployment().provider(), s.endpoint().name().toLowerCase(),
+          s.stream(), s.status(), s.outcome(), u.promptTokens(), u.completionTokens(), u.cachedTokens(),
+          u.reasoningTokens(), u.estimated(), cost, s.durationNanos() / 1_000_000,
+          p == null || p.persona() == null ? null : p.persona().name()));
+    } catch (RuntimeException e) {
+      LOG.error("the usage record of request {} could not be written", s.requestId(), e);
+    }
+  }
+
+  /** The usage to charge: the upstream's report held to sane counts, or the prompt estimate for a client that left. */
+  private static Usage usage(CallSummary s, Ticket t) {
+    ReportedUsage reported = ReportedUsage.of(s.usage());
+    if (reported.problem() != null) {
+      LOG.warn("request {}: deployment '{}' reported impossible usage ({}); charged as {} prompt and {} completion"
+          + " tokens", s.requestId(), s.deployment() == null ? "none" : s.deployment().name(), reported.problem(),
+          reported.usage().promptTokens(), reported.usage().completionTokens());
+    }
+    Usage u = reported.usage();
+    if (u.promptTokens() == 0 && u.completionTokens() == 0 && s.deployment() != null && t != null
+        && t.promptEstimate > 0 && "client_closed".equals(s.outcome())) {
+      // The client left before any usage was known; the provider still read the prompt.
+      return new Usage(t.promptEstimate, 0, 0, 0, true);
+    }
+    return u;
+  }
+
+  /**
+   * The call's cost. Should pricing fail, the call is charged the most its reservation allowed
+   * (nothing when it reserved nothing) rather than escaping settlement.
+   */
+  private long cost(CallSummary s, Usage u, Ticket t) {
+    if (s.deployment() == null) {
+      return 0;
+    }
+    try {
+      return prices.price(s.deployment()).cost(u);
+    } catch (RuntimeException e) {
+      long fallback = t == null ? 0 : t.mostReserved();
+      LOG.error("pricing request {} failed; charged its reservation of {} nano-dollars", s.requestId(), fallback, e);
+      return fallback;
+    }
   }
 
   /** Requests admitted and not yet finished. */
@@ -322,10 +319,6 @@ public final class Accountant {
 
   public BudgetLedger ledger() {
     return ledger;
-  }
-
-  public PriceTable prices() {
-    return prices;
   }
 
   public PersonaLimits personaLimits() {

@@ -40,9 +40,18 @@ public final class BudgetLedger {
       }
     }
 
+    /**
+     * Reserves {@code amount} (not negative) if spent, reserved and it together stay within
+     * {@code limit}. A sum that reaches the end of {@code long} is refused: it cannot be told
+     * apart from a larger one.
+     */
     synchronized boolean tryReserve(Period p, long limit, long amount, long now) {
+      if (amount < 0) {
+        throw new IllegalArgumentException("negative reservation " + amount);
+      }
       roll(now);
-      if (spent[p.ordinal()] + reserved + amount > limit) {
+      long total = Saturating.add(Saturating.add(spent[p.ordinal()], reserved), amount);
+      if (total > limit || total == Long.MAX_VALUE) {
         return false;
       }
       reserved += amount;
@@ -50,21 +59,23 @@ public final class BudgetLedger {
     }
 
     synchronized void release(long amount) {
-      reserved -= amount;
+      reserved = Math.max(0, reserved - amount);
     }
 
+    /** Ends a reservation and charges {@code actual}; spend only ever grows (a negative cost charges nothing). */
     synchronized void settle(long reservedAmount, long actual, long now) {
       roll(now);
-      reserved -= reservedAmount;
+      reserved = Math.max(0, reserved - reservedAmount);
+      long charge = Math.max(0, actual);
       for (int i = 0; i < spent.length; i++) {
-        spent[i] += actual;
+        spent[i] = Saturating.add(spent[i], charge);
       }
     }
 
     synchronized void load(Period p, long periodStart, long amount, long now) {
       roll(now);
       if (start[p.ordinal()] == periodStart) {
-        spent[p.ordinal()] = amount;
+        spent[p.ordinal()] = Math.max(0, amount);
       }
     }
 

@@ -97,15 +97,21 @@ public final class KeyLimiter {
     return p.isConsumed() ? -1 : Math.max(1, p.getNanosToWaitForRefill());
   }
 
-  /** Settles a reservation of {@code reserved} tokens with the {@code actual} count. */
+  /**
+   * Settles a reservation of {@code reserved} tokens (not negative) with the {@code actual} count;
+   * a negative count gives back no more than was reserved. An overrun is owed, but at most one
+   * minute's worth of tokens: enough to make the key wait a window, not to lock it out for days
+   * because an upstream over-reported (and Bucket4j throws on a debt whose refill time overflows).
+   */
   void settleTokens(long reserved, long actual) {
     if (tokens == null) {
       return;
     }
-    if (actual < reserved) {
-      tokens.addTokens(reserved - actual);
-    } else if (actual > reserved) {
-      tokens.consumeIgnoringRateLimits(actual - reserved);
+    long used = Math.max(0, actual);
+    if (used < reserved) {
+      tokens.addTokens(reserved - used);
+    } else if (used > reserved) {
+      tokens.consumeIgnoringRateLimits(Math.min(used - reserved, tpm));
     }
   }
 

@@ -20,33 +20,56 @@ import java.util.concurrent.ConcurrentHashMap;
  * Prices of model calls: the table shipped with the gateway ({@code pricing.json}), overridden
  * by configuration per model and per deployment. Costs are in billionths of a US dollar.
  */
-public final class PriceTable {
+public final class PriceTable implements PriceLookup {
+  /**
+   * The most completion tokens a reservation assumes for a model whose output limit is not known:
+   * as much as the most any model writes in one answer (128k). A larger max_tokens is reserved as
+   * this many; the call is still charged what it really used.
+   */
+  public static final long DEFAULT_MAX_OUTPUT_TOKENS = 128_000;
+
   /**
    * Nano-dollars per token: input (uncached prompt), cached input (read from the provider's
-   * prompt cache), cache-write input (written to it; Anthropic and Bedrock charge more), output.
+   * prompt cache), cache-write input (written to it; Anthropic and Bedrock charge more), output;
+   * and the most completion tokens the model writes in one answer (what reservations cap
+   * max_tokens at). Prices are finite and not negative, so costs are never NaN and never refunds.
    */
-  public record Price(double input, double cachedInput, double cacheWriteInput, double output) {
-    public static final Price FREE = new Price(0, 0, 0, 0);
+  public record Price(double input, double cachedInput, double cacheWriteInput, double output, long maxOutputTokens) {
+    public static final Price FREE = new Price(0, 0, 0, 0, DEFAULT_MAX_OUTPUT_TOKENS);
 
-    static Price perMillion(double input, double cachedInput, double cacheWriteInput, double output) {
-      return new Price(input * 1000, cachedInput * 1000, cacheWriteInput * 1000, output * 1000);
+    public Price {
+      for (double d : new double[] {input, cachedInput, cacheWriteInput, output}) {
+        if (!Double.isFinite(d) || d < 0) {
+          throw new IllegalArgumentException("a price must be a finite amount, not negative: " + d);
+        }
+      }
+      if (maxOutputTokens <= 0) {
+        throw new IllegalArgumentException("max output tokens must be positive: " + maxOutputTokens);
+      }
     }
 
+    static Price perMillion(double input, double cachedInput, double cacheWriteInput, double output,
+        long maxOutputTokens) {
+      return new Price(input * 1000, cachedInput * 1000, cacheWriteInput * 1000, output * 1000, maxOutputTokens);
+    }
+
+    /** The cost of a call with this (sanitised: not negative) usage; held at {@code Long.MAX_VALUE}. */
     public long cost(Usage u) {
       long cached = Math.min(u.cachedTokens(), u.promptTokens());
       long written = Math.min(u.cacheWriteTokens(), u.promptTokens() - cached);
-      return Math.round((u.promptTokens() - cached - written) * input + cached * cachedInput
+      return Saturating.roundToLong((u.promptTokens() - cached - written) * input + cached * cachedInput
           + written * cacheWriteInput + u.completionTokens() * output);
     }
 
     /** The most a call can cost with this many prompt tokens and at most this many completion tokens. */
     public long bound(long promptTokens, long completionTokens) {
-      return (long) Math.ceil(promptTokens * Math.max(input, cacheWriteInput) + completionTokens * output);
+      return Saturating.ceilToLong(promptTokens * Math.max(input, cacheWriteInput) + completionTokens * output);
     }
 
     Price max(Price o) {
       return new Price(Math.max(input, o.input), Math.max(cachedInput, o.cachedInput),
-          Math.max(cacheWriteInput, o.cacheWriteInput), Math.max(output, o.output));
+          Math.max(cacheWriteInput, o.cacheWriteInput), Math.max(output, o.output),
+          Math.max(maxOutputTokens, o.maxOutputTokens));
     }
   }
 
@@ -72,7 +95,7 @@ public final class PriceTable {
     }
   }
 
-  /** The price of a call answered by deployment {@code d}. */
+  @Override
   public Price price(Deployment d) {
     Price p = byDeployment.get(d);
     if (p == null) {
@@ -82,7 +105,7 @@ public final class PriceTable {
     return p;
   }
 
-  /** The highest price any deployment of the model group may charge: what reservations use. */
+  @Override
   public Price admissionPrice(String group) {
     Price p = admission.get(group);
     return p != null ? p : resolve(null, group, group);
@@ -135,7 +158,8 @@ public final class PriceTable {
     double cached = c.cachedInput() != null ? c.cachedInput() * 1000 : c.input() != null ? in : b.cachedInput();
     double written = c.cacheWriteInput() != null ? c.cacheWriteInput() * 1000
         : c.input() != null ? in : b.cacheWriteInput();
-    return new Price(in, cached, written, out);
+    long maxOutput = c.maxOutputTokens() != null ? c.maxOutputTokens() : b.maxOutputTokens();
+    return new Price(in, cached, written, out, maxOutput);
   }
 
   private static Map<String, Price> loadShipped() {
@@ -151,7 +175,8 @@ public final class PriceTable {
         JsonNode v = e.getValue();
         double input = v.path("input").asDouble(0);
         out.put(e.getKey(), Price.perMillion(input, v.path("cached_input").asDouble(input),
-            v.path("cache_write_input").asDouble(input), v.path("output").asDouble(0)));
+            v.path("cache_write_input").asDouble(input), v.path("output").asDouble(0),
+            v.path("max_output").asLong(DEFAULT_MAX_OUTPUT_TOKENS)));
       }
       return Map.copyOf(out);
     } catch (IOException e) {

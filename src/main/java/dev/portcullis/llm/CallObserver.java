@@ -4,4 +4,18 @@ package dev.portcullis.llm;
 @FunctionalInterface
 public interface CallObserver {
   void completed(CallSummary summary);
+
+  /**
+   * This observer, then {@code next}, which is told even when this one throws: a failing access
+   * log must not keep the accountant from settling (and so from freeing parallel slots).
+   */
+  default CallObserver andThen(CallObserver next) {
+    return s -> {
+      try {
+        completed(s);
+      } finally {
+        next.completed(s);
+      }
+    };
+  }
 }

@@ -19,7 +19,8 @@ public record Usage(long promptTokens, long completionTokens, long cachedTokens,
     this(promptTokens, completionTokens, cachedTokens, reasoningTokens, estimated, 0);
   }
 
+  /** Prompt plus completion tokens, held at the ends of long rather than wrapping. */
   public long totalTokens() {
-    return promptTokens + completionTokens;
+    return TokenCount.sum(promptTokens, completionTokens);
   }
 }

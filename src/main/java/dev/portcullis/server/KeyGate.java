@@ -5,6 +5,8 @@ import dev.portcullis.identity.Principal;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.limits.RateState;
 import dev.portcullis.limits.Refusal;
+import dev.portcullis.llm.InvalidParameterException;
+import dev.portcullis.llm.RequestedCompletion;
 import dev.portcullis.llm.TokenCounter;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -28,19 +30,29 @@ public final class KeyGate {
 
   /**
    * Admits the request (which must then reach the proxy, whose observer settles it) or returns
-   * why not. Sets the rate-limit headers either way.
+   * why not. Sets the rate-limit headers either way. A max_tokens, max_completion_tokens or n that
+   * is not a positive integer is refused here (400, naming the field): the limits cannot reserve
+   * for it, and guessing (a string read as 0, 1.5 as 1) would reserve for a different request
+   * than the upstream receives.
    */
   public Refusal admit(RoutingContext ctx, String model, JsonNode body) {
     Principal p = ctx.get(PRINCIPAL);
     String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
-    long maxTokens = body.path("max_completion_tokens").asLong(body.path("max_tokens").asLong(0));
-    Accountant.Admission a = accountant.admit(requestId, p, model, () -> tokens.countPrompt(model, body), maxTokens);
+    RequestedCompletion asked;
+    try {
+      asked = RequestedCompletion.read(body);
+    } catch (InvalidParameterException e) {
+      return new Refusal(Refusal.Kind.INVALID_REQUEST, e.getMessage(), -1, null, e.param());
+    }
+    Accountant.Admission a = accountant.admit(requestId, p, model, () -> tokens.countPrompt(model, body),
+        asked.maxTokens(), asked.choices());
     HttpServerResponse response = ctx.response();
     if (a.refusal() != null) {
       rateHeaders(response, a.refusal().rate());
       long retry = a.refusal().retryAfterNanos();
       if (retry >= 0) {
-        response.putHeader("retry-after", Long.toString(Math.max(1, (retry + 999_999_999L) / 1_000_000_000L)));
+        long seconds = retry / 1_000_000_000L + (retry % 1_000_000_000L == 0 ? 0 : 1); // rounded up, cannot wrap
+        response.putHeader("retry-after", Long.toString(Math.max(1, seconds)));
         response.putHeader("retry-after-ms", Long.toString(Math.max(1, retry / 1_000_000L)));
       }
       return a.refusal();
@@ -51,14 +63,14 @@ public final class KeyGate {
 
   /** Answers a refusal in OpenAI's error shape. */
   public static void respond(OpenAiErrors errors, HttpServerResponse response, Refusal r) {
-    errors.respond(response, status(r), type(r), code(r), r.kind() == Refusal.Kind.MODEL_NOT_ALLOWED ? "model" : null,
-        r.message());
+    errors.respond(response, status(r), type(r), code(r), r.param(), r.message());
   }
 
   public static int status(Refusal r) {
     return switch (r.kind()) {
       case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS -> 429;
       case MODEL_NOT_ALLOWED, KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> 403;
+      case INVALID_REQUEST -> 400;
     };
   }
 
@@ -66,7 +78,7 @@ public final class KeyGate {
     return switch (r.kind()) {
       case REQUESTS_PER_MINUTE, PARALLEL_REQUESTS -> "requests";
       case TOKENS_PER_MINUTE -> "tokens";
-      case MODEL_NOT_ALLOWED -> "invalid_request_error";
+      case MODEL_NOT_ALLOWED, INVALID_REQUEST -> "invalid_request_error";
       case KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> "insufficient_quota";
     };
   }
@@ -76,6 +88,7 @@ public final class KeyGate {
       case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE -> "rate_limit_exceeded";
       case PARALLEL_REQUESTS -> "parallel_requests_exceeded";
       case MODEL_NOT_ALLOWED -> "model_not_allowed";
+      case INVALID_REQUEST -> "invalid_value";
       case KEY_BUDGET -> "key_budget_exceeded";
       case TEAM_BUDGET -> "team_budget_exceeded";
       case PERSONA_BUDGET -> "persona_budget_exceeded";

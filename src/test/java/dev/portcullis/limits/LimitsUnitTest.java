@@ -53,7 +53,7 @@ class LimitsUnitTest {
   @Test
   void cacheReadsAndWritesArePricedApart() {
     // Per million: input 3, cache read 0.30, cache write 3.75, output 15 (Anthropic's shape).
-    PriceTable.Price p = PriceTable.Price.perMillion(3, 0.30, 3.75, 15);
+    PriceTable.Price p = PriceTable.Price.perMillion(3, 0.30, 3.75, 15, PriceTable.DEFAULT_MAX_OUTPUT_TOKENS);
     // 1000 prompt tokens: 600 read from cache, 300 written to it, 100 plain; 10 completion tokens.
     long cost = p.cost(new dev.portcullis.llm.Usage(1000, 10, 600, 0, false, 300));
     long expected = Math.round(100 * 3000 + 600 * 300 + 300 * 3750 + 10 * 15000.0);

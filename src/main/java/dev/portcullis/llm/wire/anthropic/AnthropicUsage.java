@@ -3,6 +3,7 @@ package dev.portcullis.llm.wire.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.TokenCount;
 import dev.portcullis.llm.Usage;
 
 /**
@@ -17,10 +18,11 @@ public final class AnthropicUsage {
     if (u == null || !u.isObject()) {
       return null;
     }
-    long input = u.path("input_tokens").asLong(0);
-    long read = u.path("cache_read_input_tokens").asLong(0);
-    long write = u.path("cache_creation_input_tokens").asLong(0);
-    return new Usage(input + read + write, u.path("output_tokens").asLong(0), read, 0, false, write);
+    long input = TokenCount.of(u.get("input_tokens"));
+    long read = TokenCount.of(u.get("cache_read_input_tokens"));
+    long write = TokenCount.of(u.get("cache_creation_input_tokens"));
+    return new Usage(TokenCount.sum(TokenCount.sum(input, read), write), TokenCount.of(u.get("output_tokens")), read,
+        0, false, write);
   }
 
   /** Anthropic's usage object for a normalised usage. */

@@ -45,7 +45,8 @@ final class OpenAiToAnthropicRequest {
     if (thinkingOn) {
       long b = out.path("thinking").path("budget_tokens").asLong(0);
       if (maxTokens <= b) {
-        out.put("max_tokens", b + maxTokens); // max_tokens must exceed the thinking budget
+        // max_tokens must exceed the thinking budget
+        out.put("max_tokens", dev.portcullis.llm.TokenCount.sum(b, maxTokens));
       }
     }
     samplingParams(in, out, thinkingOn, dropped);

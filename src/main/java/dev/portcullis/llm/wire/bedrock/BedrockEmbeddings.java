@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.TokenCount;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.openai.OpenAiEmbeddings;
 import java.util.ArrayList;
@@ -49,12 +50,12 @@ final class BedrockEmbeddings {
         vectors.add(floats(e));
       }
     }
-    long tokens = r.path("inputTextTokenCount").asLong(estimatedTokens);
+    long tokens = tokens(r, estimatedTokens);
     return OpenAiEmbeddings.response(in, vectors, model, new Usage(tokens, 0, 0, 0, !r.has("inputTextTokenCount")));
   }
 
   static long tokens(JsonNode r, long estimated) {
-    return r.path("inputTextTokenCount").asLong(estimated);
+    return r.has("inputTextTokenCount") ? TokenCount.of(r.get("inputTextTokenCount")) : estimated;
   }
 
   private static float[] floats(JsonNode values) {

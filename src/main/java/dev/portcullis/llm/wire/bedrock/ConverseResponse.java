@@ -3,6 +3,7 @@ package dev.portcullis.llm.wire.bedrock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.TokenCount;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.openai.OpenAiShapes;
 
@@ -63,9 +64,9 @@ final class ConverseResponse {
     if (u == null || !u.isObject()) {
       return null;
     }
-    long read = u.path("cacheReadInputTokens").asLong(0);
-    long write = u.path("cacheWriteInputTokens").asLong(0);
-    return new Usage(u.path("inputTokens").asLong(0) + read + write, u.path("outputTokens").asLong(0), read, 0,
-        false, write);
+    long read = TokenCount.of(u.get("cacheReadInputTokens"));
+    long write = TokenCount.of(u.get("cacheWriteInputTokens"));
+    return new Usage(TokenCount.sum(TokenCount.sum(TokenCount.of(u.get("inputTokens")), read), write),
+        TokenCount.of(u.get("outputTokens")), read, 0, false, write);
   }
 }

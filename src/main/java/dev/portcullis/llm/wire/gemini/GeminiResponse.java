@@ -3,6 +3,7 @@ package dev.portcullis.llm.wire.gemini;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.llm.TokenCount;
 import dev.portcullis.llm.Usage;
 import dev.portcullis.llm.wire.openai.OpenAiShapes;
 
@@ -83,8 +84,9 @@ final class GeminiResponse {
     if (m == null || !m.isObject()) {
       return null;
     }
-    long thoughts = m.path("thoughtsTokenCount").asLong(0);
-    return new Usage(m.path("promptTokenCount").asLong(0), m.path("candidatesTokenCount").asLong(0) + thoughts,
-        m.path("cachedContentTokenCount").asLong(0), thoughts, false);
+    long thoughts = TokenCount.of(m.get("thoughtsTokenCount"));
+    return new Usage(TokenCount.of(m.get("promptTokenCount")),
+        TokenCount.sum(TokenCount.of(m.get("candidatesTokenCount")), thoughts),
+        TokenCount.of(m.get("cachedContentTokenCount")), thoughts, false);
   }
 }

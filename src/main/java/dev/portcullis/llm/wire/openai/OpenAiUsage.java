@@ -1,6 +1,7 @@
 package dev.portcullis.llm.wire.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.llm.TokenCount;
 import dev.portcullis.llm.Usage;
 
 /** Reads OpenAI's {@code usage} object, including cached and reasoning token details. */
@@ -12,10 +13,10 @@ final class OpenAiUsage {
     if (usage == null || !usage.isObject()) {
       return null;
     }
-    long prompt = usage.path("prompt_tokens").asLong(0);
-    long completion = usage.path("completion_tokens").asLong(0);
-    long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
-    long reasoning = usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0);
+    long prompt = TokenCount.of(usage.get("prompt_tokens"));
+    long completion = TokenCount.of(usage.get("completion_tokens"));
+    long cached = TokenCount.of(usage.path("prompt_tokens_details").get("cached_tokens"));
+    long reasoning = TokenCount.of(usage.path("completion_tokens_details").get("reasoning_tokens"));
     return new Usage(prompt, completion, cached, reasoning, false);
   }
 }
