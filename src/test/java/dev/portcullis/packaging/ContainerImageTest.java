@@ -97,7 +97,7 @@ class ContainerImageTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process container = start(c, Map.of("PORTCULLIS_PORT", String.valueOf(port)));
+    Process container = start(c, cmd(c), Map.of("PORTCULLIS_PORT", String.valueOf(port)));
     try {
       String base = "http://127.0.0.1:" + port;
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -131,20 +131,42 @@ class ContainerImageTest {
     }
   }
 
+  @Test
+  void javaOptionsFromTheEnvironmentReplaceTheDefaults() throws Exception {
+    Process p = start(config.get("config"), List.of("--version"),
+        Map.of("PORTCULLIS_JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xmx64m"));
+    try {
+      assertThat(p.waitFor(HANG.toMillis(), TimeUnit.MILLISECONDS)).as("exits").isTrue();
+      assertThat(p.exitValue()).as(log()).isZero();
+      assertThat(log()).contains("-XX:MaxHeapSize=67108864").doesNotContain("UseSerialGC")
+          .contains("portcullis 0.1.0");
+    } finally {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+  }
+
+  static List<String> cmd(JsonNode c) {
+    List<String> cmd = new ArrayList<>();
+    c.get("Cmd").forEach(a -> cmd.add(a.asText()));
+    return cmd;
+  }
+
   /**
-   * Runs the image's entry point and command in {@link #rootfs} the way a runtime would: its own
-   * /proc and /dev, the image's user, working directory and environment (plus {@code extraEnv},
-   * like {@code docker run -e}); the host's network, so the test reaches the port directly. The
-   * mounts live in a private mount namespace and vanish with it.
+   * Runs the image's entry point with {@code args} (like {@code docker run IMAGE ARGS}) in
+   * {@link #rootfs} the way a runtime would: its own /proc and /dev, the image's user, working
+   * directory and environment (plus {@code extraEnv}, like {@code docker run -e}); the host's
+   * network, so the test reaches the port directly. The mounts live in a private mount namespace
+   * and vanish with it.
    */
-  static Process start(JsonNode c, Map<String, String> extraEnv) throws IOException {
+  static Process start(JsonNode c, List<String> args, Map<String, String> extraEnv) throws IOException {
     Files.createDirectories(rootfs.resolve("proc"));
     Files.createDirectories(rootfs.resolve("dev"));
     String[] user = c.get("User").asText().split(":");
     List<String> inner = new ArrayList<>(List.of("/usr/bin/unshare", "--root=" + rootfs,
         "--wd=" + c.get("WorkingDir").asText(), "--setuid", user[0], "--setgid", user[1]));
     c.get("Entrypoint").forEach(a -> inner.add(a.asText()));
-    c.get("Cmd").forEach(a -> inner.add(a.asText()));
+    inner.addAll(args);
     String script = "/bin/mount --rbind /dev \"$1/dev\" && /bin/mount -t proc proc \"$1/proc\" && shift && exec \"$@\"";
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/unshare", "--mount", "--pid", "--fork",
         "/bin/sh", "-c", script, "sh", rootfs.toString()));
