@@ -6,6 +6,7 @@
 # Prints a Markdown table for BENCHMARKS.md. Everything listens on 127.0.0.1 only.
 #   bench/run.sh            # 10 s per measurement
 #   DURATION=30 bench/run.sh
+#   GATEWAY_JAVA_OPTS= bench/run.sh   # gateways on JVM ergonomics instead of packaging/jvm.options
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,16 +21,20 @@ trap cleanup EXIT
 
 java -jar target/portcullis.jar demo-upstream --port 19090 --event-loops 1 > "$out/upstream.log" 2>&1 &
 pids+=($!)
-PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}" java -jar target/portcullis.jar serve \
+# The gateways run with the shipped JVM defaults, as bin/portcullis starts them.
+read -r -a gateway_jvm <<< "${GATEWAY_JAVA_OPTS-@packaging/jvm.options}"
+PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}" java "${gateway_jvm[@]}" -jar target/portcullis.jar serve \
   --config bench/gateway.yaml --event-loops "${GATEWAY_EVENT_LOOPS:-1}" > "$out/gateway.log" 2>&1 &
 pids+=($!)
+gateway_pid=$!
 rm -f "$out"/bench.db*
 vkey=$(java -jar target/portcullis.jar keys create --config bench/gateway-keys.yaml --name bench \
   --rpm 100000000 --tpm 100000000000 --budget 1000000 --period monthly 2>/dev/null)
 [ -n "$vkey" ] || { echo "could not create the benchmark's virtual key" >&2; exit 1; }
-PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}" java -jar target/portcullis.jar serve \
+PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}" java "${gateway_jvm[@]}" -jar target/portcullis.jar serve \
   --config bench/gateway-keys.yaml --event-loops "${GATEWAY_EVENT_LOOPS:-1}" > "$out/gateway-keys.log" 2>&1 &
 pids+=($!)
+governed_pid=$!
 for url in http://127.0.0.1:19090/v1/models http://127.0.0.1:18080/healthz http://127.0.0.1:18081/healthz; do
   for _ in $(seq 100); do curl -sf -o /dev/null "$url" && break; sleep 0.2; done
 done
@@ -75,3 +80,6 @@ echo "$results" | awk '
     printf "governance on (key check, limits, budget, usage): added p50 at c=1: %.3f ms; throughput at c=64: %.1f%% of the ungoverned gateway\n",
       p50["governed-c1"] - p50["gateway-c1"], 100 * rps["governed-c64"] / rps["gateway-c64"]
   }'
+rss() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+printf "resident memory after the load (JVM options: %s): gateway %s MiB, governed %s MiB\n" \
+  "${gateway_jvm[*]:-JVM ergonomics}" "$(rss "$gateway_pid")" "$(rss "$governed_pid")"
