@@ -73,13 +73,10 @@ public final class Gateway implements AutoCloseable {
       ModelCatalog catalog = new ModelCatalog(config, adapters::forType,
           d -> adapters.defaultBaseUrl(d, demoBase));
       GatewayMetrics metrics = new GatewayMetrics();
-      AccessLog accessLog = new AccessLog(config.server().accessLog());
-      CallObserver observer = s -> {
-        metrics.request(s.deployment() == null ? new GatewayMetrics.Labels(s.model(), "none", "none")
-            : s.deployment().labels(), s.status(), s.durationNanos(), s.usage().promptTokens(),
-            s.usage().completionTokens());
-        accessLog.log(s);
-      };
+      AccessLog accessLog = new AccessLog(config.server().accessLog(), metrics);
+      CallObserver observer = s -> metrics.request(s.deployment() == null
+          ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
+          s.durationNanos(), s.usage().promptTokens(), s.usage().completionTokens());
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
       Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits);
       governance = gov;
@@ -167,7 +164,7 @@ public final class Gateway implements AutoCloseable {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
-            .withConnections(credentials.connections()).withConnectionLimits(connectionLimits)
+            .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
         any.set(v);
         return v;

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client request on its way through the router: picks a deployment, sends, and on a
@@ -25,6 +27,7 @@ import java.util.Set;
  * after that ends the stream with an error event. Lives on one event loop; no locking.
  */
 final class ProxyExchange {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
   private static final int MAX_ERROR_BODY = 16 * 1024;
 
   private final Vertx vertx;
@@ -63,6 +66,7 @@ final class ProxyExchange {
   private CallTrace trace;
   private CallTrace.Attempt attemptSpan;
   private int attemptStatus;
+  private long attemptStartNanos;
 
   ProxyExchange(Vertx vertx, HttpClient http, RetryPolicy retries, RouterSettings settings,
       GatewayMetrics metrics, CallObserver observer, ErrorResponder errors, LlmRequest request,
@@ -130,6 +134,7 @@ final class ProxyExchange {
     tried.add(d);
     current = d;
     released = false;
+    attemptStartNanos = System.nanoTime();
     d.begin();
     UpstreamRequest ur;
     try {
@@ -177,7 +182,7 @@ final class ProxyExchange {
       Throwable cause = ar.cause();
       String reason = cause instanceof ConnectException ? "connect"
           : isTimeout(cause) ? "timeout_connect" : "reset";
-      fail(new AttemptFailure(current, reason, 0, describe(cause), -1, null, true));
+      fail(new AttemptFailure(current, reason, 0, transportFailure(reason), -1, null, true), cause);
       return;
     }
     HttpClientResponse resp = ar.result();
@@ -212,7 +217,7 @@ final class ProxyExchange {
     });
     resp.exceptionHandler(e -> {
       if (seq == attemptSeq && !finished) {
-        fail(new AttemptFailure(current, "reset", resp.statusCode(), describe(e), -1, null, true));
+        fail(new AttemptFailure(current, "reset", resp.statusCode(), transportFailure("reset"), -1, null, true), e);
       }
     });
     resp.endHandler(v -> {
@@ -268,10 +273,12 @@ final class ProxyExchange {
         return;
       }
       if (!committed) {
-        fail(new AttemptFailure(current, "reset", resp.statusCode(), describe(e), -1, null, true));
+        fail(new AttemptFailure(current, "reset", resp.statusCode(), transportFailure("reset"), -1, null, true), e);
       } else {
+        logFailure("stream_interrupted", resp.statusCode(), null, e);
         interrupted(translator, "stream_interrupted",
-            "The upstream stream from deployment '" + current.name() + "' broke off: " + describe(e));
+            "The upstream stream from deployment '" + current.name() + "' broke off (request id "
+                + request.requestId() + ").");
       }
     });
     resp.endHandler(v -> {
@@ -345,6 +352,7 @@ final class ProxyExchange {
 
   /** A stream that already reached the client cannot be retried: end it with an error event. */
   private void interrupted(StreamTranslator translator, String code, String message) {
+    current.noteError(code);
     endAttemptSpan(code);
     metrics.upstreamError(labels(), code);
     current.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
@@ -393,6 +401,15 @@ final class ProxyExchange {
   }
 
   private void fail(AttemptFailure failure) {
+    fail(failure, null);
+  }
+
+  /** {@code cause}: the exception behind a transport failure, logged here and never shown to the client. */
+  private void fail(AttemptFailure failure, Throwable cause) {
+    logFailure(failure.reason(), failure.status(), failure.detail(), cause);
+    if (failure.retryable() || failure.body() == null) { // an upstream refusing the client's request is not sick
+      failure.deployment().noteError(failure.reason());
+    }
     endAttemptSpan(failure.reason());
     attemptSeq++; // whatever this attempt still reports is stale from here on
     endAttempt();
@@ -443,7 +460,36 @@ final class ProxyExchange {
     return "Upstream request for model '" + request.model() + "' failed after " + attempts
         + (attempts == 1 ? " attempt" : " attempts") + "; last: deployment '" + f.deployment().name() + "' ("
         + f.deployment().provider() + ") " + (f.status() > 0 ? "answered HTTP " + f.status() + ": " : "")
-        + f.detail();
+        + f.detail() + " (request id " + request.requestId() + ")";
+  }
+
+  /**
+   * What the client is told about a transport failure: a fixed text per reason. The exception's
+   * own message (resolver errors, addresses, host names) goes to the log only.
+   */
+  private static String transportFailure(String reason) {
+    return switch (reason) {
+      case "connect" -> "could not connect to the upstream";
+      case "timeout_connect" -> "connecting to the upstream timed out";
+      default -> "the upstream connection failed";
+    };
+  }
+
+  /** One WARN line per failed attempt, with the cause the client is not shown. */
+  private void logFailure(String reason, int status, String detail, Throwable cause) {
+    var line = LOG.atWarn().addKeyValue("request_id", request.requestId()).addKeyValue("model", request.model())
+        .addKeyValue("deployment", current == null ? null : current.name()).addKeyValue("reason", reason)
+        .addKeyValue("attempt", attempts);
+    if (status > 0) {
+      line = line.addKeyValue("upstream_status", status);
+    }
+    if (detail != null) {
+      line = line.addKeyValue("detail", detail);
+    }
+    if (cause != null) {
+      line = line.addKeyValue("cause", cause.getClass().getName() + ": " + describe(cause));
+    }
+    line.log("upstream attempt failed");
   }
 
   private void finishWithError(int status, String type, String code, String message) {
@@ -473,7 +519,7 @@ final class ProxyExchange {
   private void succeeded() {
     endAttemptSpan(null);
     endAttempt();
-    current.recordSuccess();
+    current.recordSuccess(System.nanoTime() - attemptStartNanos);
   }
 
   private void endAttempt() {

@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.telemetry.AccessRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,7 +66,7 @@ final class AnthropicSurface {
       }
     }
     proxy.forward(guarded.request(), ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS),
-        guarded.filter(), TraceStep.of(ctx));
+        guarded.filter(), TraceStep.of(ctx), AccessRecord.of(ctx).call());
   }
 
   /** Puts the guard in front of these routes (null: none). */
@@ -85,7 +86,8 @@ final class AnthropicSurface {
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(local);
       return;
     }
-    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS));
+    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS), null, null,
+        AccessRecord.of(ctx).call());
   }
 
   /** The parsed request, or null after answering with an error. */
@@ -123,6 +125,7 @@ final class AnthropicSurface {
       errors.respond(response, 400, "invalid_request_error", null, "messages: Field required (an array)");
       return null;
     }
+    AccessRecord.of(ctx).model(model.textValue());
     if (proxy.catalog().chain(model.textValue()) == null) {
       errors.respond(response, 404, "not_found_error", null, "model: " + model.textValue());
       return null;

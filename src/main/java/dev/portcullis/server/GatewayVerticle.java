@@ -54,6 +54,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AccessGate access;
   private dev.portcullis.identity.credentials.Connections connections;
   private ConnectionLimits connectionLimits;
+  private AccessLog accessLog;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, ModelCatalog catalog,
@@ -134,8 +135,15 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** One access-log line per request and the refusal counts, shared by every instance (required). */
+  public GatewayVerticle withAccessLog(AccessLog log) {
+    this.accessLog = log;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
+    AccessLog accessLog = java.util.Objects.requireNonNull(this.accessLog, "withAccessLog");
     ConnectionGuard connectionGuard = new ConnectionGuard(vertx,
         java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), config.server().timeouts(),
         metrics);
@@ -155,7 +163,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.put(REQUEST_ID, id);
       ctx.put(START_NANOS, System.nanoTime());
       ctx.response().putHeader("x-request-id", id);
-      connectionGuard.requestStarted(ctx);
+      connectionGuard.requestStarted(ctx, accessLog.start(ctx));
       ctx.next();
     });
     // A client gone mid-request (its body deadline passed, or it hung up) can be sent nothing:
