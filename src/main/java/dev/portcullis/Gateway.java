@@ -78,14 +78,24 @@ public final class Gateway implements AutoCloseable {
           ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
           s.durationNanos(), s.usage().promptTokens(), s.usage().completionTokens());
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
-      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits);
+      dev.portcullis.limits.UsageSink spend = r -> {
+        if (r.costNanos() > 0) {
+          metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(), r.model(),
+              r.costNanos() / 1e9);
+        }
+      };
+      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits, spend);
       governance = gov;
       // persona limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
               ? new dev.portcullis.limits.Accountant(new dev.portcullis.limits.PriceTable(config.pricing(), catalog),
-                  new dev.portcullis.limits.BudgetLedger(), r -> { }, personaLimits)
+                  new dev.portcullis.limits.BudgetLedger(), spend, personaLimits)
               : null;
+      if (accountant != null) {
+        metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
+            accountant.ledger(), config.personas())::remaining);
+      }
       dev.portcullis.server.KeyGate keyGate = gov != null ? gov.gate
           : accountant == null ? null : new dev.portcullis.server.KeyGate(accountant, tokens);
       if (accountant != null) {
@@ -128,6 +138,7 @@ public final class Gateway implements AutoCloseable {
             config.server().maxResponseBytes(),
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
+        mcp.metrics(metrics);
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
