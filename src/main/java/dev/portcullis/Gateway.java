@@ -170,12 +170,15 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.server.ConnectionLimits connectionLimits = new dev.portcullis.server.ConnectionLimits(
           config.server().maxConnections(), config.server().maxConnectionsPerAddress());
       metrics.openConnections(connectionLimits::open);
+      dev.portcullis.admin.UpstreamStatus status = new dev.portcullis.admin.UpstreamStatus(catalog,
+          mcp == null ? java.util.List.of() : mcp.upstreams(), config.mcp().servers(), config.readiness());
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, catalog, metrics, observed, auth,
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
+            .withStatus(status)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
         any.set(v);
         return v;

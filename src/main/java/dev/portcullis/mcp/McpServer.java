@@ -284,6 +284,13 @@ public final class McpServer implements McpHandler {
     return aggregator.find(ctx.view(), kind, name).compose(e -> {
       if (e == null) {
         unknown(ctx, method, name, params);
+        Upstream owner = aggregator.prefixOwner(name);
+        if (owner != null && owner.client().state() != dev.portcullis.mcp.upstream.McpClient.State.READY) {
+          // its list never came (or is gone): the name may well exist, the upstream is what is missing
+          return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "'" + name + "' belongs to upstream '"
+              + owner.key() + "', which is unavailable (not connected); try again later",
+              JsonRpc.F.objectNode().put("upstream", owner.key())));
+        }
         return Future.failedFuture(McpError.invalidParams(unknown + ": " + name));
       }
       if (ctx.modern() && kind == ItemKind.TOOLS) {
