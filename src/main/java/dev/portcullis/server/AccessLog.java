@@ -63,9 +63,10 @@ public final class AccessLog {
       return;
     }
     Long start = ctx.get(GatewayVerticle.START_NANOS);
+    String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
     Principal p = ctx.get(KeyGate.PRINCIPAL);
     var line = LOG.atInfo()
-        .addKeyValue("request_id", ctx.get(GatewayVerticle.REQUEST_ID))
+        .addKeyValue("request_id", requestId)
         .addKeyValue("method", ctx.request().method().name())
         .addKeyValue("path", path)
         .addKeyValue("status", status)
@@ -96,7 +97,7 @@ public final class AccessLog {
 
     @Override
     public void run() {
-      if (!written) {
+      if (!written && !rec.awaitingCall()) {
         written = true;
         write(ctx, rec);
       }

@@ -26,7 +26,9 @@ public final class AccessRecord {
   public static final String REFUSED = "refused:";
   public static final String ERROR = "error:";
 
-  private final Runnable aborted;
+  private final Runnable ended;
+  private boolean proxied;
+  private boolean summarised;
   private String outcome;
   private String code;
   private String model;
@@ -36,9 +38,9 @@ public final class AccessRecord {
   private long promptTokens;
   private long completionTokens;
 
-  /** @param aborted ends the record when the proxy sees the client go (its close handler is the response's) */
-  public AccessRecord(Runnable aborted) {
-    this.aborted = aborted;
+  /** @param ended writes the record (once); run again when a proxied call's summary arrives */
+  public AccessRecord(Runnable ended) {
+    this.ended = ended;
   }
 
   /** The request's record, or null (none is kept: a request that never reached the router). */
@@ -46,18 +48,26 @@ public final class AccessRecord {
     return ctx.get(KEY);
   }
 
-  /** Told how a proxied LLM call ended: its model, deployment, tokens and outcome. */
+  /**
+   * Told how a proxied LLM call ended: its model, deployment, tokens and outcome. The proxy ends
+   * the response before it sums the call up, so a proxied request's line waits for the summary.
+   */
   public CallObserver call() {
+    proxied = true;
     return s -> {
+      summarised = true;
       model = s.model();
       deployment = s.deployment() == null ? null : s.deployment().name();
       promptTokens = s.usage().promptTokens();
       completionTokens = s.usage().completionTokens();
       outcome = outcomeOf(s);
-      if (ABORTED.equals(outcome)) {
-        aborted.run();
-      }
+      ended.run();
     };
+  }
+
+  /** Whether the line must wait: the request went to the proxy, which has not summed it up yet. */
+  public boolean awaitingCall() {
+    return proxied && !summarised;
   }
 
   private static String outcomeOf(CallSummary s) {
