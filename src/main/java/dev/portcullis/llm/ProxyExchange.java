@@ -180,7 +180,7 @@ final class ProxyExchange {
     }
     if (ar.failed()) {
       Throwable cause = ar.cause();
-      String reason = cause instanceof ConnectException ? "connect"
+      String reason = cause instanceof ConnectException || cause instanceof java.net.UnknownHostException ? "connect"
           : isTimeout(cause) ? "timeout_connect" : "reset";
       fail(new AttemptFailure(current, reason, 0, transportFailure(reason), -1, null, true), cause);
       return;
