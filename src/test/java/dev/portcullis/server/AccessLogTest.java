@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.portcullis.mcp.McpTestClient;
 import dev.portcullis.testing.GatewayHarness;
 import dev.portcullis.testing.LogCapture;
+import dev.portcullis.testing.FakeOpenAiUpstream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,12 +28,15 @@ import org.junit.jupiter.api.Test;
 class AccessLogTest {
   static final String LIMITED_KEY = "limited-key";
   static GatewayHarness gw;
+  static FakeOpenAiUpstream fake;
   static Path policy;
   static LogCapture log;
 
   @BeforeAll
   static void start() throws Exception {
     log = LogCapture.of("portcullis.access");
+    fake = FakeOpenAiUpstream.start();
+    fake.otherwise(FakeOpenAiUpstream.hang());
     policy = Files.createTempFile("portcullis-policy", ".yaml");
     Files.writeString(policy, """
         rules:
@@ -43,6 +49,7 @@ class AccessLogTest {
         models:
           demo: { deployments: [ { name: demo-1, type: demo } ] }
           blocked: { deployments: [ { type: demo } ] }
+          hangs: { deployments: [ { name: hanging, type: openai_compatible, base_url: %s } ] }
         clients:
           keys: [test-key, %s]
         personas:
@@ -61,13 +68,16 @@ class AccessLogTest {
           servers:
             demo: { type: builtin }
             broken: { type: stdio, command: /nonexistent/portcullis-no-such-server }
-        """.formatted(LIMITED_KEY, policy));
+        """.formatted(fake.baseUrl(), LIMITED_KEY, policy));
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (gw != null) {
       gw.close();
+    }
+    if (fake != null) {
+      fake.close();
     }
     log.close();
     Files.deleteIfExists(policy);
@@ -185,6 +195,21 @@ class AccessLogTest {
         .contains("portcullis_mcp_call_duration_seconds_count{server=\"demo\"} 1\n")
         .containsPattern("portcullis_mcp_sessions [1-9]")
         .contains("portcullis_refusals_total{reason=\"unauthenticated\",surface=\"mcp\"} 1.0");
+  }
+
+  @Test
+  void aClientLeavingMidCallIsLoggedAsAborted() throws Exception {
+    String body = "{\"model\":\"hangs\",\"messages\":[{\"role\":\"user\",\"content\":\"wait\"}]}";
+    try (Socket s = new Socket("127.0.0.1", gw.port())) {
+      s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+          + GatewayHarness.KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+      s.getOutputStream().flush();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !fake.requests().isEmpty());
+    } // the client hangs up while the gateway waits on the upstream
+    await().atMost(Duration.ofSeconds(10)).until(() -> !log.where("model", "hangs").isEmpty());
+    assertThat(log.where("model", "hangs")).singleElement().satisfies(l -> assertThat(l.fields())
+        .containsEntry("outcome", "aborted").containsEntry("status", 499).containsEntry("deployment", "hanging"));
   }
 
   @Test
