@@ -61,7 +61,9 @@ final class AnthropicSurface {
     if (gate != null) {
       var refusal = gate.admit(ctx, request.model(), request.body());
       if (refusal != null) {
-        errors.respond(ctx.response(), KeyGate.status(refusal), KeyGate.type(refusal), null, refusal.message());
+        // the code names the limit for the access log; Anthropic's body takes its type from the status
+        errors.respond(ctx.response(), KeyGate.status(refusal), KeyGate.type(refusal), KeyGate.code(refusal),
+            refusal.message());
         return;
       }
     }
@@ -127,7 +129,7 @@ final class AnthropicSurface {
     }
     AccessRecord.of(ctx).model(model.textValue());
     if (proxy.catalog().chain(model.textValue()) == null) {
-      errors.respond(response, 404, "not_found_error", null, "model: " + model.textValue());
+      errors.respond(response, 404, "not_found_error", "model_not_found", "model: " + model.textValue());
       return null;
     }
     Map<String, String> headers = new HashMap<>(4);

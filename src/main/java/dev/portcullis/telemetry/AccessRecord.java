@@ -103,15 +103,15 @@ public final class AccessRecord {
   }
 
   /**
-   * The outcome: as set, else from the status and the error code: 4xx is a refusal, 5xx an error,
-   * and with no answer sent at all the client went away.
+   * The outcome: {@code aborted} when the answer never ended (the client went away), else as set,
+   * else from the status and the error code: 4xx is a refusal, 5xx an error.
    */
   public String outcome(int status, boolean ended) {
+    if (!ended) {
+      return ABORTED; // whatever a handler concluded, the client did not get it
+    }
     if (outcome != null) {
       return outcome;
-    }
-    if (!ended) {
-      return ABORTED;
     }
     if (status < 400) {
       return OK;

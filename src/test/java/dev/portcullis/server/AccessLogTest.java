@@ -117,6 +117,11 @@ class AccessLogTest {
         "use key ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
     HttpResponse<String> first = chat(LIMITED_KEY, "slow", "demo", "one");
     HttpResponse<String> limited = chat(LIMITED_KEY, "slow", "demo", "two");
+    HttpResponse<String> anthropicNoModel = gw.post("/v1/messages",
+        "{\"model\":\"nope\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(anthropicNoModel.statusCode()).isEqualTo(404);
+    assertThat(line(anthropicNoModel).fields()).containsEntry("outcome", "refused:model_not_found")
+        .containsEntry("path", "/v1/messages");
 
     assertThat(List.of(ok, noKey, wrongKey, noModel, denied, guarded, first, limited))
         .extracting(HttpResponse::statusCode).containsExactly(200, 401, 401, 404, 403, 400, 200, 429);
@@ -154,7 +159,8 @@ class AccessLogTest {
         .contains("portcullis_refusals_total{reason=\"guard_blocked\",surface=\"openai\"} 1.0")
         .contains("portcullis_refusals_total{reason=\"rate_limit_exceeded\",surface=\"openai\"} 1.0")
         .contains("portcullis_refusals_total{reason=\"model_not_found\",surface=\"openai\"} 1.0")
-        .contains("portcullis_refusals_total{reason=\"invalid_api_key\",surface=\"openai\"} 2.0");
+        .contains("portcullis_refusals_total{reason=\"invalid_api_key\",surface=\"openai\"} 2.0")
+        .contains("portcullis_refusals_total{reason=\"model_not_found\",surface=\"anthropic\"} 1.0");
   }
 
   @Test
