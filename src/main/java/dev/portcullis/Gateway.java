@@ -76,22 +76,30 @@ public final class Gateway implements AutoCloseable {
       ModelCatalog catalog = new ModelCatalog(config, adapters::forType,
           d -> adapters.defaultBaseUrl(d, demoBase));
       GatewayMetrics metrics = new GatewayMetrics();
-      AccessLog accessLog = new AccessLog(config.server().accessLog());
-      CallObserver observer = s -> {
-        metrics.request(s.deployment() == null ? new GatewayMetrics.Labels(s.model(), "none", "none")
-            : s.deployment().labels(), s.status(), s.durationNanos(), s.usage().promptTokens(),
-            s.usage().completionTokens());
-        accessLog.log(s);
-      };
+      AccessLog accessLog = new AccessLog(config.server().accessLog(), metrics);
+      CallObserver observer = s -> metrics.request(s.deployment() == null
+          ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
+          s.durationNanos(), s.usage().promptTokens(), s.usage().completionTokens());
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
-      Governance gov = config.store() == null ? null : new Governance(config, catalog, tokens, personaLimits, bodies);
+      dev.portcullis.limits.UsageSink spend = r -> {
+        if (r.costNanos() > 0) {
+          metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(), r.model(),
+              r.costNanos() / 1e9);
+        }
+      };
+      Governance gov = config.store() == null ? null
+          : new Governance(config, catalog, tokens, personaLimits, bodies, spend);
       governance = gov;
       // persona limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
               ? new dev.portcullis.limits.Accountant(new dev.portcullis.limits.PriceTable(config.pricing(), catalog),
-                  new dev.portcullis.limits.BudgetLedger(), r -> { }, personaLimits)
+                  new dev.portcullis.limits.BudgetLedger(), spend, personaLimits)
               : null;
+      if (accountant != null) {
+        metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
+            accountant.ledger(), config.personas())::remaining);
+      }
       dev.portcullis.server.KeyGate keyGate = gov != null ? gov.gate
           : accountant == null ? null : new dev.portcullis.server.KeyGate(accountant, tokens);
       if (accountant != null) {
@@ -126,6 +134,7 @@ public final class Gateway implements AutoCloseable {
             config.server().maxResponseBytes(),
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
+        mcp.metrics(metrics);
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(
@@ -158,12 +167,15 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.server.ConnectionLimits connectionLimits = new dev.portcullis.server.ConnectionLimits(
           config.server().maxConnections(), config.server().maxConnectionsPerAddress());
       metrics.openConnections(connectionLimits::open);
+      dev.portcullis.admin.UpstreamStatus status = new dev.portcullis.admin.UpstreamStatus(catalog,
+          mcp == null ? java.util.List.of() : mcp.upstreams(), config.mcp().servers(), config.readiness());
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, bodies, catalog, metrics, observed, auth,
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
-            .withConnections(credentials.connections()).withConnectionLimits(connectionLimits)
+            .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
+            .withStatus(status)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
         any.set(v);
         return v;

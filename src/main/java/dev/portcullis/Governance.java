@@ -36,9 +36,14 @@ final class Governance implements AutoCloseable {
   private Vertx vertx;
   private long timer = -1;
 
-  /** Opens the store (blocking; at start-up, before any event loop serves). */
+  /**
+   * Opens the store (blocking; at start-up, before any event loop serves).
+   *
+   * @param spend told every usage record too (the spend metrics), after the store's writer
+   */
   Governance(GatewayConfig config, ModelCatalog catalog, TokenCounter tokens,
-      dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies) {
+      dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies,
+      dev.portcullis.limits.UsageSink spend) {
     this.store = Store.open(config.store());
     try {
       reload();
@@ -49,7 +54,11 @@ final class Governance implements AutoCloseable {
       store.close();
       throw e;
     }
-    this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, writer, personaLimits);
+    UsageWriter written = writer;
+    this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, r -> {
+      written.record(r);
+      spend.record(r);
+    }, personaLimits);
     this.gate = new KeyGate(accountant, tokens);
     this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
         config.admin().key(), bodies);

@@ -23,7 +23,8 @@ public record GatewayConfig(
     GuardConfig guard,
     AuditConfig audit,
     TelemetryConfig telemetry,
-    MetricsConfig metrics) {
+    MetricsConfig metrics,
+    ReadinessConfig readiness) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null, null, null, null) : server;
@@ -40,6 +41,16 @@ public record GatewayConfig(
     audit = audit == null ? AuditConfig.defaults() : audit;
     telemetry = telemetry == null ? TelemetryConfig.none() : telemetry;
     metrics = metrics == null ? MetricsConfig.open() : metrics;
+    readiness = readiness == null ? ReadinessConfig.none() : readiness;
+  }
+
+  /** A configuration without a readiness section (ready once listening). */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
+      McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy,
+      GuardConfig guard, AuditConfig audit, TelemetryConfig telemetry, MetricsConfig metrics) {
+    this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, guard, audit,
+        telemetry, metrics, null);
   }
 
   /** A configuration without a metrics section (/metrics open to every caller). */

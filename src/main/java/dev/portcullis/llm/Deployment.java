@@ -20,6 +20,12 @@ public final class Deployment {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicLong coolingUntilNanos = new AtomicLong(System.nanoTime());
+  private final LatencyWindow latency = new LatencyWindow();
+  private volatile LastError lastError;
+  private volatile boolean lastAttemptFailed;
+
+  /** The last failed attempt: when (epoch ms) and why (a reason code: connect, http_503, ...). */
+  public record LastError(long timeMillis, String code) {}
 
   public Deployment(String group, String name, DeploymentConfig config, String baseUrl, ProviderAdapter adapter) {
     this.group = group;
@@ -82,10 +88,46 @@ public final class Deployment {
     return nowNanos - coolingUntilNanos.get() < 0;
   }
 
-  void recordSuccess() {
+  void recordSuccess(long latencyNanos) {
+    latency.record(latencyNanos);
+    lastAttemptFailed = false;
     if (consecutiveFailures.get() != 0) {
       consecutiveFailures.set(0);
     }
+  }
+
+  /** Remembers why the last attempt failed (for /admin/status and readiness). */
+  void noteError(String code) {
+    lastError = new LastError(System.currentTimeMillis(), code);
+    lastAttemptFailed = true;
+  }
+
+  /**
+   * Healthy as far as the gateway knows: not cooling down, and its last attempt did not fail (a
+   * deployment never called counts as healthy: health is learnt from traffic).
+   */
+  public boolean healthy(long nowNanos) {
+    return !coolingDown(nowNanos) && !lastAttemptFailed;
+  }
+
+  /** When the cooldown ends (epoch ms), or 0 when the deployment is not cooling down. */
+  public long coolingDownUntilMillis(long nowNanos) {
+    long left = coolingUntilNanos.get() - nowNanos;
+    return left > 0 ? System.currentTimeMillis() + left / 1_000_000 : 0;
+  }
+
+  public int consecutiveFailures() {
+    return consecutiveFailures.get();
+  }
+
+  /** The last failed attempt, or null. */
+  public LastError lastError() {
+    return lastError;
+  }
+
+  /** Latencies of recent successful attempts (request sent to response complete). */
+  public LatencyWindow latency() {
+    return latency;
   }
 
   /** Counts a failure; after {@code threshold} in a row the deployment rests for {@code cooldownNanos}. */

@@ -49,8 +49,18 @@ public final class LlmProxy {
   /** Routes the request, reporting to its {@code trace} (null when tracing is off). */
   public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos,
       ResponseFilter filter, CallTrace trace) {
+    forward(request, response, errors, startNanos, filter, trace, null);
+  }
+
+  /** As above, telling {@code thisCall} (or null) too how the call ended, after the shared observer. */
+  public void forward(LlmRequest request, HttpServerResponse response, ErrorResponder errors, long startNanos,
+      ResponseFilter filter, CallTrace trace, CallObserver thisCall) {
     List<ModelGroup> chain = catalog.chain(request.model());
-    new ProxyExchange(vertx, http, retries, settings, metrics, observer, errors, request, response, chain,
+    CallObserver told = thisCall == null ? observer : s -> {
+      observer.completed(s);
+      thisCall.completed(s);
+    };
+    new ProxyExchange(vertx, http, retries, settings, metrics, told, errors, request, response, chain,
         startNanos).filter(filter).trace(trace).start();
   }
 }

@@ -68,6 +68,7 @@ final class ProxyExchange {
   private CallTrace trace;
   private CallTrace.Attempt attemptSpan;
   private int attemptStatus;
+  private long attemptStartNanos;
 
   ProxyExchange(Vertx vertx, HttpClient http, RetryPolicy retries, RouterSettings settings,
       GatewayMetrics metrics, CallObserver observer, ErrorResponder errors, LlmRequest request,
@@ -135,6 +136,7 @@ final class ProxyExchange {
     tried.add(d);
     current = d;
     released = false;
+    attemptStartNanos = System.nanoTime();
     d.begin();
     UpstreamRequest ur;
     try {
@@ -180,7 +182,7 @@ final class ProxyExchange {
     }
     if (ar.failed()) {
       Throwable cause = ar.cause();
-      String reason = cause instanceof ConnectException ? "connect"
+      String reason = cause instanceof ConnectException || cause instanceof java.net.UnknownHostException ? "connect"
           : isTimeout(cause) ? "timeout_connect" : "reset";
       fail(AttemptFailure.transport(current, reason, 0, describe(cause)));
       return;
@@ -410,6 +412,7 @@ final class ProxyExchange {
    */
   private void interrupted(StreamTranslator translator, String code, String message, String logDetail) {
     logFailure(code, attemptStatus, logDetail);
+    current.noteError(code);
     endAttemptSpan(code);
     metrics.upstreamError(labels(), code);
     current.recordFailure(settings.cooldownFailures(), settings.cooldownNanos(), System.nanoTime());
@@ -476,8 +479,9 @@ final class ProxyExchange {
   }
 
   private void fail(AttemptFailure failure) {
-    if (failure.retryable() || failure.body() == null) {
+    if (failure.retryable() || failure.body() == null) { // an upstream refusing the client's request is not sick
       logFailure(failure.reason(), failure.status(), failure.logDetail());
+      failure.deployment().noteError(failure.reason());
     } // else the upstream refused the client's request, which the client is shown in full
     endAttemptSpan(failure.reason());
     attemptSeq++; // whatever this attempt still reports is stale from here on
@@ -582,7 +586,7 @@ final class ProxyExchange {
   private void succeeded() {
     endAttemptSpan(null);
     endAttempt();
-    current.recordSuccess();
+    current.recordSuccess(System.nanoTime() - attemptStartNanos);
   }
 
   private void endAttempt() {
@@ -645,9 +649,10 @@ final class ProxyExchange {
         || t.getClass().getSimpleName().contains("Timeout");
   }
 
+  /** For the log only: the exception's class and message (resolver errors name hosts). */
   private static String describe(Throwable t) {
     String m = t.getMessage();
-    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    return m == null || m.isBlank() ? t.getClass().getName() : t.getClass().getName() + ": " + m;
   }
 
 }

@@ -64,6 +64,19 @@ public final class Aggregator {
     return built;
   }
 
+  /**
+   * The upstream whose prefix a tool or prompt name carries ({@code alias + separator}), or null:
+   * says whose an unlisted name would be when its upstream never answered.
+   */
+  public Upstream prefixOwner(String name) {
+    for (Upstream u : upstreams) {
+      if (name.startsWith(u.alias() + separator)) {
+        return u;
+      }
+    }
+    return null;
+  }
+
   public Future<Entry> find(String view, ItemKind kind, String key) {
     return view(view, kind).map(m -> m.byKey().get(key));
   }

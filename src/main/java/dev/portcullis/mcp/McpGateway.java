@@ -242,6 +242,18 @@ public final class McpGateway implements AutoCloseable {
     }
   }
 
+  /**
+   * Reports to the gateway's metrics: tool calls by server, tool and outcome, their latency by
+   * server, whether each upstream is up, and the open sessions.
+   */
+  public void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
+    server.metrics(m);
+    for (Upstream u : upstreams) {
+      m.mcpUpstream(u.key(), () -> u.client().state() == McpClient.State.READY);
+    }
+    m.mcpSessions(() -> sessions.all().size());
+  }
+
   public ToolPins pins() {
     return pins;
   }

@@ -139,6 +139,7 @@ public final class McpHttpEndpoint {
     }
     String method = msg.path("method").asText();
     ObjectNode params = JsonRpc.params(msg);
+    McpOutcomes.named(ctx, method, params);
     if (kind == JsonRpc.Kind.REQUEST && "initialize".equals(method)) {
       initialize(ctx, principal, view, msg.get("id"), params);
       return;
@@ -176,6 +177,7 @@ public final class McpHttpEndpoint {
         : McpSpans.server(t, ctx, "initialize", params, id, session.id(), version);
     CallContext traced = span == null ? call : call.traced(span);
     McpSpans.ending(span, handler.request(traced, "initialize", params)).onComplete(ar -> {
+      McpOutcomes.ended(ctx, ar);
       if (ar.succeeded()) {
         ObjectNode result = ((ObjectNode) ar.result()).put("protocolVersion", version);
         ctx.response().putHeader(SESSION_HEADER, session.id());
@@ -201,13 +203,16 @@ public final class McpHttpEndpoint {
       CallContext streamed = new CallContext(call.principal(), call.session(), call.view(), id, stream::send,
           null, null, call.clientIp(), span);
       McpSpans.ending(span, handler.request(streamed, method, params)).onComplete(ar -> {
+        McpOutcomes.ended(ctx, ar);
         stream.send(ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause())));
         stream.finish();
       });
       return;
     }
-    McpSpans.ending(span, handler.request(call, method, params)).onComplete(ar -> send(resp, 200,
-        ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause()))));
+    McpSpans.ending(span, handler.request(call, method, params)).onComplete(ar -> {
+      McpOutcomes.ended(ctx, ar);
+      send(resp, 200, ar.succeeded() ? JsonRpc.result(id, ar.result()) : JsonRpc.error(id, logged(method, ar.cause())));
+    });
   }
 
   /** The client's address, as policy rules ({@code client_ip}) and the audit trail see it. */
@@ -337,6 +342,10 @@ public final class McpHttpEndpoint {
 
   /** An error answered before a request id could be read: JSON-RPC's error response with id null. */
   public static void httpError(HttpServerResponse resp, int status, int code, String message) {
+    String outcomeCode = McpOutcomes.httpCode(status, code);
+    if (outcomeCode != null && !resp.headWritten()) {
+      resp.putHeader(dev.portcullis.telemetry.AccessRecord.CODE_HEADER, outcomeCode); // removed before sending
+    }
     send(resp, status, JsonRpc.error(null, code, message, null));
   }
 

@@ -35,6 +35,8 @@ public final class McpServer implements McpHandler {
   private volatile McpGovernance governance;
   /** Client spans for the requests sent upstream; null when tracing is off (no extra work). */
   private volatile dev.portcullis.telemetry.McpTracing tracing;
+  /** Tool call counts and latencies; null until the gateway's metrics are attached. */
+  private volatile dev.portcullis.telemetry.GatewayMetrics metrics;
   private static final java.util.Set<String> LEGACY_ONLY =
       java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
   private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
@@ -57,6 +59,11 @@ public final class McpServer implements McpHandler {
   /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
   void govern(McpGovernance g) {
     this.governance = g;
+  }
+
+  /** Counts tool calls sent upstream, by server, tool and outcome, and times them. */
+  void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
+    this.metrics = m;
   }
 
   /** Traces requests sent upstream (null: off). */
@@ -277,6 +284,13 @@ public final class McpServer implements McpHandler {
     return aggregator.find(ctx.view(), kind, name).compose(e -> {
       if (e == null) {
         unknown(ctx, method, name, params);
+        Upstream owner = aggregator.prefixOwner(name);
+        if (owner != null && owner.client().state() != dev.portcullis.mcp.upstream.McpClient.State.READY) {
+          // its list never came (or is gone): the name may well exist, the upstream is what is missing
+          return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "'" + name + "' belongs to upstream '"
+              + owner.key() + "', which is unavailable (not connected); try again later",
+              JsonRpc.F.objectNode().put("upstream", owner.key())));
+        }
         return Future.failedFuture(McpError.invalidParams(unknown + ": " + name));
       }
       if (ctx.modern() && kind == ItemKind.TOOLS) {
@@ -430,7 +444,12 @@ public final class McpServer implements McpHandler {
       inFlight.put(key, cancel);
     }
     String relayKey = relay;
+    dev.portcullis.telemetry.GatewayMetrics m = metrics;
+    long sentAt = System.nanoTime();
     Future<JsonNode> call = send(ctx, e, method, params, cancel, related(ctx, to, h)).andThen(ar -> {
+      if (m != null && "tools/call".equals(method)) {
+        m.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
+      }
       if (relayKey != null) {
         progress.remove(relayKey);
       }

@@ -66,6 +66,7 @@ final class StatelessHttp {
     JsonNode id = msg.get("id");
     String method = msg.path("method").asText();
     ObjectNode params = JsonRpc.params(msg);
+    McpOutcomes.named(ctx, method, params);
     McpError invalid = check(ctx.request(), method, params);
     if (invalid != null) {
       McpHttpEndpoint.send(resp, 400, JsonRpc.error(id, invalid));
@@ -92,7 +93,10 @@ final class StatelessHttp {
         : McpSpans.server(t, ctx, method, params, id, null, ctx.request().getHeader(McpHttpEndpoint.VERSION_HEADER));
     CallContext call = new CallContext(principal, null, view, id, answer::related,
         RequestMeta.of(params, paramHeaders), cancel, McpHttpEndpoint.clientIp(ctx), span);
-    McpSpans.ending(span, handler.request(call, method, params)).onComplete(ar -> answer.finish(id, ar));
+    McpSpans.ending(span, handler.request(call, method, params)).onComplete(ar -> {
+      McpOutcomes.ended(ctx, ar);
+      answer.finish(id, ar);
+    });
   }
 
   /** The header and version checks of the transport: a -32020 or -32022 error, or null. */

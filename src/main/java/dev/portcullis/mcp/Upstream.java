@@ -199,6 +199,12 @@ public final class Upstream {
     });
   }
 
+  /** How many items of a kind the last good list had (0 before the upstream ever answered). */
+  public synchronized int cachedCount(ItemKind kind) {
+    List<ObjectNode> cached = cache.get(kind);
+    return cached == null ? 0 : cached.size();
+  }
+
   /** Marks a list out of date (the upstream said it changed, or it re-initialized). */
   public synchronized void invalidate(ItemKind kind) {
     stale.add(kind);

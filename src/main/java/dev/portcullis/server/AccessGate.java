@@ -62,6 +62,7 @@ public final class AccessGate {
       ctx.next(); // the surface answers a missing or malformed model itself
       return;
     }
+    dev.portcullis.telemetry.AccessRecord.of(ctx).model(model);
     var addr = ctx.request().remoteAddress();
     Decision d = policy.decide(PolicyRequest.llm(p, p.persona(), model, addr == null ? null : addr.hostAddress()));
     if (d.outcome() == Decision.Outcome.DENY) {
@@ -77,6 +78,7 @@ public final class AccessGate {
   }
 
   private static void forbidden(RoutingContext ctx, String code, String message) {
+    dev.portcullis.telemetry.AccessRecord.of(ctx).outcome(dev.portcullis.telemetry.AccessRecord.REFUSED + code);
     String path = ctx.request().path();
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     if (path.startsWith("/mcp")) {

@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import dev.portcullis.llm.ErrorResponder;
+import dev.portcullis.telemetry.AccessRecord;
 import dev.portcullis.llm.wire.anthropic.AnthropicErrorShapes;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -15,6 +16,7 @@ public final class AnthropicErrors implements ErrorResponder {
       return;
     }
     response.setStatusCode(status)
+        .putHeader(AccessRecord.CODE_HEADER, code != null ? code : type) // for the access log; removed before sending
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(AnthropicErrorShapes.body(anthropicType(status, code), message));
   }

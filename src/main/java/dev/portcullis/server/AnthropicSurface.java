@@ -8,6 +8,7 @@ import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ModelGroup;
+import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -54,12 +55,14 @@ final class AnthropicSurface {
     if (gate != null) {
       var refusal = gate.admit(ctx, request.model(), request.body());
       if (refusal != null) {
-        errors.respond(ctx.response(), KeyGate.status(refusal), KeyGate.type(refusal), null, refusal.message());
+        // the code names the limit for the access log; Anthropic's body takes its type from the status
+        errors.respond(ctx.response(), KeyGate.status(refusal), KeyGate.type(refusal), KeyGate.code(refusal),
+            refusal.message());
         return;
       }
     }
     proxy.forward(guarded.request(), ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS),
-        guarded.filter(), TraceStep.of(ctx));
+        guarded.filter(), TraceStep.of(ctx), AccessRecord.of(ctx).call());
   }
 
   /** Puts the guard in front of these routes (null: none). */
@@ -79,7 +82,8 @@ final class AnthropicSurface {
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(local);
       return;
     }
-    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS));
+    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS), null, null,
+        AccessRecord.of(ctx).call());
   }
 
   /** The parsed request, or null after answering with an error. */
@@ -96,8 +100,9 @@ final class AnthropicSurface {
       errors.respond(response, 400, "invalid_request_error", null, "messages: Field required (an array)");
       return null;
     }
+    AccessRecord.of(ctx).model(model.textValue());
     if (proxy.catalog().chain(model.textValue()) == null) {
-      errors.respond(response, 404, "not_found_error", null, "model: " + model.textValue());
+      errors.respond(response, 404, "not_found_error", "model_not_found", "model: " + model.textValue());
       return null;
     }
     Map<String, String> headers = new HashMap<>(4);

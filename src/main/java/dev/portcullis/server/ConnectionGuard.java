@@ -70,6 +70,9 @@ final class ConnectionGuard {
     // Nothing else sets the connection's close handler; if something did, the slot would leak.
     conn.closeHandler(v -> {
       w.closed = true;
+      if (w.current != null && !w.current.response().ended()) {
+        w.abandoned.run(); // the client left mid-answer: the response's own close handler may be taken
+      }
       w.disarm();
       watched.remove(conn);
       limits.closed(address);
@@ -77,14 +80,19 @@ final class ConnectionGuard {
     w.arm(Phase.HEADER, timeouts.headerReadMs());
   }
 
-  /** A request head arrived (the first route handler calls this): starts the body clock. */
-  void requestStarted(RoutingContext ctx) {
+  /**
+   * A request head arrived (the first route handler calls this): starts the body clock.
+   *
+   * @param abandoned run if the connection closes before this request's response ended
+   */
+  void requestStarted(RoutingContext ctx, Runnable abandoned) {
     HttpServerRequest req = ctx.request();
     Watched w = watched.get(req.connection());
     if (w == null) {
       return; // not a connection this guard admitted (none exist today: every one passes accepted)
     }
     w.current = req;
+    w.abandoned = abandoned;
     w.arm(Phase.BODY, timeouts.bodyReadMs());
     ctx.addEndHandler(ended -> responseEnded(w, req));
   }
@@ -141,6 +149,7 @@ final class ConnectionGuard {
   private final class Watched {
     final HttpConnection conn;
     HttpServerRequest current;
+    Runnable abandoned;
     long timer = -1;
     boolean closed;
 

@@ -64,6 +64,8 @@ public final class GatewayVerticle extends VerticleBase {
   private AccessGate access;
   private dev.portcullis.identity.credentials.Connections connections;
   private ConnectionLimits connectionLimits;
+  private AccessLog accessLog;
+  private dev.portcullis.admin.UpstreamStatus status;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, JsonBodies bodies, ModelCatalog catalog,
@@ -146,8 +148,21 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** One access-log line per request and the refusal counts, shared by every instance (required). */
+  public GatewayVerticle withAccessLog(AccessLog log) {
+    this.accessLog = log;
+    return this;
+  }
+
+  /** Upstream health for /readyz (its readiness policy) and GET /admin/status (required). */
+  public GatewayVerticle withStatus(dev.portcullis.admin.UpstreamStatus status) {
+    this.status = status;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
+    AccessLog accessLog = java.util.Objects.requireNonNull(this.accessLog, "withAccessLog");
     ConnectionGuard connectionGuard = new ConnectionGuard(vertx,
         java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), config.server().timeouts(),
         metrics);
@@ -167,7 +182,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.put(REQUEST_ID, id);
       ctx.put(START_NANOS, System.nanoTime());
       ctx.response().putHeader("x-request-id", id);
-      connectionGuard.requestStarted(ctx);
+      connectionGuard.requestStarted(ctx, accessLog.start(ctx));
       ctx.next();
     });
     // A client gone mid-request (its body deadline passed, or it hung up) can be sent nothing:
@@ -179,12 +194,24 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.next();
     });
     router.get("/healthz").handler(ctx -> json(ctx, 200, "{\"status\":\"ok\"}"));
+    dev.portcullis.admin.UpstreamStatus upstreams = java.util.Objects.requireNonNull(status, "withStatus");
     router.get("/readyz").handler(ctx -> {
-      boolean ok = ready.getAsBoolean();
-      json(ctx, ok ? 200 : 503, ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
+      if (!ready.getAsBoolean()) {
+        json(ctx, 503, "{\"status\":\"starting\"}");
+        return;
+      }
+      java.util.List<String> missing = upstreams.missing();
+      if (missing.isEmpty()) {
+        json(ctx, 200, "{\"status\":\"ready\"}");
+        return;
+      }
+      var body = json.createObjectNode().put("status", "not_ready");
+      missing.forEach(body.putArray("missing")::add); // names from the configuration: nothing secret
+      json(ctx, 503, body.toString());
     });
     router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
+    new dev.portcullis.admin.StatusAdmin(upstreams, config.admin() == null ? null : config.admin().key()).mount(router);
     if (mcp != null) {
       mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
     }

@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.telemetry.AccessRecord;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.LlmRequest;
@@ -39,6 +40,7 @@ final class GuardStep {
       return g;
     } catch (GuardBlockedException e) {
       ctx.put(BLOCKED, e);
+      AccessRecord.of(ctx).outcome(AccessRecord.REFUSED + "guard_blocked");
       onBlock.accept(e.getMessage());
       return null;
     }

@@ -3,6 +3,7 @@ package dev.portcullis.server;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.portcullis.llm.ErrorResponder;
+import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -25,6 +26,7 @@ public final class OpenAiErrors implements ErrorResponder {
       return;
     }
     response.setStatusCode(status)
+        .putHeader(AccessRecord.CODE_HEADER, code != null ? code : type) // for the access log; removed before sending
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(body(type, code, param, message));
   }

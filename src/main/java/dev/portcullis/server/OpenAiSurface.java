@@ -10,6 +10,7 @@ import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ModelGroup;
+import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -68,6 +69,7 @@ final class OpenAiSurface {
       return;
     }
     String model = modelNode.textValue();
+    AccessRecord.of(ctx).model(model);
     if (proxy.catalog().chain(model) == null) {
       errors.respond(response, 404, "invalid_request_error", "model_not_found", "model",
           "The model `" + model + "` does not exist or you do not have access to it.");
@@ -88,7 +90,8 @@ final class OpenAiSurface {
         return;
       }
     }
-    proxy.forward(guarded.request(), response, errors, start, guarded.filter(), TraceStep.of(ctx));
+    proxy.forward(guarded.request(), response, errors, start, guarded.filter(), TraceStep.of(ctx),
+        AccessRecord.of(ctx).call());
   }
 
   /** Puts the guard in front of these routes (null: none). */

@@ -1,22 +1,45 @@
 package dev.portcullis.telemetry;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Prometheus metrics for the gateway. Meters are looked up once per label set and cached, so
  * the request path records with no registry look-up and no tag allocation.
  */
 public final class GatewayMetrics {
+  /**
+   * The histogram buckets of every latency metric (seconds), documented in docs/telemetry.md:
+   * from a fast cache hit to a long generation, few enough to keep series counts low.
+   */
+  static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+      Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)};
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<Labels, Meters> meters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+  private final MultiGauge budgetRemaining = MultiGauge.builder("portcullis_budget_remaining_usd")
+      .description("Budget left in the current period, in USD, by scope (key, team, persona) and id")
+      .register(registry);
+  private volatile Supplier<List<Budget>> budgets;
+
+  /** One budget's remaining amount, as {@code portcullis_budget_remaining_usd} reports it. */
+  public record Budget(String scope, String id, double remainingUsd) {}
 
   /** Who served a call: model group, deployment and provider type ("none" before routing). */
   public record Labels(String model, String deployment, String provider) {}
@@ -24,8 +47,8 @@ public final class GatewayMetrics {
   private final class Meters {
     final Timer duration;
     final Timer firstToken;
-    final DistributionSummary tokensIn;
-    final DistributionSummary tokensOut;
+    final Counter tokensIn;
+    final Counter tokensOut;
     final Labels labels;
     /** Counters per status or reason, resolved once each so the request path only looks up. */
     /**
@@ -41,14 +64,12 @@ public final class GatewayMetrics {
       duration = Timer.builder("portcullis_llm_request_duration")
           .description("Time from request received to response complete")
           .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider())
-          .publishPercentileHistogram()
-          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+          .serviceLevelObjectives(LATENCY_BUCKETS)
           .register(registry);
       firstToken = Timer.builder("portcullis_llm_time_to_first_token")
           .description("Time from request received to the first streamed byte sent to the client")
           .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider())
-          .publishPercentileHistogram()
-          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+          .serviceLevelObjectives(LATENCY_BUCKETS)
           .register(registry);
       tokensIn = tokens("input", l);
       tokensOut = tokens("output", l);
@@ -61,9 +82,9 @@ public final class GatewayMetrics {
           .register(registry);
     }
 
-    private DistributionSummary tokens(String direction, Labels l) {
-      return DistributionSummary.builder("portcullis_llm_tokens")
-          .description("Tokens per request, by direction")
+    private Counter tokens(String direction, Labels l) {
+      return Counter.builder("portcullis_llm_tokens")
+          .description("Tokens used, by direction (input: prompt, output: completion)")
           .tags("model", l.model(), "deployment", l.deployment(), "provider", l.provider(),
               "direction", direction)
           .register(registry);
@@ -79,10 +100,10 @@ public final class GatewayMetrics {
     Meters m = meters(labels);
     m.duration.record(durationNanos, TimeUnit.NANOSECONDS);
     if (promptTokens > 0) {
-      m.tokensIn.record(promptTokens);
+      m.tokensIn.increment(promptTokens);
     }
     if (completionTokens > 0) {
-      m.tokensOut.record(completionTokens);
+      m.tokensOut.increment(completionTokens);
     }
     int slot = status >= 0 && status < m.requestsByStatus.length ? status : 0;
     Counter c = m.requestsByStatus[slot];
@@ -150,6 +171,74 @@ public final class GatewayMetrics {
         .description("Client connections open now").register(registry);
   }
 
+  /**
+   * A request the gateway refused, by surface (openai, anthropic, mcp, admin, other) and reason
+   * (the error code: invalid_api_key, model_not_found, rate_limit_exceeded, policy_denied,
+   * guard_blocked, ...).
+   */
+  public void refusal(String surface, String reason) {
+    String key = "portcullis_refusals" + '\u0000' + surface + '\u0000' + reason;
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> Counter.builder("portcullis_refusals")
+          .description("Requests the gateway refused, by surface and reason")
+          .tags("surface", surface, "reason", reason).register(registry));
+    }
+    c.increment();
+  }
+
+  /**
+   * One MCP tool call sent to an upstream: {@code outcome} ok, tool_error (the tool answered
+   * isError) or the JSON-RPC error's reason (upstream_unavailable, upstream_timeout, ...).
+   */
+  public void mcpCall(String server, String tool, String outcome, long durationNanos) {
+    String key = "portcullis_mcp_calls" + '\u0000' + server + '\u0000' + tool + '\u0000' + outcome;
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> Counter.builder("portcullis_mcp_calls")
+          .description("MCP tool calls sent to upstreams, by server, tool and outcome")
+          .tags("server", server, "tool", tool, "outcome", outcome).register(registry));
+    }
+    c.increment();
+    Timer t = timers.get(server);
+    if (t == null) {
+      t = timers.computeIfAbsent(server, s -> Timer.builder("portcullis_mcp_call_duration")
+          .description("Time an MCP upstream took to answer a tool call")
+          .tags("server", s).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+    }
+    t.record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Reports whether an MCP upstream's session is up (1) or not (0), read at each scrape. */
+  public void mcpUpstream(String server, BooleanSupplier up) {
+    Gauge.builder("portcullis_mcp_upstream_up", () -> up.getAsBoolean() ? 1 : 0)
+        .description("Whether the MCP upstream's session is connected (1) or not (0)")
+        .tags("server", server).register(registry);
+  }
+
+  /** Reports the number of open downstream MCP sessions, read at each scrape. */
+  public void mcpSessions(java.util.function.IntSupplier open) {
+    Gauge.builder("portcullis_mcp_sessions", open::getAsInt)
+        .description("Open MCP client sessions (session-based protocol revisions)").register(registry);
+  }
+
+  /** Money spent on one LLM call, in USD (key: the principal's id, never its secret). */
+  public void spent(String key, String team, String model, double usd) {
+    String k = "portcullis_spend_usd" + '\u0000' + key + '\u0000' + team + '\u0000' + model;
+    Counter c = counters.get(k);
+    if (c == null) {
+      c = counters.computeIfAbsent(k, x -> Counter.builder("portcullis_spend_usd")
+          .description("Money spent on LLM calls in USD, by key, team and model")
+          .tags("key", key, "team", team, "model", model).register(registry));
+    }
+    c.increment(usd);
+  }
+
+  /** Where the budgets' remaining amounts come from; read at each scrape. */
+  public void budgets(Supplier<List<Budget>> source) {
+    this.budgets = source;
+  }
+
   private Counter counter(String name, String description, String tag, String value) {
     String key = name + '\u0000' + value;
     Counter c = counters.get(key);
@@ -159,6 +248,11 @@ public final class GatewayMetrics {
 
   /** The Prometheus text exposition. */
   public String scrape() {
+    Supplier<List<Budget>> b = budgets;
+    if (b != null) {
+      budgetRemaining.register(b.get().stream().map(x -> MultiGauge.Row.of(Tags.of("scope", x.scope(), "id", x.id()),
+          x.remainingUsd())).toList(), true);
+    }
     return registry.scrape();
   }
 }

@@ -111,7 +111,14 @@ class ObservabilityTest {
         .hasValue(3.0);
     assertThat(value(lines, "portcullis_llm_retries_total{", "deployment=\"down\"", "reason=\"http_503\""))
         .hasValue(2.0);
-    assertThat(value(lines, "portcullis_llm_tokens_count{", flaky, "direction=\"input\"")).hasValue(2.0);
+    // tokens are counted as tokens, not as requests: the fake reports 7 prompt and 4 completion tokens each
+    assertThat(value(lines, "portcullis_llm_tokens_total{", flaky, "direction=\"input\"")).hasValue(14.0);
+    assertThat(value(lines, "portcullis_llm_tokens_total{", flaky, "direction=\"output\"")).hasValue(8.0);
+    // the documented buckets, and no others
+    assertThat(lines.stream().filter(l -> l.startsWith("portcullis_llm_request_duration_seconds_bucket{")
+        && l.contains(flaky)).map(l -> l.replaceAll(".*le=\"([^\"]+)\".*", "$1")).toList())
+        .containsExactly("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "30.0",
+            "60.0", "120.0", "300.0", "+Inf");
   }
 
   /** The value of the one sample line starting with {@code prefix} and containing every label. */
