@@ -222,7 +222,7 @@ class AccessLogTest {
   void probesAndScrapesAreNotLogged() throws Exception {
     HttpResponse<String> health = gw.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/healthz")).build());
     HttpResponse<String> unknown = gw.get("/nowhere");
-    assertThat(line(unknown).fields()).containsEntry("status", 404).containsEntry("outcome", "refused:not_found");
+    assertThat(line(unknown).fields()).containsEntry("status", 404).containsEntry("outcome", "refused:unknown_url");
     assertThat(log.where("request_id", health.headers().firstValue("x-request-id").orElseThrow())).isEmpty();
   }
 }
