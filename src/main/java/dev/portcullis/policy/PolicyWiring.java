@@ -19,8 +19,11 @@ public final class PolicyWiring {
   /**
    * The access gate; with a policy file, also starts re-reading it when it changes (a broken
    * file is logged and rejected; the rules in force stay). Fails when the file is broken at start.
+   *
+   * @param onRetire receives what stops that re-reading, for when a configuration reload replaces the gate
    */
-  public static AccessGate accessGate(Vertx vertx, GatewayConfig config) throws ConfigException {
+  public static AccessGate accessGate(Vertx vertx, GatewayConfig config,
+      java.util.function.Consumer<Runnable> onRetire) throws ConfigException {
     SessionLedger ledger = new SessionLedger(config.mcp().maxSessions());
     PolicyEngine engine;
     if (config.policy().file() == null) {
@@ -32,8 +35,10 @@ public final class PolicyWiring {
         throw new ConfigException(config.policy().file(), List.of(e.getMessage()));
       }
       PolicyEngine watched = engine;
-      vertx.setPeriodic(config.policy().reloadMs(), t -> vertx.executeBlocking(watched::reloadIfChanged, false)
-          .onFailure(e -> LOG.warn("policy reload failed: {}", e.toString())));
+      long timer = vertx.setPeriodic(config.policy().reloadMs(),
+          t -> vertx.executeBlocking(watched::reloadIfChanged, false)
+              .onFailure(e -> LOG.warn("policy reload failed: {}", e.toString())));
+      onRetire.accept(() -> vertx.cancelTimer(timer));
     }
     return new AccessGate(new PersonaDirectory(config.personas()), engine, config.policy().personaHeader());
   }

@@ -1,0 +1,188 @@
+package dev.portcullis;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.config.ReloadScope;
+import dev.portcullis.mcp.McpGateway;
+import dev.portcullis.server.Snapshot;
+import dev.portcullis.telemetry.GatewayMetrics;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads the configuration file into the running gateway: reads and validates it with the
+ * start-up loader, builds a complete new {@link Snapshot} beside the one in force, brings the MCP
+ * upstreams in line (only those whose configuration changed), then swaps the snapshot in one
+ * step. Anything invalid rejects the whole file and the configuration in force stays. Blocking
+ * (file, policy compilation): call it off the event loops. One reload at a time.
+ */
+public final class ConfigReloader {
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
+  public static final String APPLIED = "applied";
+  public static final String REJECTED = "rejected";
+
+  /** Builds the reloadable parts from a configuration (the same factory as at start-up). */
+  public interface SnapshotBuilder {
+    Snapshot build(GatewayConfig config) throws ConfigException;
+  }
+
+  /**
+   * The outcome of one reload.
+   *
+   * @param result {@link #APPLIED} or {@link #REJECTED}
+   * @param trigger what asked for it: {@code signal}, {@code watch} or {@code admin}
+   * @param changes what changed ("models: added gpt-x"); empty when rejected or nothing changed
+   * @param needsRestart changes not applied because they need a restart
+   * @param reason why it was rejected (every problem with file and field), null when applied
+   */
+  public record Outcome(String result, Instant at, String trigger, List<String> changes, List<String> needsRestart,
+      String reason) {
+    public ObjectNode toJson() {
+      ObjectNode o = JsonNodeFactory.instance.objectNode();
+      o.put("result", result);
+      o.put("at", at.toString());
+      o.put("trigger", trigger);
+      changes.forEach(o.putArray("changes")::add);
+      needsRestart.forEach(o.putArray("needs_restart")::add);
+      o.put("reason", reason);
+      return o;
+    }
+  }
+
+  private final Path file;
+  private final ConfigLoader loader;
+  private final AtomicReference<Snapshot> current;
+  private final SnapshotBuilder builder;
+  private final McpGateway mcp;
+  private final Consumer<Snapshot> governMcp;
+  private final GatewayMetrics metrics;
+  private final boolean demoRunning;
+  private volatile Outcome last;
+
+  /**
+   * @param file the configuration file the gateway started from
+   * @param current the snapshot request handling reads; swapped here
+   * @param mcp the MCP gateway, or null when it was started without servers
+   * @param governMcp puts a snapshot's personas, policy and guard in front of the MCP surface
+   */
+  ConfigReloader(Path file, ConfigLoader loader, AtomicReference<Snapshot> current, SnapshotBuilder builder,
+      McpGateway mcp, Consumer<Snapshot> governMcp, GatewayMetrics metrics, boolean demoRunning) {
+    this.file = Objects.requireNonNull(file, "file");
+    this.loader = loader;
+    this.current = current;
+    this.builder = builder;
+    this.mcp = mcp;
+    this.governMcp = governMcp;
+    this.metrics = metrics;
+    this.demoRunning = demoRunning;
+  }
+
+  /** The file reloads read. */
+  public Path file() {
+    return file;
+  }
+
+  /** The last reload's outcome, or null when there was none yet. */
+  public Outcome last() {
+    return last;
+  }
+
+  /** Reads, validates and applies the file; never throws (a failure is a rejected outcome). */
+  public synchronized Outcome reload(String trigger) {
+    Snapshot running = current.get();
+    Outcome outcome;
+    try {
+      GatewayConfig next = loader.load(file);
+      ReloadScope scope = ReloadScope.of(running.config(), next, demoRunning);
+      if (!scope.refused().isEmpty()) {
+        outcome = rejected(trigger, String.join("; ", scope.refused().stream().map(r -> file + ": " + r).toList()));
+      } else {
+        Snapshot fresh = builder.build(scope.applied());
+        List<String> changes = ConfigChanges.between(running.config(), scope.applied());
+        if (mcp != null) {
+          McpGateway.Changes m = mcp.reconcile(scope.applied().mcp());
+          m.added().forEach(k -> changes.add("mcp.servers: started " + k));
+          m.restarted().forEach(k -> changes.add("mcp.servers: restarted " + k));
+          m.removed().forEach(k -> changes.add("mcp.servers: removed " + k));
+          governMcp.accept(fresh);
+        }
+        current.set(fresh);
+        running.retire().run();
+        outcome = new Outcome(APPLIED, Instant.now(), trigger, List.copyOf(changes), scope.kept(), null);
+      }
+    } catch (ConfigException e) {
+      outcome = rejected(trigger, e.getMessage().replace("\n", " "));
+    } catch (RuntimeException e) { // a component refusing its settings: the same answer as an invalid file
+      outcome = rejected(trigger, file + ": " + e.getMessage());
+    }
+    record(outcome);
+    return outcome;
+  }
+
+  private static Outcome rejected(String trigger, String reason) {
+    return new Outcome(REJECTED, Instant.now(), trigger, List.of(), List.of(), reason);
+  }
+
+  private void record(Outcome o) {
+    last = o;
+    metrics.configReload(o.result());
+    if (APPLIED.equals(o.result())) {
+      LOG.atInfo().addKeyValue("trigger", o.trigger()).addKeyValue("config", file.toString())
+          .log("config reloaded: " + (o.changes().isEmpty() ? "no changes" : String.join(", ", o.changes()))
+              + (o.needsRestart().isEmpty() ? "" : "; " + String.join("; ", o.needsRestart())));
+    } else {
+      LOG.atWarn().addKeyValue("trigger", o.trigger()).addKeyValue("config", file.toString())
+          .log("config reload rejected: " + o.reason() + " (configuration in force kept)");
+    }
+  }
+
+  /** A description of what differs between two configurations, section by section. */
+  static final class ConfigChanges {
+    private ConfigChanges() {}
+
+    static List<String> between(GatewayConfig a, GatewayConfig b) {
+      List<String> out = new ArrayList<>();
+      names(out, "models", a.models(), b.models());
+      if (!a.clients().keys().equals(b.clients().keys())) {
+        out.add("clients.keys: " + b.clients().keys().size() + " keys (were " + a.clients().keys().size() + ")");
+      }
+      names(out, "personas", a.personas(), b.personas());
+      section(out, "router", a.router(), b.router());
+      section(out, "policy", a.policy(), b.policy());
+      section(out, "guard", a.guard(), b.guard());
+      section(out, "mcp.virtual_servers", a.mcp().virtualServers(), b.mcp().virtualServers());
+      return out;
+    }
+
+    private static void names(List<String> out, String section, java.util.Map<String, ?> a, java.util.Map<String, ?> b) {
+      List<String> added = b.keySet().stream().filter(k -> !a.containsKey(k)).toList();
+      List<String> removed = a.keySet().stream().filter(k -> !b.containsKey(k)).toList();
+      List<String> changed = b.keySet().stream().filter(k -> a.containsKey(k) && !a.get(k).equals(b.get(k))).toList();
+      if (!added.isEmpty()) {
+        out.add(section + ": added " + String.join(" ", added));
+      }
+      if (!removed.isEmpty()) {
+        out.add(section + ": removed " + String.join(" ", removed));
+      }
+      if (!changed.isEmpty()) {
+        out.add(section + ": changed " + String.join(" ", changed));
+      }
+    }
+
+    private static void section(List<String> out, String name, Object a, Object b) {
+      if (!Objects.equals(a, b)) {
+        out.add(name + ": changed");
+      }
+    }
+  }
+}
