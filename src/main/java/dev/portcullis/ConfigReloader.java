@@ -68,6 +68,8 @@ public final class ConfigReloader {
   private final GatewayMetrics metrics;
   private final boolean demoRunning;
   private volatile Outcome last;
+  /** The SHA-256 of the file's content last read (at start-up or by a reload). */
+  private byte[] seen;
 
   /**
    * @param file the configuration file the gateway started from
@@ -85,6 +87,7 @@ public final class ConfigReloader {
     this.governMcp = governMcp;
     this.metrics = metrics;
     this.demoRunning = demoRunning;
+    this.seen = digest(file);
   }
 
   /** The file reloads read. */
@@ -97,8 +100,20 @@ public final class ConfigReloader {
     return last;
   }
 
+  /**
+   * Reloads when the file's content differs from the content last read (a file watch: an event
+   * in the directory, or a write of what is already in force, changes nothing).
+   *
+   * @return the outcome, or null when the content is unchanged (or the file is missing mid-swap)
+   */
+  public synchronized Outcome reloadIfChanged(String trigger) {
+    byte[] now = digest(file);
+    return now == null || java.util.Arrays.equals(now, seen) ? null : reload(trigger);
+  }
+
   /** Reads, validates and applies the file; never throws (a failure is a rejected outcome). */
   public synchronized Outcome reload(String trigger) {
+    seen = digest(file);
     Snapshot running = current.get();
     Outcome outcome;
     try {
@@ -127,6 +142,17 @@ public final class ConfigReloader {
     }
     record(outcome);
     return outcome;
+  }
+
+  /** The content's SHA-256, or null while the file cannot be read. */
+  private static byte[] digest(Path file) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(file));
+    } catch (java.io.IOException e) {
+      return null;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static Outcome rejected(String trigger, String reason) {

@@ -203,7 +203,7 @@ public final class Gateway implements AutoCloseable {
       }
       if (reloads != null && config.server().reload().watch()) {
         watcher = dev.portcullis.config.ConfigWatcher.start(file, config.server().reload().debounceMs(),
-            () -> reloads.reload("watch"));
+            () -> reloads.reloadIfChanged("watch"));
       }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);

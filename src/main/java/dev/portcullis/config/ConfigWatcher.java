@@ -3,14 +3,10 @@ package dev.portcullis.config;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls back when the content of a configuration file changes. Watches the file's directory (and
+ * Calls back when a configuration file may have changed. Watches the file's directory (and
  * the directory of the file it links to), not the file: editors save by writing a new file and
  * renaming it over the old one, and Kubernetes updates a mounted ConfigMap by swapping a symbolic
  * link, and neither is a modification of the file first watched. Any event there starts a quiet
- * period of {@code debounceMs}; when it passes without further events the file is read, and only
- * a content different from the last one seen counts, so a burst of writes or an unrelated file in
- * the same directory reloads nothing.
+ * period of {@code debounceMs}; when it passes without further events the callback runs once, so
+ * a burst of writes is one call. The callback decides whether the content really changed (an
+ * unrelated file in the same directory changes nothing).
  */
 public final class ConfigWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -34,13 +30,11 @@ public final class ConfigWatcher implements AutoCloseable {
   private final Runnable onChange;
   private final WatchService watch;
   private final Thread thread;
-  private byte[] seen;
 
   private ConfigWatcher(Path file, long debounceMs, Runnable onChange) throws IOException {
     this.file = file.toAbsolutePath();
     this.debounceMs = debounceMs;
     this.onChange = onChange;
-    this.seen = digest(this.file);
     this.watch = FileSystems.getDefault().newWatchService();
     Set<Path> dirs = new LinkedHashSet<>();
     dirs.add(this.file.getParent());
@@ -72,14 +66,10 @@ public final class ConfigWatcher implements AutoCloseable {
         while ((more = watch.poll(debounceMs, TimeUnit.MILLISECONDS)) != null) {
           drain(more); // still changing: wait for a quiet period
         }
-        byte[] now = digest(file);
-        if (now != null && !Arrays.equals(now, seen)) {
-          seen = now;
-          try {
-            onChange.run();
-          } catch (RuntimeException e) {
-            LOG.warn("config reload after a file change failed: {}", e.toString());
-          }
+        try {
+          onChange.run();
+        } catch (RuntimeException e) {
+          LOG.warn("config reload after a file change failed: {}", e.toString());
         }
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
@@ -90,17 +80,6 @@ public final class ConfigWatcher implements AutoCloseable {
   private static void drain(WatchKey key) {
     key.pollEvents();
     key.reset();
-  }
-
-  /** The content's SHA-256, or null while the file is missing or unreadable (mid-swap). */
-  private static byte[] digest(Path file) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-    } catch (IOException e) {
-      return null;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override
