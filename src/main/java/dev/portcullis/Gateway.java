@@ -84,7 +84,7 @@ public final class Gateway implements AutoCloseable {
       }
       String demoBase = demo == null ? null : "http://127.0.0.1:" + demo.port() + "/v1";
       ProviderAdapters adapters = new ProviderAdapters(requestJson, tokens);
-      SnapshotFactory snapshots = new SnapshotFactory(vertx, requestJson, adapters, demoBase);
+      SnapshotFactory snapshots = new SnapshotFactory(vertx, config, requestJson, adapters, demoBase);
       ModelCatalog catalog = snapshots.catalog(config);
       GatewayMetrics metrics = new GatewayMetrics();
       AccessLog accessLog = new AccessLog(config.server().accessLog());

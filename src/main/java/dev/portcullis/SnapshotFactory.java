@@ -11,6 +11,7 @@ import dev.portcullis.llm.ModelCatalog;
 import dev.portcullis.llm.guard.LlmGuard;
 import dev.portcullis.llm.wire.ProviderAdapters;
 import dev.portcullis.policy.PolicyWiring;
+import dev.portcullis.policy.SessionLedger;
 import dev.portcullis.server.AccessGate;
 import dev.portcullis.server.Snapshot;
 import io.vertx.core.Vertx;
@@ -27,10 +28,16 @@ final class SnapshotFactory {
   private final ObjectMapper requestJson;
   private final ProviderAdapters adapters;
   private final String demoBase;
+  private final SessionLedger sessions;
 
-  /** @param demoBase the demo provider's base URL, or null when it is not running */
-  SnapshotFactory(Vertx vertx, ObjectMapper requestJson, ProviderAdapters adapters, String demoBase) {
+  /**
+   * @param boot the start-up configuration (for what lives as long as the gateway)
+   * @param demoBase the demo provider's base URL, or null when it is not running
+   */
+  SnapshotFactory(Vertx vertx, GatewayConfig boot, ObjectMapper requestJson, ProviderAdapters adapters,
+      String demoBase) {
     this.vertx = vertx;
+    this.sessions = new SessionLedger(boot.mcp().maxSessions());
     this.requestJson = requestJson;
     this.adapters = adapters;
     this.demoBase = demoBase;
@@ -46,7 +53,7 @@ final class SnapshotFactory {
    */
   Snapshot build(GatewayConfig config, ModelCatalog catalog, KeyDirectory virtualKeys) throws ConfigException {
     List<Runnable> retire = new ArrayList<>();
-    AccessGate access = PolicyWiring.accessGate(vertx, config, retire::add);
+    AccessGate access = PolicyWiring.accessGate(vertx, config, sessions, retire::add);
     Guard guard = GuardFactory.build(config.guard());
     LlmGuard llmGuard = guard == null ? null : new LlmGuard(guard, requestJson);
     return new Snapshot(config, catalog, new ClientKeyAuthenticator(config.clients().keys(), virtualKeys), access,

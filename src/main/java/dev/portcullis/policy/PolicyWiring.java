@@ -20,11 +20,12 @@ public final class PolicyWiring {
    * The access gate; with a policy file, also starts re-reading it when it changes (a broken
    * file is logged and rejected; the rules in force stay). Fails when the file is broken at start.
    *
+   * @param ledger what session-aware rules remember of each MCP session; one for the gateway's
+   *     lifetime, so a configuration reload does not make rules forget what a session did
    * @param onRetire receives what stops that re-reading, for when a configuration reload replaces the gate
    */
-  public static AccessGate accessGate(Vertx vertx, GatewayConfig config,
+  public static AccessGate accessGate(Vertx vertx, GatewayConfig config, SessionLedger ledger,
       java.util.function.Consumer<Runnable> onRetire) throws ConfigException {
-    SessionLedger ledger = new SessionLedger(config.mcp().maxSessions());
     PolicyEngine engine;
     if (config.policy().file() == null) {
       engine = new PolicyEngine(ledger);

@@ -247,6 +247,27 @@ class ConfigReloadTest {
     assertThat(chat(KEY, "beta").statusCode()).as("nothing of the rejected file applied").isEqualTo(404);
   }
 
+  @Test
+  void aKubernetesConfigMapSymlinkSwapIsSeen() throws Exception {
+    steady = new FakeHttpMcpServer();
+    moving = new FakeHttpMcpServer();
+    // the layout kubelet mounts: file -> ..data/file, ..data -> ..<timestamp>/, swapped by a rename
+    State state = new State(List.of("alpha"), List.of(KEY), null, false, "one", 8080);
+    Path v1 = Files.createDirectory(dir.resolve("..2026_12_03_1"));
+    Files.writeString(v1.resolve("portcullis.yaml"), yaml(state));
+    Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
+    Path file = dir.resolve("portcullis.yaml");
+    Files.createSymbolicLink(file, Path.of("..data", "portcullis.yaml"));
+    gateway = Gateway.start(file, new ConfigLoader().load(file), 0, 2);
+    assertThat(chat(KEY, "beta").statusCode()).isEqualTo(404);
+
+    Path v2 = Files.createDirectory(dir.resolve("..2026_12_03_2"));
+    Files.writeString(v2.resolve("portcullis.yaml"), yaml(state.with(List.of("alpha", "beta"))));
+    Path tmp = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
+    Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    await().atMost(Duration.ofSeconds(20)).until(() -> chat(KEY, "beta").statusCode() == 200);
+  }
+
   /** Four clients: two plain chats, one streamed chat, one MCP tool caller; every failure recorded. */
   final class Load {
     final AtomicBoolean running = new AtomicBoolean(true);
