@@ -151,8 +151,8 @@ public final class Gateway implements AutoCloseable {
           oauth);
       AtomicReference<Snapshot> current = new AtomicReference<>(
           snapshots.build(config, catalog, gov == null ? null : gov.directory));
-      if (identity != null) { // an OAuth caller is bound to a persona by the policy in force
-        identity.afterAuthentication(ctx -> current.get().access().bind(ctx));
+      if (identity != null) { // an OAuth caller is bound to a persona by its request's snapshot
+        identity.afterAuthentication(ctx -> Snapshot.of(ctx).access().bind(ctx));
       }
       java.util.function.Consumer<Snapshot> governMcp = s -> { };
       if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface

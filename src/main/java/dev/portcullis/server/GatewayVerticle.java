@@ -170,6 +170,7 @@ public final class GatewayVerticle extends VerticleBase {
       String id = RequestIds.next();
       ctx.put(REQUEST_ID, id);
       ctx.put(START_NANOS, System.nanoTime());
+      snapshot.bind(ctx);
       ctx.response().putHeader("x-request-id", id);
       connectionGuard.requestStarted(ctx);
       ctx.next();

@@ -20,4 +20,15 @@ import dev.portcullis.llm.guard.LlmGuard;
  * @param retire stops what only this snapshot runs (its policy file watch) once it is replaced
  */
 public record Snapshot(GatewayConfig config, ModelCatalog catalog, ClientKeyAuthenticator authenticator,
-    AccessGate access, Guard guard, LlmGuard llmGuard, Runnable retire) {}
+    AccessGate access, Guard guard, LlmGuard llmGuard, Runnable retire) {
+  private static final String CONTEXT_KEY = "portcullis.snapshot";
+
+  /** The snapshot a request was routed by (for steps outside the route table, such as OAuth). */
+  public static Snapshot of(io.vertx.ext.web.RoutingContext ctx) {
+    return ctx.get(CONTEXT_KEY);
+  }
+
+  void bind(io.vertx.ext.web.RoutingContext ctx) {
+    ctx.put(CONTEXT_KEY, this);
+  }
+}
