@@ -2,6 +2,7 @@ package dev.portcullis;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.config.ConfigChanges;
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.GatewayConfig;
@@ -11,7 +12,6 @@ import dev.portcullis.server.Snapshot;
 import dev.portcullis.telemetry.GatewayMetrics;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -169,46 +169,6 @@ public final class ConfigReloader {
     } else {
       LOG.atWarn().addKeyValue("trigger", o.trigger()).addKeyValue("config", file.toString())
           .log("config reload rejected: " + o.reason() + " (configuration in force kept)");
-    }
-  }
-
-  /** A description of what differs between two configurations, section by section. */
-  static final class ConfigChanges {
-    private ConfigChanges() {}
-
-    static List<String> between(GatewayConfig a, GatewayConfig b) {
-      List<String> out = new ArrayList<>();
-      names(out, "models", a.models(), b.models());
-      if (!a.clients().keys().equals(b.clients().keys())) {
-        out.add("clients.keys: " + b.clients().keys().size() + " keys (were " + a.clients().keys().size() + ")");
-      }
-      names(out, "personas", a.personas(), b.personas());
-      section(out, "router", a.router(), b.router());
-      section(out, "policy", a.policy(), b.policy());
-      section(out, "guard", a.guard(), b.guard());
-      section(out, "mcp.virtual_servers", a.mcp().virtualServers(), b.mcp().virtualServers());
-      return out;
-    }
-
-    private static void names(List<String> out, String section, java.util.Map<String, ?> a, java.util.Map<String, ?> b) {
-      List<String> added = b.keySet().stream().filter(k -> !a.containsKey(k)).toList();
-      List<String> removed = a.keySet().stream().filter(k -> !b.containsKey(k)).toList();
-      List<String> changed = b.keySet().stream().filter(k -> a.containsKey(k) && !a.get(k).equals(b.get(k))).toList();
-      if (!added.isEmpty()) {
-        out.add(section + ": added " + String.join(" ", added));
-      }
-      if (!removed.isEmpty()) {
-        out.add(section + ": removed " + String.join(" ", removed));
-      }
-      if (!changed.isEmpty()) {
-        out.add(section + ": changed " + String.join(" ", changed));
-      }
-    }
-
-    private static void section(List<String> out, String name, Object a, Object b) {
-      if (!Objects.equals(a, b)) {
-        out.add(name + ": changed");
-      }
     }
   }
 }
