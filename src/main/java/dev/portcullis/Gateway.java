@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.config.GatewayConfig;
-import dev.portcullis.identity.ClientKeyAuthenticator;
 import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ModelCatalog;
@@ -13,6 +12,7 @@ import dev.portcullis.llm.demo.DemoProvider;
 import dev.portcullis.llm.wire.ProviderAdapters;
 import dev.portcullis.server.AccessLog;
 import dev.portcullis.server.GatewayVerticle;
+import dev.portcullis.server.Snapshot;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -37,6 +37,8 @@ public final class Gateway implements AutoCloseable {
   private dev.portcullis.mcp.McpGateway mcp;
   private dev.portcullis.audit.AuditModule audit;
   private dev.portcullis.telemetry.Telemetry telemetry;
+  private ConfigReloader reloader;
+  private dev.portcullis.config.ConfigWatcher watcher;
 
   private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
     this.governance = governance;
@@ -53,11 +55,23 @@ public final class Gateway implements AutoCloseable {
    * @param eventLoops how many event loops serve requests (usually the number of cores)
    */
   public static Gateway start(GatewayConfig config, int port, int eventLoops) throws Exception {
+    return start(null, config, port, eventLoops);
+  }
+
+  /**
+   * As above, from the configuration file {@code file} (already loaded as {@code config}), which
+   * {@link #reloader()} reloads on demand and, with {@code server.reload.watch}, whenever it changes.
+   *
+   * @param file the configuration file, or null: no reloading
+   */
+  public static Gateway start(java.nio.file.Path file, GatewayConfig config, int port, int eventLoops)
+      throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
     dev.portcullis.audit.AuditModule auditing = null;
     dev.portcullis.mcp.McpGateway mcp = null;
     dev.portcullis.telemetry.Telemetry telemetry = null;
+    dev.portcullis.config.ConfigWatcher watcher = null;
     try {
       TokenCounter tokens = new TokenCounter();
       ObjectMapper requestJson = new ObjectMapper(JsonFactory.builder()
@@ -73,8 +87,8 @@ public final class Gateway implements AutoCloseable {
       }
       String demoBase = demo == null ? null : "http://127.0.0.1:" + demo.port() + "/v1";
       ProviderAdapters adapters = new ProviderAdapters(requestJson, tokens);
-      ModelCatalog catalog = new ModelCatalog(config, adapters::forType,
-          d -> adapters.defaultBaseUrl(d, demoBase));
+      SnapshotFactory snapshots = new SnapshotFactory(vertx, config, requestJson, adapters, demoBase);
+      ModelCatalog catalog = snapshots.catalog(config);
       GatewayMetrics metrics = new GatewayMetrics();
       AccessLog accessLog = new AccessLog(config.server().accessLog(), metrics);
       CallObserver observer = s -> metrics.request(s.deployment() == null
@@ -120,8 +134,6 @@ public final class Gateway implements AutoCloseable {
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
       CallObserver observed = observer;
-      ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
-          gov == null ? null : gov.directory);
       AtomicBoolean ready = new AtomicBoolean();
       // upstream credentials: the gateway's own secrets, client credentials, per-user connections,
       // token exchange (the client's gateway credential never goes upstream)
@@ -142,38 +154,48 @@ public final class Gateway implements AutoCloseable {
           bodies);
       dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(vertx, config,
           oauth);
-      dev.portcullis.server.AccessGate access = dev.portcullis.policy.PolicyWiring.accessGate(vertx, config);
-      if (identity != null) {
-        identity.afterAuthentication(access::bind);
+      AtomicReference<Snapshot> current = new AtomicReference<>(
+          snapshots.build(config, catalog, gov == null ? null : gov.directory));
+      if (identity != null) { // an OAuth caller is bound to a persona by its request's snapshot
+        identity.afterAuthentication(ctx -> Snapshot.of(ctx).access().bind(ctx));
       }
-
-      dev.portcullis.guard.Guard guard = dev.portcullis.guard.GuardFactory.build(config.guard());
-      dev.portcullis.llm.guard.LlmGuard llmGuard = guard == null ? null
-          : new dev.portcullis.llm.guard.LlmGuard(guard, requestJson);
+      java.util.function.Consumer<Snapshot> governMcp = s -> { };
       if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface
-        dev.portcullis.mcp.McpGovernance mcpGov = mcp.govern(access.policy(),
-            !config.personas().isEmpty() || config.policy().file() != null, guard,
-            audit == null ? null : audit.writer());
-        if (mcpGov != null) {
-          mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
-          if (gov != null) { // approvals survive restarts and are shared by replicas
-            mcpGov.approvals().persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
+        dev.portcullis.mcp.McpGateway m = mcp;
+        governMcp = s -> {
+          dev.portcullis.mcp.McpGovernance mcpGov = m.govern(s.access().policy(),
+              !s.config().personas().isEmpty() || s.config().policy().file() != null, s.guard(),
+              audit == null ? null : audit.writer());
+          if (mcpGov != null) {
+            mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
+            if (gov != null) { // approvals survive restarts and are shared by replicas
+              mcpGov.approvals().persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
+            }
           }
-        }
+        };
+        governMcp.accept(current.get());
       }
+      ConfigReloader reloads = file == null ? null : new ConfigReloader(file, new dev.portcullis.config.ConfigLoader(),
+          current, next -> snapshots.build(next, snapshots.catalog(next), gov == null ? null : gov.directory), mcp,
+          governMcp, metrics, demo != null);
 
       // Instances of one deployment share the listening port, also a random one (port 0), and so
       // the connection caps.
       dev.portcullis.server.ConnectionLimits connectionLimits = new dev.portcullis.server.ConnectionLimits(
           config.server().maxConnections(), config.server().maxConnectionsPerAddress());
       metrics.openConnections(connectionLimits::open);
-      dev.portcullis.admin.UpstreamStatus status = new dev.portcullis.admin.UpstreamStatus(catalog,
-          mcp == null ? java.util.List.of() : mcp.upstreams(), config.mcp().servers(), config.readiness());
+      dev.portcullis.mcp.McpGateway mcpNow = mcp;
+      dev.portcullis.admin.UpstreamStatus status = new dev.portcullis.admin.UpstreamStatus(() -> current.get().catalog(),
+          () -> mcpNow == null ? java.util.List.of() : mcpNow.upstreams(), () -> current.get().config().mcp().servers(),
+          () -> current.get().config().readiness());
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
-        GatewayVerticle v = new GatewayVerticle(config, port, requestJson, bodies, catalog, metrics, observed, auth,
+        GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
-            .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
+            .withIdentity(identity).withOAuth(oauth)
+            .withAdminRoutes(reloads == null ? r -> { } : new dev.portcullis.admin.ReloadAdmin(vertx,
+                () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
+                config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
             .withStatus(status)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
@@ -189,13 +211,22 @@ public final class Gateway implements AutoCloseable {
             : config.server().host();
         credentials.bound("http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + bound);
       }
+      if (reloads != null && config.server().reload().watch()) {
+        watcher = dev.portcullis.config.ConfigWatcher.start(file, config.server().reload().debounceMs(),
+            () -> reloads.reloadIfChanged("watch"));
+      }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
       started.mcp = mcp;
       started.audit = auditing;
       started.telemetry = telemetry;
+      started.reloader = reloads;
+      started.watcher = watcher;
       return started;
     } catch (Exception e) {
+      if (watcher != null) {
+        watcher.close();
+      }
       if (mcp != null) {
         mcp.close();
       }
@@ -232,8 +263,16 @@ public final class Gateway implements AutoCloseable {
     return metrics;
   }
 
+  /** Reloads the configuration file (SIGHUP, the admin API, tests); null when started without a file. */
+  public ConfigReloader reloader() {
+    return reloader;
+  }
+
   @Override
   public void close() throws Exception {
+    if (watcher != null) {
+      watcher.close(); // first: no reload starts while the gateway stops
+    }
     if (demo != null) {
       await(demo.close());
     }

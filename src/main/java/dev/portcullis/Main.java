@@ -63,7 +63,7 @@ public final class Main implements Runnable {
       int listen = port != null ? port : cfg.server().port();
       Gateway gateway;
       try {
-        gateway = Gateway.start(cfg, listen, loops);
+        gateway = Gateway.start(config, cfg, listen, loops);
       } catch (java.net.BindException e) {
         System.err.println("cannot listen on " + cfg.server().host() + ":" + listen + " (" + e.getMessage()
             + "); pick another port with --port N or server.port");
@@ -75,6 +75,7 @@ public final class Main implements Runnable {
       LOG.atInfo().addKeyValue("host", cfg.server().host()).addKeyValue("port", gateway.port())
           .addKeyValue("config", config.toString())
           .log("portcullis listening on http://" + cfg.server().host() + ":" + gateway.port());
+      HangupSignal.install(gateway.reloader()); // SIGHUP reloads the configuration instead of stopping
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         LOG.info("portcullis shutting down");

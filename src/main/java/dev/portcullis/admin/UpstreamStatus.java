@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The live state of every upstream, as the gateway has learnt it from traffic and connections:
@@ -27,22 +28,26 @@ public final class UpstreamStatus {
   /** The stateless protocol revision: upstreams speaking it have no session. */
   private static final String STATELESS_ERA = "2026-07-28";
 
-  private final ModelCatalog catalog;
-  private final List<Upstream> mcp;
-  private final Map<String, McpServerConfig> mcpConfig;
-  private final ReadinessConfig readiness;
+  // suppliers: a configuration reload replaces the catalogue, the MCP upstreams and the policy
+  private final Supplier<ModelCatalog> catalogs;
+  private final Supplier<List<Upstream>> upstreams;
+  private final Supplier<Map<String, McpServerConfig>> mcpConfigs;
+  private final Supplier<ReadinessConfig> readinessConfigs;
 
-  /** @param mcp the MCP upstreams (empty without MCP servers) */
-  public UpstreamStatus(ModelCatalog catalog, List<Upstream> mcp, Map<String, McpServerConfig> mcpConfig,
-      ReadinessConfig readiness) {
-    this.catalog = catalog;
-    this.mcp = mcp;
-    this.mcpConfig = mcpConfig;
-    this.readiness = readiness;
+  /** @param upstreams the MCP upstreams in service (empty without MCP servers) */
+  public UpstreamStatus(Supplier<ModelCatalog> catalogs, Supplier<List<Upstream>> upstreams,
+      Supplier<Map<String, McpServerConfig>> mcpConfigs, Supplier<ReadinessConfig> readinessConfigs) {
+    this.catalogs = catalogs;
+    this.upstreams = upstreams;
+    this.mcpConfigs = mcpConfigs;
+    this.readinessConfigs = readinessConfigs;
   }
 
   /** What the readiness policy requires and is not healthy now, in configuration order (empty: ready). */
   public List<String> missing() {
+    ReadinessConfig readiness = readinessConfigs.get();
+    ModelCatalog catalog = catalogs.get();
+    List<Upstream> mcp = upstreams.get();
     long now = System.nanoTime();
     List<String> missing = new ArrayList<>();
     for (String name : readiness.requireUpstreams()) {
@@ -67,7 +72,7 @@ public final class UpstreamStatus {
   /** The deployments a readiness name means: by name in any group, or MODEL/NAME. */
   private List<Deployment> deployments(String name) {
     List<Deployment> out = new ArrayList<>();
-    for (ModelGroup g : catalog.groups()) {
+    for (ModelGroup g : catalogs.get().groups()) {
       for (Deployment d : g.deployments()) {
         if (name.equals(d.name()) || name.equals(g.name() + "/" + d.name())) {
           out.add(d);
@@ -83,6 +88,9 @@ public final class UpstreamStatus {
 
   /** The document {@code GET /admin/status} answers. */
   public ObjectNode document() {
+    ModelCatalog catalog = catalogs.get();
+    List<Upstream> mcp = upstreams.get();
+    Map<String, McpServerConfig> mcpConfig = mcpConfigs.get();
     long now = System.nanoTime();
     ObjectNode doc = F.objectNode();
     List<String> missing = missing();

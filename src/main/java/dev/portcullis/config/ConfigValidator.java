@@ -32,6 +32,7 @@ final class ConfigValidator {
     positive("server.timeouts.body_read_ms", s.timeouts().bodyReadMs(), problems);
     notNegative("server.max_connections", s.maxConnections(), problems);
     notNegative("server.max_connections_per_address", s.maxConnectionsPerAddress(), problems);
+    positive("server.reload.debounce_ms", s.reload().debounceMs(), problems);
     for (int i = 0; i < c.clients().keys().size(); i++) {
       String k = c.clients().keys().get(i);
       if (k == null || k.isBlank()) {

@@ -134,8 +134,10 @@ public record GatewayConfig(
    */
   public record ServerConfig(
       String host, int port, long maxBodyBytes, int maxJsonDepth, long maxResponseBytes, Boolean accessLog,
-      ServerTimeoutsConfig timeouts, Integer maxConnections, Integer maxConnectionsPerAddress) {
+      ServerTimeoutsConfig timeouts, Integer maxConnections, Integer maxConnectionsPerAddress,
+      ReloadConfig reload) {
     public ServerConfig {
+      reload = reload == null ? new ReloadConfig(null, null) : reload;
       timeouts = timeouts == null ? new ServerTimeoutsConfig(null, null, null) : timeouts;
       maxConnections = maxConnections == null ? 10_000 : maxConnections;
       maxConnectionsPerAddress = maxConnectionsPerAddress == null ? 256 : maxConnectionsPerAddress;
@@ -145,6 +147,29 @@ public record GatewayConfig(
       maxJsonDepth = maxJsonDepth == 0 ? 64 : maxJsonDepth;
       maxResponseBytes = maxResponseBytes == 0 ? 64L * 1024 * 1024 : maxResponseBytes;
       accessLog = accessLog == null ? Boolean.TRUE : accessLog;
+    }
+
+    /** Server settings without a reload section (the defaults: watch the file, 500 ms debounce). */
+    public ServerConfig(String host, int port, long maxBodyBytes, int maxJsonDepth, long maxResponseBytes,
+        Boolean accessLog, ServerTimeoutsConfig timeouts, Integer maxConnections, Integer maxConnectionsPerAddress) {
+      this(host, port, maxBodyBytes, maxJsonDepth, maxResponseBytes, accessLog, timeouts, maxConnections,
+          maxConnectionsPerAddress, null);
+    }
+  }
+
+  /**
+   * How the running gateway picks up an edited configuration file (SIGHUP and
+   * {@code POST /admin/config/reload} always work).
+   *
+   * @param watch whether a change to the file (also an editor's rename-replace or a Kubernetes
+   *     ConfigMap symlink swap) reloads it
+   * @param debounceMs how long the file must stay unchanged before it is read, so a half-written
+   *     file or a burst of writes is read once
+   */
+  public record ReloadConfig(Boolean watch, Long debounceMs) {
+    public ReloadConfig {
+      watch = watch == null ? Boolean.TRUE : watch;
+      debounceMs = debounceMs == null ? 500L : debounceMs;
     }
   }
 

@@ -24,26 +24,57 @@ public final class McpGateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpClient http;
-  private final List<Upstream> upstreams;
+  private final ObjectMapper json;
+  private final long maxMessageBytes;
+  private final dev.portcullis.identity.credentials.Credentials credentials;
   private final SessionRegistry sessions;
+  private final ToolPins pins;
+  private final String separator;
+  private final McpServer server;
   private final McpHttpEndpoint endpoint;
   private final long[] timers;
-  private ToolPins pins;
-  private String separator = "__";
-  private McpServer server;
+  /** The upstreams served and the configuration each was built from; replaced whole by a reload. */
+  private volatile List<Upstream> upstreams = List.of();
+  private dev.portcullis.telemetry.GatewayMetrics metrics; // set once at start, when metrics are on
+  private volatile Map<String, McpServerConfig> built = Map.of();
   private McpGovernance governance;
   private dev.portcullis.telemetry.McpTracing tracing;
   private final dev.portcullis.policy.Approvals approvals =
       new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
 
-  private McpGateway(Vertx vertx, HttpClient http, List<Upstream> upstreams, SessionRegistry sessions,
-      McpHttpEndpoint endpoint, long[] timers) {
+  /** What a reload changed in the set of upstreams (server keys). */
+  public record Changes(List<String> added, List<String> removed, List<String> restarted) {
+    public boolean any() {
+      return !added.isEmpty() || !removed.isEmpty() || !restarted.isEmpty();
+    }
+  }
+
+  private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
+      long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials) {
     this.vertx = vertx;
-    this.http = http;
-    this.upstreams = upstreams;
-    this.sessions = sessions;
-    this.endpoint = endpoint;
-    this.timers = timers;
+    this.json = json;
+    this.maxMessageBytes = maxMessageBytes;
+    this.credentials = credentials;
+    ToolPins.PinStore store = pinStore != null ? pinStore
+        : config.pinsFile() != null ? new FilePinStore(java.nio.file.Path.of(config.pinsFile())) : null;
+    this.pins = new ToolPins(ToolPins.mode(config.pinning()), store);
+    this.separator = config.namespaceSeparator();
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
+    this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
+    this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION);
+    this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()));
+    pins.onApproved(key -> upstreams.stream().filter(u -> u.key().equals(key))
+        .forEach(u -> server.changed(u, ItemKind.TOOLS)));
+    long sweep = vertx.setPeriodic(60_000, t -> {
+      sessions.expireIdle();
+      upstreams.stream().filter(Upstream::perUser).forEach(u -> u.userSessions().sweep());
+    });
+    long keepAlive = vertx.setPeriodic(15_000, t -> {
+      sessions.all().forEach(s -> s.standalone().keepAlive());
+      endpoint.keepAlive();
+    });
+    this.timers = new long[] {sweep, keepAlive};
   }
 
   /**
@@ -59,77 +90,120 @@ public final class McpGateway implements AutoCloseable {
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
       dev.portcullis.identity.credentials.Credentials credentials) {
-    ToolPins.PinStore store = pinStore != null ? pinStore
-        : config.pinsFile() != null ? new FilePinStore(java.nio.file.Path.of(config.pinsFile())) : null;
-    ToolPins pins = new ToolPins(ToolPins.mode(config.pinning()), store);
-    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-        .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
-    List<Upstream> upstreams = new ArrayList<>();
-    for (Map.Entry<String, McpServerConfig> e : config.servers().entrySet()) {
-      String key = e.getKey();
-      McpServerConfig s = e.getValue();
-      // an openapi upstream bounds its own HTTP calls by timeout_ms; the session waits a little longer
-      long timeout = "openapi".equals(s.type()) ? s.timeoutMs() + 5_000 : s.timeoutMs();
-      dev.portcullis.identity.credentials.UpstreamCredential cred = credentials.forUpstream(key);
-      boolean perUser = cred != null && cred.perUser();
-      // the shared session carries the static headers and a shared credential, never a user's
-      dev.portcullis.mcp.upstream.HeaderSource shared = headerSource(s.headers(), perUser ? null : cred, null);
-      Transport sharedTransport = transport(vertx, http, key, s, json, maxMessageBytes, shared,
-          cred == null ? java.util.Set.of() : cred.headerNames());
-      McpClient client = new McpClient(vertx, key, sharedTransport, timeout, VERSION);
-      Upstream upstream = new Upstream(key, s.alias() == null ? key : s.alias(), client);
-      String where = "openapi".equals(s.type()) ? s.baseUrl() : "stdio".equals(s.type()) ? null : s.url();
-      try { // for traces (server.address, server.port)
-        java.net.URI u = where == null ? null : java.net.URI.create(where);
-        if (u != null && u.getHost() != null) {
-          upstream.address(u.getHost(), u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80);
-        }
-      } catch (IllegalArgumentException ignored) {
-        // the transport reports a bad URL itself
-      }
-      if (perUser) {
-        upstream.perUser(new UserSessions(vertx, key, cred, user -> {
-          dev.portcullis.mcp.upstream.HeaderSource h = withStatic(s.headers(), user);
-          return sharedTransport instanceof dev.portcullis.mcp.openapi.OpenApiTransport o ? o.forUser(h)
-              : transport(vertx, http, key, s, json, maxMessageBytes, h, cred.headerNames());
-        }, timeout, config.sessionIdleSeconds() * 1000, config.maxSessions()));
-      }
-      upstreams.add(upstream);
-    }
-    Aggregator aggregator = new Aggregator(upstreams, config.namespaceSeparator(), config.virtualServers());
-    SessionRegistry sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
-    McpServer server = new McpServer(aggregator, sessions, VERSION);
-    pins.onApproved(key -> upstreams.stream().filter(u -> u.key().equals(key))
-        .forEach(u -> server.changed(u, ItemKind.TOOLS)));
-    for (Upstream u : upstreams) {
-      u.pinning(pins);
-      u.client().onNotification((method, params) -> server.upstreamNotification(u, method, params));
-      if (u.userSessions() != null) {
-        u.userSessions().onNotification((method, params) -> server.upstreamNotification(u, method, params));
-      }
-      u.client().onReady(() -> {
-        u.invalidateAll();
-        for (ItemKind k : ItemKind.values()) {
-          server.changed(u, k);
-        }
-      });
-      u.client().start(); // failures are logged and retried; calls to its tools fail clearly meanwhile
-    }
-    McpHttpEndpoint endpoint = new McpHttpEndpoint(bodies, sessions, server,
-        new OriginPolicy(config.allowedOrigins()));
-    long sweep = vertx.setPeriodic(60_000, t -> {
-      sessions.expireIdle();
-      upstreams.stream().filter(Upstream::perUser).forEach(u -> u.userSessions().sweep());
-    });
-    long keepAlive = vertx.setPeriodic(15_000, t -> {
-      sessions.all().forEach(s -> s.standalone().keepAlive());
-      endpoint.keepAlive();
-    });
-    McpGateway gateway = new McpGateway(vertx, http, upstreams, sessions, endpoint, new long[] {sweep, keepAlive});
-    gateway.pins = pins;
-    gateway.separator = config.namespaceSeparator();
-    gateway.server = server;
+    McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials);
+    gateway.reconcile(config);
     return gateway;
+  }
+
+  /**
+   * Serves the servers of {@code next} (a reload): an upstream whose configuration is unchanged
+   * keeps running (same client, same upstream session); a changed one is replaced by a new one;
+   * a removed one leaves the merged view at once and is closed when its calls in flight have
+   * answered (or timed out); an added one starts connecting. Sessions of clients are kept and
+   * told that the lists changed. Only {@code servers} and {@code virtual_servers} are applied;
+   * the other settings of {@code mcp} need a restart.
+   */
+  public synchronized Changes reconcile(McpConfig next) {
+    Map<String, Upstream> running = new java.util.HashMap<>();
+    upstreams.forEach(u -> running.put(u.key(), u));
+    List<Upstream> serving = new ArrayList<>();
+    List<Upstream> started = new ArrayList<>();
+    List<String> added = new ArrayList<>();
+    List<String> restarted = new ArrayList<>();
+    List<Upstream> retired = new ArrayList<>();
+    for (Map.Entry<String, McpServerConfig> e : next.servers().entrySet()) {
+      Upstream current = running.remove(e.getKey());
+      if (current != null && e.getValue().equals(built.get(e.getKey()))) {
+        serving.add(current);
+        continue;
+      }
+      Upstream fresh = upstream(e.getKey(), e.getValue(), next);
+      serving.add(fresh);
+      started.add(fresh);
+      (current == null ? added : restarted).add(e.getKey());
+      if (current != null) {
+        retired.add(current);
+      }
+    }
+    List<String> removed = running.keySet().stream().sorted().toList();
+    retired.addAll(running.values());
+    Map<String, McpServerConfig> before = built;
+    server.aggregate(new Aggregator(serving, separator, next.virtualServers()));
+    upstreams = List.copyOf(serving);
+    built = Map.copyOf(next.servers());
+    started.forEach(this::connect);
+    added.forEach(this::upGauge);
+    retired.forEach(u -> retire(u, before.get(u.key()).timeoutMs()));
+    if (!retired.isEmpty()) { // what the retired upstreams offered is gone from the clients' lists
+      server.listsChanged();
+    }
+    return new Changes(List.copyOf(added), removed, List.copyOf(restarted));
+  }
+
+  private Upstream upstream(String key, McpServerConfig s, McpConfig config) {
+    // an openapi upstream bounds its own HTTP calls by timeout_ms; the session waits a little longer
+    long timeout = "openapi".equals(s.type()) ? s.timeoutMs() + 5_000 : s.timeoutMs();
+    dev.portcullis.identity.credentials.UpstreamCredential cred = credentials.forUpstream(key);
+    boolean perUser = cred != null && cred.perUser();
+    // the shared session carries the static headers and a shared credential, never a user's
+    dev.portcullis.mcp.upstream.HeaderSource shared = headerSource(s.headers(), perUser ? null : cred, null);
+    Transport sharedTransport = transport(vertx, http, key, s, json, maxMessageBytes, shared,
+        cred == null ? java.util.Set.of() : cred.headerNames());
+    McpClient client = new McpClient(vertx, key, sharedTransport, timeout, VERSION);
+    Upstream upstream = new Upstream(key, s.alias() == null ? key : s.alias(), client);
+    String where = "openapi".equals(s.type()) ? s.baseUrl() : "stdio".equals(s.type()) ? null : s.url();
+    try { // for traces (server.address, server.port)
+      java.net.URI u = where == null ? null : java.net.URI.create(where);
+      if (u != null && u.getHost() != null) {
+        upstream.address(u.getHost(), u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80);
+      }
+    } catch (IllegalArgumentException ignored) {
+      // the transport reports a bad URL itself
+    }
+    if (perUser) {
+      upstream.perUser(new UserSessions(vertx, key, cred, user -> {
+        dev.portcullis.mcp.upstream.HeaderSource h = withStatic(s.headers(), user);
+        return sharedTransport instanceof dev.portcullis.mcp.openapi.OpenApiTransport o ? o.forUser(h)
+            : transport(vertx, http, key, s, json, maxMessageBytes, h, cred.headerNames());
+      }, timeout, config.sessionIdleSeconds() * 1000, config.maxSessions()));
+    }
+    return upstream;
+  }
+
+  private void connect(Upstream u) {
+    u.pinning(pins);
+    u.client().onNotification((method, params) -> server.upstreamNotification(u, method, params));
+    if (u.userSessions() != null) {
+      u.userSessions().onNotification((method, params) -> server.upstreamNotification(u, method, params));
+    }
+    u.client().onReady(() -> {
+      u.invalidateAll();
+      for (ItemKind k : ItemKind.values()) {
+        server.changed(u, k);
+      }
+    });
+    u.client().start(); // failures are logged and retried; calls to its tools fail clearly meanwhile
+  }
+
+  /** Closes an upstream no longer served once its calls in flight have answered (or timed out). */
+  private void retire(Upstream u, long timeoutMs) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs + 1_000);
+    vertx.setPeriodic(100, 100, t -> {
+      if (u.client().inFlight() > 0 && System.nanoTime() < deadline) {
+        return;
+      }
+      vertx.cancelTimer(t);
+      close(u);
+    });
+  }
+
+  private static List<Future<Void>> close(Upstream u) {
+    List<Future<Void>> closing = new ArrayList<>();
+    closing.add(u.client().close());
+    if (u.userSessions() != null) {
+      closing.addAll(u.userSessions().closeAll());
+    }
+    return closing;
   }
 
   /** The static headers of an upstream plus what its credential adds for the caller (null: none). */
@@ -246,12 +320,19 @@ public final class McpGateway implements AutoCloseable {
    * Reports to the gateway's metrics: tool calls by server, tool and outcome, their latency by
    * server, whether each upstream is up, and the open sessions.
    */
-  public void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
+  public synchronized void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
+    this.metrics = m;
     server.metrics(m);
-    for (Upstream u : upstreams) {
-      m.mcpUpstream(u.key(), () -> u.client().state() == McpClient.State.READY);
-    }
+    upstreams.forEach(u -> upGauge(u.key()));
     m.mcpSessions(() -> sessions.all().size());
+  }
+
+  /** Reads whichever upstream serves {@code key} now, so a reload's replacement is what it reports. */
+  private void upGauge(String key) {
+    if (metrics != null) {
+      metrics.mcpUpstream(key, () -> upstreams.stream()
+          .anyMatch(u -> u.key().equals(key) && u.client().state() == McpClient.State.READY));
+    }
   }
 
   public ToolPins pins() {
@@ -284,10 +365,7 @@ public final class McpGateway implements AutoCloseable {
     sessions.closeAll();
     List<Future<Void>> closing = new ArrayList<>();
     for (Upstream u : upstreams) {
-      closing.add(u.client().close());
-      if (u.userSessions() != null) {
-        closing.addAll(u.userSessions().closeAll());
-      }
+      closing.addAll(close(u));
     }
     try {
       Future.join(closing).toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);

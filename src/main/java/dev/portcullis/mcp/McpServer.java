@@ -23,7 +23,8 @@ import java.util.function.Consumer;
 public final class McpServer implements McpHandler {
   static final int PAGE_SIZE = 500;
 
-  private final Aggregator aggregator;
+  /** The merged view; replaced whole when a reload changes the set of upstreams. */
+  private volatile Aggregator aggregator;
   private final SessionRegistry sessions;
   private final String version;
   private final AtomicLong tokens = new AtomicLong();
@@ -54,6 +55,11 @@ public final class McpServer implements McpHandler {
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;
+  }
+
+  /** Serves another set of upstreams (a reload); requests already routed finish on the upstream they found. */
+  void aggregate(Aggregator next) {
+    this.aggregator = next;
   }
 
   /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
@@ -604,5 +610,16 @@ public final class McpServer implements McpHandler {
       s.notifyClient(JsonRpc.notification(kind.listChanged(), null));
     }
     toListeners(kind.listenFlag(), null, kind.listChanged(), null);
+  }
+
+  /** Tells every client that all lists changed (a reload removed or replaced upstreams). */
+  void listsChanged() {
+    aggregator.invalidate();
+    for (ItemKind kind : ItemKind.values()) {
+      for (McpSession s : sessions.all()) {
+        s.notifyClient(JsonRpc.notification(kind.listChanged(), null));
+      }
+      toListeners(kind.listenFlag(), null, kind.listChanged(), null);
+    }
   }
 }

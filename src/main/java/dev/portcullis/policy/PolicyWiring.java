@@ -19,9 +19,13 @@ public final class PolicyWiring {
   /**
    * The access gate; with a policy file, also starts re-reading it when it changes (a broken
    * file is logged and rejected; the rules in force stay). Fails when the file is broken at start.
+   *
+   * @param ledger what session-aware rules remember of each MCP session; one for the gateway's
+   *     lifetime, so a configuration reload does not make rules forget what a session did
+   * @param onRetire receives what stops that re-reading, for when a configuration reload replaces the gate
    */
-  public static AccessGate accessGate(Vertx vertx, GatewayConfig config) throws ConfigException {
-    SessionLedger ledger = new SessionLedger(config.mcp().maxSessions());
+  public static AccessGate accessGate(Vertx vertx, GatewayConfig config, SessionLedger ledger,
+      java.util.function.Consumer<Runnable> onRetire) throws ConfigException {
     PolicyEngine engine;
     if (config.policy().file() == null) {
       engine = new PolicyEngine(ledger);
@@ -32,8 +36,10 @@ public final class PolicyWiring {
         throw new ConfigException(config.policy().file(), List.of(e.getMessage()));
       }
       PolicyEngine watched = engine;
-      vertx.setPeriodic(config.policy().reloadMs(), t -> vertx.executeBlocking(watched::reloadIfChanged, false)
-          .onFailure(e -> LOG.warn("policy reload failed: {}", e.toString())));
+      long timer = vertx.setPeriodic(config.policy().reloadMs(),
+          t -> vertx.executeBlocking(watched::reloadIfChanged, false)
+              .onFailure(e -> LOG.warn("policy reload failed: {}", e.toString())));
+      onRetire.accept(() -> vertx.cancelTimer(timer));
     }
     return new AccessGate(new PersonaDirectory(config.personas()), engine, config.policy().personaHeader());
   }

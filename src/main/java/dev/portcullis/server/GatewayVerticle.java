@@ -3,13 +3,11 @@ package dev.portcullis.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.admin.AdminApi;
 import dev.portcullis.config.GatewayConfig;
-import dev.portcullis.identity.ClientKeyAuthenticator;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.llm.LlmProxy;
-import dev.portcullis.llm.ModelCatalog;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -44,54 +42,56 @@ public final class GatewayVerticle extends VerticleBase {
   private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS);
   private static final List<String> ANTHROPIC_BODY_ROUTES = List.of(MESSAGES, COUNT_TOKENS);
 
-  private final GatewayConfig config;
+  private final java.util.function.Supplier<Snapshot> snapshots;
   private final int port;
   private final ObjectMapper json;
   private final JsonBodies bodies;
-  private final ModelCatalog catalog;
   private final GatewayMetrics metrics;
   private final CallObserver observer;
-  private final ClientKeyAuthenticator authenticator;
   private final BooleanSupplier ready;
   private final KeyGate gate;
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
-  private dev.portcullis.llm.guard.LlmGuard llmGuard;
   private AuditStep auditStep;
   private TraceStep traceStep;
   private dev.portcullis.identity.ResourceServer identity;
   private dev.portcullis.oauth.AuthorizationServer oauth;
-  private AccessGate access;
   private dev.portcullis.identity.credentials.Connections connections;
   private ConnectionLimits connectionLimits;
+  private java.util.function.Consumer<Router> adminRoutes = r -> { };
   private AccessLog accessLog;
   private dev.portcullis.admin.UpstreamStatus status;
   private HttpServer server;
-
-  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, JsonBodies bodies, ModelCatalog catalog,
-      GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready) {
-    this(config, port, json, bodies, catalog, metrics, observer, authenticator, ready, null, null);
-  }
+  private HttpClient http;
+  private ConnectionGuard connectionGuard;
+  /** The snapshot {@link #router} was built from; touched only on this verticle's event loop. */
+  private Snapshot routed;
+  private Router router;
 
   /**
+   * @param snapshots the reloadable parts in force, read once per request
    * @param bodies the one parser of client JSON bodies
    * @param gate key limits and budgets on the LLM routes, or null (no store)
    * @param admin the admin API on /admin, or null (no store)
    */
-  public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, JsonBodies bodies, ModelCatalog catalog,
-      GatewayMetrics metrics, CallObserver observer, ClientKeyAuthenticator authenticator, BooleanSupplier ready,
-      KeyGate gate, AdminApi admin) {
+  public GatewayVerticle(java.util.function.Supplier<Snapshot> snapshots, int port, ObjectMapper json,
+      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready, KeyGate gate,
+      AdminApi admin) {
+    this.snapshots = snapshots;
     this.gate = gate;
     this.admin = admin;
-    this.config = config;
     this.port = port;
     this.json = json;
     this.bodies = bodies;
-    this.catalog = catalog;
     this.metrics = metrics;
     this.observer = observer;
-    this.authenticator = authenticator;
     this.ready = ready;
+  }
+
+  /** More admin routes behind their own admin-key check (configuration reload), mounted before /admin/*. */
+  public GatewayVerticle withAdminRoutes(java.util.function.Consumer<Router> routes) {
+    this.adminRoutes = routes;
+    return this;
   }
 
   /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
@@ -103,12 +103,6 @@ public final class GatewayVerticle extends VerticleBase {
   /** Traces the LLM routes (OpenTelemetry, GenAI conventions); null when tracing is off. */
   public GatewayVerticle withTracing(dev.portcullis.telemetry.LlmTracing tracing) {
     this.traceStep = tracing == null ? null : new TraceStep(tracing);
-    return this;
-  }
-
-  /** Puts the guard (detectors, redaction, pseudonymisation) on the LLM routes; null for none. */
-  public GatewayVerticle withGuard(dev.portcullis.llm.guard.LlmGuard guard) {
-    this.llmGuard = guard;
     return this;
   }
 
@@ -136,12 +130,6 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
-  /** Binds personas to principals and puts the policy in front of the LLM routes. */
-  public GatewayVerticle withAccess(AccessGate access) {
-    this.access = access;
-    return this;
-  }
-
   /** The connection caps, shared by every instance of the listener (required). */
   public GatewayVerticle withConnectionLimits(ConnectionLimits limits) {
     this.connectionLimits = limits;
@@ -162,25 +150,55 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    AccessLog accessLog = java.util.Objects.requireNonNull(this.accessLog, "withAccessLog");
-    ConnectionGuard connectionGuard = new ConnectionGuard(vertx,
-        java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), config.server().timeouts(),
+    java.util.Objects.requireNonNull(accessLog, "withAccessLog");
+    GatewayConfig boot = snapshots.get().config();
+    connectionGuard = new ConnectionGuard(vertx,
+        java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), boot.server().timeouts(),
         metrics);
-    HttpClient http = vertx.createHttpClient(
+    http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
-    LlmProxy proxy = new LlmProxy(vertx, http, catalog, config, metrics, observer);
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(boot.server().host())
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        // Cleartext HTTP/2 makes Vert.x wait for a client's first bytes before it hands over the
+        // connection, so a silent client would escape the connection caps and the header clock.
+        .setHttp2ClearTextEnabled(false));
+    return server.connectionHandler(connectionGuard::accepted).requestHandler(this::handle).listen();
+  }
+
+  /**
+   * Routes a request by the snapshot in force when it arrives. The route table is rebuilt once per
+   * snapshot (on the first request after a reload); a request already routed keeps the handlers,
+   * and so the catalogue, keys, policy and guard, it started with.
+   */
+  private void handle(io.vertx.core.http.HttpServerRequest request) {
+    Snapshot now = snapshots.get();
+    if (now != routed) {
+      router = router(now);
+      routed = now;
+    }
+    router.handle(request);
+  }
+
+  private Router router(Snapshot snapshot) {
+    GatewayConfig config = snapshot.config();
+    LlmProxy proxy = new LlmProxy(vertx, http, snapshot.catalog(), config, metrics, observer);
     OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
     OpenAiErrors errors = openai.errors();
     AnthropicSurface anthropic = new AnthropicSurface(proxy, gate);
-    openai.guard(llmGuard);
-    anthropic.guard(llmGuard);
+    openai.guard(snapshot.llmGuard());
+    anthropic.guard(snapshot.llmGuard());
+    AccessGate access = snapshot.access();
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
       String id = RequestIds.next();
       ctx.put(REQUEST_ID, id);
       ctx.put(START_NANOS, System.nanoTime());
+      snapshot.bind(ctx);
       ctx.response().putHeader("x-request-id", id);
       connectionGuard.requestStarted(ctx, accessLog.start(ctx));
       ctx.next();
@@ -212,6 +230,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
     new dev.portcullis.admin.StatusAdmin(upstreams, config.admin() == null ? null : config.admin().key()).mount(router);
+    adminRoutes.accept(router); // before /admin/*'s catch-all
     if (mcp != null) {
       mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
     }
@@ -226,15 +245,15 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (connections != null) {
       new dev.portcullis.identity.credentials.ConnectionRoutes(connections).mount(router,
-          ctx -> authenticate(ctx, errors));
+          ctx -> authenticate(ctx, snapshot, errors));
     }
     if (mcp != null) {
-      mcp.endpoint().mount(router, ctx -> authenticate(ctx, errors), config.server().maxBodyBytes());
+      mcp.endpoint().mount(router, ctx -> authenticate(ctx, snapshot, errors), config.server().maxBodyBytes());
     }
     if (traceStep != null) {
       router.post("/v1/*").handler(traceStep::start); // before authentication: refusals are traced too
     }
-    router.route("/v1/*").handler(ctx -> authenticate(ctx, errors));
+    router.route("/v1/*").handler(ctx -> authenticate(ctx, snapshot, errors));
     if (auditStep != null) {
       router.route("/v1/*").handler(auditStep::track);
     }
@@ -275,15 +294,7 @@ public final class GatewayVerticle extends VerticleBase {
           "The gateway failed to handle this request (request id " + ctx.get(REQUEST_ID) + ").");
     });
 
-    server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(config.server().host())
-        .setPort(port)
-        .setTcpNoDelay(true)
-        .setCompressionSupported(false)
-        // Cleartext HTTP/2 makes Vert.x wait for a client's first bytes before it hands over the
-        // connection, so a silent client would escape the connection caps and the header clock.
-        .setHttp2ClearTextEnabled(false));
-    return server.connectionHandler(connectionGuard::accepted).requestHandler(router).listen();
+    return router;
   }
 
   /** The port actually bound (useful when the configuration asked for port 0). */
@@ -291,9 +302,10 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private void authenticate(RoutingContext ctx, OpenAiErrors errors) {
+  private void authenticate(RoutingContext ctx, Snapshot snapshot, OpenAiErrors errors) {
     var req = ctx.request();
-    Principal p = authenticator.authenticate(req.getHeader(HttpHeaders.AUTHORIZATION), req.getHeader("x-api-key"));
+    AccessGate access = snapshot.access();
+    Principal p = snapshot.authenticator().authenticate(req.getHeader(HttpHeaders.AUTHORIZATION), req.getHeader("x-api-key"));
     if (p == null && identity != null && identity.applies(req.path())) {
       identity.authenticate(ctx); // OAuth access token; answers 401/403 with a Bearer challenge itself
       return;

@@ -165,6 +165,14 @@ public final class GatewayMetrics {
         "phase", phase).increment();
   }
 
+  /**
+   * One configuration reload, by result: {@code applied} (the new configuration is in force) or
+   * {@code rejected} (invalid; the configuration in force was kept).
+   */
+  public void configReload(String result) {
+    counter("portcullis_config_reloads", "Configuration reloads, by result", "result", result).increment();
+  }
+
   /** Reports the number of open client connections, read at each scrape. */
   public void openConnections(java.util.function.IntSupplier open) {
     io.micrometer.core.instrument.Gauge.builder("portcullis_connections_open", open::getAsInt)

@@ -19,18 +19,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A Streamable HTTP MCP server for tests (the demo server's tools behind a session-based
  * endpoint) that can forget its sessions, fail with 500, or drop a response stream on demand.
  */
-final class FakeHttpMcpServer implements AutoCloseable {
+public final class FakeHttpMcpServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Vertx vertx = Vertx.vertx();
   private final DemoMcpServer demo;
   private final Set<String> sessions = ConcurrentHashMap.newKeySet();
-  final AtomicInteger initializations = new AtomicInteger();
+  public final AtomicInteger initializations = new AtomicInteger();
   final List<String> seenHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
   volatile boolean fail500;
   volatile boolean dropStreams;
   private final HttpServer server;
 
-  FakeHttpMcpServer() throws Exception {
+  public FakeHttpMcpServer() throws Exception {
     this(new DemoMcpServer());
   }
 
@@ -41,7 +41,7 @@ final class FakeHttpMcpServer implements AutoCloseable {
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.actualPort() + "/mcp";
   }
 

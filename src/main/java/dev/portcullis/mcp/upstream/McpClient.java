@@ -116,6 +116,11 @@ public final class McpClient implements Transport.Sink {
     return modern;
   }
 
+  /** Requests sent and not yet answered (a retired upstream is closed once this reaches zero). */
+  public int inFlight() {
+    return pending.size();
+  }
+
   /** Connects now (used at start-up so that the first client does not wait). */
   public Future<Void> start() {
     if (Vertx.currentContext() == null) {

@@ -1,0 +1,84 @@
+package dev.portcullis.admin;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /admin/config/reload}: the last configuration reload's outcome (null before the
+ * first); {@code POST /admin/config/reload}: reloads the configuration file now and answers the
+ * outcome, 200 when applied, 422 when rejected (the configuration in force kept). Behind the
+ * admin key, with or without a store.
+ */
+public final class ReloadAdmin {
+  static final String PATH = "/admin/config/reload";
+
+  private final Vertx vertx;
+  private final Supplier<ObjectNode> last;
+  private final Supplier<ObjectNode> reload;
+  private final byte[] adminKey;
+
+  /**
+   * @param last the last outcome as JSON, or null when there was none
+   * @param reload reloads (blocking) and returns the outcome as JSON, with a {@code result} field
+   */
+  public ReloadAdmin(Vertx vertx, Supplier<ObjectNode> last, Supplier<ObjectNode> reload, String adminKey) {
+    this.vertx = vertx;
+    this.last = last;
+    this.reload = reload;
+    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+  }
+
+  public void mount(Router router) {
+    router.route(PATH).handler(this::authenticate);
+    router.get(PATH).handler(ctx -> {
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.set("last", last.get());
+      json(ctx.response(), 200, body);
+    });
+    router.post(PATH).handler(ctx -> vertx.executeBlocking(reload::get, false).onComplete(r -> {
+      if (r.failed()) { // reload itself never throws; this is the worker pool refusing the task
+        error(ctx.response(), 500, "reload_failed", "The reload could not run: " + r.cause().getMessage());
+        return;
+      }
+      json(ctx.response(), "applied".equals(r.result().path("result").asText()) ? 200 : 422, r.result());
+    }));
+    router.route(PATH).handler(ctx -> {
+      ctx.response().putHeader(HttpHeaders.ALLOW, "GET, POST");
+      error(ctx.response(), 405, "method_not_allowed", "Use GET for the last outcome, POST to reload.");
+    });
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    if (adminKey == null) {
+      error(ctx.response(), 403, "admin_disabled", "The admin API is disabled: set admin.key in the configuration.");
+      return;
+    }
+    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
+        : ctx.request().getHeader("x-api-key");
+    if (presented == null || !MessageDigest.isEqual(adminKey, presented.getBytes(StandardCharsets.UTF_8))) {
+      error(ctx.response(), 401, "invalid_admin_key",
+          "The admin API needs the admin key: 'Authorization: Bearer ADMIN_KEY'.");
+      return;
+    }
+    ctx.next();
+  }
+
+  private static void error(HttpServerResponse resp, int status, String type, String message) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.putObject("error").put("type", type).put("message", message);
+    json(resp, status, body);
+  }
+
+  private static void json(HttpServerResponse resp, int status, ObjectNode body) {
+    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
+  }
+}

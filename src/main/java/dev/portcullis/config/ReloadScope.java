@@ -1,0 +1,119 @@
+package dev.portcullis.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * What of a new configuration a running gateway can take without a restart. Sections that are
+ * bound at start-up (the listener, the store, the admin key, the audit trail, telemetry, metrics,
+ * identity, pricing, most of {@code mcp}) keep their running values and every difference is
+ * reported; changes that would otherwise leave a rule unenforced refuse the whole reload.
+ *
+ * @param applied the configuration to put in force: the new one with the start-up sections kept
+ * @param kept one line per change that needs a restart ("server.port changed: needs a restart; kept 8080")
+ * @param refused reasons the reload must not be applied at all (empty: it may)
+ */
+public record ReloadScope(GatewayConfig applied, List<String> kept, List<String> refused) {
+
+  /**
+   * @param running the configuration in force
+   * @param next the new configuration, already valid on its own
+   * @param demoRunning whether the built-in demo provider was started (it starts only at start-up)
+   */
+  public static ReloadScope of(GatewayConfig running, GatewayConfig next, boolean demoRunning) {
+    List<String> kept = new ArrayList<>();
+    List<String> refused = new ArrayList<>();
+    GatewayConfig.ServerConfig a = running.server();
+    GatewayConfig.ServerConfig b = next.server();
+    keep(kept, "server.host", a.host(), b.host());
+    keep(kept, "server.port", a.port(), b.port());
+    keep(kept, "server.max_body_bytes", a.maxBodyBytes(), b.maxBodyBytes());
+    keep(kept, "server.max_json_depth", a.maxJsonDepth(), b.maxJsonDepth());
+    keep(kept, "server.max_response_bytes", a.maxResponseBytes(), b.maxResponseBytes());
+    keep(kept, "server.access_log", a.accessLog(), b.accessLog());
+    keep(kept, "server.timeouts", a.timeouts(), b.timeouts());
+    keep(kept, "server.max_connections", a.maxConnections(), b.maxConnections());
+    keep(kept, "server.max_connections_per_address", a.maxConnectionsPerAddress(), b.maxConnectionsPerAddress());
+    keep(kept, "server.reload", a.reload(), b.reload());
+    keep(kept, "store", running.store(), next.store());
+    keep(kept, "admin", running.admin(), next.admin());
+    keep(kept, "pricing", running.pricing(), next.pricing());
+    keep(kept, "identity", running.identity(), next.identity());
+    keep(kept, "audit", running.audit(), next.audit());
+    keep(kept, "telemetry", running.telemetry(), next.telemetry());
+    keep(kept, "metrics", running.metrics(), next.metrics());
+    McpConfig mcp = mcp(running.mcp(), next.mcp(), kept, refused);
+    personaLimits(running.personas(), next.personas(), refused);
+    if (!demoRunning && usesDemo(next)) {
+      refused.add("models: a 'demo' deployment needs the demo provider, which starts only with the gateway;"
+          + " needs a restart");
+    }
+    GatewayConfig applied = new GatewayConfig(running.server(), next.clients(), next.router(), next.models(),
+        running.store(), running.admin(), running.pricing(), mcp, running.identity(), next.personas(),
+        next.policy(), next.guard(), running.audit(), running.telemetry(), running.metrics());
+    return new ReloadScope(applied, List.copyOf(kept), List.copyOf(refused));
+  }
+
+  /** Servers and virtual servers apply; the rest of {@code mcp} is bound at start-up. */
+  private static McpConfig mcp(McpConfig a, McpConfig b, List<String> kept, List<String> refused) {
+    keep(kept, "mcp.namespace_separator", a.namespaceSeparator(), b.namespaceSeparator());
+    keep(kept, "mcp.allowed_origins", a.allowedOrigins(), b.allowedOrigins());
+    keep(kept, "mcp.session_idle_seconds", a.sessionIdleSeconds(), b.sessionIdleSeconds());
+    keep(kept, "mcp.max_sessions", a.maxSessions(), b.maxSessions());
+    keep(kept, "mcp.pinning", a.pinning(), b.pinning());
+    keep(kept, "mcp.pins_file", a.pinsFile(), b.pinsFile());
+    if (a.servers().isEmpty() && !b.servers().isEmpty()) {
+      kept.add("mcp.servers: the MCP gateway was started without servers; adding the first needs a restart;"
+          + " kept none");
+      return a;
+    }
+    // upstream credentials (client credentials, per-user OAuth, token exchange) are built at start-up
+    for (var e : b.servers().entrySet()) {
+      McpConfig.McpServerConfig old = a.servers().get(e.getKey());
+      var auth = e.getValue().auth();
+      if (!Objects.equals(old == null ? null : old.auth(), auth) && auth != null) {
+        refused.add("mcp.servers." + e.getKey() + ".auth: an upstream credential "
+            + (old == null ? "of a new server" : "change") + " needs a restart");
+      }
+    }
+    return new McpConfig(b.servers(), a.namespaceSeparator(), a.allowedOrigins(), b.virtualServers(),
+        a.sessionIdleSeconds(), a.maxSessions(), a.pinning(), a.pinsFile());
+  }
+
+  /**
+   * Persona limits are counted from start-up; applying new personas with the old limits would let
+   * a new or tightened persona run unlimited, so such a reload is refused instead.
+   */
+  private static void personaLimits(Map<String, PersonaConfig> a, Map<String, PersonaConfig> b,
+      List<String> refused) {
+    TreeSet<String> names = new TreeSet<>(a.keySet());
+    names.addAll(b.keySet());
+    for (String n : names) {
+      PersonaConfig.Limits before = a.get(n) == null ? null : a.get(n).limits();
+      PersonaConfig.Limits after = b.get(n) == null ? null : b.get(n).limits();
+      if (!Objects.equals(before, after)) {
+        refused.add("personas." + n + ".limits: changing a persona's limits needs a restart");
+      }
+    }
+  }
+
+  private static boolean usesDemo(GatewayConfig config) {
+    return config.models().values().stream().flatMap(g -> g.deployments().stream())
+        .anyMatch(d -> "demo".equals(d.type()));
+  }
+
+  private static void keep(List<String> kept, String field, Object running, Object next) {
+    if (!Objects.equals(running, next)) {
+      kept.add(field + " changed: needs a restart; kept " + (running == null ? "none" : shown(field, running)));
+    }
+  }
+
+  /** The value kept, unless it could be a secret (a store URL or password, the admin key). */
+  private static String shown(String field, Object value) {
+    return value instanceof Number || value instanceof Boolean || value instanceof String && field.startsWith("server.")
+        ? value.toString() : "the running value";
+  }
+}
