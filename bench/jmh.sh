@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -Dstyle.color=never test-compile
 # to a file: Maven's console output starts with a colour escape that would spoil the first entry
-mvn -q -B -Dstyle.color=never dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath
-cp="target/test-classes:target/classes:$(cat target/jmh.classpath)"
+mvn -q -B -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
 if [ $# -eq 0 ]; then set -- -f 1 -wi 3 -w 1s -i 5 -r 1s; fi
 exec java -cp "$cp" org.openjdk.jmh.Main "$@"
