@@ -20,19 +20,21 @@ bench_need_jar
 [ -d src/test/node/node_modules/@modelcontextprotocol/server ] || (cd src/test/node && npm ci --no-audit --no-fund)
 export PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}"
 loops="${GATEWAY_EVENT_LOOPS:-1}"
+# JVM options for the gateways only, e.g. GATEWAY_JAVA_OPTS='-Xlog:gc:file=bench/results/gc-%p.log'
+read -r -a jvm <<< "${GATEWAY_JAVA_OPTS:-}"
 load_start=$(bench_load)
 
 upstream=http://127.0.0.1:19090/v1
 bench_start upstream 19090 java -jar target/portcullis.jar demo-upstream --port 19090 --event-loops 1
-bench_start gateway 18080 java -jar target/portcullis.jar serve --config bench/gateway.yaml --event-loops "$loops"
-bench_start gateway-guard 18082 java -jar target/portcullis.jar serve --config bench/gateway-guard.yaml --event-loops "$loops"
+bench_start gateway 18080 java "${jvm[@]}" -jar target/portcullis.jar serve --config bench/gateway.yaml --event-loops "$loops"
+bench_start gateway-guard 18082 java "${jvm[@]}" -jar target/portcullis.jar serve --config bench/gateway-guard.yaml --event-loops "$loops"
 rm -f "$bench_out"/bench.db*
 vkey=$(java -jar target/portcullis.jar keys create --config bench/gateway-keys.yaml --name bench \
   --rpm 100000000 --tpm 100000000000 --budget 1000000 --period monthly 2>/dev/null)
 [ -n "$vkey" ] || { echo "could not create the benchmark's virtual key" >&2; exit 1; }
-bench_start gateway-keys 18081 java -jar target/portcullis.jar serve --config bench/gateway-keys.yaml --event-loops "$loops"
+bench_start gateway-keys 18081 java "${jvm[@]}" -jar target/portcullis.jar serve --config bench/gateway-keys.yaml --event-loops "$loops"
 bench_start mcp-upstream 19190 bash -c 'cd src/test/node && PORT=19190 exec node server-v2.mjs http'
-bench_start mcp-gateway 18090 java -jar target/portcullis.jar serve --config bench/mcp-gateway.yaml --event-loops "$loops"
+bench_start mcp-gateway 18090 java "${jvm[@]}" -jar target/portcullis.jar serve --config bench/mcp-gateway.yaml --event-loops "$loops"
 # Portkey listens on every interface (it has no host option); it is only reached on loopback.
 bench_start portkey 18787 node bench/node/node_modules/@portkey-ai/gateway/build/start-server.js --port=18787 --headless
 bench_wait upstream $upstream/models
