@@ -3,6 +3,8 @@
 # corpus (src/test/resources/guard, many findings) and over plain prose (no findings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -B test-compile
-CP="target/test-classes:target/classes:$(mvn -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+mvn -q -B -Dstyle.color=never test-compile
+# to a file: Maven's console output starts with a colour escape that would spoil the first entry
+mvn -q -B -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
 java -cp "$CP" dev.portcullis.guard.GuardBench

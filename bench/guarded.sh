@@ -6,59 +6,36 @@
 # guard scans, finds nothing) and with one carrying an e-mail address and an IBAN (pseudonymised
 # upstream; the demo echoes them, so the answer is restored and scanned too). Prints a Markdown
 # table for BENCHMARKS.md.
-#   bench/guarded.sh            # 10 s per measurement
-#   DURATION=30 bench/guarded.sh
+#   bench/guarded.sh                    # 10 s per measurement
+#   BENCH_SECONDS=30 bench/guarded.sh
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-duration="${DURATION:-10}"
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-[ -f target/portcullis.jar ] || mvn -q -B -DskipTests package
-out="bench/results"; mkdir -p "$out"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_need_wrk
+bench_need_jar
+export PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}"
+loops="${GATEWAY_EVENT_LOOPS:-1}"
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-java -jar target/portcullis.jar demo-upstream --port 19090 --event-loops 1 > "$out/upstream.log" 2>&1 &
-pids+=($!)
-PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}" java -jar target/portcullis.jar serve \
-  --config bench/gateway.yaml --event-loops "${GATEWAY_EVENT_LOOPS:-1}" > "$out/gateway.log" 2>&1 &
-pids+=($!)
-PORTCULLIS_LOG_LEVEL="${PORTCULLIS_LOG_LEVEL:-INFO}" java -jar target/portcullis.jar serve \
-  --config bench/gateway-guard.yaml --event-loops "${GATEWAY_EVENT_LOOPS:-1}" > "$out/gateway-guard.log" 2>&1 &
-pids+=($!)
-for url in http://127.0.0.1:19090/v1/models http://127.0.0.1:18080/healthz http://127.0.0.1:18082/healthz; do
-  for _ in $(seq 100); do curl -sf -o /dev/null "$url" && break; sleep 0.2; done
-done
+bench_start upstream 19090 java -jar target/portcullis.jar demo-upstream --port 19090 --event-loops 1
+bench_start gateway 18080 java -jar target/portcullis.jar serve --config bench/gateway.yaml --event-loops "$loops"
+bench_start gateway-guard 18082 java -jar target/portcullis.jar serve --config bench/gateway-guard.yaml --event-loops "$loops"
+bench_wait upstream http://127.0.0.1:19090/v1/models
+bench_wait gateway http://127.0.0.1:18080/healthz
+bench_wait gateway-guard http://127.0.0.1:18082/healthz
 
 gateway=http://127.0.0.1:18080/v1/chat/completions
 guarded=http://127.0.0.1:18082/v1/chat/completions
-# run NAME URL CONNECTIONS THREADS SCRIPT -> "name rps p50 p99" (ms); any error fails the run
-run() {
-  local name=$1 url=$2 c=$3 t=$4 script=$5
-  wrk -t"$t" -c"$c" -d"${duration}s" --latency -s "$script" "$url" > "$out/guard-$name.txt"
-  if grep -q 'Non-2xx\|Socket errors' "$out/guard-$name.txt"; then
-    echo "$name: some requests failed, see $out/guard-$name.txt" >&2; exit 1
-  fi
-  awk -v name="$name" '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
-    END { printf "%s %.0f %.3f %.3f\n", name, rps, p50, p99 }' "$out/guard-$name.txt"
-}
+bench_warm "$gateway" bench/chat.lua
+bench_warm "$guarded" bench/chat.lua
+bench_warm "$guarded" bench/chat-pii.lua
 
-# Warm the JITs before measuring.
-wrk -t2 -c16 -d5s -s bench/chat.lua "$gateway" > /dev/null
-wrk -t2 -c16 -d5s -s bench/chat.lua "$guarded" > /dev/null
-wrk -t2 -c16 -d5s -s bench/chat-pii.lua "$guarded" > /dev/null
-
+# any failed request fails the run
 results=$(
-  run gateway-c1 "$gateway" 1 1 bench/chat.lua
-  run guarded-c1 "$guarded" 1 1 bench/chat.lua
-  run guarded-pii-c1 "$guarded" 1 1 bench/chat-pii.lua
-  run gateway-c64 "$gateway" 64 2 bench/chat.lua
-  run guarded-c64 "$guarded" 64 2 bench/chat.lua
-  run guarded-pii-c64 "$guarded" 64 2 bench/chat-pii.lua
+  bench_wrk gateway-c1 "$gateway" 1 bench/chat.lua
+  bench_wrk guarded-c1 "$guarded" 1 bench/chat.lua
+  bench_wrk guarded-pii-c1 "$guarded" 1 bench/chat-pii.lua
+  bench_wrk gateway-c64 "$gateway" 64 bench/chat.lua
+  bench_wrk guarded-c64 "$guarded" 64 bench/chat.lua
+  bench_wrk guarded-pii-c64 "$guarded" 64 bench/chat-pii.lua
 )
 echo "$results" | awk '
   { rps[$1] = $2; p50[$1] = $3; p99[$1] = $4 }
