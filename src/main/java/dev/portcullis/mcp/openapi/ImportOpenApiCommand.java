@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis mcp import-openapi SPEC --name NAME}: shows the tools and prints a config block. */
 @Command(name = "import-openapi", mixinStandardHelpOptions = true,
-    description = {"Read an OpenAPI 3.x or Swagger 2.0 description (file or URL), list the MCP tools its",
-        "operations become, and print a ready-to-paste mcp.servers block. Nothing is called."})
+    description = "Read an OpenAPI 3.x or Swagger 2.0 description (file or URL), list the MCP tools its operations "
+        + "become, and print a ready-to-paste mcp.servers block. Nothing is called.")
 public final class ImportOpenApiCommand implements Callable<Integer> {
   @Parameters(paramLabel = "SPEC", description = "The description: a file path or an http(s) URL.")
   String spec;
