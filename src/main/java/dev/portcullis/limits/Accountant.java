@@ -19,6 +19,8 @@ import java.util.function.LongSupplier;
 public final class Accountant {
   /** Completion tokens assumed for a request that sets no max_tokens. */
   public static final long DEFAULT_COMPLETION_ESTIMATE = 1024;
+  /** The fewest completion tokens a budget reservation assumes for a request without max_tokens. */
+  public static final long MIN_COMPLETION_ESTIMATE = 16;
 
   private final PriceTable prices;
   private final BudgetLedger ledger;
@@ -145,8 +147,19 @@ public final class Accountant {
       return new Admission(tpmRefusal(who, plim, personaTokens, wait), null);
     }
     RateState rate = tighter(rated(limiter), rated(plim));
-    long bound = needPrompt ? prices.admissionPrice(model).bound(prompt, completion) : 0;
     BudgetLedger.Account keyAccount = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
+    BudgetLedger.Account teamAccount = team == null ? null : ledger.account(BudgetLedger.TEAM, team.id(), now);
+    BudgetLedger.Account personaAccount = persona == null ? null
+        : ledger.account(BudgetLedger.PERSONA, persona.name(), now);
+    PriceTable.Price price = prices.admissionPrice(model);
+    long budgetCompletion = maxTokens > 0 ? maxTokens : budgetCompletion(price, prompt, Math.min(
+        remaining(keyAccount, key == null ? null : key.budgetNanos(), key == null ? null : key.budgetPeriod(), now),
+        Math.min(remaining(teamAccount, team == null ? null : team.budgetNanos(),
+                team == null ? null : team.budgetPeriod(), now),
+            remaining(personaAccount, personaBudget, pl == null ? null : pl.period(), now))));
+    long bound = needPrompt ? price.bound(prompt, budgetCompletion) : 0;
+    String reservation = "; this request needs $" + usd(bound) + " reserved for its prompt and up to "
+        + budgetCompletion + " output tokens";
     long keyReserved = 0;
     if (key != null && key.budgetNanos() != null) {
       Period p = period(key.budgetPeriod());
@@ -154,14 +167,12 @@ public final class Accountant {
         undo(limiter, tokens);
         undo(plim, personaTokens);
         return new Admission(budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now,
-            rate), null);
+            rate, reservation + remainingNote(keyAccount, key.budgetNanos(), p, now)), null);
       }
       keyReserved = bound;
     }
-    BudgetLedger.Account teamAccount = null;
     long teamReserved = 0;
     if (team != null) {
-      teamAccount = ledger.account(BudgetLedger.TEAM, team.id(), now);
       if (team.budgetNanos() != null) {
         Period p = period(team.budgetPeriod());
         if (!teamAccount.tryReserve(p, team.budgetNanos(), bound, now)) {
@@ -169,15 +180,14 @@ public final class Accountant {
           undo(limiter, tokens);
           undo(plim, personaTokens);
           return new Admission(budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'",
-              team.budgetNanos(), p, now, rate), null);
+              team.budgetNanos(), p, now, rate, reservation + remainingNote(teamAccount, team.budgetNanos(), p, now)),
+              null);
         }
         teamReserved = bound;
       }
     }
-    BudgetLedger.Account personaAccount = null;
     long personaReserved = 0;
     if (persona != null) {
-      personaAccount = ledger.account(BudgetLedger.PERSONA, persona.name(), now);
       if (personaBudget != null) {
         Period p = period(pl.period());
         if (!personaAccount.tryReserve(p, personaBudget, bound, now)) {
@@ -185,7 +195,8 @@ public final class Accountant {
           release(teamAccount, teamReserved);
           undo(limiter, tokens);
           undo(plim, personaTokens);
-          return new Admission(budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate), null);
+          return new Admission(budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate,
+              reservation + remainingNote(personaAccount, personaBudget, p, now)), null);
         }
         personaReserved = bound;
       }
@@ -258,11 +269,38 @@ public final class Accountant {
     limiter.exit();
   }
 
+  /**
+   * Output tokens a budget reservation assumes for a request without max_tokens: the default
+   * estimate, or fewer when the tightest remaining budget cannot pay for that many at the model's
+   * output price after the prompt (so a small budget still admits a small request; the call is
+   * settled at its real cost), but never fewer than {@link #MIN_COMPLETION_ESTIMATE}.
+   */
+  static long budgetCompletion(PriceTable.Price price, long prompt, long remaining) {
+    if (remaining == Long.MAX_VALUE || price.output() <= 0) {
+      return DEFAULT_COMPLETION_ESTIMATE;
+    }
+    double affordable = Math.floor((remaining - (double) price.bound(Math.max(prompt, 0), 0)) / price.output());
+    return (long) Math.max(MIN_COMPLETION_ESTIMATE, Math.min(DEFAULT_COMPLETION_ESTIMATE, affordable));
+  }
+
+  /** What a budget has left in its current period (Long.MAX_VALUE without a budget). */
+  private static long remaining(BudgetLedger.Account a, Long limit, String period, long now) {
+    if (a == null || limit == null) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(0, limit - a.spent(period(period), now) - a.reserved());
+  }
+
+  private static String remainingNote(BudgetLedger.Account a, long limit, Period p, long now) {
+    return "; $" + usd(Math.max(0, limit - a.spent(p, now) - a.reserved())) + " remains"
+        + (a.reserved() > 0 ? " ($" + usd(a.reserved()) + " is reserved by requests in flight)" : "");
+  }
+
   private static Refusal budgetRefusal(Refusal.Kind kind, String who, long limit, Period p, long now,
-      RateState rate) {
+      RateState rate, String reservation) {
     long end = p.end(p.start(now));
     String per = p == Period.TOTAL ? "" : " per " + p.id();
-    return new Refusal(kind, "Budget exceeded for " + who + ": $" + usd(limit) + per
+    return new Refusal(kind, "Budget exceeded for " + who + ": $" + usd(limit) + per + reservation
         + (p == Period.TOTAL ? "." : "; it renews at the start of the next " + p.id() + " (UTC)."),
         p == Period.TOTAL ? -1 : (end - now) * 1_000_000L, rate);
   }
