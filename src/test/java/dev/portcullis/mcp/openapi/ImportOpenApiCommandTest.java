@@ -36,6 +36,9 @@ class ImportOpenApiCommandTest {
     assertThat(r.out()).contains("# Swagger Petstore (OpenAPI 3.0.1): 20 tools")
         .containsPattern("pets__getPetById +GET +/pet/\\{petId\\} +read-only +Find pet by ID")
         .containsPattern("pets__deletePet +DELETE +/pet/\\{petId\\} +destructive")
+        // PUT replaces what is there (MCP: destructiveHint = may do more than add); POST only adds
+        .containsPattern("pets__updatePet +PUT +/pet +destructive")
+        .containsPattern("pets__addPet +POST +/pet +writes")
         .contains("      type: openapi", "      base_url: \"http://petstore.swagger.io/v2\"");
     String yaml = r.out().substring(r.out().indexOf("mcp:"));
     Path file = Files.createTempFile("import", ".yaml");
