@@ -71,13 +71,13 @@ final class KeysCommand {
         return;
       }
       o.fields().forEachRemaining(f -> System.out.printf("%-14s %s%n", f.getKey() + ":",
-          f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+          f.getValue().isNull() ? "-" : f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
     }
 
     /** A list, with --json: {"data": [...]}, the admin API's list shape. */
     void printJsonList(List<ObjectNode> items) throws Exception {
       ObjectNode o = JSON.createObjectNode();
-      items.forEach(o.withArray("data")::add);
+      items.forEach(o.putArray("data")::add);
       System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o));
     }
 

@@ -129,7 +129,8 @@ public final class Main implements Runnable {
   @Command(name = "demo-upstream", mixinStandardHelpOptions = true,
       description = "Run only the built-in demo provider (an OpenAI-compatible server), e.g. as a benchmark upstream.")
   static final class DemoUpstream implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+        description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(names = "--port", defaultValue = "9090", description = "Port to listen on (default: ${DEFAULT-VALUE}).")

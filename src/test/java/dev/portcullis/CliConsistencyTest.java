@@ -121,6 +121,7 @@ class CliConsistencyTest {
   @Test
   void periodsAreEchoedAsGivenAndJsonIsHonouredEverywhere() throws Exception {
     String cfg = config().toString();
+    assertThat(JSON.readTree(run("keys", "list", "--config", cfg, "--json").out()).path("data").isArray()).isTrue();
     Run team = run("teams", "create", "--config", cfg, "--name", "eng", "--budget", "100", "--period", "monthly");
     assertThat(team.exit()).as(team.err()).isZero();
     assertThat(team.out()).contains("budget_period:").contains("monthly").doesNotStartWith("{");

@@ -158,8 +158,6 @@ public final class Accountant {
                 team == null ? null : team.budgetPeriod(), now),
             remaining(personaAccount, personaBudget, pl == null ? null : pl.period(), now))));
     long bound = needPrompt ? price.bound(prompt, budgetCompletion) : 0;
-    String reservation = "; this request needs $" + usd(bound) + " reserved for its prompt and up to "
-        + budgetCompletion + " output tokens";
     long keyReserved = 0;
     if (key != null && key.budgetNanos() != null) {
       Period p = period(key.budgetPeriod());
@@ -167,7 +165,7 @@ public final class Accountant {
         undo(limiter, tokens);
         undo(plim, personaTokens);
         return new Admission(budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now,
-            rate, reservation + remainingNote(keyAccount, key.budgetNanos(), p, now)), null);
+            rate, needs(bound, budgetCompletion, keyAccount, key.budgetNanos(), p, now)), null);
       }
       keyReserved = bound;
     }
@@ -180,8 +178,8 @@ public final class Accountant {
           undo(limiter, tokens);
           undo(plim, personaTokens);
           return new Admission(budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'",
-              team.budgetNanos(), p, now, rate, reservation + remainingNote(teamAccount, team.budgetNanos(), p, now)),
-              null);
+              team.budgetNanos(), p, now, rate,
+              needs(bound, budgetCompletion, teamAccount, team.budgetNanos(), p, now)), null);
         }
         teamReserved = bound;
       }
@@ -196,7 +194,7 @@ public final class Accountant {
           undo(limiter, tokens);
           undo(plim, personaTokens);
           return new Admission(budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate,
-              reservation + remainingNote(personaAccount, personaBudget, p, now)), null);
+              needs(bound, budgetCompletion, personaAccount, personaBudget, p, now)), null);
         }
         personaReserved = bound;
       }
@@ -291,8 +289,10 @@ public final class Accountant {
     return Math.max(0, limit - a.spent(period(period), now) - a.reserved());
   }
 
-  private static String remainingNote(BudgetLedger.Account a, long limit, Period p, long now) {
-    return "; $" + usd(Math.max(0, limit - a.spent(p, now) - a.reserved())) + " remains"
+  /** For a budget refusal: what the request needed reserved, and what the budget has left. */
+  private static String needs(long bound, long completion, BudgetLedger.Account a, long limit, Period p, long now) {
+    return "; this request needs $" + usd(bound) + " reserved for its prompt and up to " + completion
+        + " output tokens; $" + usd(Math.max(0, limit - a.spent(p, now) - a.reserved())) + " remains"
         + (a.reserved() > 0 ? " ($" + usd(a.reserved()) + " is reserved by requests in flight)" : "");
   }
 

@@ -55,6 +55,27 @@ class ImportOpenApiCommandTest {
   }
 
   @Test
+  void jsonListsTheToolsAndCarriesTheSameConfigBlock() throws Exception {
+    String spec = NodeSupport.oasExample("2.0/json/petstore.json");
+    Run r = run("mcp", "import-openapi", spec, "--name", "pets", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    com.fasterxml.jackson.databind.JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertThat(o.path("tools")).hasSize(20);
+    com.fasterxml.jackson.databind.JsonNode put = null;
+    for (com.fasterxml.jackson.databind.JsonNode t : o.path("tools")) {
+      if (t.path("name").asText().equals("pets__updatePet")) {
+        put = t;
+      }
+    }
+    assertThat(put).isNotNull();
+    assertThat(put.path("method").asText()).isEqualTo("PUT");
+    assertThat(put.path("hint").asText()).isEqualTo("destructive");
+    assertThat(put.at("/annotations/idempotentHint").asBoolean()).isTrue();
+    String text = run("mcp", "import-openapi", spec, "--name", "pets").out();
+    assertThat(text).endsWith(o.path("config").asText());
+  }
+
+  @Test
   void baseUrlOptionAndErrors() {
     Run r = run("mcp", "import-openapi", NodeSupport.oasExample("3.0/json/petstore.json"), "--name", "p",
         "--base-url", "https://pets.internal.example/v3");
