@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 
 /** {@code portcullis audit verify}: checks the audit trail's keyed chain, and its checkpoints, in the configured store. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Work with the audit trail.",
-    subcommands = {AuditCommand.Verify.class, AuditCommand.Keygen.class, AuditCommand.PublicKey.class})
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Keygen.class, AuditCommand.PublicKey.class,
+        CommandLine.HelpCommand.class})
 final class AuditCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -30,6 +31,11 @@ final class AuditCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /** The configuration as audit commands read it: only its store and audit sections need their environment. */
+  static GatewayConfig commandConfig(Path config) throws ConfigException {
+    return ConfigLoader.forSections(ConfigLoader.STORE_SECTION, ConfigLoader.AUDIT_SECTION).load(config);
   }
 
   @Command(name = "keygen", mixinStandardHelpOptions = true,
@@ -52,13 +58,15 @@ final class AuditCommand implements Runnable {
       description = "Print the public JWK of the configured checkpoint signing key: what auditors verify "
           + "checkpoints with, and what audit.checkpoints.previous_public_keys takes after a rotation.")
   static final class PublicKey implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "Gateway configuration.")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = Main.DEFAULT_CONFIG,
+        description = "Gateway configuration (default: ${DEFAULT-VALUE}); only its store and audit sections are "
+            + "read, so environment variables other sections name need not be set.")
     Path config;
 
     @Override
     public Integer call() {
       try {
-        GatewayConfig cfg = new ConfigLoader().load(config);
+        GatewayConfig cfg = commandConfig(config);
         System.out.println(AuditKeys.resolve(cfg.audit(), cfg.store() == null ? null : cfg.store().url(), false)
             .signer().publicJwk());
         return 0;
@@ -75,7 +83,9 @@ final class AuditCommand implements Runnable {
           "Exit 0 when intact, 1 when an event was changed, removed, inserted or reordered (or a checkpoint is "
               + "forged), 2 when it cannot check (configuration, keys, files)."})
   static final class Verify implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "Gateway configuration.")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = Main.DEFAULT_CONFIG,
+        description = "Gateway configuration (default: ${DEFAULT-VALUE}); only its store and audit sections are "
+            + "read, so environment variables other sections name need not be set.")
     Path config;
 
     @Option(names = "--against", paramLabel = "FILE", description = "An exported audit file holding checkpoints "
@@ -89,7 +99,7 @@ final class AuditCommand implements Runnable {
     public Integer call() {
       GatewayConfig cfg;
       try {
-        cfg = new ConfigLoader().load(config);
+        cfg = commandConfig(config);
       } catch (ConfigException e) {
         System.err.println(e.getMessage());
         return Main.CONFIG_ERROR;
@@ -123,7 +133,7 @@ final class AuditCommand implements Runnable {
         return Main.CONFIG_ERROR;
       }
       ChainVerifier.Report r;
-      try (Store store = Store.open(cfg.store())) {
+      try (Store store = Store.openForCommand(cfg.store())) {
         r = new ChainVerifier(new AuditRepository(store.dataSource(), store.sqlite()), keys.chain(), keys.signer())
             .verify(anchors);
       }

@@ -32,18 +32,20 @@ final class KeysCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   abstract static class StoreCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "examples/demo.yaml",
-        description = "Configuration file whose store holds the keys (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = Main.DEFAULT_CONFIG,
+        description = "Configuration file whose store holds the keys (default: ${DEFAULT-VALUE}); only its "
+            + "store section is read, so environment variables other sections name need not be set.")
     Path config;
 
-    @Option(names = "--json", description = "Print JSON instead of text.")
+    @Option(names = "--json", description = "Print JSON instead of text: the object shown, created or changed "
+        + "(as the admin API returns it), or {\"data\": [...]} for a list.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
       GatewayConfig cfg;
       try {
-        cfg = new ConfigLoader().load(config);
+        cfg = ConfigLoader.forSections(ConfigLoader.STORE_SECTION).load(config);
       } catch (ConfigException e) {
         System.err.println(e.getMessage());
         return Main.CONFIG_ERROR;
@@ -52,7 +54,7 @@ final class KeysCommand {
         System.err.println(config + ": has no store section (store: { url: jdbc:sqlite:data/portcullis.db })");
         return Main.CONFIG_ERROR;
       }
-      try (Store store = Store.open(cfg.store())) {
+      try (Store store = Store.openForCommand(cfg.store())) {
         return run(new KeyAdmin(store, () -> { }, null));
       } catch (IllegalArgumentException | NoSuchElementException e) {
         System.err.println("error: " + e.getMessage());
@@ -62,9 +64,36 @@ final class KeysCommand {
 
     abstract int run(KeyAdmin admin) throws Exception;
 
+    /** One object: JSON with --json, else one "field: value" line per field. */
     void print(ObjectNode o) throws Exception {
+      if (json) {
+        System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        return;
+      }
+      o.fields().forEachRemaining(f -> System.out.printf("%-14s %s%n", f.getKey() + ":",
+          f.getValue().isNull() ? "-" : f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+    }
+
+    /** A list, with --json: {"data": [...]}, the admin API's list shape. */
+    void printJsonList(List<ObjectNode> items) throws Exception {
+      ObjectNode o = JSON.createObjectNode();
+      items.forEach(o.putArray("data")::add);
       System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o));
     }
+
+    /** What a command that changed one object (disable, enable, delete) prints. */
+    void changed(String verb, ObjectNode view) throws Exception {
+      if (json) {
+        print(view);
+      } else {
+        System.out.println(verb + " " + view.path("name").asText());
+      }
+    }
+  }
+
+  /** A budget as the tables show it: $25 monthly. */
+  static String budget(Long nanos, String period) {
+    return nanos == null ? "-" : "$" + Accountant.usd(nanos) + " " + KeyAdmin.periodWord(period);
   }
 
   /** Options shared by create and update. */
@@ -132,7 +161,7 @@ final class KeysCommand {
 
   @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage virtual keys.",
       subcommands = {Create.class, ListKeys.class, Show.class, Update.class, Rotate.class, Disable.class,
-          Enable.class, Delete.class})
+          Enable.class, Delete.class, CommandLine.HelpCommand.class})
   static final class Keys implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -178,9 +207,7 @@ final class KeysCommand {
     @Override
     int run(KeyAdmin admin) throws Exception {
       if (json) {
-        ObjectNode o = JSON.createObjectNode();
-        admin.list().forEach(k -> o.withArray("data").add(admin.view(k)));
-        print(o);
+        printJsonList(admin.list().stream().map(admin::view).toList());
         return 0;
       }
       Map<String, String> teams = new java.util.HashMap<>();
@@ -195,7 +222,7 @@ final class KeysCommand {
             k.keyPrefix() + "…", k.teamId() == null ? "-" : teams.getOrDefault(k.teamId(), k.teamId()),
             k.models().isEmpty() ? "*" : String.join(",", k.models()), k.rpm() == null ? "-" : k.rpm(),
             k.tpm() == null ? "-" : k.tpm(),
-            k.budgetNanos() == null ? "-" : "$" + Accountant.usd(k.budgetNanos()) + "/" + k.budgetPeriod(),
+            budget(k.budgetNanos(), k.budgetPeriod()),
             state + (k.expiresAt() == null ? "" : " (expires " + Instant.ofEpochMilli(k.expiresAt()) + ")"));
       }
       return 0;
@@ -247,8 +274,8 @@ final class KeysCommand {
     String key;
 
     @Override
-    int run(KeyAdmin admin) {
-      System.out.println("disabled " + admin.setDisabled(key, true).name());
+    int run(KeyAdmin admin) throws Exception {
+      changed("disabled", admin.view(admin.setDisabled(key, true)));
       return 0;
     }
   }
@@ -259,8 +286,8 @@ final class KeysCommand {
     String key;
 
     @Override
-    int run(KeyAdmin admin) {
-      System.out.println("enabled " + admin.setDisabled(key, false).name());
+    int run(KeyAdmin admin) throws Exception {
+      changed("enabled", admin.view(admin.setDisabled(key, false)));
       return 0;
     }
   }
@@ -271,14 +298,15 @@ final class KeysCommand {
     String key;
 
     @Override
-    int run(KeyAdmin admin) {
-      System.out.println("deleted " + admin.delete(key).name());
+    int run(KeyAdmin admin) throws Exception {
+      changed("deleted", admin.view(admin.delete(key)));
       return 0;
     }
   }
 
   @Command(name = "teams", mixinStandardHelpOptions = true, description = "Manage teams (shared budgets).",
-      subcommands = {TeamCreate.class, TeamUpdate.class, TeamList.class, TeamDelete.class})
+      subcommands = {TeamCreate.class, TeamUpdate.class, TeamList.class, TeamDelete.class,
+          CommandLine.HelpCommand.class})
   static final class Teams implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -291,7 +319,7 @@ final class KeysCommand {
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a team.")
   static final class TeamCreate extends StoreCommand {
-    @Option(names = "--name", required = true)
+    @Option(names = "--name", required = true, description = "Unique team name.")
     String name;
     @Option(names = "--budget", description = "Budget in US dollars per period, shared by the team's keys.")
     String budget;
@@ -340,9 +368,13 @@ final class KeysCommand {
   static final class TeamList extends StoreCommand {
     @Override
     int run(KeyAdmin admin) throws Exception {
+      if (json) {
+        printJsonList(admin.teams().stream().map(admin::view).toList());
+        return 0;
+      }
+      System.out.printf("%-22s %-24s %s%n", "ID", "NAME", "BUDGET");
       for (Team t : admin.teams()) {
-        System.out.printf("%-22s %-24s %s%n", t.id(), t.name(),
-            t.budgetNanos() == null ? "-" : "$" + Accountant.usd(t.budgetNanos()) + "/" + t.budgetPeriod());
+        System.out.printf("%-22s %-24s %s%n", t.id(), t.name(), budget(t.budgetNanos(), t.budgetPeriod()));
       }
       return 0;
     }
@@ -354,8 +386,8 @@ final class KeysCommand {
     String team;
 
     @Override
-    int run(KeyAdmin admin) {
-      System.out.println("deleted " + admin.deleteTeam(team).name());
+    int run(KeyAdmin admin) throws Exception {
+      changed("deleted", admin.view(admin.deleteTeam(team)));
       return 0;
     }
   }

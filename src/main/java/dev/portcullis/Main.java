@@ -21,9 +21,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "portcullis", mixinStandardHelpOptions = true, version = "portcullis 0.1.0",
     description = "An open AI gateway: LLM proxy and MCP gateway.",
     subcommands = {Main.Serve.class, Main.ConfigCommand.class, Main.DemoUpstream.class,
-        KeysCommand.Keys.class, KeysCommand.Teams.class, McpCommand.class, AuditCommand.class})
+        KeysCommand.Keys.class, KeysCommand.Teams.class, McpCommand.class, AuditCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   static final int CONFIG_ERROR = 2;
+  /** What every command reads without --config: the demo, run from the repository root. */
+  static final String DEFAULT_CONFIG = "examples/demo.yaml";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -41,7 +44,7 @@ public final class Main implements Runnable {
   static final class Serve implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(Serve.class);
 
-    @Option(names = "--config", defaultValue = "examples/demo.yaml", description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = DEFAULT_CONFIG, description = "Configuration file (default: ${DEFAULT-VALUE}).")
     Path config;
 
     @Option(names = "--port", description = "Port to listen on (overrides server.port; 0 picks a free one).")
@@ -92,7 +95,7 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with configuration files.",
-      subcommands = ConfigCommand.Check.class)
+      subcommands = {ConfigCommand.Check.class, CommandLine.HelpCommand.class})
   static final class ConfigCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -127,10 +130,11 @@ public final class Main implements Runnable {
   @Command(name = "demo-upstream", mixinStandardHelpOptions = true,
       description = "Run only the built-in demo provider (an OpenAI-compatible server), e.g. as a benchmark upstream.")
   static final class DemoUpstream implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1")
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+        description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "9090")
+    @Option(names = "--port", defaultValue = "9090", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--event-loops", description = "Event loops (default: number of cores).")

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 
 /** {@code portcullis mcp ...}: tools for the MCP gateway's configuration. */
 @Command(name = "mcp", mixinStandardHelpOptions = true, description = "Work with the MCP gateway's servers.",
-    subcommands = {dev.portcullis.mcp.ImportServersCommand.class, ImportOpenApiCommand.class})
+    subcommands = {dev.portcullis.mcp.ImportServersCommand.class, ImportOpenApiCommand.class,
+        CommandLine.HelpCommand.class})
 final class McpCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -185,7 +185,7 @@ public final class KeyAdmin {
     Long budget = s.has("budget_usd") ? usdToNanos(s.get("budget_usd"), "budget_usd") : k.budgetNanos();
     String period = s.has("budget_period") ? periodOf(text(s, "budget_period")) : k.budgetPeriod();
     if (budget != null && period == null) {
-      period = Period.TOTAL.id();
+      period = Period.TOTAL.word();
     }
     return new VirtualKey(k.id(), s.has("name") ? required(s, "name") : k.name(), k.keyHash(), k.keyPrefix(), teamId,
         s.has("owner") ? text(s, "owner") : k.owner(),
@@ -205,7 +205,7 @@ public final class KeyAdmin {
     Long budget = s.has("budget_usd") ? usdToNanos(s.get("budget_usd"), "budget_usd") : t.budgetNanos();
     String period = s.has("budget_period") ? periodOf(text(s, "budget_period")) : t.budgetPeriod();
     if (budget != null && period == null) {
-      period = Period.TOTAL.id();
+      period = Period.TOTAL.word();
     }
     return new Team(t.id(), s.has("name") ? required(s, "name") : t.name(), budget, period,
         s.has("metadata") ? metadata(s.get("metadata")) : t.metadata(), t.createdAt());
@@ -231,7 +231,7 @@ public final class KeyAdmin {
     putNumber(o, "tpm", k.tpm());
     putNumber(o, "max_parallel", k.maxParallel());
     o.put("budget_usd", k.budgetNanos() == null ? null : new BigDecimal(Accountant.usd(k.budgetNanos())));
-    o.put("budget_period", k.budgetPeriod());
+    o.put("budget_period", periodWord(k.budgetPeriod()));
     o.put("expires_at", k.expiresAt() == null ? null : Instant.ofEpochMilli(k.expiresAt()).toString());
     ObjectNode meta = o.putObject("metadata");
     k.metadata().forEach(meta::put);
@@ -246,7 +246,7 @@ public final class KeyAdmin {
     ObjectNode o = JSON.createObjectNode();
     o.put("id", t.id()).put("object", "team").put("name", t.name());
     o.put("budget_usd", t.budgetNanos() == null ? null : new BigDecimal(Accountant.usd(t.budgetNanos())));
-    o.put("budget_period", t.budgetPeriod());
+    o.put("budget_period", periodWord(t.budgetPeriod()));
     ObjectNode meta = o.putObject("metadata");
     t.metadata().forEach(meta::put);
     o.put("created_at", Instant.ofEpochMilli(t.createdAt()).toString());
@@ -267,7 +267,7 @@ public final class KeyAdmin {
     }
     s.put("reserved_usd", new BigDecimal(Accountant.usd(a == null ? 0 : a.reserved())));
     if (p != null) {
-      s.put("period", p.id());
+      s.put("period", p.word());
     }
   }
 
@@ -340,7 +340,12 @@ public final class KeyAdmin {
 
   private static String periodOf(String s) {
     Period p = Period.parse(s);
-    return p == null ? null : p.id();
+    return p == null ? null : p.word();
+  }
+
+  /** A stored period as users write it (rows stored before 0.1 hold day, week or month). */
+  public static String periodWord(String stored) {
+    return periodOf(stored);
   }
 
   static List<String> models(JsonNode v) {

@@ -29,6 +29,8 @@ public final class Accountant {
 
   /** Completion tokens assumed for a request that sets no max_tokens. */
   public static final long DEFAULT_COMPLETION_ESTIMATE = 1024;
+  /** The fewest completion tokens a budget reservation assumes for a request without max_tokens. */
+  public static final long MIN_COMPLETION_ESTIMATE = 16;
 
   private final PriceLookup prices;
   private final BudgetLedger ledger;
@@ -140,33 +142,38 @@ public final class Accountant {
     }
     RateState rate = tighter(rated(t.key.limiter), rated(t.persona.limiter));
     t.rate = rate;
-    long bound = price.bound(prompt, completion);
-    if (key != null) {
-      t.keyBudget.account = ledger.account(BudgetLedger.KEY, key.id(), now);
-      if (key.budgetNanos() != null) {
-        Period p = period(key.budgetPeriod());
-        if (!reserve(t.keyBudget, p, key.budgetNanos(), bound, now)) {
-          return () -> budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now, rate);
-        }
+    t.keyBudget.account = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
+    t.teamBudget.account = team == null ? null : ledger.account(BudgetLedger.TEAM, team.id(), now);
+    t.personaBudget.account = persona == null ? null : ledger.account(BudgetLedger.PERSONA, persona.name(), now);
+    // without max_tokens, the budget reservation assumes what the tightest budget can still pay for
+    long budgetCompletion = maxTokens > 0 ? completion : completionReservation(budgetCompletion(price, prompt,
+        Math.min(remaining(t.keyBudget.account, key == null ? null : key.budgetNanos(),
+                key == null ? null : key.budgetPeriod(), now),
+            Math.min(remaining(t.teamBudget.account, team == null ? null : team.budgetNanos(),
+                    team == null ? null : team.budgetPeriod(), now),
+                remaining(t.personaBudget.account, personaBudget, pl == null ? null : pl.period(), now)))),
+        choices, price.maxOutputTokens());
+    long bound = price.bound(prompt, budgetCompletion);
+    if (key != null && key.budgetNanos() != null) {
+      Period p = period(key.budgetPeriod());
+      if (!reserve(t.keyBudget, p, key.budgetNanos(), bound, now)) {
+        return () -> budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now, rate,
+            needs(bound, budgetCompletion, t.keyBudget.account, key.budgetNanos(), p, now));
       }
     }
-    if (team != null) {
-      t.teamBudget.account = ledger.account(BudgetLedger.TEAM, team.id(), now);
-      if (team.budgetNanos() != null) {
-        Period p = period(team.budgetPeriod());
-        if (!reserve(t.teamBudget, p, team.budgetNanos(), bound, now)) {
-          return () -> budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'", team.budgetNanos(), p,
-              now, rate);
-        }
+    if (team != null && team.budgetNanos() != null) {
+      Period p = period(team.budgetPeriod());
+      if (!reserve(t.teamBudget, p, team.budgetNanos(), bound, now)) {
+        return () -> budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'", team.budgetNanos(), p,
+            now, rate,
+            needs(bound, budgetCompletion, t.teamBudget.account, team.budgetNanos(), p, now));
       }
     }
-    if (persona != null) {
-      t.personaBudget.account = ledger.account(BudgetLedger.PERSONA, persona.name(), now);
-      if (personaBudget != null) {
-        Period p = period(pl.period());
-        if (!reserve(t.personaBudget, p, personaBudget, bound, now)) {
-          return () -> budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate);
-        }
+    if (persona != null && personaBudget != null) {
+      Period p = period(pl.period());
+      if (!reserve(t.personaBudget, p, personaBudget, bound, now)) {
+        return () -> budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate,
+            needs(bound, budgetCompletion, t.personaBudget.account, personaBudget, p, now));
       }
     }
     return null;
@@ -239,11 +246,46 @@ public final class Accountant {
     return l == null || l.rpm == null && l.tpm == null ? null : l.state();
   }
 
+  /**
+   * Output tokens a budget reservation assumes for a request without max_tokens: the default
+   * estimate, or fewer when the tightest remaining budget cannot pay for that many at the model's
+   * output price after the prompt (so a small budget still admits a small request; the call is
+   * settled at its real cost), but never fewer than {@link #MIN_COMPLETION_ESTIMATE}.
+   */
+  static long budgetCompletion(PriceTable.Price price, long prompt, long remaining) {
+    if (remaining == Long.MAX_VALUE || price.output() <= 0) {
+      return DEFAULT_COMPLETION_ESTIMATE;
+    }
+    double affordable = Math.floor((remaining - (double) price.bound(Math.max(prompt, 0), 0)) / price.output());
+    return (long) Math.max(MIN_COMPLETION_ESTIMATE, Math.min(DEFAULT_COMPLETION_ESTIMATE, affordable));
+  }
+
+  /** What a budget has left in its current period (Long.MAX_VALUE without a budget). */
+  private static long remaining(BudgetLedger.Account a, Long limit, String period, long now) {
+    if (a == null || limit == null) {
+      return Long.MAX_VALUE;
+    }
+    return left(limit, a, period(period), now);
+  }
+
+  /** A budget's limit less what it spent this period and what is reserved, never below zero. */
+  private static long left(long limit, BudgetLedger.Account a, Period p, long now) {
+    long used = Saturating.add(a.spent(p, now), a.reserved());
+    return used >= limit ? 0 : limit - used;
+  }
+
+  /** For a budget refusal: what the request needed reserved, and what the budget has left. */
+  private static String needs(long bound, long completion, BudgetLedger.Account a, long limit, Period p, long now) {
+    return "; this request needs $" + usd(bound) + " reserved for its prompt and up to " + completion
+        + " output tokens; $" + usd(left(limit, a, p, now)) + " remains"
+        + (a.reserved() > 0 ? " ($" + usd(a.reserved()) + " is reserved by requests in flight)" : "");
+  }
+
   private static Refusal budgetRefusal(Refusal.Kind kind, String who, long limit, Period p, long now,
-      RateState rate) {
+      RateState rate, String reservation) {
     long end = p.end(p.start(now));
     String per = p == Period.TOTAL ? "" : " per " + p.id();
-    return new Refusal(kind, "Budget exceeded for " + who + ": $" + usd(limit) + per
+    return new Refusal(kind, "Budget exceeded for " + who + ": $" + usd(limit) + per + reservation
         + (p == Period.TOTAL ? "." : "; it renews at the start of the next " + p.id() + " (UTC)."),
         p == Period.TOTAL ? -1 : (end - now) * 1_000_000L, rate);
   }

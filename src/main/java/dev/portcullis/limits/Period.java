@@ -32,6 +32,19 @@ public enum Period {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * The word users set a budget with (daily, weekly, monthly, total): what is stored and echoed
+   * for a key's or team's budget period, so {@code --period monthly} reads back as monthly.
+   */
+  public String word() {
+    return switch (this) {
+      case DAY -> "daily";
+      case WEEK -> "weekly";
+      case MONTH -> "monthly";
+      case TOTAL -> "total";
+    };
+  }
+
   /** Epoch millis at which the period containing {@code nowMillis} began (0 for TOTAL). */
   public long start(long nowMillis) {
     if (this == TOTAL) {

@@ -36,7 +36,8 @@ public final class ImportServersCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--env-placeholders",
-      description = "Replace literal env and header values with ${SERVER_NAME} references (keep secrets out of the file).")
+      description = "Replace literal env and header values with $${SERVER_NAME} references (keep secrets out of the "
+          + "file).")
   boolean placeholders;
 
   @Override

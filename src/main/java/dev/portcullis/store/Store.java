@@ -28,8 +28,21 @@ public final class Store implements AutoCloseable {
     this.usage = new UsageRepository(dataSource);
   }
 
-  /** Opens the store and brings its schema up to date. */
+  /** Opens the store and brings its schema up to date (Flyway migrate, which validates what was applied). */
   public static Store open(StoreConfig config) {
+    return open(config, false);
+  }
+
+  /**
+   * Opens the store for a short command (keys, teams, audit verify): when the schema is already at
+   * the jar's newest migration, Flyway is not loaded at all (it would cost the command about a
+   * second); otherwise it migrates as {@link #open} does.
+   */
+  public static Store openForCommand(StoreConfig config) {
+    return open(config, true);
+  }
+
+  private static Store open(StoreConfig config, boolean skipWhenCurrent) {
     String url = config.url();
     boolean sqlite = url.startsWith("jdbc:sqlite:");
     if (!sqlite && !url.startsWith("jdbc:postgresql:")) {
@@ -56,7 +69,9 @@ public final class Store implements AutoCloseable {
     }
     HikariDataSource ds = new HikariDataSource(hc);
     try {
-      Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+      if (!skipWhenCurrent || !SchemaVersion.current(ds)) {
+        Flyway.configure().dataSource(ds).locations("classpath:" + SchemaVersion.LOCATION).load().migrate();
+      }
     } catch (RuntimeException e) {
       ds.close();
       throw e;

@@ -71,7 +71,7 @@ class AdminApiTest {
     String secret = created.get("key").asText();
     assertThat(secret).startsWith(created.get("key_prefix").asText());
     assertThat(created.get("budget_usd").decimalValue()).isEqualByComparingTo("25");
-    assertThat(created.get("budget_period").asText()).isEqualTo("month");
+    assertThat(created.get("budget_period").asText()).isEqualTo("monthly");
     assertThat(created.get("team_id").asText()).startsWith("team_");
 
     JsonNode shown = admin.ok("GET", "/admin/keys/crud", null);

@@ -36,6 +36,9 @@ class ImportOpenApiCommandTest {
     assertThat(r.out()).contains("# Swagger Petstore (OpenAPI 3.0.1): 20 tools")
         .containsPattern("pets__getPetById +GET +/pet/\\{petId\\} +read-only +Find pet by ID")
         .containsPattern("pets__deletePet +DELETE +/pet/\\{petId\\} +destructive")
+        // PUT replaces what is there (MCP: destructiveHint = may do more than add); POST only adds
+        .containsPattern("pets__updatePet +PUT +/pet +destructive")
+        .containsPattern("pets__addPet +POST +/pet +writes")
         .contains("      type: openapi", "      base_url: \"http://petstore.swagger.io/v2\"");
     String yaml = r.out().substring(r.out().indexOf("mcp:"));
     Path file = Files.createTempFile("import", ".yaml");
@@ -49,6 +52,27 @@ class ImportOpenApiCommandTest {
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  @Test
+  void jsonListsTheToolsAndCarriesTheSameConfigBlock() throws Exception {
+    String spec = NodeSupport.oasExample("2.0/json/petstore.json");
+    Run r = run("mcp", "import-openapi", spec, "--name", "pets", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    com.fasterxml.jackson.databind.JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertThat(o.path("tools")).hasSize(20);
+    com.fasterxml.jackson.databind.JsonNode put = null;
+    for (com.fasterxml.jackson.databind.JsonNode t : o.path("tools")) {
+      if (t.path("name").asText().equals("pets__updatePet")) {
+        put = t;
+      }
+    }
+    assertThat(put).isNotNull();
+    assertThat(put.path("method").asText()).isEqualTo("PUT");
+    assertThat(put.path("hint").asText()).isEqualTo("destructive");
+    assertThat(put.at("/annotations/idempotentHint").asBoolean()).isTrue();
+    String text = run("mcp", "import-openapi", spec, "--name", "pets").out();
+    assertThat(text).endsWith(o.path("config").asText());
   }
 
   @Test

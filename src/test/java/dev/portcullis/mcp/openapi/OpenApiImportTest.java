@@ -86,6 +86,9 @@ class OpenApiImportTest {
     assertThat(del.at("/annotations/destructiveHint").asBoolean()).isTrue();
     assertThat(del.at("/annotations/idempotentHint").asBoolean()).isTrue();
     assertThat(del.at("/inputSchema/properties").has("api_key")).isTrue();
+    JsonNode put = tool(tools, "updatePet").definition();
+    assertThat(put.at("/annotations/destructiveHint").asBoolean()).isTrue();
+    assertThat(put.at("/annotations/idempotentHint").asBoolean()).isTrue();
     JsonNode add = tool(tools, "addPet").definition();
     assertThat(add.at("/annotations/destructiveHint").asBoolean(true)).isFalse();
     assertThat(add.at("/annotations/idempotentHint").asBoolean(true)).isFalse();
