@@ -111,6 +111,8 @@ public final class Gateway implements AutoCloseable {
         observer = observer.andThen(audit.llm()::completed);
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
+      dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger));
       CallObserver observed = observer;
       ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
           gov == null ? null : gov.directory);
@@ -164,7 +166,7 @@ public final class Gateway implements AutoCloseable {
             ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth).withAccess(access).withGuard(llmGuard)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits)
-            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
+            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));

@@ -64,6 +64,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AccessGate access;
   private dev.portcullis.identity.credentials.Connections connections;
   private ConnectionLimits connectionLimits;
+  private dev.portcullis.ui.Console console;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, int port, ObjectMapper json, JsonBodies bodies, ModelCatalog catalog,
@@ -95,6 +96,12 @@ public final class GatewayVerticle extends VerticleBase {
   /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
   public GatewayVerticle withAudit(dev.portcullis.audit.LlmAuditor auditor) {
     this.auditStep = auditor == null ? null : new AuditStep(auditor);
+    return this;
+  }
+
+  /** Serves the web console on /ui; null for none (no store). */
+  public GatewayVerticle withConsole(dev.portcullis.ui.Console console) {
+    this.console = console;
     return this;
   }
 
@@ -190,6 +197,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (admin != null) {
       admin.mount(router);
+    }
+    if (console != null) {
+      console.mount(router);
     }
     if (identity != null) {
       identity.mount(router);
