@@ -27,8 +27,11 @@ final class Budgets {
         + "</span>";
   }
 
+  /** Dollars with cents; amounts under a cent (one cheap request) with up to six decimals, not as $0.00. */
   static String money(BigDecimal v) {
-    return v.setScale(v.compareTo(BigDecimal.ONE) < 0 && v.signum() != 0 ? 4 : 2, RoundingMode.HALF_UP)
-        .toPlainString();
+    if (v.signum() != 0 && v.abs().compareTo(new BigDecimal("0.01")) < 0) {
+      return v.setScale(6, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    }
+    return v.setScale(2, RoundingMode.HALF_UP).toPlainString();
   }
 }
