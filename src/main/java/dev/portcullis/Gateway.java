@@ -112,7 +112,7 @@ public final class Gateway implements AutoCloseable {
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
       dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
-          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger));
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit);
       CallObserver observed = observer;
       ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
           gov == null ? null : gov.directory);

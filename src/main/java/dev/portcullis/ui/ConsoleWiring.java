@@ -1,6 +1,7 @@
 package dev.portcullis.ui;
 
 import dev.portcullis.admin.KeyAdmin;
+import dev.portcullis.audit.AuditModule;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.store.Store;
 import java.util.List;
@@ -10,9 +11,13 @@ public final class ConsoleWiring {
   private ConsoleWiring() {
   }
 
-  /** The console over this store; it lets nobody in while {@code admin.key} is unset. */
-  public static Console console(GatewayConfig config, Store store, KeyAdmin keys) {
+  /**
+   * The console over this store; it lets nobody in while {@code admin.key} is unset.
+   *
+   * @param audit the audit trail, or null when it is off
+   */
+  public static Console console(GatewayConfig config, Store store, KeyAdmin keys, AuditModule audit) {
     return new Console(config.admin().key(), config.admin().readOnlyKeys(), Console.Settings.DEFAULT, List.of(
-        new OverviewPage(store.usage()), new KeysPage(keys, store.keys()), new TeamsPage(keys)));
+        new OverviewPage(store.usage()), new KeysPage(keys, store.keys()), new TeamsPage(keys), new AuditPage(audit)));
   }
 }

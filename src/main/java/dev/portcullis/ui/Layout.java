@@ -8,7 +8,8 @@ final class Layout {
   enum Nav {
     OVERVIEW("Overview", Console.BASE + "/overview"),
     KEYS("Keys", Console.BASE + "/keys"),
-    TEAMS("Teams", Console.BASE + "/teams");
+    TEAMS("Teams", Console.BASE + "/teams"),
+    AUDIT("Audit", Console.BASE + "/audit");
 
     final String label;
     final String path;

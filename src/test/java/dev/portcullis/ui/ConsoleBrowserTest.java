@@ -56,6 +56,8 @@ class ConsoleBrowserTest {
           flush_ms: 50
         admin:
           key: %s
+        audit:
+          flush_ms: 50
         """.formatted(dir, ADMIN));
     profile = Files.createTempDirectory("portcullis-chromium");
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless",
@@ -144,11 +146,22 @@ class ConsoleBrowserTest {
     assertThat(waitFor(By.id("teams")).getText()).contains("web");
     shoot("05-teams");
 
+    // the audit trail has the calls, and its chain verifies
+    browser.findElement(By.linkText("Audit")).click();
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+      d.navigate().refresh(); // audit records of model calls are written in batches
+      return d.findElements(By.cssSelector("#audit tbody tr td[data-label='Outcome']")).size() >= 1;
+    });
+    assertThat(browser.findElement(By.id("audit")).getText()).contains("chat_completions").contains("ok (200)");
+    browser.findElement(By.id("verify")).click();
+    assertThat(waitFor(By.id("verify-result")).getText()).startsWith("Chain intact.");
+    shoot("06-audit");
+
     // a phone-sized window still shows the key list, one card per key
     viewport(390, 844, true);
     browser.findElement(By.linkText("Keys")).click();
     waitFor(By.cssSelector("tr[data-key='browser-made']"));
-    shoot("06-keys-phone");
+    shoot("07-keys-phone");
     viewport(1280, 800, false);
 
     // sign out: the console is closed again
