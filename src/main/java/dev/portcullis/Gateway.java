@@ -111,8 +111,6 @@ public final class Gateway implements AutoCloseable {
         observer = observer.andThen(audit.llm()::completed);
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
-      dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
-          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit);
       CallObserver observed = observer;
       ClientKeyAuthenticator auth = new ClientKeyAuthenticator(config.clients().keys(),
           gov == null ? null : gov.directory);
@@ -160,6 +158,8 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.server.ConnectionLimits connectionLimits = new dev.portcullis.server.ConnectionLimits(
           config.server().maxConnections(), config.server().maxConnectionsPerAddress());
       metrics.openConnections(connectionLimits::open);
+      dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway);
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(config, port, requestJson, bodies, catalog, metrics, observed, auth,

@@ -9,6 +9,7 @@ final class Layout {
     OVERVIEW("Overview", Console.BASE + "/overview"),
     KEYS("Keys", Console.BASE + "/keys"),
     TEAMS("Teams", Console.BASE + "/teams"),
+    MCP("MCP", Console.BASE + "/mcp"),
     AUDIT("Audit", Console.BASE + "/audit");
 
     final String label;

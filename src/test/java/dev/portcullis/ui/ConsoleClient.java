@@ -15,23 +15,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A browser-less console visitor over plain HTTP: it keeps the session cookie by hand, as a browser would. */
-final class ConsoleClient {
+public final class ConsoleClient {
+  public static final String COOKIE_NAME = Console.COOKIE;
   private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
-  private static final Pattern COOKIE = Pattern.compile(Console.COOKIE + "=([^;]*)");
+  private static final Pattern COOKIE = Pattern.compile(COOKIE_NAME + "=([^;]*)");
 
   private final String base;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  String cookie;
+  public String cookie;
 
-  ConsoleClient(String base) {
+  public ConsoleClient(String base) {
     this.base = base;
   }
 
-  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+  public HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return remember(http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString()));
   }
 
-  HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
+  public HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
     StringBuilder body = new StringBuilder();
     form.forEach((k, v) -> body.append(body.length() == 0 ? "" : "&").append(URLEncoder.encode(k, StandardCharsets.UTF_8))
         .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
@@ -40,12 +41,12 @@ final class ConsoleClient {
   }
 
   /** Opens the sign-in form and signs in with {@code key}; the answer to the sign-in POST. */
-  HttpResponse<String> signIn(String key) throws IOException, InterruptedException {
+  public HttpResponse<String> signIn(String key) throws IOException, InterruptedException {
     String csrf = csrf(get("/ui/login").body());
     return post("/ui/login", form("csrf", csrf, "key", key));
   }
 
-  static String csrf(String page) {
+  public static String csrf(String page) {
     Matcher m = CSRF.matcher(page);
     if (!m.find()) {
       throw new AssertionError("no CSRF field in the page: " + page);
@@ -53,7 +54,7 @@ final class ConsoleClient {
     return m.group(1);
   }
 
-  static Map<String, String> form(String... kv) {
+  public static Map<String, String> form(String... kv) {
     Map<String, String> m = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       m.put(kv[i], kv[i + 1]);
@@ -62,14 +63,14 @@ final class ConsoleClient {
   }
 
   /** The Set-Cookie header of the session cookie in this response, if it set one. */
-  static Optional<String> setCookie(HttpResponse<?> r) {
-    return r.headers().allValues("set-cookie").stream().filter(c -> c.startsWith(Console.COOKIE + "=")).findFirst();
+  public static Optional<String> setCookie(HttpResponse<?> r) {
+    return r.headers().allValues("set-cookie").stream().filter(c -> c.startsWith(COOKIE_NAME + "=")).findFirst();
   }
 
   private HttpRequest.Builder request(String path) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
     if (cookie != null) {
-      b.header("cookie", Console.COOKIE + "=" + cookie);
+      b.header("cookie", COOKIE_NAME + "=" + cookie);
     }
     return b;
   }
