@@ -51,7 +51,13 @@ final class AuditPage implements Console.Page {
         filters.put(f, v);
       }
     }
-    Long cursor = cursor(ctx.request().getParam("cursor"));
+    Long cursor;
+    try {
+      cursor = cursor(ctx.request().getParam("cursor"));
+    } catch (IllegalArgumentException e) {
+      Replies.error(ctx, 400, "Invalid input", e.getMessage());
+      return;
+    }
     Replies.blocking(ctx, () -> {
       List<AuditEvent> events = audit.repository().query(new AuditRepository.Filter(filters.get("surface"),
           filters.get("principal"), null, filters.get("target"), filters.get("decision"), filters.get("outcome"),

@@ -172,6 +172,9 @@ class ConsoleSecurityTest {
     assertThat(c.post("/ui/keys/no-such-key/disable", form("csrf", csrf)).statusCode()).isEqualTo(404);
     assertThat(c.get("/ui/keys?page=-5&q=%25").statusCode()).isEqualTo(200);
     assertThat(c.get("/ui/nothing-here").statusCode()).isEqualTo(404);
+    HttpResponse<String> cursor = c.get("/ui/audit?cursor=yesterday");
+    assertThat(cursor.statusCode()).isEqualTo(400);
+    assertThat(cursor.body()).contains("cursor: not a number");
   }
 
   @Test
