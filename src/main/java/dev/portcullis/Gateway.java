@@ -188,6 +188,8 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.admin.UpstreamStatus status = new dev.portcullis.admin.UpstreamStatus(() -> current.get().catalog(),
           () -> mcpNow == null ? java.util.List.of() : mcpNow.upstreams(), () -> current.get().config().mcp().servers(),
           () -> current.get().config().readiness());
+      dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway);
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
@@ -198,7 +200,7 @@ public final class Gateway implements AutoCloseable {
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
             .withStatus(status)
-            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm());
+            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));

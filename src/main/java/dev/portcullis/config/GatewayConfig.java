@@ -107,8 +107,19 @@ public record GatewayConfig(
     }
   }
 
-  /** The admin API credential; with no key the admin API refuses everyone. */
-  public record AdminConfig(String key) {}
+  /**
+   * The admin API credential; with no key the admin API refuses everyone. {@code readOnlyKeys}
+   * sign in to the web console (/ui) to look, not to change anything.
+   */
+  public record AdminConfig(String key, List<String> readOnlyKeys) {
+    public AdminConfig {
+      readOnlyKeys = readOnlyKeys == null ? List.of() : List.copyOf(readOnlyKeys);
+    }
+
+    public AdminConfig(String key) {
+      this(key, null);
+    }
+  }
 
   /** Price overrides in USD per million tokens, per model (group or upstream name) and per deployment. */
   public record PricingConfig(Map<String, PriceConfig> models, Map<String, PriceConfig> deployments) {

@@ -349,6 +349,16 @@ public final class McpGateway implements AutoCloseable {
     new ApprovalAdmin(approvals, adminKey).mount(router);
   }
 
+  /** The approvals queue of tool calls that policy holds for a human (the admin API's and the console's). */
+  public dev.portcullis.policy.Approvals approvals() {
+    return approvals;
+  }
+
+  /** The separator between an upstream's alias and its tool names on /mcp. */
+  public String separator() {
+    return separator;
+  }
+
   public List<Upstream> upstreams() {
     return upstreams;
   }

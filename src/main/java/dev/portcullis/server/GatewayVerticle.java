@@ -61,6 +61,7 @@ public final class GatewayVerticle extends VerticleBase {
   private java.util.function.Consumer<Router> adminRoutes = r -> { };
   private AccessLog accessLog;
   private dev.portcullis.admin.UpstreamStatus status;
+  private dev.portcullis.ui.Console console;
   private HttpServer server;
   private HttpClient http;
   private ConnectionGuard connectionGuard;
@@ -97,6 +98,12 @@ public final class GatewayVerticle extends VerticleBase {
   /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
   public GatewayVerticle withAudit(dev.portcullis.audit.LlmAuditor auditor) {
     this.auditStep = auditor == null ? null : new AuditStep(auditor);
+    return this;
+  }
+
+  /** Serves the web console on /ui; null for none (no store). */
+  public GatewayVerticle withConsole(dev.portcullis.ui.Console console) {
+    this.console = console;
     return this;
   }
 
@@ -236,6 +243,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (admin != null) {
       admin.mount(router);
+    }
+    if (console != null) {
+      console.mount(router);
     }
     if (identity != null) {
       identity.mount(router);

@@ -55,6 +55,50 @@ public final class KeyRepository {
         KeyRepository::key);
   }
 
+  /**
+   * One page of keys, newest first, whose name, owner or key prefix contains {@code search}
+   * (case-insensitive; null or blank for all): a list that stays fast with many keys.
+   */
+  public List<VirtualKey> page(String search, int offset, int limit) {
+    String like = like(search);
+    return query("SELECT " + KEY_COLUMNS + " FROM virtual_keys" + (like == null ? "" : SEARCH)
+        + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?", ps -> {
+          int i = bindSearch(ps, like);
+          ps.setInt(i++, limit);
+          ps.setInt(i, offset);
+        }, KeyRepository::key);
+  }
+
+  /** How many keys {@link #page} would list in all for {@code search}. */
+  public long count(String search) {
+    String like = like(search);
+    return query("SELECT COUNT(*) FROM virtual_keys" + (like == null ? "" : SEARCH), ps -> bindSearch(ps, like),
+        rs -> rs.getLong(1)).get(0);
+  }
+
+  private static final String SEARCH = " WHERE LOWER(name) LIKE ? ESCAPE '!' OR LOWER(COALESCE(owner, '')) LIKE ?"
+      + " ESCAPE '!' OR LOWER(key_prefix) LIKE ? ESCAPE '!'";
+
+  /** The LIKE pattern for a search text, its own % and _ taken literally; null for no search. */
+  private static String like(String search) {
+    if (search == null || search.isBlank()) {
+      return null;
+    }
+    String escaped = search.trim().toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%")
+        .replace("_", "!_");
+    return "%" + escaped + "%";
+  }
+
+  private static int bindSearch(PreparedStatement ps, String like) throws SQLException {
+    if (like == null) {
+      return 1;
+    }
+    ps.setString(1, like);
+    ps.setString(2, like);
+    ps.setString(3, like);
+    return 4;
+  }
+
   /** The key with this id, or else with this name. */
   public Optional<VirtualKey> find(String idOrName) {
     return query("SELECT " + KEY_COLUMNS + " FROM virtual_keys WHERE id=? OR name=? ORDER BY id",

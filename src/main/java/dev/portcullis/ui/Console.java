@@ -1,0 +1,220 @@
+package dev.portcullis.ui;
+
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The web console under {@code /ui}: sign-in with the admin key (or a read-only key) into a
+ * server-side session, then server-rendered pages. Everything here sits in front of the admin
+ * services the REST API uses; the console adds no business rules of its own. Its own rate limit,
+ * body limit and time bound keep a busy console from hurting the data plane.
+ */
+public final class Console {
+  static final String BASE = "/ui";
+  static final String COOKIE = "portcullis_console";
+  static final String CSRF_FIELD = "csrf";
+  static final String SESSION = "portcullis.console.session";
+  private static final int BODY_LIMIT = 64 * 1024;
+
+  private final byte[] adminKey;
+  private final List<byte[]> readOnlyKeys = new ArrayList<>();
+  private final Sessions sessions;
+  private final RateLimit rateLimit;
+  private final List<Page> pages;
+
+  /** A group of console routes (one page and its actions), mounted behind sign-in and CSRF checks. */
+  interface Page {
+    void mount(Router router);
+  }
+
+  /**
+   * @param adminKey the admin key (admin role); null or blank closes the console
+   * @param readOnlyKeys keys that sign in with the read-only role
+   * @param settings session lifetimes, caps and the rate limit
+   * @param pages the console's pages
+   */
+  public Console(String adminKey, List<String> readOnlyKeys, Settings settings, List<Page> pages) {
+    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+    for (String k : readOnlyKeys) {
+      if (k != null && !k.isBlank()) {
+        this.readOnlyKeys.add(k.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    this.sessions = new Sessions(settings.idle(), settings.absolute(), settings.maxSessions());
+    this.rateLimit = new RateLimit(settings.requestsPerMinute());
+    this.pages = List.copyOf(pages);
+  }
+
+  /** Session lifetimes, the session cap and the console's rate limit per client address. */
+  public record Settings(Duration idle, Duration absolute, int maxSessions, int requestsPerMinute) {
+    public static final Settings DEFAULT = new Settings(Duration.ofMinutes(30), Duration.ofHours(12), 10_000, 600);
+  }
+
+  /** Adds the console's routes to one event loop's router. */
+  public void mount(Router router) {
+    router.route(BASE + "*").handler(this::guard);
+    new Assets().mount(router);
+    router.post(BASE + "/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+    router.get(BASE).handler(ctx -> Replies.seeOther(ctx, BASE + "/overview"));
+    router.get(BASE + "/").handler(ctx -> Replies.seeOther(ctx, BASE + "/overview"));
+    router.get(BASE + "/login").handler(this::loginForm);
+    router.post(BASE + "/login").handler(this::login);
+    router.route(BASE + "/*").handler(this::signedIn);
+    router.post(BASE + "/logout").handler(this::logout);
+    for (Page p : pages) {
+      p.mount(router);
+    }
+    router.route(BASE + "/*").handler(ctx -> Replies.error(ctx, 404, "Not found",
+        "The console has no page " + ctx.request().path() + "."));
+  }
+
+  /** Rate limit and security headers for every console response. */
+  private void guard(RoutingContext ctx) {
+    long now = System.currentTimeMillis();
+    var r = ctx.response();
+    r.putHeader("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self';"
+        + " img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    r.putHeader("x-content-type-options", "nosniff");
+    r.putHeader("x-frame-options", "DENY");
+    r.putHeader("referrer-policy", "no-referrer");
+    if (!ctx.request().path().startsWith(BASE + "/assets/")) {
+      r.putHeader("cache-control", "no-store");
+    }
+    if (!rateLimit.allow(ctx.request().remoteAddress().hostAddress(), now)) {
+      r.putHeader("retry-after", Long.toString(rateLimit.retryAfterSeconds(now)));
+      Replies.error(ctx, 429, "Too many requests", "The console's rate limit for your address is spent;"
+          + " try again in a minute.");
+      return;
+    }
+    ctx.next();
+  }
+
+  private void loginForm(RoutingContext ctx) {
+    if (adminKey == null) {
+      Replies.error(ctx, 403, "Console disabled", "The console is disabled: set admin.key in the configuration.");
+      return;
+    }
+    long now = System.currentTimeMillis();
+    Optional<Session> current = session(ctx, now);
+    if (current.isPresent() && current.get().role.signedIn()) {
+      Replies.seeOther(ctx, BASE + "/overview");
+      return;
+    }
+    Session s;
+    try {
+      s = current.orElseGet(() -> sessions.signedOut(now));
+    } catch (IllegalStateException full) {
+      Replies.error(ctx, 503, "Try again", "The console has too many open sign-in forms; try again shortly.");
+      return;
+    }
+    setCookie(ctx, s);
+    Replies.html(ctx, 200, SignInPage.render(s, null));
+  }
+
+  private void login(RoutingContext ctx) {
+    if (adminKey == null) {
+      Replies.error(ctx, 403, "Console disabled", "The console is disabled: set admin.key in the configuration.");
+      return;
+    }
+    long now = System.currentTimeMillis();
+    Optional<Session> current = session(ctx, now);
+    if (current.isEmpty() || !Sessions.csrfMatches(current.get(), ctx.request().getFormAttribute(CSRF_FIELD))) {
+      Replies.error(ctx, 403, "Form expired", "The sign-in form expired or did not come from this console;"
+          + " open the sign-in page again.");
+      return;
+    }
+    String presented = ctx.request().getFormAttribute("key");
+    Role role = roleOf(presented);
+    if (role == null) {
+      Replies.html(ctx, 401, SignInPage.render(current.get(), presented == null || presented.isBlank()
+          ? "Enter the admin key." : "Incorrect key."));
+      return;
+    }
+    // a new id at sign-in: an id someone planted in this browser before does not become signed in
+    Session signedIn = sessions.signIn(current.get(), role, now);
+    setCookie(ctx, signedIn);
+    Replies.seeOther(ctx, BASE + "/overview");
+  }
+
+  private Role roleOf(String presented) {
+    if (presented == null || presented.isEmpty()) {
+      return null;
+    }
+    byte[] p = presented.getBytes(StandardCharsets.UTF_8);
+    Role found = null;
+    if (MessageDigest.isEqual(adminKey, p)) {
+      found = Role.ADMIN;
+    }
+    for (byte[] k : readOnlyKeys) { // every key compared: the time taken does not say which matched
+      if (MessageDigest.isEqual(k, p) && found == null) {
+        found = Role.READ_ONLY;
+      }
+    }
+    return found;
+  }
+
+  /** Every page past sign-in: a signed-in session, and on changes its CSRF token and the admin role. */
+  private void signedIn(RoutingContext ctx) {
+    Optional<Session> s = session(ctx, System.currentTimeMillis());
+    if (s.isEmpty() || !s.get().role.signedIn()) {
+      if (ctx.request().method() == HttpMethod.GET) {
+        Replies.seeOther(ctx, BASE + "/login");
+      } else {
+        Replies.error(ctx, 401, "Signed out", "Your console session ended; sign in again.");
+      }
+      return;
+    }
+    Session session = s.get();
+    if (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD) {
+      if (!Sessions.csrfMatches(session, ctx.request().getFormAttribute(CSRF_FIELD))) {
+        Replies.error(ctx, 403, "Form expired", "The form did not carry this session's CSRF token;"
+            + " reload the page and try again.");
+        return;
+      }
+      if (!session.role.mayChange() && !ctx.request().path().equals(BASE + "/logout")) {
+        Replies.error(ctx, 403, "Read-only", "You are signed in with a read-only key: nothing can be changed.");
+        return;
+      }
+    }
+    ctx.put(SESSION, session);
+    ctx.next();
+  }
+
+  private void logout(RoutingContext ctx) {
+    sessions.end(ctx.get(SESSION));
+    Cookie gone = cookie(ctx, "").setMaxAge(0);
+    ctx.response().addCookie(gone);
+    Replies.seeOther(ctx, BASE + "/login");
+  }
+
+  private Optional<Session> session(RoutingContext ctx, long now) {
+    Cookie c = ctx.request().getCookie(COOKIE);
+    return sessions.find(c == null ? null : c.getValue(), now);
+  }
+
+  private void setCookie(RoutingContext ctx, Session s) {
+    ctx.response().addCookie(cookie(ctx, s.id).setMaxAge(sessions.maxAgeSeconds(s)));
+  }
+
+  private static Cookie cookie(RoutingContext ctx, String value) {
+    // Secure when the browser reached us over TLS, directly or through a proxy that says so
+    boolean https = ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("x-forwarded-proto"));
+    return Cookie.cookie(COOKIE, value).setPath(BASE).setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
+        .setSecure(https);
+  }
+
+  /** The signed-in session of a request past {@link #signedIn}. */
+  static Session sessionOf(RoutingContext ctx) {
+    return ctx.get(SESSION);
+  }
+}
