@@ -32,7 +32,7 @@ final class KeysCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   abstract static class StoreCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "examples/demo.yaml",
+    @Option(names = "--config", defaultValue = Main.DEFAULT_CONFIG, paramLabel = "FILE",
         description = "Configuration file whose store holds the keys (default: ${DEFAULT-VALUE}).")
     Path config;
 
