@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 final class ReferencesValidator {
   /** An IPv4 or IPv6 literal, which the SSRF classifier can judge without a DNS lookup. */
-  private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F:.]+]?");
+  private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F.]*:[0-9a-fA-F:.]*]?");
 
   private ReferencesValidator() {}
 
