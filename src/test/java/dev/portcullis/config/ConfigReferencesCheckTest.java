@@ -2,19 +2,15 @@ package dev.portcullis.config;
 
 import static dev.portcullis.config.ConfigCheckTest.assertInvalid;
 import static dev.portcullis.config.ConfigCheckTest.check;
+import static dev.portcullis.config.ConfigCheckTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.Main;
 import dev.portcullis.config.ConfigCheckTest.Run;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code config check} meets what {@code serve} meets at start: the policy file, the files the
@@ -50,7 +46,7 @@ class ConfigReferencesCheckTest {
     String err = assertInvalid(f, "policy.file", "rules[0].efect", "unknown field", "effect");
     assertThat(err).doesNotContain("dev.portcullis", "Exception", "class ");
 
-    Run serve = run("serve", "--config", f.toString(), "--port", "0");
+    Run serve = cli("serve", "--config", f.toString(), "--port", "0");
     assertThat(serve.exit()).isEqualTo(2);
     assertThat(serve.err()).isEqualTo(err).doesNotContain("\tat ");
   }
@@ -177,21 +173,5 @@ class ConfigReferencesCheckTest {
     Run ok = check(write("keys.yaml", DEMO_MODEL));
     assertThat(ok.exit()).isZero();
     assertThat(ok.err()).isEmpty();
-  }
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = new CommandLine(new Main()).execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
   }
 }
