@@ -16,6 +16,14 @@ public final class ConfigWarnings {
       warnings.add("clients, store: no client can authenticate (no clients.keys, no store for virtual keys, "
           + "no identity issuers): every request will be refused with 401");
     }
+    for (var e : c.mcp().servers().entrySet()) {
+      if (e.getValue() != null && "openapi".equals(e.getValue().type())) {
+        String why = ReferencesValidator.refusedBaseUrl(e.getValue());
+        if (why != null) {
+          warnings.add("mcp.servers." + e.getKey() + ".base_url: " + why);
+        }
+      }
+    }
     return warnings;
   }
 }

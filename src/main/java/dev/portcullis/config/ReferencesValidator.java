@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * Checks what the configuration points at, as the gateway would meet it at start: the policy file
  * parses and its CEL rules compile, referenced files exist (or their directory can take them),
- * stdio commands can be run, OpenAPI {@code base_url}s are not addresses the SSRF guard refuses.
+ * stdio commands can be run.
  * {@code config check} and {@code serve} both run it (through {@link ConfigLoader}), so a config
  * that passes the check does not fail at start for these reasons. Paths are already absolute
  * ({@link ConfigPaths}). Nothing is created, fetched or started.
@@ -81,7 +81,6 @@ final class ReferencesValidator {
           problems.add(f + ".spec: cannot read " + p + " (permissions)");
         }
       }
-      baseUrl(f + ".base_url", s, problems);
     }
     if (s.auth() != null && "static".equals(s.auth().type()) && s.auth().value() != null) {
       existingRef(f + ".auth.value", s.auth().value(), problems);
@@ -113,15 +112,19 @@ final class ReferencesValidator {
   }
 
   /**
-   * The SSRF guard refuses internal addresses unless {@code allow_private_addresses} allows them.
-   * Only what needs no DNS lookup is judged here (IP literals and localhost): host names are
-   * resolved, and judged, when calls are made. With a list of allowed blocks the runtime guard decides.
+   * Why the SSRF guard will refuse every call to this openapi server's {@code base_url}, or null.
+   * Only what needs no DNS lookup is judged (IP literals and localhost): host names are resolved,
+   * and judged, when calls are made; with a list of allowed blocks the runtime guard decides.
+   * A warning, not an error: the gateway serves everything else, and that server's calls fail.
    */
-  private static void baseUrl(String f, McpServerConfig s, List<String> problems) {
-    if (s.allowPrivateAddresses().all() || !s.allowPrivateAddresses().networks().isEmpty()) {
-      return;
+  static String refusedBaseUrl(McpServerConfig s) {
+    if (s.baseUrl() == null || s.allowPrivateAddresses().all() || !s.allowPrivateAddresses().networks().isEmpty()) {
+      return null;
     }
     String host = URI.create(s.baseUrl()).getHost();
+    if (host == null) {
+      return null;
+    }
     String h = host.toLowerCase(Locale.ROOT);
     String kind;
     if (h.equals("localhost") || h.endsWith(".localhost")) {
@@ -130,15 +133,14 @@ final class ReferencesValidator {
       try {
         kind = InternalAddresses.kind(InetAddress.getByName(h.startsWith("[") ? h.substring(1, h.length() - 1) : h));
       } catch (UnknownHostException e) {
-        return; // not a literal after all; the URL check reports malformed hosts
+        return null; // not a literal after all; the URL check reports malformed hosts
       }
     } else {
-      return;
+      return null;
     }
-    if (kind != null) {
-      problems.add(f + ": '" + host + "' is " + kind + ", which the gateway refuses to call (SSRF protection); "
-          + "set allow_private_addresses: true or a list of CIDR blocks if this API is really there");
-    }
+    return kind == null ? null : "'" + host + "' is " + kind + ", which the gateway refuses to call (SSRF "
+        + "protection): every call of this server will fail; set allow_private_addresses: true or a list of CIDR "
+        + "blocks if this API is really there";
   }
 
   /** A {@code file:PATH} reference that must exist when the gateway starts. */

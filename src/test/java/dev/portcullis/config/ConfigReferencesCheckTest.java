@@ -84,7 +84,7 @@ class ConfigReferencesCheckTest {
   }
 
   @Test
-  void openApiBaseUrlsTheSsrfGuardRefusesAndMissingSpecs() throws Exception {
+  void openApiBaseUrlsTheSsrfGuardRefusesAreWarnedAboutAndMissingSpecsRefused() throws Exception {
     Files.copy(Path.of("src/test/resources/openapi/edge-api.yaml"), dir.resolve("edge.yaml"));
     Path f = write("gw.yaml", DEMO_MODEL + """
         mcp:
@@ -93,15 +93,22 @@ class ConfigReferencesCheckTest {
             meta: { type: openapi, spec: edge.yaml, base_url: "http://169.254.169.254/latest" }
             local: { type: openapi, spec: edge.yaml, base_url: "http://localhost:9000" }
             v6: { type: openapi, spec: edge.yaml, base_url: "http://[::1]:9000" }
-            nospec: { type: openapi, spec: specs/absent.json, base_url: "https://api.example.com" }
             allowed: { type: openapi, spec: edge.yaml, base_url: "http://127.0.0.1:8000", allow_private_addresses: true }
             public: { type: openapi, spec: edge.yaml, base_url: "https://203.0.113.0.example.com/api" }
         """);
-    String err = assertInvalid(f, "mcp.servers.loop.base_url: '127.0.0.1' is a loopback address",
+    Run r = check(f);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("warning", "mcp.servers.loop.base_url: '127.0.0.1' is a loopback address",
         "mcp.servers.meta.base_url: '169.254.169.254' is a link-local address",
         "mcp.servers.local.base_url: 'localhost' is a loopback address", "mcp.servers.v6.base_url",
-        "allow_private_addresses", "mcp.servers.nospec.spec: file not found: " + dir.resolve("specs/absent.json"));
-    assertThat(err).doesNotContain("mcp.servers.allowed", "mcp.servers.public");
+        "allow_private_addresses").doesNotContain("mcp.servers.allowed", "mcp.servers.public");
+
+    Path g = write("nospec.yaml", DEMO_MODEL + """
+        mcp:
+          servers:
+            nospec: { type: openapi, spec: specs/absent.json, base_url: "https://api.example.com" }
+        """);
+    assertInvalid(g, "mcp.servers.nospec.spec: file not found: " + dir.resolve("specs/absent.json"));
   }
 
   @Test
