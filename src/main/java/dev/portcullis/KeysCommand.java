@@ -32,7 +32,7 @@ final class KeysCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   abstract static class StoreCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = Main.DEFAULT_CONFIG,
+    @Option(names = "--config", defaultValue = Main.DEFAULT_CONFIG, paramLabel = "FILE",
         description = "Configuration file whose store holds the keys (default: ${DEFAULT-VALUE}); only its "
             + "store section is read, so environment variables other sections name need not be set.")
     Path config;

@@ -2,6 +2,7 @@ package dev.portcullis;
 
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.ConfigWarnings;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.demo.DemoProvider;
@@ -25,8 +26,11 @@ import picocli.CommandLine.Parameters;
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   static final int CONFIG_ERROR = 2;
-  /** What every command reads without --config: the demo, run from the repository root. */
-  static final String DEFAULT_CONFIG = "examples/demo.yaml";
+  /**
+   * The configuration used without --config: bin/portcullis names the demo config of its own
+   * checkout (so it runs from any directory); otherwise examples/demo.yaml where the JVM runs.
+   */
+  static final String DEFAULT_CONFIG = "${sys:portcullis.default.config:-examples/demo.yaml}";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -44,7 +48,8 @@ public final class Main implements Runnable {
   static final class Serve implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(Serve.class);
 
-    @Option(names = "--config", defaultValue = DEFAULT_CONFIG, description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = DEFAULT_CONFIG, paramLabel = "FILE",
+        description = "Configuration file (default: ${DEFAULT-VALUE}).")
     Path config;
 
     @Option(names = "--port", description = "Port to listen on (overrides server.port; 0 picks a free one).")
@@ -62,6 +67,7 @@ public final class Main implements Runnable {
         System.err.println(e.getMessage());
         return CONFIG_ERROR;
       }
+      ConfigWarnings.of(cfg).forEach(w -> LOG.warn("{}: {}", config, w));
       int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
       int listen = port != null ? port : cfg.server().port();
       Gateway gateway;
@@ -71,7 +77,7 @@ public final class Main implements Runnable {
         System.err.println("cannot listen on " + cfg.server().host() + ":" + listen + " (" + e.getMessage()
             + "); pick another port with --port N or server.port");
         return 1;
-      } catch (dev.portcullis.audit.AuditKeyException e) {
+      } catch (dev.portcullis.audit.AuditKeyException | ConfigException e) {
         System.err.println(e.getMessage());
         return CONFIG_ERROR;
       }
@@ -108,16 +114,27 @@ public final class Main implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Validate a configuration file without serving; exit 2 when it is invalid.")
     static final class Check implements Callable<Integer> {
-      @Parameters(paramLabel = "FILE", description = "Configuration file to check.")
+      @Parameters(paramLabel = "FILE", arity = "0..1", description = "Configuration file to check.")
       Path file;
+
+      @Option(names = "--config", paramLabel = "FILE", description = "The same, as an option (like serve's).")
+      Path config;
+
+      @CommandLine.Spec
+      CommandLine.Model.CommandSpec spec;
 
       @Override
       public Integer call() {
+        if ((file == null) == (config == null)) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "give one configuration file: FILE or --config FILE");
+        }
+        Path file = this.file != null ? this.file : config;
         try {
           GatewayConfig cfg = new ConfigLoader().load(file);
           long deployments = cfg.models().values().stream().mapToLong(g -> g.deployments().size()).sum();
           System.out.println(file + ": OK (" + cfg.models().size() + " model groups, " + deployments
-              + " deployments)");
+              + " deployments, " + cfg.mcp().servers().size() + " MCP servers)");
+          ConfigWarnings.of(cfg).forEach(w -> System.err.println("warning: " + file + ": " + w));
           return 0;
         } catch (ConfigException e) {
           System.err.println(e.getMessage());

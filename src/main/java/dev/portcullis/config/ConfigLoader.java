@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -85,18 +84,19 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(name, problems);
     }
+    new ConfigPaths(directoryOf(file)).resolve(tree);
     GatewayConfig config;
     try {
       config = yaml.treeToValue(tree, GatewayConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException(name, List.of(path(e) + ": unknown field (expected one of "
-          + e.getKnownPropertyIds() + ")"));
     } catch (JsonMappingException e) {
-      throw new ConfigException(name, List.of(path(e) + ": " + e.getOriginalMessage()));
+      throw new ConfigException(name, List.of(BindingErrors.describe(e, tree)));
     } catch (JsonProcessingException e) {
       throw new ConfigException(name, List.of(e.getOriginalMessage()));
     }
     ConfigValidator.validate(config, problems);
+    if (problems.isEmpty()) { // what the gateway would open or run at start, once the settings make sense
+      ReferencesValidator.validate(config, problems);
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(name, problems);
     }
@@ -134,18 +134,9 @@ public final class ConfigLoader {
     }
   }
 
-  private static String path(JsonMappingException e) {
-    StringBuilder sb = new StringBuilder();
-    for (JsonMappingException.Reference ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (sb.length() > 0) {
-          sb.append('.');
-        }
-        sb.append(ref.getFieldName());
-      } else if (ref.getIndex() >= 0) {
-        sb.append('[').append(ref.getIndex()).append(']');
-      }
-    }
-    return sb.length() == 0 ? "(top level)" : sb.toString();
+  /** Relative paths in the file are relative to the file itself. */
+  static Path directoryOf(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    return parent == null ? file.toAbsolutePath() : parent;
   }
 }

@@ -56,6 +56,8 @@ public record McpConfig(
    * @param allowPrivateAddresses openapi: private addresses the API may be on (default none)
    * @param maxResponseBytes openapi: larger responses are cut (default 1 MiB)
    * @param retries openapi: extra attempts for idempotent methods (default 2)
+   * @param cwd stdio: the working directory of the server's process (default: the directory of the
+   *     configuration file, so relative arguments mean the same wherever the gateway is started)
    */
   public record McpServerConfig(
       String type,
@@ -74,7 +76,8 @@ public record McpConfig(
       Map<String, OpenApiConfig.ToolOverride> tools,
       OpenApiConfig.PrivateAccess allowPrivateAddresses,
       Long maxResponseBytes,
-      Integer retries) {
+      Integer retries,
+      String cwd) {
     public McpServerConfig {
       args = args == null ? List.of() : List.copyOf(args);
       env = env == null ? Map.of() : Map.copyOf(env);

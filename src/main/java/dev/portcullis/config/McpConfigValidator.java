@@ -116,6 +116,9 @@ final class McpConfigValidator {
       case "openapi" -> OpenApiConfigValidator.validate(f, s, problems);
       default -> { }
     }
+    if (!"stdio".equals(s.type()) && s.cwd() != null) {
+      problems.add(f + ".cwd: only stdio servers have a working directory");
+    }
     if (!"openapi".equals(s.type()) && (s.spec() != null || s.baseUrl() != null)) {
       problems.add(f + ": spec and base_url are for type: openapi servers");
     }

@@ -31,6 +31,17 @@ final class TelemetryConfigValidator {
     if (a.flushMs() <= 0) {
       problems.add("audit.flush_ms: must be positive, got " + a.flushMs());
     }
+    if (a.file() != null) {
+      if (a.file().path() == null || a.file().path().isBlank()) {
+        problems.add("audit.file.path: required (a file; relative to the configuration file)");
+      }
+      if (a.file().maxBytes() <= 0) {
+        problems.add("audit.file.max_bytes: must be positive, got " + a.file().maxBytes());
+      }
+      if (a.file().maxFiles() <= 0) {
+        problems.add("audit.file.max_files: must be positive, got " + a.file().maxFiles());
+      }
+    }
     if (a.syslog() != null) {
       if (a.syslog().host() == null || a.syslog().host().isBlank()) {
         problems.add("audit.syslog.host: required");

@@ -1,6 +1,9 @@
 package dev.portcullis.policy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -12,11 +15,13 @@ import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.portcullis.config.BindingErrors;
 import dev.portcullis.identity.Globs;
 import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -129,15 +134,32 @@ public final class PolicyEngine {
   }
 
   private static PolicyFile read(Path file) throws PolicyException {
+    JsonNode tree;
     try {
-      PolicyFile f = YAML.readValue(Files.readString(file), PolicyFile.class);
-      if (f == null) {
-        throw new PolicyException(file + ": the policy file is empty");
-      }
-      return f;
+      tree = YAML.readTree(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new PolicyException(file + ": file not found");
+    } catch (JsonProcessingException e) {
+      throw new PolicyException(file + ": not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
     } catch (IOException e) {
-      throw new PolicyException(file + ": " + e.getMessage().lines().findFirst().orElse("cannot read"));
+      throw new PolicyException(file + ": cannot read: " + e.getMessage());
     }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      throw new PolicyException(file + ": the policy file is empty");
+    }
+    try {
+      return YAML.treeToValue(tree, PolicyFile.class);
+    } catch (JsonMappingException e) {
+      throw new PolicyException(file + ": " + BindingErrors.describe(e, tree));
+    } catch (JsonProcessingException e) {
+      throw new PolicyException(file + ": " + e.getOriginalMessage());
+    }
+  }
+
+  /** Reads and compiles a policy file without running it ({@code config check}); throws with every problem. */
+  public static void checkFile(Path file) throws PolicyException {
+    compile(read(file), file.toString());
   }
 
   /** Compiles a policy (also used by tests and `config check`); throws with every problem found. */

@@ -26,6 +26,11 @@ class ConfigCheckTest {
   record Run(int exit, String out, String err) {}
 
   static Run check(Path file) {
+    return cli("config", "check", file.toString());
+  }
+
+  /** Runs the CLI in-process, capturing what it prints. */
+  static Run cli(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -33,7 +38,7 @@ class ConfigCheckTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = new CommandLine(new Main()).execute("config", "check", file.toString());
+      int exit = new CommandLine(new Main()).execute(args);
       return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);

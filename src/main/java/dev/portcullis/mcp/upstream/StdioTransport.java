@@ -31,13 +31,17 @@ public final class StdioTransport implements Transport {
   private final String name;
   private final List<String> command;
   private final Map<String, String> env;
+  private final String cwd;
   private final ObjectMapper json;
   private Process process;
   private OutputStream stdin;
   private ExecutorService writer;
 
-  public StdioTransport(String name, String command, List<String> args, Map<String, String> env, ObjectMapper json) {
+  /** @param cwd the process's working directory, or null for the gateway's own */
+  public StdioTransport(String name, String command, List<String> args, Map<String, String> env, String cwd,
+      ObjectMapper json) {
     this.name = name;
+    this.cwd = cwd;
     this.command = new ArrayList<>();
     this.command.add(command);
     this.command.addAll(args);
@@ -50,6 +54,9 @@ public final class StdioTransport implements Transport {
     stop();
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(env);
+    if (cwd != null) {
+      pb.directory(new java.io.File(cwd));
+    }
     Process p;
     try {
       p = pb.start();

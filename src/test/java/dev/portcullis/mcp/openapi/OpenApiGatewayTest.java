@@ -28,7 +28,7 @@ class OpenApiGatewayTest {
     String petstore2 = NodeSupport.oasExample("2.0/json/petstore.json");
     api = new RecordingApiServer();
     int port = api.port();
-    String dir = "src/test/resources/openapi/";
+    String dir = java.nio.file.Path.of("src/test/resources/openapi").toAbsolutePath() + "/"; // the config is in /tmp
     gw = GatewayHarness.start("""
         models:
           demo: { deployments: [ { name: d, type: demo } ] }
