@@ -1,11 +1,13 @@
 package dev.portcullis.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.testing.GatewayHarness;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * MCP upstreams that lie: a legacy SSE server whose endpoint event points elsewhere (where the
- * upstream credential and every tool call would go), and a Streamable HTTP server answering with a
- * body larger than {@code server.max_response_bytes}.
+ * upstream credential and every tool call would go), a Streamable HTTP server answering with a
+ * body larger than {@code server.max_response_bytes}, and a stdio server printing binary.
  */
 class McpLyingUpstreamsTest {
   static final int MAX_RESPONSE = 64 * 1024;
@@ -52,7 +54,13 @@ class McpLyingUpstreamsTest {
               headers: { Authorization: "Bearer upstream-secret" }
               timeout_ms: 5000
             big: { type: http, url: "%s", timeout_ms: 5000 }
-        """.formatted(MAX_RESPONSE, redirecting.actualPort(), padded.url()));
+            local:
+              type: stdio
+              command: "%s"
+              args: ["-cp", "%s", "dev.portcullis.mcp.demo.DemoStdioMain", "--faults"]
+              timeout_ms: 20000
+        """.formatted(MAX_RESPONSE, redirecting.actualPort(), padded.url(),
+        System.getProperty("java.home") + "/bin/java", System.getProperty("java.class.path")));
     c = new McpTestClient(gw.baseUrl() + "/mcp", GatewayHarness.KEY);
     c.initialize("2025-11-25");
   }
@@ -83,5 +91,16 @@ class McpLyingUpstreamsTest {
       padded.padAnswersTo = 0;
     }
     assertThat(McpTestClient.text(c.callTool("big__echo", "{\"text\":\"again\"}"))).isEqualTo("again");
+  }
+
+  @Test
+  void aStdioServerPrintingALineLongerThanTheCapIsStoppedAndRestarted() throws Exception {
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(McpTestClient.text(c.callTool("local__echo", "{\"text\":\"up\"}"))).isEqualTo("up"));
+    JsonNode r = c.callTool("local__binary", "{}");
+    assertThat(r.path("error").path("code").asInt()).as(r.toString()).isEqualTo(McpError.UPSTREAM_UNAVAILABLE);
+    assertThat(r.path("error").path("message").asText()).contains("printed a line longer than " + MAX_RESPONSE);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(McpTestClient.text(c.callTool("local__echo", "{\"text\":\"back\"}"))).isEqualTo("back"));
   }
 }
