@@ -6,7 +6,8 @@ import java.text.Normalizer;
  * A text as the detectors see it: NFKC-normalised (fullwidth {@code ＠} and digits, no-break
  * spaces and ligatures become their plain forms) and without invisible format characters
  * (zero-width space and joiners, word joiner, byte-order mark, soft hyphen, bidi controls: the
- * Unicode category Cf), so that hiding them inside a value does not hide the value. Keeps, for
+ * Unicode category Cf), so that hiding them inside a value does not hide the value; digits of
+ * every script read as 0-9 and the ideographic full stop as a dot. Keeps, for
  * every character of the normalised text, the span of the original it came from, so that
  * findings act on the original text, invisible characters inside a value included.
  *
@@ -14,6 +15,8 @@ import java.text.Normalizer;
  * prose pays one pass over its characters.
  */
 final class NormalizedText {
+  private static final int IDEOGRAPHIC_FULL_STOP = 0x3002;
+
   /** The normalised text. */
   final String text;
   /** Per normalised character: where its source starts in the original; null when text is the original. */
@@ -57,16 +60,20 @@ final class NormalizedText {
         next += Character.charCount(original.codePointAt(next));
       }
       String piece = Normalizer.normalize(original.substring(i, next), Normalizer.Form.NFKC);
-      for (int k = 0; k < piece.length(); k++) {
-        char c = piece.charAt(k);
+      for (int k = 0; k < piece.length(); ) {
+        int c = fold(piece.codePointAt(k));
+        k += Character.charCount(piece.codePointAt(k));
         if (Character.getType(c) == Character.FORMAT) {
           continue;
         }
-        from = room(from, out.length() + 1);
-        to = room(to, out.length() + 1);
-        from[out.length()] = i;
-        to[out.length()] = next;
-        out.append(c);
+        int units = Character.charCount(c);
+        from = room(from, out.length() + units);
+        to = room(to, out.length() + units);
+        for (int u = 0; u < units; u++) {
+          from[out.length() + u] = i;
+          to[out.length() + u] = next;
+        }
+        out.appendCodePoint(c);
       }
       i = next;
     }
@@ -95,12 +102,27 @@ final class NormalizedText {
     if (i == n) {
       return false;
     }
-    for (int k = i; k < n; k++) {
-      if (Character.getType(s.charAt(k)) == Character.FORMAT) {
+    for (int k = i; k < n; ) {
+      int cp = s.codePointAt(k);
+      if (Character.getType(cp) == Character.FORMAT || fold(cp) != cp) {
         return true;
       }
+      k += Character.charCount(cp);
     }
     return !Normalizer.isNormalized(s, Normalizer.Form.NFKC);
+  }
+
+  /**
+   * What NFKC leaves alone but a reader (and a model) reads as ASCII: a decimal digit of any
+   * script (Arabic-Indic, Devanagari, ...) as its value, since the detectors' {@code \d} matches
+   * only 0-9; the ideographic full stop as a dot, as domain names treat it (IDNA label separator).
+   */
+  private static int fold(int cp) {
+    if (cp >= 0x80 && Character.getType(cp) == Character.DECIMAL_DIGIT_NUMBER) {
+      int d = Character.digit(cp, 10);
+      return d >= 0 ? '0' + d : cp;
+    }
+    return cp == IDEOGRAPHIC_FULL_STOP ? '.' : cp;
   }
 
   private static boolean isMark(int cp) {

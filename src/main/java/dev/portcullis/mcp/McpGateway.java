@@ -258,7 +258,7 @@ public final class McpGateway implements AutoCloseable {
   private static Transport transport(Vertx vertx, HttpClient http, String key, McpServerConfig s, ObjectMapper json,
       long maxMessageBytes, dev.portcullis.mcp.upstream.HeaderSource headers, java.util.Set<String> credentialHeaders) {
     return switch (s.type()) {
-      case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), s.cwd(), json);
+      case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), s.cwd(), json, maxMessageBytes);
       case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), headers, json, maxMessageBytes);
       case "sse" -> new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, s.url(), headers, json,
           maxMessageBytes);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.google.protobuf.Timestamp;
 import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
@@ -16,6 +15,7 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import dev.portcullis.config.BindingErrors;
+import dev.portcullis.config.StrictYaml;
 import dev.portcullis.identity.Globs;
 import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PolicyEngine {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyEngine.class);
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+  private static final ObjectMapper YAML = StrictYaml.mapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()

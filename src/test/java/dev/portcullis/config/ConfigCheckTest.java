@@ -268,4 +268,30 @@ class ConfigCheckTest {
         "models.m.deployments[0].api_key: environment variable MISSING_ONE is not set",
         "models.m.deployments[1].api_key: environment variable MISSING_TWO is not set");
   }
+
+  @Test
+  void aKeyTwiceInOneMappingIsRefusedNotLastWins() throws Exception {
+    Path nested = write("dup-nested.yaml", """
+        server:
+          port: 9000
+          host: 127.0.0.1
+          port: 9001
+        models:
+          m:
+            deployments:
+              - type: demo
+        """);
+    assertInvalid(nested, "Duplicate field 'port'", "line 4");
+    Path top = write("dup-top.yaml", """
+        models:
+          m:
+            deployments:
+              - type: demo
+        models:
+          n:
+            deployments:
+              - type: demo
+        """);
+    assertInvalid(top, "Duplicate field 'models'");
+  }
 }

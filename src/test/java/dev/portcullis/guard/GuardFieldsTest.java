@@ -73,6 +73,18 @@ class GuardFieldsTest {
   }
 
   @Test
+  void digitsOfOtherScriptsAndIdeographicFullStopsDoNotHideValues() throws Exception {
+    fake.otherwise(FakeOpenAiUpstream.ok());
+    // 4111 1111 1111 1111 in Arabic-Indic digits; an address whose dots are ideographic full stops
+    chat("""
+        {"model":"gpt-guarded","messages":[{"role":"user",
+         "content":"card \\u0664\\u0661\\u0661\\u0661 \\u0661\\u0661\\u0661\\u0661 \\u0661\\u0661\\u0661\\u0661 \\u0661\\u0661\\u0661\\u0661,\
+         mail jan\\u3002kowalski@poczta\\u3002pl, host 10\\u30020\\u30020\\u30027"}]}""");
+    JsonNode sent = fake.last().json().path("messages").path(0).path("content");
+    assertThat(sent.asText()).isEqualTo("card [CREDIT_CARD_1], mail [EMAIL_1], host [IP_ADDRESS_1]");
+  }
+
+  @Test
   void anEmailAddressSplitAcrossTwoTextPartsIsRedacted() throws Exception {
     fake.otherwise(FakeOpenAiUpstream.ok());
     chat("""

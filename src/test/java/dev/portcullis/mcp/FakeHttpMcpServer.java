@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Streamable HTTP MCP server for tests (the demo server's tools behind a session-based
- * endpoint) that can forget its sessions, fail with 500, or drop a response stream on demand.
+ * endpoint) that can forget its sessions, fail with 500, drop a response stream or answer with
+ * an oversized body on demand.
  */
 public final class FakeHttpMcpServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,6 +29,8 @@ public final class FakeHttpMcpServer implements AutoCloseable {
   final List<String> seenHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
   volatile boolean fail500;
   volatile boolean dropStreams;
+  /** When positive, a JSON answer is padded with whitespace (still valid JSON) to this many bytes. */
+  volatile int padAnswersTo;
   private final HttpServer server;
 
   public FakeHttpMcpServer() throws Exception {
@@ -105,7 +108,9 @@ public final class FakeHttpMcpServer implements AutoCloseable {
         // a JSON answer is the response itself, not whatever the server emitted last
         JsonNode response = out.stream().filter(m -> m.has("id") && !m.has("method")).reduce((a, b) -> b)
             .orElseThrow();
-        req.response().putHeader("content-type", "application/json").end(response.toString());
+        String json = response.toString();
+        req.response().putHeader("content-type", "application/json")
+            .end(padAnswersTo > json.length() ? json + " ".repeat(padAnswersTo - json.length()) : json);
       }
     });
   }

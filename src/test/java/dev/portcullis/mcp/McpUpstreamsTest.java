@@ -62,7 +62,7 @@ class McpUpstreamsTest {
     List<String> names = new ArrayList<>();
     c.result("tools/list", null).path("tools").forEach(t -> names.add(t.path("name").asText()));
     assertThat(names).containsExactly("local__echo", "local__add", "local__countdown", "local__crash",
-        "local__hang", "local__garbage", "local__crash-midway", "local__cancellations", "local__regional", "rem__echo", "rem__add", "rem__countdown");
+        "local__hang", "local__garbage", "local__binary", "local__crash-midway", "local__cancellations", "local__regional", "rem__echo", "rem__add", "rem__countdown");
     assertThat(McpTestClient.text(c.callTool("local__add", "{\"a\":1,\"b\":2}"))).isEqualTo("3");
     assertThat(McpTestClient.text(c.callTool("rem__echo", "{\"text\":\"over http\"}"))).isEqualTo("over http");
     assertThat(remote.seenHeaders).contains("upstream-secret");

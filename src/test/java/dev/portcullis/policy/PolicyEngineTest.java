@@ -204,4 +204,18 @@ class PolicyEngineTest {
     assertThat(d.outcome()).isEqualTo(Outcome.DENY);
     assertThat(d.reason()).contains("could not be evaluated");
   }
+
+  @Test
+  void aKeyTwiceInARuleIsRefusedAndOnReloadTheOldRulesStay() throws Exception {
+    String twice = "rules:\n  - name: r\n    when: 'true'\n    effect: deny\n    when: 'false'\n";
+    assertThatThrownBy(() -> engine(twice)).isInstanceOf(PolicyEngine.PolicyException.class)
+        .hasMessageContaining("Duplicate field 'when'");
+
+    PolicyEngine e = engine("rules:\n  - name: r\n    when: 'true'\n    effect: deny\n");
+    Path f = dir.resolve("policy.yaml");
+    Files.writeString(f, twice);
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(5)));
+    assertThat(e.reloadIfChanged()).contains("Duplicate field 'when'");
+    assertThat(e.decide(PolicyRequest.llm(KEY, null, "gpt-4o", "127.0.0.1")).outcome()).isEqualTo(Outcome.DENY);
+  }
 }

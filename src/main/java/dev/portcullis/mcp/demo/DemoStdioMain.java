@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /**
  * The demo MCP server on stdio. With {@code --faults} it also offers tools that misbehave on
- * purpose (crash, hang, print garbage), for the gateway's fault tests.
+ * purpose (crash, hang, print garbage or binary), for the gateway's fault tests.
  */
 public final class DemoStdioMain {
   private DemoStdioMain() {}
@@ -57,7 +57,7 @@ public final class DemoStdioMain {
     @Override
     protected ArrayNode toolList() {
       ArrayNode tools = super.toolList();
-      for (String n : List.of("crash", "hang", "garbage", "crash-midway", "cancellations")) {
+      for (String n : List.of("crash", "hang", "garbage", "binary", "crash-midway", "cancellations")) {
         ObjectNode t = tools.addObject().put("name", n).put("description", "Fault injection: " + n);
         t.putObject("inputSchema").put("type", "object");
       }
@@ -116,6 +116,18 @@ public final class DemoStdioMain {
             stdout.flush();
           }
           return text("said something odd first", false);
+        }
+        case "binary" -> { // a mebibyte of bytes with no line end, as a server dumping a file would
+          byte[] noise = new byte[1 << 20];
+          new java.util.Random(7).nextBytes(noise);
+          for (int i = 0; i < noise.length; i++) {
+            noise[i] = noise[i] == '\n' ? 0 : noise[i];
+          }
+          synchronized (stdout) {
+            stdout.write(noise, 0, noise.length);
+            stdout.flush();
+          }
+          return text("dumped a mebibyte first", false);
         }
         default -> {
           return super.call(params, out);

@@ -78,14 +78,24 @@ public final class SseTransport implements Transport {
       return req.send();
     }).onSuccess(resp -> {
       if (resp.statusCode() != 200) {
-        resp.body();
+        BoundedBody.read(resp, maxEventBytes, name);
         endpoint.tryFail(new McpError(McpError.UPSTREAM_UNAVAILABLE, "GET " + url + " answered HTTP "
             + resp.statusCode()));
         return;
       }
       SseParser parser = new SseParser((type, data, id) -> {
         if ("endpoint".equals(type)) {
-          postUrl = URI.create(url).resolve(data.trim()).toString();
+          String target = sameOrigin(data.trim());
+          if (target == null) {
+            // the messages carry the upstream's credential: an endpoint elsewhere (another host,
+            // port or scheme, or an internal address) would receive it and every tool call
+            LOG.atWarn().addKeyValue("upstream", name).log("refused an SSE endpoint event outside the stream's origin");
+            endpoint.tryFail(new McpError(McpError.UPSTREAM_UNAVAILABLE, "the endpoint event of " + url
+                + " names another origin; messages are only posted to the origin of the stream"));
+            resp.request().reset();
+            return;
+          }
+          postUrl = target;
           endpoint.tryComplete();
           return;
         }
@@ -119,6 +129,25 @@ public final class SseTransport implements Transport {
     return endpoint.future().andThen(ar -> vertx.cancelTimer(timer));
   }
 
+  /** The endpoint resolved against the stream's URL, or null when it leaves the stream's origin. */
+  private String sameOrigin(String endpoint) {
+    URI base = URI.create(url);
+    URI target;
+    try {
+      target = base.resolve(endpoint);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    boolean same = base.getScheme().equalsIgnoreCase(String.valueOf(target.getScheme()))
+        && base.getHost() != null && base.getHost().equalsIgnoreCase(target.getHost())
+        && port(base) == port(target) && target.getRawUserInfo() == null;
+    return same ? target.toString() : null;
+  }
+
+  private static int port(URI u) {
+    return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+  }
+
   @Override
   public Future<Void> send(ObjectNode message) {
     return send(message, true);
@@ -141,11 +170,14 @@ public final class SseTransport implements Transport {
         .putHeader("content-type", "application/json");
     auth.forEach(o::putHeader);
     return http.request(o).compose(req -> req.send(Buffer.buffer(message.toString())))
-        .compose(resp -> resp.statusCode() == 401 && mayRetry && headers.rejected()
-            ? resp.body().transform(ar -> send(message, false))
-            : resp.body().compose(body -> resp.statusCode() < 300 ? Future.<Void>succeededFuture()
-            : Future.<Void>failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "upstream answered HTTP "
-                + resp.statusCode() + ": " + (body.length() > 200 ? body.getString(0, 200) : body.toString())))))
+        .compose(resp -> {
+          Future<Buffer> answer = BoundedBody.read(resp, maxEventBytes, name);
+          return resp.statusCode() == 401 && mayRetry && headers.rejected()
+              ? answer.transform(ar -> send(message, false))
+              : answer.compose(body -> resp.statusCode() < 300 ? Future.<Void>succeededFuture()
+              : Future.<Void>failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE, "upstream answered HTTP "
+                  + resp.statusCode() + ": " + (body.length() > 200 ? body.getString(0, 200) : body.toString()))));
+        })
         .recover(e -> Future.failedFuture(e instanceof McpError ? e : new McpError(McpError.UPSTREAM_UNAVAILABLE,
             "cannot reach " + target + ": " + e.getMessage())));
   }

@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.McpError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,24 +21,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An MCP server launched as a child process: newline-delimited JSON-RPC on stdin/stdout,
- * stderr lines go to the gateway's log. Lines that are not JSON are logged and skipped.
+ * stderr lines go to the gateway's log. Lines that are not JSON are logged and skipped; a line
+ * longer than the response cap stops the server (it restarts as any exited server does).
  */
 public final class StdioTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(StdioTransport.class);
-  private static final int MAX_LINE_CHARS = 16 * 1024 * 1024;
+  /** Log lines, not messages: more than this of one is noise. */
+  private static final int MAX_STDERR_LINE_BYTES = 64 * 1024;
 
   private final String name;
   private final List<String> command;
   private final Map<String, String> env;
   private final String cwd;
   private final ObjectMapper json;
+  private final int maxLineBytes;
   private Process process;
   private OutputStream stdin;
   private ExecutorService writer;
 
-  /** @param cwd the process's working directory, or null for the gateway's own */
+  /**
+   * @param cwd the process's working directory, or null for the gateway's own
+   * @param maxLineBytes the longest message line read from the server ({@code server.max_response_bytes})
+   */
   public StdioTransport(String name, String command, List<String> args, Map<String, String> env, String cwd,
-      ObjectMapper json) {
+      ObjectMapper json, long maxLineBytes) {
     this.name = name;
     this.cwd = cwd;
     this.command = new ArrayList<>();
@@ -47,6 +52,7 @@ public final class StdioTransport implements Transport {
     this.command.addAll(args);
     this.env = env;
     this.json = json;
+    this.maxLineBytes = (int) Math.min(Integer.MAX_VALUE - 8, maxLineBytes);
   }
 
   @Override
@@ -73,14 +79,22 @@ public final class StdioTransport implements Transport {
   }
 
   private void readStdout(Process p, Sink sink) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) {
-          continue;
+    String broken = null;
+    try (InputStream out = p.getInputStream()) {
+      BoundedLines lines = new BoundedLines(out, maxLineBytes);
+      BoundedLines.Line next;
+      while ((next = lines.next()) != null) {
+        if (next.oversized()) {
+          // no message is that long: the server prints something other than JSON-RPC (binary, a
+          // dump); reading on would only spend the gateway's time, so it is stopped
+          LOG.atWarn().addKeyValue("upstream", name).addKeyValue("max_bytes", maxLineBytes)
+              .log("the MCP server printed a line longer than server.max_response_bytes; stopping it");
+          broken = "printed a line longer than " + maxLineBytes + " bytes (server.max_response_bytes)";
+          p.destroyForcibly();
+          break;
         }
-        if (line.length() > MAX_LINE_CHARS) {
-          LOG.atWarn().addKeyValue("upstream", name).log("skipped an oversized line from the MCP server's stdout");
+        String line = next.text();
+        if (line.isBlank()) {
           continue;
         }
         JsonNode m;
@@ -103,7 +117,9 @@ public final class StdioTransport implements Transport {
     }
     String reason;
     try {
-      if (p.waitFor(2, TimeUnit.SECONDS)) {
+      if (broken != null) {
+        reason = broken;
+      } else if (p.waitFor(2, TimeUnit.SECONDS)) {
         reason = "process exited with code " + p.exitValue();
       } else {
         reason = "process closed its stdout";
@@ -121,10 +137,13 @@ public final class StdioTransport implements Transport {
   }
 
   private void readStderr(Process p) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        LOG.atInfo().addKeyValue("upstream", name).addKeyValue("stderr", line).log("MCP server stderr");
+    try (InputStream err = p.getErrorStream()) {
+      BoundedLines lines = new BoundedLines(err, MAX_STDERR_LINE_BYTES);
+      BoundedLines.Line line;
+      while ((line = lines.next()) != null) {
+        LOG.atInfo().addKeyValue("upstream", name)
+            .addKeyValue("stderr", line.oversized() ? "(a line over " + MAX_STDERR_LINE_BYTES + " bytes, skipped)"
+                : line.text()).log("MCP server stderr");
       }
     } catch (IOException e) {
       // process ended

@@ -165,7 +165,7 @@ public final class StreamableHttpTransport implements Transport {
                     active.remove(requestId);
                   }
                   // the credential was refused (expired or revoked early): fetch it again, once
-                  return resp.body().transform(ar -> send(message, extraHeaders, false));
+                  return body(resp).transform(ar -> send(message, extraHeaders, false));
                 }
                 return answer(resp, init, sid, requestId);
               });
@@ -183,10 +183,10 @@ public final class StreamableHttpTransport implements Transport {
       if (sid.equals(sessionId)) {
         sessionId = null;
       }
-      return resp.body().transform(ar -> Future.failedFuture(new SessionExpiredException()));
+      return body(resp).transform(ar -> Future.failedFuture(new SessionExpiredException()));
     }
     if ((status == 400 || status == 404) && requestId != null) {
-      return resp.body().transform(ar -> {
+      return body(resp).transform(ar -> {
         JsonNode err = ar.succeeded() ? modernError(ar.result()) : null;
         if (err != null) {
           active.remove(requestId);
@@ -198,7 +198,7 @@ public final class StreamableHttpTransport implements Transport {
       });
     }
     if (status >= 400) {
-      return resp.body().transform(ar -> Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
+      return body(resp).transform(ar -> Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
           "upstream answered HTTP " + status + (ar.succeeded() ? ": " + snippet(ar.result()) : ""))));
     }
     if (init) {
@@ -206,12 +206,12 @@ public final class StreamableHttpTransport implements Transport {
     }
     String type = String.valueOf(resp.getHeader("content-type")).toLowerCase();
     if (status == 202 || requestId == null) {
-      return resp.body().mapEmpty();
+      return body(resp).mapEmpty();
     }
     if (type.startsWith("text/event-stream")) {
       return stream(resp, requestId);
     }
-    return resp.body().andThen(ar -> active.remove(requestId)).compose(body -> {
+    return body(resp).andThen(ar -> active.remove(requestId)).compose(body -> {
       try {
         JsonNode m = json.readTree(body.getBytes());
         boolean answered = false;
@@ -306,7 +306,7 @@ public final class StreamableHttpTransport implements Transport {
       return req.send();
     }).onSuccess(resp -> {
       if (resp.statusCode() != 200) {
-        resp.body(); // 405: the server offers no GET stream
+        body(resp); // 405: the server offers no GET stream
         return;
       }
       SseParser parser = new SseParser((type, data, id) -> {
@@ -322,6 +322,10 @@ public final class StreamableHttpTransport implements Transport {
       resp.endHandler(v -> relisten(sid));
       resp.exceptionHandler(e -> relisten(sid));
     }).onFailure(e -> relisten(sid));
+  }
+
+  private Future<Buffer> body(HttpClientResponse resp) {
+    return BoundedBody.read(resp, maxEventBytes, name);
   }
 
   private void relisten(String sid) {
