@@ -17,6 +17,12 @@ public final class ConfigWarnings {
           + "no identity issuers): every request will be refused with 401");
     }
     for (var e : c.mcp().servers().entrySet()) {
+      if (e.getValue() != null && "stdio".equals(e.getValue().type()) && e.getValue().command() != null) {
+        String why = ReferencesValidator.unrunnable(e.getValue());
+        if (why != null) {
+          warnings.add("mcp.servers." + e.getKey() + ".command: " + why);
+        }
+      }
       if (e.getValue() != null && "openapi".equals(e.getValue().type())) {
         String why = ReferencesValidator.refusedBaseUrl(e.getValue());
         if (why != null) {

@@ -66,9 +66,7 @@ final class ReferencesValidator {
     if ("stdio".equals(s.type())) {
       if (s.cwd() != null && !Files.isDirectory(Path.of(s.cwd()))) {
         problems.add(f + ".cwd: no such directory: " + s.cwd());
-      } else {
-        command(f + ".command", s, problems);
-      }
+      } // an unrunnable command is a warning (ConfigWarnings): everything else is served
     }
     if ("openapi".equals(s.type())) {
       String spec = s.spec().trim();
@@ -87,28 +85,33 @@ final class ReferencesValidator {
     }
   }
 
-  /** A command with a slash is a file (already absolute); a bare name is looked up on PATH like a shell does. */
-  private static void command(String f, McpServerConfig s, List<String> problems) {
+  /**
+   * Why a stdio server's command cannot be run, or null. A command with a slash is a file
+   * (already absolute); a bare name is looked up on PATH like a shell does. A warning, not an
+   * error: the gateway serves everything else, and that server's calls fail as unavailable
+   * (-32010) until it can be started, as they would if it crashed.
+   */
+  static String unrunnable(McpServerConfig s) {
     String command = s.command();
     if (command.contains("/")) {
       Path p = Path.of(command);
       if (!Files.isRegularFile(p)) {
-        problems.add(f + ": no such file: " + command);
+        return "no such file: " + command;
       } else if (!Files.isExecutable(p)) {
-        problems.add(f + ": not executable: " + command + " (chmod +x?)");
+        return "not executable: " + command + " (chmod +x?)";
       }
-      return;
+      return null;
     }
     String path = s.env().getOrDefault("PATH", System.getenv("PATH"));
     if (path != null) {
       for (String dir : path.split(File.pathSeparator)) {
         Path p = Path.of(dir.isEmpty() ? "." : dir).resolve(command);
         if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-          return;
+          return null;
         }
       }
     }
-    problems.add(f + ": '" + command + "' is not an executable on PATH (install it, or give its absolute path)");
+    return "'" + command + "' is not an executable on PATH (install it, or give its absolute path)";
   }
 
   /**
