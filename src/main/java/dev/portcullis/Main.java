@@ -1,5 +1,7 @@
 package dev.portcullis;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.ConfigWarnings;
@@ -26,6 +28,7 @@ import picocli.CommandLine.Parameters;
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   static final int CONFIG_ERROR = 2;
+  private static final ObjectMapper JSON = new ObjectMapper();
   /**
    * The configuration used without --config: bin/portcullis names the demo config of its own
    * checkout (so it runs from any directory); otherwise examples/demo.yaml where the JVM runs.
@@ -120,26 +123,48 @@ public final class Main implements Runnable {
       @Option(names = "--config", paramLabel = "FILE", description = "The same, as an option (like serve's).")
       Path config;
 
+      @Option(names = "--json", description = "Print the result as JSON on stdout: {\"file\", \"valid\", "
+          + "\"problems\": [...], \"warnings\": [...]} (and the counts when valid); the exit code is the same.")
+      boolean json;
+
       @CommandLine.Spec
       CommandLine.Model.CommandSpec spec;
 
       @Override
-      public Integer call() {
+      public Integer call() throws Exception {
         if ((file == null) == (config == null)) {
           throw new CommandLine.ParameterException(spec.commandLine(), "give one configuration file: FILE or --config FILE");
         }
         Path file = this.file != null ? this.file : config;
+        GatewayConfig cfg;
         try {
-          GatewayConfig cfg = new ConfigLoader().load(file);
-          long deployments = cfg.models().values().stream().mapToLong(g -> g.deployments().size()).sum();
-          System.out.println(file + ": OK (" + cfg.models().size() + " model groups, " + deployments
-              + " deployments, " + cfg.mcp().servers().size() + " MCP servers)");
-          ConfigWarnings.of(cfg).forEach(w -> System.err.println("warning: " + file + ": " + w));
-          return 0;
+          cfg = new ConfigLoader().load(file);
         } catch (ConfigException e) {
-          System.err.println(e.getMessage());
+          if (json) {
+            ObjectNode out = JSON.createObjectNode().put("file", file.toString()).put("valid", false);
+            e.problems().forEach(out.putArray("problems")::add);
+            out.putArray("warnings");
+            System.out.println(JSON.writeValueAsString(out));
+          } else {
+            System.err.println(e.getMessage());
+          }
           return CONFIG_ERROR;
         }
+        long deployments = cfg.models().values().stream().mapToLong(g -> g.deployments().size()).sum();
+        java.util.List<String> warnings = ConfigWarnings.of(cfg);
+        if (json) {
+          ObjectNode out = JSON.createObjectNode().put("file", file.toString()).put("valid", true)
+              .put("model_groups", cfg.models().size()).put("deployments", deployments)
+              .put("mcp_servers", cfg.mcp().servers().size());
+          out.putArray("problems");
+          warnings.forEach(out.putArray("warnings")::add);
+          System.out.println(JSON.writeValueAsString(out));
+          return 0;
+        }
+        System.out.println(file + ": OK (" + cfg.models().size() + " model groups, " + deployments
+            + " deployments, " + cfg.mcp().servers().size() + " MCP servers)");
+        warnings.forEach(w -> System.err.println("warning: " + file + ": " + w));
+        return 0;
       }
     }
   }

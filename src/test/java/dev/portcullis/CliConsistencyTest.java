@@ -165,6 +165,25 @@ class CliConsistencyTest {
   }
 
   @Test
+  void configCheckHonoursJsonForValidAndInvalidFiles() throws Exception {
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, "models: { demo: { deployments: [ { type: demo } ] } }\n");
+    Run ok = run("config", "check", good.toString(), "--json");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    JsonNode valid = JSON.readTree(ok.out());
+    assertThat(valid.path("valid").asBoolean()).isTrue();
+    assertThat(valid.path("model_groups").asInt()).isEqualTo(1);
+    assertThat(valid.path("warnings").toString()).contains("no client can authenticate");
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "models: { demo: { deployments: [ { type: demo } ] } }\nrouter: { max_attempts: many }\n");
+    Run no = run("config", "check", "--config=" + bad, "--json");
+    assertThat(no.exit()).isEqualTo(2);
+    JsonNode invalid = JSON.readTree(no.out());
+    assertThat(invalid.path("valid").asBoolean()).isFalse();
+    assertThat(invalid.path("problems").toString()).contains("router.max_attempts").contains("whole number");
+  }
+
+  @Test
   void auditCommandsDefaultToTheDemoConfigLikeEveryOtherCommand() {
     assertThat(usage("audit", "verify").replaceAll("\\s+", " ")).contains("default: examples/demo.yaml");
     assertThat(usage("audit", "public-key").replaceAll("\\s+", " ")).contains("default: examples/demo.yaml");
