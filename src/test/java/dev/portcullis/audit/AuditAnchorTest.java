@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.Main;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.mcp.McpTestClient;
 import dev.portcullis.store.PostgresServer;
 import dev.portcullis.store.Store;
 import dev.portcullis.testing.GatewayHarness;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,7 +25,8 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
+import dev.portcullis.testing.Cli;
+import dev.portcullis.testing.Cli.Run;
 
 /**
  * The keyed, anchored audit chain, attacked the way an insider with write access to the database
@@ -45,8 +42,6 @@ class AuditAnchorTest {
   record Trail(String url, Path config) {}
 
   /** The CLI's exit code and what it printed. */
-  record Run(int exit, String out, String err) {}
-
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"sqlite", "postgresql"})
   void tamperingBehindTheGatewaysBackIsDetectedAgainstTheCheckpoints(String engine) throws Exception {
@@ -429,18 +424,6 @@ class AuditAnchorTest {
   }
 
   static synchronized Run cli(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-    try {
-      int exit = new CommandLine(new Main()).execute(args);
-      return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return Cli.run(args);
   }
 }

@@ -2,10 +2,6 @@ package dev.portcullis.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import dev.portcullis.testing.Cli;
+import dev.portcullis.testing.Cli.Run;
 
 /** {@code portcullis config check FILE}: exit codes, and messages that name the file, the field and why. */
 class ConfigCheckTest {
@@ -23,27 +20,13 @@ class ConfigCheckTest {
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {}
-
   static Run check(Path file) {
     return cli("config", "check", file.toString());
   }
 
   /** Runs the CLI in-process, capturing what it prints. */
   static Run cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = new CommandLine(new Main()).execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    return Cli.run(args);
   }
 
   Path write(String name, String yaml) throws Exception {

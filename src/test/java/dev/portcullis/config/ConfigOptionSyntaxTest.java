@@ -3,7 +3,7 @@ package dev.portcullis.config;
 import static dev.portcullis.config.ConfigCheckTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.config.ConfigCheckTest.Run;
+import dev.portcullis.testing.Cli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,7 +5,7 @@ import static dev.portcullis.config.ConfigCheckTest.check;
 import static dev.portcullis.config.ConfigCheckTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.config.ConfigCheckTest.Run;
+import dev.portcullis.testing.Cli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

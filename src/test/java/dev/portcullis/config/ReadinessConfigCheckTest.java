@@ -31,7 +31,7 @@ class ReadinessConfigCheckTest {
           require_upstreams: [openai-main, gpt-4o/gpt-4o-2, "mcp:files"]
           require_models: [gpt-4o]
         """);
-    ConfigCheckTest.Run r = ConfigCheckTest.check(f);
+    dev.portcullis.testing.Cli.Run r = ConfigCheckTest.check(f);
     assertThat(r.exit()).as(r.err()).isZero();
   }
 

@@ -2,40 +2,23 @@ package dev.portcullis.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.Main;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.config.McpConfig.McpServerConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import dev.portcullis.testing.Cli;
+import dev.portcullis.testing.Cli.Run;
 
 /** {@code portcullis mcp import FILE}: a Claude Desktop config becomes mcp.servers YAML the gateway loads. */
 class McpImportCommandTest {
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {}
-
   static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = new CommandLine(new Main()).execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    return Cli.run(args);
   }
 
   @Test
