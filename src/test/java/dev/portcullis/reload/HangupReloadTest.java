@@ -63,9 +63,11 @@ class HangupReloadTest {
   void sighupReloadsTheFileAndKeepsServing() throws Exception {
     Path file = dir.resolve("portcullis.yaml");
     Files.writeString(file, yaml("  alpha: { deployments: [ { type: demo } ] }"));
-    process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
+    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
         System.getProperty("java.class.path"), "dev.portcullis.Main", "serve", "--config", file.toString(),
-        "--port", "0", "--event-loops", "1").redirectErrorStream(true).start();
+        "--port", "0", "--event-loops", "1").redirectErrorStream(true);
+    builder.environment().put("PORTCULLIS_LOG_LEVEL", "INFO"); // the test waits for the INFO line "listening on"
+    process = builder.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
           StandardCharsets.UTF_8))) {

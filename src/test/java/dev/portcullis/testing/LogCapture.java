@@ -1,5 +1,6 @@
 package dev.portcullis.testing;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
@@ -10,7 +11,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.KeyValuePair;
 
-/** Collects what one logger logs (message, level and key-value pairs) while it is open. */
+/**
+ * Collects what one logger logs (message, level and key-value pairs) while it is open. The logger
+ * logs INFO and above meanwhile, whatever PORTCULLIS_LOG_LEVEL the environment sets (CI runs
+ * with WARN), and gets its own level back on close.
+ */
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
   /** One captured event: its fields as the JSON log line would carry them, plus msg and level. */
   public record Line(String level, String msg, Map<String, Object> fields) {
@@ -20,10 +25,12 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
   }
 
   private final Logger logger;
+  private final Level levelBefore;
   private final List<Line> lines = new CopyOnWriteArrayList<>();
 
   private LogCapture(Logger logger) {
     this.logger = logger;
+    this.levelBefore = logger.getLevel();
   }
 
   public static LogCapture of(String loggerName) {
@@ -31,6 +38,9 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     LogCapture c = new LogCapture(logger);
     c.setContext(logger.getLoggerContext());
     c.start();
+    if (!logger.isInfoEnabled()) {
+      logger.setLevel(Level.INFO);
+    }
     logger.addAppender(c);
     return c;
   }
@@ -62,6 +72,7 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
   @Override
   public void close() {
     logger.detachAppender(this);
+    logger.setLevel(levelBefore);
     stop();
   }
 }
