@@ -208,6 +208,11 @@ public final class GatewayVerticle extends VerticleBase {
       snapshot.bind(ctx);
       ctx.response().putHeader("x-request-id", id);
       connectionGuard.requestStarted(ctx, accessLog.start(ctx));
+      String repeated = SingletonHeaders.repeated(ctx.request().headers());
+      if (repeated != null) {
+        routeError(ctx, errors, 400, "duplicate_header", "The " + repeated + " header must be sent at most once.");
+        return;
+      }
       ctx.next();
     });
     // A client gone mid-request (its body deadline passed, or it hung up) can be sent nothing:
