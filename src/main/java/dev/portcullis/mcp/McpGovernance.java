@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditWriter;
+import dev.portcullis.audit.CallFacts;
 import dev.portcullis.guard.Guard;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.guard.GuardContext;
@@ -22,17 +23,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
@@ -488,15 +484,13 @@ public final class McpGovernance {
 
   private AuditEvent.Builder event(CallContext ctx, String phase, String id, String method, Item item,
       String summary) {
-    Principal p = ctx.principal();
     AuditEvent.Builder b = AuditEvent.builder(id, phase, "mcp").action(method)
         .target(audited(item.server() == null ? item.name() : item.server() + "/" + item.original()))
-        .who(p == null ? null : p.id(), p == null ? null : p.kind(), keyId(p), personaName(p))
-        .client(clientApp(ctx), ctx.clientIp())
-        .arguments(summary)
-        .trace(item.traceId(), ctx.session() == null ? null : ctx.session().id(),
-            ctx.requestId() == null ? null : ctx.requestId().asText());
-    return b;
+        .arguments(summary);
+    // the caller's fields as every surface extracts them: one shape for model and tool calls
+    return CallFacts.of(ctx.principal(), clientApp(ctx), ctx.clientIp(),
+        ctx.session() == null ? null : ctx.session().id(), item.traceId())
+        .describe(b, ctx.requestId() == null ? null : ctx.requestId().asText());
   }
 
   /**
@@ -620,45 +614,10 @@ public final class McpGovernance {
     return p == null ? null : p.persona() != null ? p.persona().name() : p.kind();
   }
 
-  /** SHA-256 of the canonical JSON (keys sorted) of the arguments, or of the URI for reads. */
+  /** What an approval binds to: the arguments, or the URI for reads. */
   static String argumentsHash(String method, ObjectNode params) {
-    JsonNode what = params.has("arguments") ? params.get("arguments") : params.path("uri");
-    StringBuilder b = new StringBuilder(method).append('\u0000');
-    canonical(what, b);
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void canonical(JsonNode n, StringBuilder b) {
-    if (n.isObject()) {
-      TreeMap<String, JsonNode> sorted = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        sorted.put(f.getKey(), f.getValue());
-      }
-      b.append('{');
-      sorted.forEach((k, v) -> {
-        b.append(JsonRpc.F.textNode(k)).append(':');
-        canonical(v, b);
-        b.append(',');
-      });
-      b.append('}');
-    } else if (n.isArray()) {
-      b.append('[');
-      n.forEach(v -> {
-        canonical(v, b);
-        b.append(',');
-      });
-      b.append(']');
-    } else if (n.isNumber()) {
-      b.append(n.decimalValue().stripTrailingZeros().toPlainString());
-    } else {
-      b.append(n.isMissingNode() ? "null" : n.toString());
-    }
+    return dev.portcullis.policy.ApprovalHash.of(method,
+        params.has("arguments") ? params.get("arguments") : params.path("uri"));
   }
 
   private String newId() {
