@@ -104,10 +104,6 @@ public final class McpGovernance {
     this.traceIds = f;
   }
 
-  public Approvals approvals() {
-    return approvals;
-  }
-
   /** Counts tool calls against their persona's rpm and max_parallel (null: no persona limits). */
   public void limits(PersonaLimits l) {
     this.limits = l;
