@@ -291,13 +291,18 @@ public final class GatewayVerticle extends VerticleBase {
     router.post(EMBEDDINGS).handler(openai::embeddings);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
-    router.route("/v1/*").handler(ctx -> errorsFor(ctx, errors).respond(ctx.response(), 404,
-        "invalid_request_error", "unknown_url",
-        "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")"));
+    router.route("/v1/*").handler(ctx -> {
+      String message = "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")";
+      rejected(ctx, calls, 404, "unknown_url", message);
+      errorsFor(ctx, errors).respond(ctx.response(), 404, "invalid_request_error", "unknown_url", message);
+    });
 
-    router.errorHandler(413, ctx -> errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error",
-        "request_too_large", "The request body is larger than the gateway's limit of "
-            + config.server().maxBodyBytes() + " bytes."));
+    router.errorHandler(413, ctx -> {
+      String message = "The request body is larger than the gateway's limit of " + config.server().maxBodyBytes()
+          + " bytes.";
+      rejected(ctx, calls, 413, "request_too_large", message);
+      errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error", "request_too_large", message);
+    });
     router.errorHandler(400, ctx -> routeError(ctx, errors, 400, "bad_request",
         "Bad request: " + ctx.request().method() + " " + ctx.request().uri()));
     router.errorHandler(404, ctx -> routeError(ctx, errors, 404, "unknown_url", "Not found: " + ctx.request().path()));
@@ -364,6 +369,19 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     errorsFor(ctx, openai).respond(ctx.response(), status, "invalid_request_error", code, message);
+  }
+
+  /**
+   * An authenticated POST on the LLM routes refused before any surface parsed it (unknown route,
+   * body too large): recorded like every other refused call.
+   */
+  private static void rejected(RoutingContext ctx, ModelCalls calls, int status, String code, String message) {
+    String path = ctx.request().path();
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST && ctx.get(PRINCIPAL) != null && path != null
+        && path.startsWith("/v1/")) {
+      calls.reject(ctx, path.startsWith("/v1/messages") ? Surface.ANTHROPIC : Surface.OPENAI, null, status, code,
+          message);
+    }
   }
 
   /** The error shape of the surface the client called: Anthropic's on /v1/messages, else OpenAI's. */

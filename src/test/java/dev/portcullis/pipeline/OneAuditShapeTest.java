@@ -79,6 +79,20 @@ class OneAuditShapeTest {
         assertThat(f.apply(llm)).isNotNull();
         assertThat(f.apply(tool)).isNotNull();
       }
+
+      // refused before any stage ran (the body, the route): still one event each, same caller fields
+      assertThat(gw.post("/v1/chat/completions", "{\"model\":").statusCode()).isEqualTo(400);
+      assertThat(gw.post("/v1/no/such/route", "{}").statusCode()).isEqualTo(404);
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        gw.gateway().audit().writer().flush();
+        return events(repo, "llm").stream().filter(e -> "refused".equals(e.outcome())).count() == 2;
+      });
+      assertThat(events(repo, "llm").stream().filter(e -> "refused".equals(e.outcome())))
+          .allSatisfy(e -> {
+            assertThat(e.decision()).isEqualTo("deny");
+            assertThat(e.keyId()).isEqualTo("config-key-1");
+          })
+          .extracting(AuditEvent::status).containsExactlyInAnyOrder(400, 404);
     }
   }
 
