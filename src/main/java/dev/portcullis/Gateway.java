@@ -168,7 +168,8 @@ public final class Gateway implements AutoCloseable {
               !s.config().personas().isEmpty() || s.config().policy().file() != null, s.guard(),
               audit == null ? null : audit.writer());
           if (mcpGov != null) {
-            mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
+            // tool calls count against personas' rpm and max_parallel, through the pipeline's limits stage
+            mcpGov.limits(dev.portcullis.pipeline.Stages.toolCalls(personaLimits));
           }
         };
         governMcp.accept(current.get());

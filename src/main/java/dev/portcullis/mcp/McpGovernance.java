@@ -12,8 +12,12 @@ import dev.portcullis.guard.GuardContext;
 import dev.portcullis.guard.GuardSession;
 import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.limits.PersonaLimits;
 import dev.portcullis.limits.Refusal;
+import dev.portcullis.pipeline.Call;
+import dev.portcullis.pipeline.Outcome;
+import dev.portcullis.pipeline.Pipeline;
+import dev.portcullis.pipeline.Refused;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.policy.Approvals;
 import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
@@ -74,7 +78,8 @@ public final class McpGovernance {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
   private volatile BiFunction<CallContext, ObjectNode, String> traceIds = McpGovernance::traceparentTraceId;
-  private volatile PersonaLimits limits;
+  /** The pipeline tool calls pass (their limits so far), or null: none. */
+  private volatile Pipeline limits;
 
   /** An approval asked of a 2026-07-28 client with an input_required result, awaiting its retry. */
   private record Asked(String principal, String view, String method, String target, String hash, long expires) {}
@@ -104,9 +109,9 @@ public final class McpGovernance {
     this.traceIds = f;
   }
 
-  /** Counts tool calls against their persona's rpm and max_parallel (null: no persona limits). */
-  public void limits(PersonaLimits l) {
-    this.limits = l;
+  /** Runs tool calls through the pipeline's limits (their persona's rpm and max_parallel); null: none. */
+  public void limits(Pipeline p) {
+    this.limits = p;
   }
 
   // ---------------------------------------------------------------- lists
@@ -143,8 +148,8 @@ public final class McpGovernance {
     private final String summary;
     private final Decision decision;
     private final long started;
-    /** The persona whose parallel slot this call holds until it finishes, or null. */
-    private Persona slot;
+    /** What the call took from the pipeline (a persona's parallel slot) until it finishes, or null. */
+    private Pipeline.Admitted held;
 
     private Ticket(CallContext ctx, Item item, String method, ObjectNode params, JsonNode answer,
         GuardSession guardSession, String eventId, String summary, Decision decision, long started) {
@@ -162,7 +167,7 @@ public final class McpGovernance {
 
     /** The upstream's outcome: restored and scanned by the guard, then audited. */
     Future<JsonNode> finish(AsyncResult<JsonNode> ar) {
-      release();
+      release(ar.succeeded() ? Outcome.answered(200) : Outcome.failed(502, "error"));
       AsyncResult<JsonNode> out = ar;
       if (ar.succeeded() && guardSession != null && guardSession.touchesResponses() && ar.result() != null) {
         try {
@@ -205,17 +210,16 @@ public final class McpGovernance {
       return out.succeeded() ? Future.succeededFuture(out.result()) : Future.failedFuture(out.cause());
     }
 
-    private Ticket holding(Persona p) {
-      slot = p;
+    private Ticket holding(Pipeline.Admitted a) {
+      held = a;
       return this;
     }
 
-    private void release() {
-      Persona p = slot;
-      PersonaLimits l = limits;
-      slot = null;
-      if (p != null && l != null) {
-        l.exitCall(p);
+    private void release(Outcome outcome) {
+      Pipeline.Admitted a = held;
+      held = null;
+      if (a != null) {
+        a.finish(outcome);
       }
     }
   }
@@ -274,20 +278,26 @@ public final class McpGovernance {
         return Future.succeededFuture(new Ticket(ctx, item, method, upstream, required, null, null, null, ok,
             started));
       }
-      // the persona's rpm and max_parallel: a tool call that will go upstream takes a request and a slot
-      Persona slot = "tools/call".equals(method) && limits != null && ctx.principal() != null
-          ? ctx.principal().persona() : null;
-      if (slot != null) {
-        Refusal r = limits.enterCall(slot);
-        if (r != null) {
+      // the pipeline's limits: a tool call that will go upstream takes a request and a slot of its persona
+      Pipeline.Admitted slot = null;
+      Pipeline p = limits;
+      if (p != null && ctx.principal() != null) {
+        Future<Pipeline.Admitted> admitted = p.run(call(ctx, item, method, upstream, started));
+        if (admitted.failed() && admitted.cause() instanceof Refused rf && rf.limit() != null) {
+          Refusal r = rf.limit();
+          Persona persona = ctx.principal().persona();
           String limit = r.kind() == Refusal.Kind.PARALLEL_REQUESTS ? "max_parallel" : "rpm";
-          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", slot.name());
+          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", persona.name());
           if (r.retryAfterNanos() >= 0) {
             data.put("retry_after_ms", Math.max(1, r.retryAfterNanos() / 1_000_000));
           }
           return refused(ctx, method, item, summary, Decision.deny("persona-limits", limit + ": " + r.message()),
               new McpError(McpError.RATE_LIMITED, r.message(), data), "rate_limited");
         }
+        if (!admitted.succeeded()) { // the limits stages answer at once; anything else is a fault
+          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR, "The call was not sent: limits failed"));
+        }
+        slot = admitted.result();
       }
       if (policy != null && ctx.principal() != null) {
         policy.record(request(ctx, item, method, arguments));
@@ -301,7 +311,8 @@ public final class McpGovernance {
       }
       String id = newId();
       if (!"tools/call".equals(method)) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started));
+        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
+            .holding(slot));
       }
       AuditEvent.Builder b = event(ctx, "started", id, method, item, summary).decision("allow", ok.reason(), ok.rule());
       findings(b, gs, null);
@@ -311,11 +322,19 @@ public final class McpGovernance {
         if (ar.succeeded()) {
           return Future.succeededFuture(ticket);
         }
-        ticket.release();
+        ticket.release(Outcome.failed(500, "audit_unavailable"));
         return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
             "The call was not sent: the audit trail could not record it"));
       });
     });
+  }
+
+  /** The call as the pipeline's stages see it. */
+  private Call call(CallContext ctx, Item item, String method, ObjectNode params, long started) {
+    return new Call(ctx.requestId() == null ? null : ctx.requestId().asText(), Surface.MCP, method, ctx.principal(),
+        new Call.Target(item.kind(), item.server(), item.name()), params, null,
+        new Call.Client(ctx.clientIp(), clientApp(ctx), ctx.session() == null ? null : ctx.session().id()),
+        item.traceId(), started);
   }
 
   private static boolean isAction(String method) {

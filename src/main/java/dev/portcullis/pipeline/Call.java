@@ -50,6 +50,7 @@ public final class Call {
   private GuardSession guardSession;
   private RateState rate;
   private boolean admittedByLimits;
+  private Persona slot;
   private volatile boolean abandoned;
 
   /**
@@ -166,6 +167,18 @@ public final class Call {
 
   void admittedByLimits(boolean admitted) {
     this.admittedByLimits = admitted;
+  }
+
+  /** The persona whose parallel slot this tool call holds. */
+  void holdSlot(Persona p) {
+    this.slot = p;
+  }
+
+  /** The persona whose slot the call held (now given back), or null. */
+  Persona releaseSlot() {
+    Persona p = slot;
+    slot = null;
+    return p;
   }
 
   /** The client went away: a stage that waits (for an approval) stops waiting. */
