@@ -114,11 +114,6 @@ public final class Gateway implements AutoCloseable {
         metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
             accountant.ledger(), config.personas())::remaining);
       }
-      dev.portcullis.server.KeyGate keyGate = gov != null ? gov.gate
-          : accountant == null ? null : new dev.portcullis.server.KeyGate(accountant, tokens);
-      if (accountant != null) {
-        observer = observer.andThen(accountant::completed);
-      }
       if (gov != null) {
         gov.startRefresh(vertx);
       }
@@ -130,10 +125,15 @@ public final class Gateway implements AutoCloseable {
               gov.store.sqlite(), telemetry.auditLogs(), metrics::auditSinkDropped);
       auditing = audit;
       if (audit != null) {
-        observer = observer.andThen(audit.llm()::completed);
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
       CallObserver observed = observer;
+      // calls policy holds for an administrator, model and tool calls alike: one queue, one admin API;
+      // with a store they survive restarts and are shared by replicas
+      dev.portcullis.policy.Approvals approvals = new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
+      if (gov != null) {
+        approvals.persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
+      }
       AtomicBoolean ready = new AtomicBoolean();
       // upstream credentials: the gateway's own secrets, client credentials, per-user connections,
       // token exchange (the client's gateway credential never goes upstream)
@@ -144,7 +144,8 @@ public final class Gateway implements AutoCloseable {
       if (!config.mcp().servers().isEmpty()) {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson, bodies,
             config.server().maxResponseBytes(),
-            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
+            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials,
+            approvals);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
         mcp.metrics(metrics);
       }
@@ -167,10 +168,8 @@ public final class Gateway implements AutoCloseable {
               !s.config().personas().isEmpty() || s.config().policy().file() != null, s.guard(),
               audit == null ? null : audit.writer());
           if (mcpGov != null) {
-            mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
-            if (gov != null) { // approvals survive restarts and are shared by replicas
-              mcpGov.approvals().persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
-            }
+            // tool calls count against personas' rpm and max_parallel, through the pipeline's limits stage
+            mcpGov.limits(dev.portcullis.pipeline.Stages.toolCalls(personaLimits));
           }
         };
         governMcp.accept(current.get());
@@ -193,14 +192,14 @@ public final class Gateway implements AutoCloseable {
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
-            ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
+            ready::get, accountant, tokens, approvals, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth)
             .withAdminRoutes(reloads == null ? r -> { } : new dev.portcullis.admin.ReloadAdmin(vertx,
                 () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
             .withStatus(status)
-            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm()).withConsole(console);
+            .withAudit(audit == null ? null : audit.writer()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));

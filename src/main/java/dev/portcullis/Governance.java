@@ -9,7 +9,6 @@ import dev.portcullis.limits.BudgetLedger;
 import dev.portcullis.limits.PriceTable;
 import dev.portcullis.llm.ModelCatalog;
 import dev.portcullis.llm.TokenCounter;
-import dev.portcullis.server.KeyGate;
 import dev.portcullis.store.Store;
 import dev.portcullis.store.UsageWriter;
 import io.vertx.core.Vertx;
@@ -30,7 +29,6 @@ final class Governance implements AutoCloseable {
   final BudgetLedger ledger = new BudgetLedger();
   final UsageWriter writer;
   final Accountant accountant;
-  final KeyGate gate;
   final AdminApi admin;
   private final long refreshMs;
   private Vertx vertx;
@@ -59,7 +57,6 @@ final class Governance implements AutoCloseable {
       written.record(r);
       spend.record(r);
     }, personaLimits);
-    this.gate = new KeyGate(accountant, tokens);
     this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
         config.admin().key(), bodies);
     this.refreshMs = config.store().keyRefreshMs();

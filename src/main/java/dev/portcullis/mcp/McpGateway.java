@@ -39,8 +39,7 @@ public final class McpGateway implements AutoCloseable {
   private volatile Map<String, McpServerConfig> built = Map.of();
   private McpGovernance governance;
   private dev.portcullis.telemetry.McpTracing tracing;
-  private final dev.portcullis.policy.Approvals approvals =
-      new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
+  private final dev.portcullis.policy.Approvals approvals;
 
   /** What a reload changed in the set of upstreams (server keys). */
   public record Changes(List<String> added, List<String> removed, List<String> restarted) {
@@ -50,8 +49,10 @@ public final class McpGateway implements AutoCloseable {
   }
 
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
-      long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials) {
+      long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
+      dev.portcullis.policy.Approvals approvals) {
     this.vertx = vertx;
+    this.approvals = approvals;
     this.json = json;
     this.maxMessageBytes = maxMessageBytes;
     this.credentials = credentials;
@@ -89,8 +90,9 @@ public final class McpGateway implements AutoCloseable {
    */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
-      dev.portcullis.identity.credentials.Credentials credentials) {
-    McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials);
+      dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals) {
+    McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
+        approvals);
     gateway.reconcile(config);
     return gateway;
   }
@@ -346,7 +348,6 @@ public final class McpGateway implements AutoCloseable {
    */
   public void mountAdmin(io.vertx.ext.web.Router router, String adminKey) {
     new PinningAdmin(pins, upstreams, separator, adminKey).mount(router);
-    new ApprovalAdmin(approvals, adminKey).mount(router);
   }
 
   /** The approvals queue of tool calls that policy holds for a human (the admin API's and the console's). */

@@ -5,14 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditWriter;
+import dev.portcullis.audit.CallFacts;
 import dev.portcullis.guard.Guard;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.guard.GuardContext;
 import dev.portcullis.guard.GuardSession;
 import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.limits.PersonaLimits;
 import dev.portcullis.limits.Refusal;
+import dev.portcullis.pipeline.Call;
+import dev.portcullis.pipeline.Outcome;
+import dev.portcullis.pipeline.Pipeline;
+import dev.portcullis.pipeline.Refused;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.policy.Approvals;
 import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
@@ -22,17 +27,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
@@ -78,7 +78,8 @@ public final class McpGovernance {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
   private volatile BiFunction<CallContext, ObjectNode, String> traceIds = McpGovernance::traceparentTraceId;
-  private volatile PersonaLimits limits;
+  /** The pipeline tool calls pass (their limits so far), or null: none. */
+  private volatile Pipeline limits;
 
   /** An approval asked of a 2026-07-28 client with an input_required result, awaiting its retry. */
   private record Asked(String principal, String view, String method, String target, String hash, long expires) {}
@@ -108,13 +109,9 @@ public final class McpGovernance {
     this.traceIds = f;
   }
 
-  public Approvals approvals() {
-    return approvals;
-  }
-
-  /** Counts tool calls against their persona's rpm and max_parallel (null: no persona limits). */
-  public void limits(PersonaLimits l) {
-    this.limits = l;
+  /** Runs tool calls through the pipeline's limits (their persona's rpm and max_parallel); null: none. */
+  public void limits(Pipeline p) {
+    this.limits = p;
   }
 
   // ---------------------------------------------------------------- lists
@@ -151,8 +148,8 @@ public final class McpGovernance {
     private final String summary;
     private final Decision decision;
     private final long started;
-    /** The persona whose parallel slot this call holds until it finishes, or null. */
-    private Persona slot;
+    /** What the call took from the pipeline (a persona's parallel slot) until it finishes, or null. */
+    private Pipeline.Admitted held;
 
     private Ticket(CallContext ctx, Item item, String method, ObjectNode params, JsonNode answer,
         GuardSession guardSession, String eventId, String summary, Decision decision, long started) {
@@ -170,7 +167,7 @@ public final class McpGovernance {
 
     /** The upstream's outcome: restored and scanned by the guard, then audited. */
     Future<JsonNode> finish(AsyncResult<JsonNode> ar) {
-      release();
+      release(ar.succeeded() ? Outcome.answered(200) : Outcome.failed(502, "error"));
       AsyncResult<JsonNode> out = ar;
       if (ar.succeeded() && guardSession != null && guardSession.touchesResponses() && ar.result() != null) {
         try {
@@ -213,17 +210,16 @@ public final class McpGovernance {
       return out.succeeded() ? Future.succeededFuture(out.result()) : Future.failedFuture(out.cause());
     }
 
-    private Ticket holding(Persona p) {
-      slot = p;
+    private Ticket holding(Pipeline.Admitted a) {
+      held = a;
       return this;
     }
 
-    private void release() {
-      Persona p = slot;
-      PersonaLimits l = limits;
-      slot = null;
-      if (p != null && l != null) {
-        l.exitCall(p);
+    private void release(Outcome outcome) {
+      Pipeline.Admitted a = held;
+      held = null;
+      if (a != null) {
+        a.finish(outcome);
       }
     }
   }
@@ -282,20 +278,26 @@ public final class McpGovernance {
         return Future.succeededFuture(new Ticket(ctx, item, method, upstream, required, null, null, null, ok,
             started));
       }
-      // the persona's rpm and max_parallel: a tool call that will go upstream takes a request and a slot
-      Persona slot = "tools/call".equals(method) && limits != null && ctx.principal() != null
-          ? ctx.principal().persona() : null;
-      if (slot != null) {
-        Refusal r = limits.enterCall(slot);
-        if (r != null) {
+      // the pipeline's limits: a tool call that will go upstream takes a request and a slot of its persona
+      Pipeline.Admitted slot = null;
+      Pipeline p = limits;
+      if (p != null && ctx.principal() != null) {
+        Future<Pipeline.Admitted> admitted = p.run(call(ctx, item, method, upstream, started));
+        if (admitted.failed() && admitted.cause() instanceof Refused rf && rf.limit() != null) {
+          Refusal r = rf.limit();
+          Persona persona = ctx.principal().persona();
           String limit = r.kind() == Refusal.Kind.PARALLEL_REQUESTS ? "max_parallel" : "rpm";
-          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", slot.name());
+          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", persona.name());
           if (r.retryAfterNanos() >= 0) {
             data.put("retry_after_ms", Math.max(1, r.retryAfterNanos() / 1_000_000));
           }
           return refused(ctx, method, item, summary, Decision.deny("persona-limits", limit + ": " + r.message()),
               new McpError(McpError.RATE_LIMITED, r.message(), data), "rate_limited");
         }
+        if (!admitted.succeeded()) { // the limits stages answer at once; anything else is a fault
+          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR, "The call was not sent: limits failed"));
+        }
+        slot = admitted.result();
       }
       if (policy != null && ctx.principal() != null) {
         policy.record(request(ctx, item, method, arguments));
@@ -309,7 +311,8 @@ public final class McpGovernance {
       }
       String id = newId();
       if (!"tools/call".equals(method)) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started));
+        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
+            .holding(slot));
       }
       AuditEvent.Builder b = event(ctx, "started", id, method, item, summary).decision("allow", ok.reason(), ok.rule());
       findings(b, gs, null);
@@ -319,11 +322,19 @@ public final class McpGovernance {
         if (ar.succeeded()) {
           return Future.succeededFuture(ticket);
         }
-        ticket.release();
+        ticket.release(Outcome.failed(500, "audit_unavailable"));
         return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
             "The call was not sent: the audit trail could not record it"));
       });
     });
+  }
+
+  /** The call as the pipeline's stages see it. */
+  private Call call(CallContext ctx, Item item, String method, ObjectNode params, long started) {
+    return new Call(ctx.requestId() == null ? null : ctx.requestId().asText(), Surface.MCP, method, ctx.principal(),
+        new Call.Target(item.kind(), item.server(), item.name()), params, null,
+        new Call.Client(ctx.clientIp(), clientApp(ctx), ctx.session() == null ? null : ctx.session().id()),
+        item.traceId(), started);
   }
 
   private static boolean isAction(String method) {
@@ -488,15 +499,13 @@ public final class McpGovernance {
 
   private AuditEvent.Builder event(CallContext ctx, String phase, String id, String method, Item item,
       String summary) {
-    Principal p = ctx.principal();
     AuditEvent.Builder b = AuditEvent.builder(id, phase, "mcp").action(method)
         .target(audited(item.server() == null ? item.name() : item.server() + "/" + item.original()))
-        .who(p == null ? null : p.id(), p == null ? null : p.kind(), keyId(p), personaName(p))
-        .client(clientApp(ctx), ctx.clientIp())
-        .arguments(summary)
-        .trace(item.traceId(), ctx.session() == null ? null : ctx.session().id(),
-            ctx.requestId() == null ? null : ctx.requestId().asText());
-    return b;
+        .arguments(summary);
+    // the caller's fields as every surface extracts them: one shape for model and tool calls
+    return CallFacts.of(ctx.principal(), clientApp(ctx), ctx.clientIp(),
+        ctx.session() == null ? null : ctx.session().id(), item.traceId())
+        .describe(b, ctx.requestId() == null ? null : ctx.requestId().asText());
   }
 
   /**
@@ -620,45 +629,10 @@ public final class McpGovernance {
     return p == null ? null : p.persona() != null ? p.persona().name() : p.kind();
   }
 
-  /** SHA-256 of the canonical JSON (keys sorted) of the arguments, or of the URI for reads. */
+  /** What an approval binds to: the arguments, or the URI for reads. */
   static String argumentsHash(String method, ObjectNode params) {
-    JsonNode what = params.has("arguments") ? params.get("arguments") : params.path("uri");
-    StringBuilder b = new StringBuilder(method).append('\u0000');
-    canonical(what, b);
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void canonical(JsonNode n, StringBuilder b) {
-    if (n.isObject()) {
-      TreeMap<String, JsonNode> sorted = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        sorted.put(f.getKey(), f.getValue());
-      }
-      b.append('{');
-      sorted.forEach((k, v) -> {
-        b.append(JsonRpc.F.textNode(k)).append(':');
-        canonical(v, b);
-        b.append(',');
-      });
-      b.append('}');
-    } else if (n.isArray()) {
-      b.append('[');
-      n.forEach(v -> {
-        canonical(v, b);
-        b.append(',');
-      });
-      b.append(']');
-    } else if (n.isNumber()) {
-      b.append(n.decimalValue().stripTrailingZeros().toPlainString());
-    } else {
-      b.append(n.isMissingNode() ? "null" : n.toString());
-    }
+    return dev.portcullis.policy.ApprovalHash.of(method,
+        params.has("arguments") ? params.get("arguments") : params.path("uri"));
   }
 
   private String newId() {

@@ -8,6 +8,8 @@ import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.llm.LlmProxy;
+import dev.portcullis.pipeline.Stages;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,6 +36,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final AnthropicErrors ANTHROPIC_ERRORS = new AnthropicErrors();
   static final String REQUEST_ID = "portcullis.requestId";
   static final String START_NANOS = "portcullis.startNanos";
+  /** The authenticated {@link Principal}, with the persona it acts through. */
+  static final String PRINCIPAL = "portcullis.principal";
   private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
   private static final String EMBEDDINGS = "/v1/embeddings";
   private static final String MESSAGES = "/v1/messages";
@@ -49,10 +53,12 @@ public final class GatewayVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final CallObserver observer;
   private final BooleanSupplier ready;
-  private final KeyGate gate;
+  private final dev.portcullis.limits.Accountant accountant;
+  private final dev.portcullis.llm.TokenCounter tokens;
+  private final dev.portcullis.policy.Approvals approvals;
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
-  private AuditStep auditStep;
+  private dev.portcullis.audit.AuditWriter audit;
   private TraceStep traceStep;
   private dev.portcullis.identity.ResourceServer identity;
   private dev.portcullis.oauth.AuthorizationServer oauth;
@@ -72,14 +78,18 @@ public final class GatewayVerticle extends VerticleBase {
   /**
    * @param snapshots the reloadable parts in force, read once per request
    * @param bodies the one parser of client JSON bodies
-   * @param gate key limits and budgets on the LLM routes, or null (no store)
+   * @param accountant key, team and persona limits on the LLM routes, or null (none can apply)
+   * @param approvals the queue of calls policy holds for an administrator (/admin/approvals)
    * @param admin the admin API on /admin, or null (no store)
    */
   public GatewayVerticle(java.util.function.Supplier<Snapshot> snapshots, int port, ObjectMapper json,
-      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready, KeyGate gate,
-      AdminApi admin) {
+      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready,
+      dev.portcullis.limits.Accountant accountant, dev.portcullis.llm.TokenCounter tokens,
+      dev.portcullis.policy.Approvals approvals, AdminApi admin) {
     this.snapshots = snapshots;
-    this.gate = gate;
+    this.accountant = accountant;
+    this.tokens = tokens;
+    this.approvals = approvals;
     this.admin = admin;
     this.port = port;
     this.json = json;
@@ -95,9 +105,9 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
-  /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
-  public GatewayVerticle withAudit(dev.portcullis.audit.LlmAuditor auditor) {
-    this.auditStep = auditor == null ? null : new AuditStep(auditor);
+  /** Audits the LLM routes (every call, refusals included); null for no audit trail. */
+  public GatewayVerticle withAudit(dev.portcullis.audit.AuditWriter audit) {
+    this.audit = audit;
     return this;
   }
 
@@ -193,12 +203,12 @@ public final class GatewayVerticle extends VerticleBase {
   private Router router(Snapshot snapshot) {
     GatewayConfig config = snapshot.config();
     LlmProxy proxy = new LlmProxy(vertx, http, snapshot.catalog(), config, metrics, observer);
-    OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
-    OpenAiErrors errors = openai.errors();
-    AnthropicSurface anthropic = new AnthropicSurface(proxy, gate);
-    openai.guard(snapshot.llmGuard());
-    anthropic.guard(snapshot.llmGuard());
     AccessGate access = snapshot.access();
+    ModelCalls calls = new ModelCalls(Stages.modelCalls(audit, access == null ? null : access.policy(), approvals,
+        vertx, snapshot.llmGuard(), accountant, tokens), proxy);
+    OpenAiSurface openai = new OpenAiSurface(json, calls);
+    OpenAiErrors errors = openai.errors();
+    AnthropicSurface anthropic = new AnthropicSurface(calls);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -243,6 +253,8 @@ public final class GatewayVerticle extends VerticleBase {
 
     new dev.portcullis.admin.StatusAdmin(upstreams, config.admin() == null ? null : config.admin().key()).mount(router);
     adminRoutes.accept(router); // before /admin/*'s catch-all
+    new dev.portcullis.admin.ApprovalAdmin(approvals, config.admin() == null ? null : config.admin().key())
+        .mount(router);
     if (mcp != null) {
       mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
     }
@@ -269,20 +281,14 @@ public final class GatewayVerticle extends VerticleBase {
       router.post("/v1/*").handler(traceStep::start); // before authentication: refusals are traced too
     }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, snapshot, errors));
-    if (auditStep != null) {
-      router.route("/v1/*").handler(auditStep::track);
-    }
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
-    BodyStep openAiBody = new BodyStep(bodies, errors);
-    BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS);
+    BodyStep openAiBody = new BodyStep(bodies, errors, calls, Surface.OPENAI);
+    BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS, calls, Surface.ANTHROPIC);
     for (String route : OPENAI_BODY_ROUTES) {
       router.post(route).handler(openAiBody::parse);
     }
     for (String route : ANTHROPIC_BODY_ROUTES) {
       router.post(route).handler(anthropicBody::parse);
-    }
-    if (access != null) {
-      router.post("/v1/*").handler(access::checkModel);
     }
     router.post(CHAT_COMPLETIONS).handler(openai::chatCompletions);
     router.post(MESSAGES).handler(anthropic::messages);
@@ -290,13 +296,18 @@ public final class GatewayVerticle extends VerticleBase {
     router.post(EMBEDDINGS).handler(openai::embeddings);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
-    router.route("/v1/*").handler(ctx -> errorsFor(ctx, errors).respond(ctx.response(), 404,
-        "invalid_request_error", "unknown_url",
-        "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")"));
+    router.route("/v1/*").handler(ctx -> {
+      String message = "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")";
+      rejected(ctx, calls, 404, "unknown_url", message);
+      errorsFor(ctx, errors).respond(ctx.response(), 404, "invalid_request_error", "unknown_url", message);
+    });
 
-    router.errorHandler(413, ctx -> errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error",
-        "request_too_large", "The request body is larger than the gateway's limit of "
-            + config.server().maxBodyBytes() + " bytes."));
+    router.errorHandler(413, ctx -> {
+      String message = "The request body is larger than the gateway's limit of " + config.server().maxBodyBytes()
+          + " bytes.";
+      rejected(ctx, calls, 413, "request_too_large", message);
+      errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error", "request_too_large", message);
+    });
     router.errorHandler(400, ctx -> routeError(ctx, errors, 400, "bad_request",
         "Bad request: " + ctx.request().method() + " " + ctx.request().uri()));
     router.errorHandler(404, ctx -> routeError(ctx, errors, 404, "unknown_url", "Not found: " + ctx.request().path()));
@@ -343,7 +354,7 @@ public final class GatewayVerticle extends VerticleBase {
           : "Incorrect API key provided.");
       return;
     }
-    ctx.put("portcullis.principal", p);
+    ctx.put(PRINCIPAL, p);
     if (access != null && !access.bind(ctx)) {
       return; // a persona the caller may not use: answered 403
     }
@@ -363,6 +374,19 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     errorsFor(ctx, openai).respond(ctx.response(), status, "invalid_request_error", code, message);
+  }
+
+  /**
+   * An authenticated POST on the LLM routes refused before any surface parsed it (unknown route,
+   * body too large): recorded like every other refused call.
+   */
+  private static void rejected(RoutingContext ctx, ModelCalls calls, int status, String code, String message) {
+    String path = ctx.request().path();
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST && ctx.get(PRINCIPAL) != null && path != null
+        && path.startsWith("/v1/")) {
+      calls.reject(ctx, path.startsWith("/v1/messages") ? Surface.ANTHROPIC : Surface.OPENAI, null, status, code,
+          message);
+    }
   }
 
   /** The error shape of the surface the client called: Anthropic's on /v1/messages, else OpenAI's. */
