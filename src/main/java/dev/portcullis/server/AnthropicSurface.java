@@ -32,6 +32,8 @@ final class AnthropicSurface {
   private final KeyGate gate;
   /** The guard, or null when no guard rules are configured. */
   private dev.portcullis.llm.guard.LlmGuard guard;
+  /** Requests with the {@code portcullis} field: MCP tools run by the gateway. */
+  private ToolLoopRoute toolLoops;
 
   AnthropicSurface(LlmProxy proxy, KeyGate gate) {
     this.proxy = proxy;
@@ -42,9 +44,19 @@ final class AnthropicSurface {
     return errors;
   }
 
+  /** Hands messages that name MCP servers to the tool loop. */
+  AnthropicSurface toolLoops(ToolLoopRoute loops) {
+    this.toolLoops = loops;
+    return this;
+  }
+
   void messages(RoutingContext ctx) {
     LlmRequest request = parse(ctx, Endpoint.MESSAGES);
     if (request == null) {
+      return;
+    }
+    if (toolLoops != null && ToolLoopRoute.asked(request.body())) {
+      toolLoops.messages(ctx, request.body(), errors); // each model step comes back through this route
       return;
     }
     var guarded = GuardStep.apply(guard, ctx, request,

@@ -64,6 +64,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.ui.Console console;
   private HttpServer server;
   private HttpClient http;
+  private dev.portcullis.agent.ToolLoop toolLoop;
   private ConnectionGuard connectionGuard;
   /** The snapshot {@link #router} was built from; touched only on this verticle's event loop. */
   private Snapshot routed;
@@ -165,6 +166,7 @@ public final class GatewayVerticle extends VerticleBase {
     http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
+    toolLoop = new dev.portcullis.agent.ToolLoop(vertx);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(boot.server().host())
         .setPort(port)
@@ -193,9 +195,11 @@ public final class GatewayVerticle extends VerticleBase {
   private Router router(Snapshot snapshot) {
     GatewayConfig config = snapshot.config();
     LlmProxy proxy = new LlmProxy(vertx, http, snapshot.catalog(), config, metrics, observer);
-    OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
+    ToolLoopRoute loops = new ToolLoopRoute(mcp, toolLoop, http, config.server().host(), server::actualPort,
+        config.policy().personaHeader(), config.mcp().toolLoop());
+    OpenAiSurface openai = new OpenAiSurface(json, proxy, gate).toolLoops(loops);
     OpenAiErrors errors = openai.errors();
-    AnthropicSurface anthropic = new AnthropicSurface(proxy, gate);
+    AnthropicSurface anthropic = new AnthropicSurface(proxy, gate).toolLoops(loops);
     openai.guard(snapshot.llmGuard());
     anthropic.guard(snapshot.llmGuard());
     AccessGate access = snapshot.access();

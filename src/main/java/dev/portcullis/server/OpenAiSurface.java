@@ -29,6 +29,8 @@ final class OpenAiSurface {
   private final KeyGate gate;
   /** The guard, or null when no guard rules are configured. */
   private dev.portcullis.llm.guard.LlmGuard guard;
+  /** Requests with the {@code portcullis} field: MCP tools run by the gateway. */
+  private ToolLoopRoute toolLoops;
 
   OpenAiSurface(ObjectMapper json, LlmProxy proxy) {
     this(json, proxy, null);
@@ -43,6 +45,12 @@ final class OpenAiSurface {
 
   OpenAiErrors errors() {
     return errors;
+  }
+
+  /** Hands chat completions that name MCP servers to the tool loop. */
+  OpenAiSurface toolLoops(ToolLoopRoute loops) {
+    this.toolLoops = loops;
+    return this;
   }
 
   void chatCompletions(RoutingContext ctx) {
@@ -73,6 +81,10 @@ final class OpenAiSurface {
     if (proxy.catalog().chain(model) == null) {
       errors.respond(response, 404, "invalid_request_error", "model_not_found", "model",
           "The model `" + model + "` does not exist or you do not have access to it.");
+      return;
+    }
+    if (endpoint == Endpoint.CHAT_COMPLETIONS && toolLoops != null && ToolLoopRoute.asked(body)) {
+      toolLoops.chat(ctx, body, errors); // each model step comes back through this route
       return;
     }
     JsonNode streamNode = body.get("stream");
