@@ -39,19 +39,21 @@ public final class ToolLoop {
    *
    * @param request the client's request in the dialect's format (without the extension field and
    *     without {@code stream}: every step is asked as a whole answer)
+   * @param toolbox the tools, once listed ({@link Toolbox#open}); the wall clock runs from this call,
+   *     so a slow listing counts too
    * @param abandoned completes when the client has gone: the run stops and cancels what is in flight
    */
-  public Future<Result> run(Dialect dialect, ObjectNode request, Toolbox toolbox, ModelStep model,
+  public Future<Result> run(Dialect dialect, ObjectNode request, Future<Toolbox> toolbox, ModelStep model,
       ToolLoopConfig bounds, LoopListener listener, Future<Void> abandoned) {
-    Run run = new Run(dialect, toolbox, model, bounds, listener);
+    Run run = new Run(dialect, model, bounds, listener);
     abandoned.onComplete(v -> run.fail(new IllegalStateException("the client closed the connection")));
-    return run.start(request);
+    return run.start(request, toolbox);
   }
 
   /** One run's state; touched only on the context it started on. */
   private final class Run {
     private final Dialect dialect;
-    private final Toolbox toolbox;
+    private Toolbox toolbox;
     private final ModelStep model;
     private final ToolLoopConfig bounds;
     private final LoopListener listener;
@@ -62,28 +64,26 @@ public final class ToolLoop {
     private final Set<String> gatewayTools = new HashSet<>();
     private long timer = -1;
 
-    Run(Dialect dialect, Toolbox toolbox, ModelStep model, ToolLoopConfig bounds, LoopListener listener) {
+    Run(Dialect dialect, ModelStep model, ToolLoopConfig bounds, LoopListener listener) {
       this.dialect = dialect;
-      this.toolbox = toolbox;
       this.model = model;
       this.bounds = bounds;
       this.listener = listener;
     }
 
-    Future<Result> start(ObjectNode request) {
+    Future<Result> start(ObjectNode request, Future<Toolbox> listed) {
       timer = vertx.setTimer(bounds.maxWallMs(), t -> fail(new LoopError(LoopError.Kind.MAX_WALL_TIME,
           "The tool loop did not finish within mcp.tool_loop.max_wall_ms (" + bounds.maxWallMs() + " ms); "
           + steps.size() + " tool call(s) were made. Calls in flight were cancelled.")));
       done.future().onComplete(ar -> vertx.cancelTimer(timer));
-      try {
-        List<Toolbox.Tool> tools = toolbox.tools();
+      on(listed, box -> {
+        toolbox = box;
+        List<Toolbox.Tool> tools = box.tools();
         tools.forEach(t -> gatewayTools.add(t.name()));
         ObjectNode offered = dialect.offer(request, tools);
         listener.toolsListed(tools);
         ask(offered);
-      } catch (RuntimeException e) { // a LoopError, or a bug: the client gets an error, never a hang
-        fail(e);
-      }
+      });
       return done.future();
     }
 
@@ -159,7 +159,9 @@ public final class ToolLoop {
     private void fail(Throwable cause) {
       if (done.tryFail(cause)) {
         model.cancel();
-        toolbox.cancel();
+        if (toolbox != null) {
+          toolbox.cancel();
+        }
       }
     }
   }

@@ -14,6 +14,7 @@ import dev.portcullis.config.McpConfig.ToolLoopConfig;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.mcp.McpGateway;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClient;
@@ -31,6 +32,7 @@ import java.util.function.IntSupplier;
  * Wiring only: the loop, the tools and every rule live elsewhere.
  */
 final class ToolLoopRoute {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ToolLoopRoute.class);
   /** The request field that asks for a tool loop. */
   static final String FIELD = "portcullis";
   /** The client headers every step sends on: credential, persona and session choice, Anthropic versions. */
@@ -103,30 +105,33 @@ final class ToolLoopRoute {
     LoopbackModel model = new LoopbackModel(http, host, port.getAsInt(), path, headers(ctx, traceparent));
     Promise<Void> gone = Promise.promise();
     response.closeHandler(v -> gone.tryComplete());
-    Toolbox.open(mcp, selections, principal, clientIp, traceparent, runId)
-        .compose(box -> loop.run(dialect, step, box, model, bounds, LoopListener.NONE, gone.future()))
-        .onComplete(ar -> {
-          if (response.ended() || response.closed()) {
-            return;
-          }
-          if (ar.succeeded()) {
-            boolean stream = body.path("stream").asBoolean(false);
-            response.putHeader(HttpHeaders.CONTENT_TYPE, stream ? "text/event-stream; charset=utf-8" : "application/json");
-            if (stream) {
-              response.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
-            }
-            response.end(stream ? dialect.stream(ar.result().answer(), body)
-                : io.vertx.core.buffer.Buffer.buffer(ar.result().answer().toString()));
-          } else if (ar.cause() instanceof StepRefused r) { // already in this surface's shape
-            response.setStatusCode(r.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(r.body());
-          } else if (ar.cause() instanceof LoopError e) {
-            errors.respond(response, e.kind().status, e.kind().status == 504 ? "timeout" : "invalid_request_error",
-                e.kind().code, e.getMessage());
-          } else {
-            errors.respond(response, 502, "server_error", "tool_loop_failed",
-                "The gateway could not finish the tool loop (request id " + runId + ").");
-          }
-        });
+    loop.run(dialect, step, Toolbox.open(mcp, selections, principal, clientIp, traceparent, runId), model, bounds,
+        LoopListener.NONE, gone.future()).onComplete(ar -> answer(response, ar, dialect, body, errors, runId));
+  }
+
+  private static void answer(HttpServerResponse response, AsyncResult<ToolLoop.Result> ar, Dialect dialect,
+      ObjectNode body, ErrorResponder errors, String runId) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (ar.succeeded()) {
+      boolean stream = body.path("stream").asBoolean(false);
+      if (stream) {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").end(dialect.stream(ar.result().answer(), body));
+      } else {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ar.result().answer().toString());
+      }
+    } else if (ar.cause() instanceof StepRefused r) { // already in this surface's shape
+      response.setStatusCode(r.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(r.body());
+    } else if (ar.cause() instanceof LoopError e) {
+      errors.respond(response, e.kind().status, e.kind().status == 504 ? "timeout" : "invalid_request_error",
+          e.kind().code, e.getMessage());
+    } else {
+      LOG.atWarn().setCause(ar.cause()).addKeyValue("request_id", runId).log("tool loop failed");
+      errors.respond(response, 502, "server_error", "tool_loop_failed",
+          "The gateway could not finish the tool loop (request id " + runId + ").");
+    }
   }
 
   /** The caller's own credential, persona and session headers, and the loop's trace. */

@@ -60,7 +60,7 @@ class ToolLoopGatewayTest {
         """);
     gw = GatewayHarness.start("""
         clients:
-          keys: [test-key, trifecta-key, persona-key, deny-key]
+          keys: [test-key, trifecta-key, persona-key, deny-key, metered-key]
         store:
           url: "jdbc:sqlite:%s"
         audit:
@@ -81,6 +81,11 @@ class ToolLoopGatewayTest {
             models: [demo]
             tools: [ { match: "demo__echo" } ]
             keys: [config-key-3]
+          metered:
+            models: [demo]
+            tools: [ { match: "demo__echo" } ]
+            keys: [config-key-5]
+            limits: { rpm: 2 }
         policy:
           file: %s
         """.formatted(dir.resolve("loop.db"), policy));
@@ -292,6 +297,21 @@ class ToolLoopGatewayTest {
         chat("call demo__echo with {\"text\":\"granted\"}", "{\"mcp\":[\"demo\"]}"), "x-portcullis-persona", "echoer");
     assertThat(JSON.readTree(echo.body()).path("portcullis").path("mcp_calls").path(0).path("output").asText())
         .isEqualTo("granted");
+  }
+
+  @Test
+  void eachModelStepIsAdmittedOnItsOwnAndARefusedStepEndsTheRun() throws Exception {
+    // rpm 2: the first model step and the tool call take both; the second model step is refused
+    HttpResponse<String> r = post("/v1/chat/completions", "metered-key",
+        chat("call demo__echo with {\"text\":\"metered\"}", "{\"mcp\":[\"demo\"]}"), "x-portcullis-persona", "metered");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+    JsonNode error = JSON.readTree(r.body()).path("error");
+    assertThat(error.path("type").asText()).isNotEmpty();
+    assertThat(error.path("message").asText()).containsIgnoringCase("persona");
+    gw.gateway().audit().writer().flush();
+    assertThat(gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", "config-key-5", null,
+        "demo/echo", null, null, null, null, null, null, null, null, 100))).extracting(AuditEvent::phase)
+        .contains("started", "completed");
   }
 
   @Test
