@@ -7,18 +7,21 @@ package dev.portcullis.agent;
 public final class LoopError extends RuntimeException {
   /** What went wrong, with the error code clients see. */
   public enum Kind {
-    INVALID_REQUEST("invalid_request_error", 400),
-    MAX_ITERATIONS("max_iterations_exceeded", 400),
-    MAX_TOOL_CALLS("max_tool_calls_exceeded", 400),
-    MAX_WALL_TIME("max_wall_time_exceeded", 504),
-    TOOLS_UNAVAILABLE("mcp_tools_unavailable", 502);
+    INVALID_REQUEST("invalid_request_error", 400, "invalid_request_error"),
+    MAX_ITERATIONS("max_iterations_exceeded", 400, "invalid_request_error"),
+    MAX_TOOL_CALLS("max_tool_calls_exceeded", 400, "invalid_request_error"),
+    MAX_WALL_TIME("max_wall_time_exceeded", 504, "timeout"),
+    TOOLS_UNAVAILABLE("mcp_tools_unavailable", 502, "server_error");
 
     public final String code;
     public final int status;
+    /** The OpenAI error type (Anthropic's follows from the status). */
+    public final String type;
 
-    Kind(String code, int status) {
+    Kind(String code, int status, String type) {
       this.code = code;
       this.status = status;
+      this.type = type;
     }
   }
 

@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param arguments the arguments the model gave
  * @param output the result's text (text blocks joined), or the refusal's message
  * @param isError whether the tool failed or the gateway refused the call
- * @param result the MCP result as returned (null when refused: see {@code errorCode})
  * @param errorCode the JSON-RPC error code of a refusal (policy, guard, limits, approval), or null
  */
 public record ToolStep(String id, String name, String server, JsonNode arguments, String output, boolean isError,
-    JsonNode result, Integer errorCode) {}
+    Integer errorCode) {}

@@ -150,7 +150,7 @@ public final class Toolbox {
     Tool tool = tools.get(use.name());
     if (!use.arguments().isObject()) {
       return Future.succeededFuture(new ToolStep(use.id(), use.name(), tool.server(), use.arguments(),
-          "The arguments of " + use.name() + " must be a JSON object.", true, null, McpError.INVALID_PARAMS));
+          "The arguments of " + use.name() + " must be a JSON object.", true, McpError.INVALID_PARAMS));
     }
     ObjectNode params = F.objectNode().put("name", use.name());
     params.set("arguments", use.arguments());
@@ -163,11 +163,11 @@ public final class Toolbox {
           if (ar.succeeded()) {
             JsonNode r = ar.result();
             return Future.succeededFuture(new ToolStep(use.id(), use.name(), tool.server(), use.arguments(),
-                text(r), r.path("isError").asBoolean(false), r, null));
+                text(r), r.path("isError").asBoolean(false), null));
           }
           Integer code = ar.cause() instanceof McpError m ? m.code() : null;
           return Future.succeededFuture(new ToolStep(use.id(), use.name(), tool.server(), use.arguments(),
-              "The gateway did not run " + use.name() + ": " + ar.cause().getMessage(), true, null,
+              "The gateway did not run " + use.name() + ": " + ar.cause().getMessage(), true,
               code == null ? McpError.INTERNAL_ERROR : code));
         });
   }

@@ -125,8 +125,7 @@ final class ToolLoopRoute {
     } else if (ar.cause() instanceof StepRefused r) { // already in this surface's shape
       response.setStatusCode(r.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(r.body());
     } else if (ar.cause() instanceof LoopError e) {
-      errors.respond(response, e.kind().status, e.kind().status == 504 ? "timeout" : "invalid_request_error",
-          e.kind().code, e.getMessage());
+      errors.respond(response, e.kind().status, e.kind().type, e.kind().code, e.getMessage());
     } else {
       LOG.atWarn().setCause(ar.cause()).addKeyValue("request_id", runId).log("tool loop failed");
       errors.respond(response, 502, "server_error", "tool_loop_failed",

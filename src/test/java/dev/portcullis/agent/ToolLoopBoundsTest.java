@@ -26,11 +26,20 @@ class ToolLoopBoundsTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static FakeOpenAiUpstream fake;
   static GatewayHarness gw;
+  static GatewayHarness hurried;
 
   @BeforeAll
   static void start() throws Exception {
     fake = FakeOpenAiUpstream.start();
-    gw = GatewayHarness.start("""
+    // decided by the request, not by a queue, so the tests cannot take each other's answers
+    fake.otherwise((req, r) -> (waits(r) ? FakeOpenAiUpstream.hang() : callsEcho()).respond(req, r));
+    gw = gateway(60_000);
+    hurried = gateway(2_000);
+  }
+
+  /** Bounds of 2 model calls and 2 tool calls, and this wall time. */
+  static GatewayHarness gateway(long wallMs) throws Exception {
+    return GatewayHarness.start("""
         models:
           demo:
             deployments:
@@ -44,25 +53,21 @@ class ToolLoopBoundsTest {
           tool_loop:
             max_iterations: 2
             max_tool_calls: 2
-            max_wall_ms: 1500
-        """.formatted(fake.baseUrl()));
-    // decided by the request, not by a queue, so the tests cannot take each other's answers
-    fake.otherwise((req, r) -> (waits(r) ? FakeOpenAiUpstream.hang() : callsEcho()).respond(req, r));
+            max_wall_ms: %d
+        """.formatted(fake.baseUrl(), wallMs));
   }
 
-  /** A step of the "wait" conversation after its first tool result: the step that never answers. */
+  /** A request of the "wait" conversation: the model step that never answers. */
   static boolean waits(FakeOpenAiUpstream.Received r) {
-    JsonNode messages = r.json().path("messages");
-    return messages.toString().contains("\"content\":\"wait\"") && messages.toString().contains("\"role\":\"tool\"");
+    return r.json().path("messages").toString().contains("\"content\":\"wait\"");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (gw != null) {
-      gw.close();
-    }
-    if (fake != null) {
-      fake.close();
+    for (AutoCloseable c : new AutoCloseable[] {gw, hurried, fake}) {
+      if (c != null) {
+        c.close();
+      }
     }
   }
 
@@ -77,7 +82,11 @@ class ToolLoopBoundsTest {
   }
 
   static HttpResponse<String> post(String path, String body) throws Exception {
-    return gw.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path))
+    return post(gw, path, body);
+  }
+
+  static HttpResponse<String> post(GatewayHarness to, String path, String body) throws Exception {
+    return to.send(HttpRequest.newBuilder(URI.create(to.baseUrl() + path))
         .header("authorization", "Bearer " + GatewayHarness.KEY).header("content-type", "application/json")
         .header("anthropic-version", "2023-06-01")
         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build());
@@ -107,12 +116,12 @@ class ToolLoopBoundsTest {
 
   @Test
   void aStepThatNeverAnswersEndsTheRunAtMaxWallTimeAndIsCancelled() throws Exception {
-    HttpResponse<String> r = post("/v1/messages", """
+    HttpResponse<String> r = post(hurried, "/v1/messages", """
         {"model":"looping","max_tokens":50,"messages":[{"role":"user","content":"wait"}],"portcullis":{"mcp":["demo"]}}""");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.path("type").asText()).isEqualTo("error");
-    assertThat(body.path("error").path("message").asText()).contains("max_wall_ms (1500 ms)");
+    assertThat(body.path("error").path("message").asText()).contains("max_wall_ms (2000 ms)");
     // the hanging step was given up: the gateway closed its connection to the provider
     Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
         assertThat(fake.requests().stream().filter(ToolLoopBoundsTest::waits))

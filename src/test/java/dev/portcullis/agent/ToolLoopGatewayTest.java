@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,9 +157,12 @@ class ToolLoopGatewayTest {
       assertThat(e.principal()).isEqualTo("config-key-1");
     });
     // the request and its two model steps (each admitted and accounted on its own) in the same trace
-    List<AuditEvent> llm = audit("llm", trace);
-    assertThat(llm).hasSize(3).allSatisfy(e -> assertThat(e.principal()).isEqualTo("config-key-1"));
-    assertThat(llm.stream().filter(e -> e.promptTokens() != null && e.promptTokens() > 0)).hasSize(2);
+    // (the request's own record is written once its response has ended: awaited)
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      List<AuditEvent> llm = audit("llm", trace);
+      assertThat(llm).hasSize(3).allSatisfy(e -> assertThat(e.principal()).isEqualTo("config-key-1"));
+      assertThat(llm.stream().filter(e -> e.promptTokens() != null && e.promptTokens() > 0)).hasSize(2);
+    });
   }
 
   @Test
