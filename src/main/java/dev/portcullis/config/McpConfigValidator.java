@@ -35,6 +35,15 @@ final class McpConfigValidator {
     if (m.maxSessions() <= 0) {
       problems.add("mcp.max_sessions: must be positive, got " + m.maxSessions());
     }
+    if (m.toolLoop().maxIterations() <= 0) {
+      problems.add("mcp.tool_loop.max_iterations: must be positive, got " + m.toolLoop().maxIterations());
+    }
+    if (m.toolLoop().maxToolCalls() <= 0) {
+      problems.add("mcp.tool_loop.max_tool_calls: must be positive, got " + m.toolLoop().maxToolCalls());
+    }
+    if (m.toolLoop().maxWallMs() <= 0) {
+      problems.add("mcp.tool_loop.max_wall_ms: must be positive, got " + m.toolLoop().maxWallMs());
+    }
     if (!List.of("withhold", "flag", "off").contains(m.pinning().toLowerCase(java.util.Locale.ROOT))) {
       problems.add("mcp.pinning: must be withhold, flag or off, got '" + m.pinning() + "'");
     }

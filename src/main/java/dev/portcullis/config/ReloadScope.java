@@ -57,7 +57,7 @@ public record ReloadScope(GatewayConfig applied, List<String> kept, List<String>
     return new ReloadScope(applied, List.copyOf(kept), List.copyOf(refused));
   }
 
-  /** Servers and virtual servers apply; the rest of {@code mcp} is bound at start-up. */
+  /** Servers, virtual servers and tool loop bounds apply; the rest of {@code mcp} is bound at start-up. */
   private static McpConfig mcp(McpConfig a, McpConfig b, List<String> kept, List<String> refused) {
     keep(kept, "mcp.namespace_separator", a.namespaceSeparator(), b.namespaceSeparator());
     keep(kept, "mcp.allowed_origins", a.allowedOrigins(), b.allowedOrigins());
@@ -80,7 +80,7 @@ public record ReloadScope(GatewayConfig applied, List<String> kept, List<String>
       }
     }
     return new McpConfig(b.servers(), a.namespaceSeparator(), a.allowedOrigins(), b.virtualServers(),
-        a.sessionIdleSeconds(), a.maxSessions(), a.pinning(), a.pinsFile());
+        a.sessionIdleSeconds(), a.maxSessions(), a.pinning(), a.pinsFile(), b.toolLoop());
   }
 
   /**

@@ -280,6 +280,21 @@ public final class McpGateway implements AutoCloseable {
   }
 
   /**
+   * One request from inside the gateway (the tool loops of model requests), on the same path as a
+   * client's request on {@code /mcp}: list filtering, policy, persona grants and limits, approvals,
+   * guard, write-ahead audit, tracing and metrics all apply. Nothing else may call upstreams.
+   */
+  public Future<com.fasterxml.jackson.databind.JsonNode> governed(CallContext ctx, String method,
+      com.fasterxml.jackson.databind.node.ObjectNode params) {
+    return server.request(ctx, method, params);
+  }
+
+  /** Whether {@code name} is one of the virtual servers served now. */
+  public boolean hasVirtualServer(String name) {
+    return !name.isEmpty() && server.hasView(name);
+  }
+
+  /**
    * Puts identity, policy, guard and audit in front of every MCP list and call (see
    * {@link McpGovernance}). Any argument may be null; with nothing to do (no persona, no rule, no
    * guard, no audit trail) nothing is installed and requests cost nothing extra.

@@ -30,9 +30,12 @@ final class AnthropicSurface {
   private final ModelCalls calls;
   private final LlmProxy proxy;
   private final AnthropicErrors errors = new AnthropicErrors();
+  /** Requests with the {@code portcullis} field: MCP tools run by the gateway. */
+  private final ToolLoopRoute toolLoops;
 
-  AnthropicSurface(ModelCalls calls) {
+  AnthropicSurface(ModelCalls calls, ToolLoopRoute toolLoops) {
     this.calls = calls;
+    this.toolLoops = toolLoops;
     this.proxy = calls.proxy();
   }
 
@@ -42,9 +45,14 @@ final class AnthropicSurface {
 
   void messages(RoutingContext ctx) {
     LlmRequest request = parse(ctx, Endpoint.MESSAGES);
-    if (request != null) {
-      calls.run(ctx, calls.call(ctx, Surface.ANTHROPIC, request), errors, this::refused);
+    if (request == null) {
+      return;
     }
+    if (ToolLoopRoute.asked(request.body())) {
+      toolLoops.messages(ctx, request.body(), errors); // each model step comes back through this route
+      return;
+    }
+    calls.run(ctx, calls.call(ctx, Surface.ANTHROPIC, request), errors, this::refused);
   }
 
   void countTokens(RoutingContext ctx) {

@@ -70,6 +70,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.ui.Console console;
   private HttpServer server;
   private HttpClient http;
+  private dev.portcullis.agent.ToolLoop toolLoop;
   private ConnectionGuard connectionGuard;
   /** The snapshot {@link #router} was built from; touched only on this verticle's event loop. */
   private Snapshot routed;
@@ -175,6 +176,7 @@ public final class GatewayVerticle extends VerticleBase {
     http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
+    toolLoop = new dev.portcullis.agent.ToolLoop(vertx);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(boot.server().host())
         .setPort(port)
@@ -206,9 +208,11 @@ public final class GatewayVerticle extends VerticleBase {
     AccessGate access = snapshot.access();
     ModelCalls calls = new ModelCalls(Stages.modelCalls(audit, access == null ? null : access.policy(), approvals,
         vertx, snapshot.llmGuard(), accountant, tokens), proxy);
-    OpenAiSurface openai = new OpenAiSurface(json, calls);
+    ToolLoopRoute loops = new ToolLoopRoute(mcp, toolLoop, http, config.server().host(), server::actualPort,
+        config.policy().personaHeader(), config.mcp().toolLoop());
+    OpenAiSurface openai = new OpenAiSurface(json, calls, loops);
     OpenAiErrors errors = openai.errors();
-    AnthropicSurface anthropic = new AnthropicSurface(calls);
+    AnthropicSurface anthropic = new AnthropicSurface(calls, loops);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {

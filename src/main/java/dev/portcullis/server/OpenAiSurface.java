@@ -27,10 +27,13 @@ final class OpenAiSurface {
   private final LlmProxy proxy;
   private final OpenAiErrors errors = new OpenAiErrors();
   private final Buffer modelList;
+  /** Requests with the {@code portcullis} field: MCP tools run by the gateway. */
+  private final ToolLoopRoute toolLoops;
 
-  OpenAiSurface(ObjectMapper json, ModelCalls calls) {
+  OpenAiSurface(ObjectMapper json, ModelCalls calls, ToolLoopRoute toolLoops) {
     this.json = json;
     this.calls = calls;
+    this.toolLoops = toolLoops;
     this.proxy = calls.proxy();
     this.modelList = buildModelList(null, null);
   }
@@ -65,6 +68,10 @@ final class OpenAiSurface {
     if (proxy.catalog().chain(model) == null) {
       refuse(ctx, model, 404, "model_not_found", "model",
           "The model `" + model + "` does not exist or you do not have access to it.");
+      return;
+    }
+    if (endpoint == Endpoint.CHAT_COMPLETIONS && ToolLoopRoute.asked(body)) {
+      toolLoops.chat(ctx, body, errors); // each model step comes back through this route
       return;
     }
     JsonNode streamNode = body.get("stream");
