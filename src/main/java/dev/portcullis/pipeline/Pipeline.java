@@ -66,7 +66,15 @@ public final class Pipeline {
    * record every call see it, admitted and finished with the refusal at once.
    */
   public void reject(Call call, Refused refused) {
-    Outcome outcome = Outcome.refused(refused);
+    record(call, Outcome.refused(refused));
+  }
+
+  /**
+   * A call governed piecewise rather than as a whole (a tool-loop run, whose every model step and
+   * tool call passes the stages on its own): only the stages that record every call see it,
+   * admitted and finished at once with how it ended.
+   */
+  public void record(Call call, Outcome outcome) {
     for (int i = stages.size() - 1; i >= 0; i--) {
       Stage s = stages.get(i);
       if (s.recordsRejections()) {

@@ -49,6 +49,7 @@ final class AnthropicSurface {
       return;
     }
     if (ToolLoopRoute.asked(request.body())) {
+      calls.recordWhenEnded(ctx, calls.call(ctx, Surface.ANTHROPIC, request));
       toolLoops.messages(ctx, request.body(), errors); // each model step comes back through this route
       return;
     }

@@ -53,6 +53,15 @@ final class ModelCalls {
   }
 
   /**
+   * A call the stages govern piecewise (a tool-loop run: each model step and tool call passes them
+   * on its own), recorded as a whole by the recording stages once its response has ended.
+   */
+  void recordWhenEnded(RoutingContext ctx, Call call) {
+    ctx.addEndHandler(ended -> pipeline.record(call, ended.succeeded()
+        ? Outcome.answered(ctx.response().getStatusCode()) : Outcome.aborted()));
+  }
+
+  /**
    * Runs the call through the stages; if admitted, forwards it (the guard's rewrite of it, with
    * the guard's answer filter) and finishes it when the proxy reports how it ended.
    */

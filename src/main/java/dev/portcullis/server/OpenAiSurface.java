@@ -70,14 +70,15 @@ final class OpenAiSurface {
           "The model `" + model + "` does not exist or you do not have access to it.");
       return;
     }
-    if (endpoint == Endpoint.CHAT_COMPLETIONS && ToolLoopRoute.asked(body)) {
-      toolLoops.chat(ctx, body, errors); // each model step comes back through this route
-      return;
-    }
     JsonNode streamNode = body.get("stream");
     boolean stream = endpoint == Endpoint.CHAT_COMPLETIONS && streamNode != null && streamNode.asBoolean(false);
     LlmRequest request = new LlmRequest(endpoint, model, stream, body, checked.raw(),
         ctx.get(GatewayVerticle.REQUEST_ID));
+    if (endpoint == Endpoint.CHAT_COMPLETIONS && ToolLoopRoute.asked(body)) {
+      calls.recordWhenEnded(ctx, calls.call(ctx, Surface.OPENAI, request));
+      toolLoops.chat(ctx, body, errors); // each model step comes back through this route
+      return;
+    }
     calls.run(ctx, calls.call(ctx, Surface.OPENAI, request), errors, (r, refused) ->
         RefusalReplies.openAi(errors, r, refused));
   }
