@@ -60,6 +60,14 @@ public final class Console {
     public static final Settings DEFAULT = new Settings(Duration.ofMinutes(30), Duration.ofHours(12), 10_000, 600);
   }
 
+  /**
+   * How much one console answer may hold: groups on a report page, lines in a CSV download, and
+   * the days a report may span (each day is a point of its chart).
+   */
+  public record Limits(int pageRows, int csvRows, int maxRangeDays) {
+    public static final Limits DEFAULT = new Limits(500, 50_000, 366);
+  }
+
   /** Adds the console's routes to one event loop's router. */
   public void mount(Router router) {
     router.route(BASE + "*").handler(this::guard);

@@ -21,6 +21,6 @@ public final class ConsoleWiring {
   public static Console console(GatewayConfig config, Store store, KeyAdmin keys, AuditModule audit,
       McpGateway mcp) {
     return new Console(config.admin().key(), config.admin().readOnlyKeys(), Console.Settings.DEFAULT, List.of(
-        new OverviewPage(store.usage()), new KeysPage(keys, store.keys()), new TeamsPage(keys), new McpPage(mcp), new AuditPage(audit)));
+        new OverviewPage(store.usage(), audit), new UsagePage(store.usage(), Console.Limits.DEFAULT), new KeysPage(keys, store.keys()), new TeamsPage(keys), new McpPage(mcp), new AuditPage(audit)));
   }
 }
