@@ -23,7 +23,8 @@ function formatter(unit) {
       return "";
     }
     if (unit === "$") {
-      return "$" + v.toFixed(v !== 0 && Math.abs(v) < 1 ? 4 : 2);
+      // a cheap request costs well under a cent: keep two significant digits there
+      return "$" + (v !== 0 && Math.abs(v) < 0.01 ? Number(v.toPrecision(2)) : v.toFixed(2));
     }
     return unit === "ms" ? Math.round(v) + " ms" : String(Math.round(v * 100) / 100);
   };

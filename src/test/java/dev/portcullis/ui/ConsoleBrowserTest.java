@@ -22,6 +22,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -122,7 +123,24 @@ class ConsoleBrowserTest {
         .equals("1"));
     assertThat(browser.findElement(By.id("top-models")).getText()).contains("demo");
     assertThat(requests).isNotNull();
+    // its charts are drawn (uPlot, under the console's strict CSP) and follow the polls
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(
+        By.cssSelector("#traffic-chart figcaption")).getText().contains("requests 1 in all"));
+    waitFor(By.cssSelector("#traffic-chart canvas"));
+    waitFor(By.cssSelector("#latency-chart canvas"));
+    assertThat(browser.findElement(By.id("top-keys")).getText()).contains("key_");
     shoot("03-overview");
+
+    // the usage report, grouped by key, with its chart and CSV link
+    browser.findElement(By.linkText("Usage")).click();
+    new Select(waitFor(By.name("group_by"))).selectByVisibleText("key");
+    browser.findElement(By.cssSelector("#usage-form button")).click();
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("group_by=key"));
+    assertThat(waitFor(By.id("usage")).getText()).contains("key_");
+    waitFor(By.cssSelector("#usage-requests-chart canvas"));
+    assertThat(browser.findElement(By.id("usage-csv")).getAttribute("href")).contains("/ui/usage.csv?")
+        .contains("group_by=key");
+    shoot("08-usage");
 
     // the key list shows it with its spend against the budget; search finds it
     browser.findElement(By.linkText("Keys")).click();
@@ -162,6 +180,9 @@ class ConsoleBrowserTest {
     browser.findElement(By.linkText("Keys")).click();
     waitFor(By.cssSelector("tr[data-key='browser-made']"));
     shoot("07-keys-phone");
+    browser.findElement(By.linkText("Overview")).click();
+    waitFor(By.cssSelector("#traffic-chart canvas"));
+    shoot("09-overview-phone");
     viewport(1280, 800, false);
 
     // sign out: the console is closed again
