@@ -11,7 +11,8 @@ final class Layout {
     KEYS("Keys", Console.BASE + "/keys"),
     TEAMS("Teams", Console.BASE + "/teams"),
     MCP("MCP", Console.BASE + "/mcp"),
-    AUDIT("Audit", Console.BASE + "/audit");
+    AUDIT("Audit", Console.BASE + "/audit"),
+    CONFIG("Configuration", Console.BASE + "/config");
 
     final String label;
     final String path;
