@@ -80,7 +80,7 @@ public final class ToolPins {
     return mode;
   }
 
-  /** Called with the server key after an admin approves one of its tools. */
+  /** Called with the server key after an admin approves or rejects a change of one of its tools. */
   public void onApproved(Consumer<String> listener) {
     this.approved = listener;
   }
@@ -163,6 +163,7 @@ public final class ToolPins {
         System.currentTimeMillis(), true));
     LOG.atWarn().addKeyValue("upstream", server).addKeyValue("tool", tool)
         .log("MCP tool definition change rejected by an admin; the tool stays withheld");
+    approved.accept(server); // in flag mode clients saw it flagged: their lists change
     return true;
   }
 
