@@ -31,6 +31,8 @@ final class MaskedConfig {
   private static final List<String> SECRET_SUFFIXES = List.of("_key", "_secret", "_password", "_token", "_keys");
   /** Fields under these parents named {@code keys} hold secrets (elsewhere, {@code keys} are key ids). */
   private static final Set<String> KEY_LIST_PARENTS = Set.of("clients", "admin");
+  /** Fields whose name alone says nothing, secret under this parent (an OpenAPI server's auth value). */
+  private static final Map<String, Set<String>> SECRET_UNDER = Map.of("auth", Set.of("value"));
   /** Maps whose every value may be a credential: HTTP headers, a child process's environment. */
   private static final Set<String> SECRET_MAPS = Set.of("headers", "env", "environment");
   private static final Pattern URL_PASSWORD = Pattern.compile("(://[^/@\\s:]*):[^/@\\s]*@");
@@ -75,7 +77,8 @@ final class MaskedConfig {
 
   private static boolean secret(String name, String parent) {
     String n = name.toLowerCase(java.util.Locale.ROOT);
-    if (SECRET_NAMES.contains(n) || ("keys".equals(n) && KEY_LIST_PARENTS.contains(parent))) {
+    if (SECRET_NAMES.contains(n) || ("keys".equals(n) && KEY_LIST_PARENTS.contains(parent))
+        || SECRET_UNDER.getOrDefault(parent, Set.of()).contains(n)) {
       return true;
     }
     for (String s : SECRET_SUFFIXES) {
