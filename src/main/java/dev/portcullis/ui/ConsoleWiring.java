@@ -8,6 +8,7 @@ import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.mcp.McpGateway;
 import dev.portcullis.policy.PolicyEngine;
 import dev.portcullis.store.Store;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -36,8 +37,12 @@ public final class ConsoleWiring {
    */
   public static Console console(GatewayConfig config, Store store, KeyAdmin keys, AuditModule audit,
       McpGateway mcp, Live live) {
-    return new Console(config.admin().key(), config.admin().readOnlyKeys(), Console.Settings.DEFAULT, List.of(
-        new OverviewPage(store.usage(), audit), new UsagePage(store.usage(), Console.Limits.DEFAULT),
+    GatewayConfig.ConsoleConfig c = config.admin().console();
+    Console.Settings settings = new Console.Settings(Duration.ofSeconds(c.sessionIdleSeconds()),
+        Duration.ofSeconds(c.sessionMaxSeconds()), c.maxSessions(), c.requestsPerMinute());
+    Console.Limits limits = new Console.Limits(c.pageRows(), c.csvRows(), c.maxRangeDays());
+    return new Console(config.admin().key(), config.admin().readOnlyKeys(), settings, List.of(
+        new OverviewPage(store.usage(), audit), new UsagePage(store.usage(), limits),
         new KeysPage(keys, store.keys()), new TeamsPage(keys), new McpPage(mcp, live.status()), new AuditPage(audit),
         new ConfigPage(new ConfigPage.Sources(live.config(), live.policy(), live.lastReload()))));
   }

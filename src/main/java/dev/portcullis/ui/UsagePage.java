@@ -28,6 +28,7 @@ final class UsagePage implements Console.Page {
   static final List<String> FILTERS = List.of("key", "team", "model", "deployment", "persona");
   static final List<String> GROUPINGS = List.of("model", "key", "team", "deployment", "persona", "day");
   private static final int MAX_GROUPINGS = 2;
+  private static final int DEFAULT_DAYS = 30;
 
   private final UsageRepository usage;
   private final Console.Limits limits;
@@ -105,7 +106,9 @@ final class UsagePage implements Console.Page {
   Query query(RoutingContext ctx) {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate to = date(ctx.request().getParam("to"), "to", today);
-    LocalDate from = date(ctx.request().getParam("from"), "from", to.minusDays(29));
+    // by default the last 30 days, or fewer when a report may not span that many
+    LocalDate from = date(ctx.request().getParam("from"), "from", to.minusDays(Math.min(DEFAULT_DAYS,
+        limits.maxRangeDays()) - 1));
     if (from.isAfter(to)) {
       throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
     }
