@@ -42,7 +42,7 @@ function drawCharts(root) {
       series: [{}].concat(d.series.map((s, i) => ({
         label: s.label, stroke: palette[i % palette.length], width: 2, value: (u, v) => fmt(v),
       }))),
-      axes: [{}, { size: 70, values: (u, vals) => vals.map(fmt) }],
+      axes: [{}, { size: 84, values: (u, vals) => vals.map(fmt) }],
     });
     const plot = new uPlot(opts, [d.x].concat(d.series.map((s) => s.values)), el);
     new ResizeObserver(() => plot.setSize(size())).observe(el);

@@ -59,6 +59,13 @@ class ConsoleBrowserTest {
           key: %s
         audit:
           flush_ms: 50
+        mcp:
+          servers:
+            demo: { type: builtin }
+          virtual_servers:
+            desk:
+              description: The help desk's tools
+              tools: [ { match: demo__echo, rename: echo } ]
         """.formatted(dir, ADMIN));
     profile = Files.createTempDirectory("portcullis-chromium");
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless",
@@ -174,6 +181,20 @@ class ConsoleBrowserTest {
     browser.findElement(By.id("verify")).click();
     assertThat(waitFor(By.id("verify-result")).getText()).startsWith("Chain intact.");
     shoot("06-audit");
+
+    // the MCP page: the built-in upstream with its tools, and the virtual server
+    browser.findElement(By.linkText("MCP")).click();
+    WebElement upstream = waitFor(By.cssSelector("tr[data-upstream='demo']"));
+    assertThat(upstream.getText()).contains("connected").contains("demo__echo");
+    assertThat(browser.findElement(By.cssSelector("tr[data-virtual='desk']")).getText()).contains("/mcp/desk")
+        .contains("echo");
+    shoot("10-mcp");
+
+    // the configuration in force, its secrets masked
+    browser.findElement(By.linkText("Configuration")).click();
+    String config = waitFor(By.id("running-config")).getText();
+    assertThat(config).contains(MaskedConfig.MASK).doesNotContain(ADMIN);
+    shoot("11-config");
 
     // a phone-sized window still shows the key list, one card per key
     viewport(390, 844, true);
