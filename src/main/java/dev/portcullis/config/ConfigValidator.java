@@ -20,6 +20,7 @@ final class ConfigValidator {
   private ConfigValidator() {}
 
   static void validate(GatewayConfig c, List<String> problems) {
+    console(c.admin().console(), problems);
     var s = c.server();
     if (s.port() < 0 || s.port() > 65535) {
       problems.add("server.port: must be between 0 and 65535, got " + s.port());
@@ -195,6 +196,23 @@ final class ConfigValidator {
       }
     } catch (IllegalArgumentException e) {
       problems.add(field + ": not a valid URL: " + e.getMessage());
+    }
+  }
+
+  /** The console's bounds: positive, and under ceilings that keep one page or download from hurting the gateway. */
+  private static void console(GatewayConfig.ConsoleConfig k, List<String> problems) {
+    between("admin.console.session_idle_seconds", k.sessionIdleSeconds(), 1, 86_400, problems);
+    between("admin.console.session_max_seconds", k.sessionMaxSeconds(), 1, 7 * 86_400, problems);
+    between("admin.console.max_sessions", k.maxSessions(), 1, 1_000_000, problems);
+    between("admin.console.requests_per_minute", k.requestsPerMinute(), 1, 1_000_000, problems);
+    between("admin.console.page_rows", k.pageRows(), 1, 5_000, problems);
+    between("admin.console.csv_rows", k.csvRows(), 1, 1_000_000, problems);
+    between("admin.console.max_range_days", k.maxRangeDays(), 1, 3_660, problems);
+  }
+
+  private static void between(String field, long value, long min, long max, List<String> problems) {
+    if (value < min || value > max) {
+      problems.add(field + ": must be between " + min + " and " + max + ", got " + value);
     }
   }
 

@@ -111,13 +111,36 @@ public record GatewayConfig(
    * The admin API credential; with no key the admin API refuses everyone. {@code readOnlyKeys}
    * sign in to the web console (/ui) to look, not to change anything.
    */
-  public record AdminConfig(String key, List<String> readOnlyKeys) {
+  public record AdminConfig(String key, List<String> readOnlyKeys, ConsoleConfig console) {
     public AdminConfig {
       readOnlyKeys = readOnlyKeys == null ? List.of() : List.copyOf(readOnlyKeys);
+      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null) : console;
+    }
+
+    public AdminConfig(String key, List<String> readOnlyKeys) {
+      this(key, readOnlyKeys, null);
     }
 
     public AdminConfig(String key) {
       this(key, null);
+    }
+  }
+
+  /**
+   * The web console's bounds: how long a session lives without a request and at most, how many
+   * sessions exist at once, requests a minute per client address, and how much one page or CSV
+   * download may hold, and how many days a usage report may span.
+   */
+  public record ConsoleConfig(Long sessionIdleSeconds, Long sessionMaxSeconds, Integer maxSessions,
+      Integer requestsPerMinute, Integer pageRows, Integer csvRows, Integer maxRangeDays) {
+    public ConsoleConfig {
+      sessionIdleSeconds = sessionIdleSeconds == null ? 1_800L : sessionIdleSeconds;
+      sessionMaxSeconds = sessionMaxSeconds == null ? 43_200L : sessionMaxSeconds;
+      maxSessions = maxSessions == null ? 10_000 : maxSessions;
+      requestsPerMinute = requestsPerMinute == null ? 600 : requestsPerMinute;
+      pageRows = pageRows == null ? 500 : pageRows;
+      csvRows = csvRows == null ? 50_000 : csvRows;
+      maxRangeDays = maxRangeDays == null ? 366 : maxRangeDays;
     }
   }
 

@@ -379,6 +379,19 @@ public final class McpGateway implements AutoCloseable {
     return upstreams;
   }
 
+  /** The virtual servers in force (each served at /mcp/{name}) by name, in configuration order. */
+  public java.util.Map<String, dev.portcullis.config.McpConfig.VirtualServerConfig> virtualServers() {
+    return server.aggregator().virtualServers();
+  }
+
+  /**
+   * What an endpoint lists of one kind now: {@code ""} for /mcp, else a virtual server's name. It
+   * is the view that answers clients' lists and routes their calls, built from the upstreams' caches.
+   */
+  public io.vertx.core.Future<List<Entry>> listed(String view, ItemKind kind) {
+    return server.aggregator().view(view, kind).map(Aggregator.Merged::list);
+  }
+
   public SessionRegistry sessions() {
     return sessions;
   }

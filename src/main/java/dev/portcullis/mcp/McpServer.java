@@ -57,6 +57,11 @@ public final class McpServer implements McpHandler {
     this.version = version;
   }
 
+  /** The merged views in force (replaced when the configuration is reloaded). */
+  Aggregator aggregator() {
+    return aggregator;
+  }
+
   /** Serves another set of upstreams (a reload); requests already routed finish on the upstream they found. */
   void aggregate(Aggregator next) {
     this.aggregator = next;

@@ -89,7 +89,8 @@ public final class PolicyEngine {
 
   private record Rule(String name, CelRuntime.Program program, Decision.Outcome effect, String reason) {}
 
-  private record Rules(List<Rule> rules, Map<String, List<String>> labels, Decision.Outcome fallback) {}
+  private record Rules(List<Rule> rules, Map<String, List<String>> labels, Decision.Outcome fallback,
+      PolicyFile source) {}
 
   private final Path file;
   private final SessionLedger ledger;
@@ -100,7 +101,7 @@ public final class PolicyEngine {
   public PolicyEngine(SessionLedger ledger) {
     this.file = null;
     this.ledger = ledger;
-    this.rules = new Rules(List.of(), Map.of(), Decision.Outcome.ALLOW);
+    this.rules = new Rules(List.of(), Map.of(), Decision.Outcome.ALLOW, new PolicyFile(null, null, null));
   }
 
   /** An engine reading {@code file}; fails when the file is missing or broken. */
@@ -122,6 +123,11 @@ public final class PolicyEngine {
   public boolean hasRules() {
     Rules r = rules;
     return !r.rules().isEmpty() || r.fallback() != Decision.Outcome.ALLOW;
+  }
+
+  /** The rules in force as their file was read (after a rejected reload: the previous ones). */
+  public PolicyFile inForce() {
+    return rules.source();
   }
 
   /** Thrown for a broken policy file; lists every problem. */
@@ -201,7 +207,7 @@ public final class PolicyEngine {
     if (!problems.isEmpty()) {
       throw new PolicyException(source + ": " + String.join("; ", problems));
     }
-    return new Rules(List.copyOf(out), Map.copyOf(f.labels()), fallback);
+    return new Rules(List.copyOf(out), Map.copyOf(f.labels()), fallback, f);
   }
 
   private static Decision.Outcome effect(String s) {
