@@ -200,6 +200,7 @@ public final class Gateway implements AutoCloseable {
           () -> current.get().config().readiness());
       dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
           gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway);
+      tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,

@@ -198,6 +198,7 @@ public final class Main implements Runnable {
       int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
       Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
       TokenCounter tokens = new TokenCounter();
+      tokens.awaitVocabularies();
       for (int i = 0; i < loops; i++) {
         Gateway.await(new DemoProvider(tokens).start(vertx, host, port));
       }
