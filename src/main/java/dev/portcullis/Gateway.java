@@ -95,6 +95,10 @@ public final class Gateway implements AutoCloseable {
           ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
           s.durationNanos(), s.usage().promptTokens(), s.usage().completionTokens());
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
+      dev.portcullis.limits.CurrentPrices prices = new dev.portcullis.limits.CurrentPrices(
+          new dev.portcullis.limits.PriceTable(config.pricing(), catalog));
+      // the snapshot in force; set once built below (the budget gauges read it at each scrape)
+      AtomicReference<Snapshot> current = new AtomicReference<>();
       dev.portcullis.limits.UsageSink spend = r -> {
         if (r.costNanos() > 0) {
           metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(), r.model(),
@@ -102,17 +106,17 @@ public final class Gateway implements AutoCloseable {
         }
       };
       Governance gov = config.store() == null ? null
-          : new Governance(config, catalog, tokens, personaLimits, bodies, spend);
+          : new Governance(config, prices, tokens, personaLimits, bodies, spend);
       governance = gov;
       // persona limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
-              ? new dev.portcullis.limits.Accountant(new dev.portcullis.limits.PriceTable(config.pricing(), catalog),
-                  new dev.portcullis.limits.BudgetLedger(), spend, personaLimits)
+              ? new dev.portcullis.limits.Accountant(prices, new dev.portcullis.limits.BudgetLedger(), spend,
+                  personaLimits)
               : null;
       if (accountant != null) {
         metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
-            accountant.ledger(), config.personas())::remaining);
+            accountant.ledger(), () -> current.get().config().personas())::remaining);
       }
       if (gov != null) {
         gov.startRefresh(vertx);
@@ -155,8 +159,7 @@ public final class Gateway implements AutoCloseable {
           bodies);
       dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(vertx, config,
           oauth);
-      AtomicReference<Snapshot> current = new AtomicReference<>(
-          snapshots.build(config, catalog, gov == null ? null : gov.directory));
+      current.set(snapshots.build(config, catalog, gov == null ? null : gov.directory));
       if (identity != null) { // an OAuth caller is bound to a persona by its request's snapshot
         identity.afterAuthentication(ctx -> Snapshot.of(ctx).access().bind(ctx));
       }
@@ -174,9 +177,16 @@ public final class Gateway implements AutoCloseable {
         };
         governMcp.accept(current.get());
       }
+      // what a reload puts in force outside the snapshot: prices and persona limits for calls
+      // admitted from then on, upstream credentials for upstreams (re)started from then on
+      java.util.function.Consumer<Snapshot> applyLive = s -> {
+        credentials.update(s.config().mcp().servers());
+        personaLimits.apply(s.config().personas());
+        prices.replace(new dev.portcullis.limits.PriceTable(s.config().pricing(), s.catalog()));
+      };
       ConfigReloader reloads = file == null ? null : new ConfigReloader(file, new dev.portcullis.config.ConfigLoader(),
           current, next -> snapshots.build(next, snapshots.catalog(next), gov == null ? null : gov.directory), mcp,
-          governMcp, metrics, demo != null);
+          governMcp, applyLive, metrics, demo != null, accountant != null);
 
       // Instances of one deployment share the listening port, also a random one (port 0), and so
       // the connection caps.
@@ -191,6 +201,7 @@ public final class Gateway implements AutoCloseable {
           gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway,
           new dev.portcullis.ui.ConsoleWiring.Live(() -> current.get().config(), () -> current.get().access().policy(),
               () -> reloads == null || reloads.last() == null ? null : reloads.last().toJson(), status));
+      tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,

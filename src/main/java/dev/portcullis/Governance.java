@@ -6,8 +6,7 @@ import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.KeyDirectory;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.limits.BudgetLedger;
-import dev.portcullis.limits.PriceTable;
-import dev.portcullis.llm.ModelCatalog;
+import dev.portcullis.limits.PriceLookup;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.store.Store;
 import dev.portcullis.store.UsageWriter;
@@ -37,9 +36,10 @@ final class Governance implements AutoCloseable {
   /**
    * Opens the store (blocking; at start-up, before any event loop serves).
    *
+   * @param prices the prices in force (a reload replaces them)
    * @param spend told every usage record too (the spend metrics), after the store's writer
    */
-  Governance(GatewayConfig config, ModelCatalog catalog, TokenCounter tokens,
+  Governance(GatewayConfig config, PriceLookup prices, TokenCounter tokens,
       dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies,
       dev.portcullis.limits.UsageSink spend) {
     this.store = Store.open(config.store());
@@ -53,7 +53,7 @@ final class Governance implements AutoCloseable {
       throw e;
     }
     UsageWriter written = writer;
-    this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, r -> {
+    this.accountant = new Accountant(prices, ledger, r -> {
       written.record(r);
       spend.record(r);
     }, personaLimits);

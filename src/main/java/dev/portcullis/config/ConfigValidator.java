@@ -1,6 +1,5 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
 import dev.portcullis.config.GatewayConfig.ModelGroupConfig;
 import java.net.URI;
 import java.util.HashSet;
@@ -10,8 +9,6 @@ import java.util.Set;
 
 /** Semantic checks that binding alone cannot express; each problem is "field: why". */
 final class ConfigValidator {
-  static final Set<String> PROVIDER_TYPES = Set.of("openai", "azure", "openai_compatible", "demo",
-      "anthropic", "gemini", "bedrock");
   static final Set<String> STRATEGIES = Set.of("weighted", "least_busy");
 
   /** A ceiling far above any real price, so that price times tokens stays a finite number. */
@@ -129,60 +126,24 @@ final class ConfigValidator {
     }
   }
 
+  /** What every type has; the type's own fields are checked by the type ({@link DeploymentConfig#validate}). */
   private static void validateDeployment(String df, DeploymentConfig d, List<String> problems) {
-    if (d.type() == null) {
-      problems.add(df + ".type: required (one of " + PROVIDER_TYPES + ")");
-      return;
-    }
-    if (!PROVIDER_TYPES.contains(d.type())) {
-      problems.add(df + ".type: unknown provider type '" + d.type() + "' (expected one of "
-          + PROVIDER_TYPES + ")");
-      return;
-    }
     if (d.weight() < 0) {
       problems.add(df + ".weight: must not be negative");
     }
     positive(df + ".timeouts.connect_ms", d.timeouts().connectMs(), problems);
     positive(df + ".timeouts.first_byte_ms", d.timeouts().firstByteMs(), problems);
     positive(df + ".timeouts.total_ms", d.timeouts().totalMs(), problems);
-    switch (d.type()) {
-      case "demo" -> { }
-      case "openai" -> url(df + ".base_url", d.baseUrl(), false, problems);
-      case "openai_compatible" -> url(df + ".base_url", d.baseUrl(), true, problems);
-      case "azure" -> {
-        url(df + ".base_url", d.baseUrl(), true, problems);
-        if (d.deployment() == null || d.deployment().isBlank()) {
-          problems.add(df + ".deployment: required for azure (the Azure deployment name)");
-        }
-        if (d.apiVersion() == null || d.apiVersion().isBlank()) {
-          problems.add(df + ".api_version: required for azure (for example 2024-10-21)");
-        }
-        if (d.apiKey() == null || d.apiKey().isBlank()) {
-          problems.add(df + ".api_key: required for azure");
-        }
-      }
-      case "anthropic", "gemini" -> {
-        url(df + ".base_url", d.baseUrl(), false, problems);
-        required(df + ".api_key", d.apiKey(), d.type(), problems);
-      }
-      case "bedrock" -> {
-        url(df + ".base_url", d.baseUrl(), false, problems);
-        required(df + ".region", d.region(), "bedrock (for example us-east-1)", problems);
-        required(df + ".access_key_id", d.accessKeyId(), "bedrock", problems);
-        required(df + ".secret_access_key", d.secretAccessKey(), "bedrock", problems);
-        required(df + ".model", d.model(), "bedrock (the Bedrock model id)", problems);
-      }
-      default -> throw new IllegalStateException(d.type());
-    }
+    d.validate(df, problems);
   }
 
-  private static void required(String field, String value, String forWhat, List<String> problems) {
+  static void required(String field, String value, String forWhat, List<String> problems) {
     if (value == null || value.isBlank()) {
       problems.add(field + ": required for " + forWhat);
     }
   }
 
-  private static void url(String field, String value, boolean required, List<String> problems) {
+  static void url(String field, String value, boolean required, List<String> problems) {
     if (value == null) {
       if (required) {
         problems.add(field + ": required");

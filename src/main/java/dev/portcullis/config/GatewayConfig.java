@@ -259,40 +259,6 @@ public record GatewayConfig(
     }
   }
 
-  /** One upstream endpoint that can serve a model group. */
-  public record DeploymentConfig(
-      String name,
-      String type,
-      String baseUrl,
-      String apiKey,
-      String model,
-      Integer weight,
-      String deployment,
-      String apiVersion,
-      Map<String, String> headers,
-      Boolean streamUsage,
-      TimeoutsConfig timeouts,
-      String anthropicVersion,
-      String region,
-      String accessKeyId,
-      String secretAccessKey,
-      String sessionToken) {
-    /** A deployment without provider-specific fields (Anthropic version, AWS region and credentials). */
-    public DeploymentConfig(String name, String type, String baseUrl, String apiKey, String model, Integer weight,
-        String deployment, String apiVersion, Map<String, String> headers, Boolean streamUsage,
-        TimeoutsConfig timeouts) {
-      this(name, type, baseUrl, apiKey, model, weight, deployment, apiVersion, headers, streamUsage, timeouts,
-          null, null, null, null, null);
-    }
-
-    public DeploymentConfig {
-      weight = weight == null ? 1 : weight;
-      headers = headers == null ? Map.of() : Map.copyOf(headers);
-      streamUsage = streamUsage == null ? Boolean.TRUE : streamUsage;
-      timeouts = timeouts == null ? new TimeoutsConfig(0, 0, 0) : timeouts;
-    }
-  }
-
   /** Per-deployment timeouts: TCP connect, time to first response byte, whole exchange. */
   public record TimeoutsConfig(long connectMs, long firstByteMs, long totalMs) {
     public TimeoutsConfig {

@@ -70,6 +70,7 @@ public final class Accountant {
     PersonaConfig.Limits pl = PersonaLimits.limits(persona);
     if (key == null && pl == null) {
       Ticket t = new Ticket(principal, null, null);
+      t.prices = prices.now();
       inFlight.put(requestId, t);
       return new Admission(null, t);
     }
@@ -79,6 +80,7 @@ public final class Accountant {
               + ").", -1, null), null);
     }
     Ticket t = new Ticket(principal, key == null ? null : limiter(key), personaLimits.limiter(persona));
+    t.prices = prices.now();
     Supplier<Refusal> refusal;
     try {
       refusal = take(t, model, promptTokens, maxTokens, choices, System.currentTimeMillis());
@@ -129,7 +131,7 @@ public final class Accountant {
     }
     long prompt = Math.max(0, promptTokens.getAsLong());
     t.promptEstimate = prompt;
-    PriceTable.Price price = prices.admissionPrice(model);
+    PriceTable.Price price = t.prices.admissionPrice(model);
     long completion = completionReservation(maxTokens, choices, price.maxOutputTokens());
     long tokens = Saturating.add(prompt, completion);
     long keyTokenWait = t.key.hasTokenLimit() ? t.key.takeTokens(tokens) : -1;
@@ -346,7 +348,7 @@ public final class Accountant {
       return 0;
     }
     try {
-      return prices.price(s.deployment()).cost(u);
+      return (t == null ? prices : t.prices).price(s.deployment()).cost(u);
     } catch (RuntimeException e) {
       long fallback = t == null ? 0 : t.mostReserved();
       LOG.error("pricing request {} failed; charged its reservation of {} nano-dollars", s.requestId(), fallback, e);

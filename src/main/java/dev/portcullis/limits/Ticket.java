@@ -13,6 +13,8 @@ public final class Ticket {
   final Principal principal;
   final Hold key;
   final Hold persona;
+  /** The prices in force when the call was admitted: what it is charged by. */
+  PriceLookup prices;
   /** The prompt estimate, or -1 when no limit needed one. */
   long promptEstimate = -1;
   RateState rate;

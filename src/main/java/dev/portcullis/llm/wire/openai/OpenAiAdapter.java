@@ -39,10 +39,10 @@ public final class OpenAiAdapter implements ProviderAdapter {
   @Override
   public UpstreamRequest prepare(LlmRequest request, Deployment d) {
     var cfg = d.config();
-    boolean azure = "azure".equals(cfg.type());
-    String uri = azure
-        ? d.baseUrl() + "/openai/deployments/" + cfg.deployment() + "/" + request.endpoint().path()
-            + "?api-version=" + cfg.apiVersion()
+    boolean azure = cfg instanceof dev.portcullis.config.DeploymentConfig.Azure;
+    String uri = cfg instanceof dev.portcullis.config.DeploymentConfig.Azure az
+        ? d.baseUrl() + "/openai/deployments/" + az.deployment() + "/" + request.endpoint().path()
+            + "?api-version=" + az.apiVersion()
         : d.baseUrl() + "/" + request.endpoint().path();
 
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
