@@ -30,6 +30,8 @@ public final class ConfigReloader {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
   public static final String APPLIED = "applied";
   public static final String REJECTED = "rejected";
+  /** The trigger of a reload another replica asked for (it is not announced again). */
+  public static final String CLUSTER = "cluster";
 
   /** Builds the reloadable parts from a configuration (the same factory as at start-up). */
   public interface SnapshotBuilder {
@@ -67,6 +69,7 @@ public final class ConfigReloader {
   private final Consumer<Snapshot> governMcp;
   private final GatewayMetrics metrics;
   private final boolean demoRunning;
+  private final dev.portcullis.cluster.Cluster cluster;
   private volatile Outcome last;
   /** The SHA-256 of the file's content last read (at start-up or by a reload). */
   private byte[] seen;
@@ -78,7 +81,9 @@ public final class ConfigReloader {
    * @param governMcp puts a snapshot's personas, policy and guard in front of the MCP surface
    */
   ConfigReloader(Path file, ConfigLoader loader, AtomicReference<Snapshot> current, SnapshotBuilder builder,
-      McpGateway mcp, Consumer<Snapshot> governMcp, GatewayMetrics metrics, boolean demoRunning) {
+      McpGateway mcp, Consumer<Snapshot> governMcp, GatewayMetrics metrics, boolean demoRunning,
+      dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
     this.file = Objects.requireNonNull(file, "file");
     this.loader = loader;
     this.current = current;
@@ -141,6 +146,9 @@ public final class ConfigReloader {
       outcome = rejected(trigger, file + ": " + e.getMessage());
     }
     record(outcome);
+    if (APPLIED.equals(outcome.result()) && !CLUSTER.equals(trigger)) {
+      cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.CONFIG); // the other replicas reload too
+    }
     return outcome;
   }
 

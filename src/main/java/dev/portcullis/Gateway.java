@@ -38,6 +38,7 @@ public final class Gateway implements AutoCloseable {
   private dev.portcullis.audit.AuditModule audit;
   private dev.portcullis.telemetry.Telemetry telemetry;
   private ConfigReloader reloader;
+  private dev.portcullis.cluster.Cluster cluster;
   private dev.portcullis.config.ConfigWatcher watcher;
 
   private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
@@ -68,6 +69,7 @@ public final class Gateway implements AutoCloseable {
       throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
+    dev.portcullis.cluster.Cluster cluster = null;
     dev.portcullis.audit.AuditModule auditing = null;
     dev.portcullis.mcp.McpGateway mcp = null;
     dev.portcullis.telemetry.Telemetry telemetry = null;
@@ -90,6 +92,12 @@ public final class Gateway implements AutoCloseable {
       SnapshotFactory snapshots = new SnapshotFactory(vertx, config, requestJson, adapters, demoBase);
       ModelCatalog catalog = snapshots.catalog(config);
       GatewayMetrics metrics = new GatewayMetrics();
+      // shared state with the other replicas (Redis), or none: one replica
+      dev.portcullis.cluster.Cluster shared = config.cluster().enabled()
+          ? dev.portcullis.cluster.RedisCluster.start(vertx, config.cluster(), metrics,
+              config.mcp().sessionIdleSeconds() * 1000L)
+          : dev.portcullis.cluster.Cluster.single();
+      cluster = shared;
       AccessLog accessLog = new AccessLog(config.server().accessLog(), metrics);
       CallObserver observer = s -> metrics.request(s.deployment() == null
           ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
@@ -102,7 +110,7 @@ public final class Gateway implements AutoCloseable {
         }
       };
       Governance gov = config.store() == null ? null
-          : new Governance(config, catalog, tokens, personaLimits, bodies, spend);
+          : new Governance(config, catalog, tokens, personaLimits, bodies, spend, shared);
       governance = gov;
       // persona limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
@@ -144,7 +152,8 @@ public final class Gateway implements AutoCloseable {
       if (!config.mcp().servers().isEmpty()) {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson, bodies,
             config.server().maxResponseBytes(),
-            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
+            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials,
+            shared);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
         mcp.metrics(metrics);
       }
@@ -177,7 +186,14 @@ public final class Gateway implements AutoCloseable {
       }
       ConfigReloader reloads = file == null ? null : new ConfigReloader(file, new dev.portcullis.config.ConfigLoader(),
           current, next -> snapshots.build(next, snapshots.catalog(next), gov == null ? null : gov.directory), mcp,
-          governMcp, metrics, demo != null);
+          governMcp, metrics, demo != null, shared);
+      if (reloads != null) { // a reload on another replica: this one reloads its own file
+        shared.onEvent(e -> {
+          if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.CONFIG) {
+            vertx.executeBlocking(() -> reloads.reload(ConfigReloader.CLUSTER), false);
+          }
+        });
+      }
 
       // Instances of one deployment share the listening port, also a random one (port 0), and so
       // the connection caps.
@@ -199,7 +215,7 @@ public final class Gateway implements AutoCloseable {
                 () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
-            .withStatus(status)
+            .withStatus(status).withCluster(shared)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;
@@ -219,6 +235,7 @@ public final class Gateway implements AutoCloseable {
       }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
+      started.cluster = cluster;
       started.mcp = mcp;
       started.audit = auditing;
       started.telemetry = telemetry;
@@ -231,6 +248,9 @@ public final class Gateway implements AutoCloseable {
       }
       if (mcp != null) {
         mcp.close();
+      }
+      if (cluster != null) {
+        cluster.close();
       }
       vertx.close();
       if (auditing != null) {
@@ -279,7 +299,10 @@ public final class Gateway implements AutoCloseable {
       await(demo.close());
     }
     if (mcp != null) {
-      mcp.close(); // ends sessions, stops stdio servers cleanly
+      mcp.close(); // ends this replica's copies of sessions (their shared records stay), stops stdio servers
+    }
+    if (cluster != null) {
+      cluster.close();
     }
     await(vertx.close());
     if (audit != null) {
