@@ -253,6 +253,20 @@ class ClusterTest {
       String streamOn = served.path("streamOn").asText(null);
       assertThat(streamOn).as("the GET stream is open on one replica").isNotNull().matches("r[123]");
 
+      // the session is bound to its principal on every replica: another key gets "not found"
+      String stranger = admin1.createKey("{\"name\":\"cluster-stranger\"}");
+      for (int n = 1; n <= 3; n++) {
+        String base = replicaUrl(n);
+        await().atMost(Duration.ofSeconds(5)).until(() -> get(base + "/v1/models", stranger).statusCode() == 200);
+        HttpResponse<String> hijack = http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
+            .timeout(Duration.ofSeconds(10)).header("authorization", "Bearer " + stranger)
+            .header("mcp-session-id", served.path("sessionId").asText()).header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(hijack.statusCode()).as("replica " + n + ": " + hijack.body()).isEqualTo(404);
+      }
+
       // the cause goes to a replica the client's stream is not on
       int holder = Integer.parseInt(streamOn.substring(1));
       int other = holder % 3 + 1;
