@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cluster mode's cost on the governed LLM path: the same wrk load through the governed gateway
-# (bench/gateway-keys.yaml: SQLite store, virtual key with RPM/TPM/budget) and through the same
-# gateway with a cluster section (bench/gateway-cluster.yaml, a local redis-server), in one run,
+# (bench/gateway-cluster-off.yaml: SQLite store, virtual key with RPM/TPM/budget) and through the
+# same gateway with a cluster section (bench/gateway-cluster.yaml, a local redis-server), in one run,
 # at concurrency 1 and 64, to the built-in demo upstream. Prints a Markdown table for BENCHMARKS.md.
 #   bench/cluster.sh                    # 10 s per measurement
 #   BENCH_SECONDS=30 bench/cluster.sh
@@ -16,23 +16,23 @@ loops="${GATEWAY_EVENT_LOOPS:-1}"
 load_start=$(bench_load)
 
 bench_start redis 16379 redis-server --port 16379 --bind 127.0.0.1 --save "" --appendonly no
-bench_start upstream 19090 java -jar target/portcullis.jar demo-upstream --port 19090 --event-loops 1
-rm -f "$bench_out"/bench.db* "$bench_out"/bench-cluster.db*
+bench_start upstream 19193 java -jar target/portcullis.jar demo-upstream --port 19193 --event-loops 1
+rm -f "$bench_out"/bench-cluster-off.db* "$bench_out"/bench-cluster.db*
 keys=()
-for config in gateway-keys gateway-cluster; do
+for config in gateway-cluster-off gateway-cluster; do
   k=$(java -jar target/portcullis.jar keys create --config "bench/$config.yaml" --name bench \
     --rpm 100000000 --tpm 100000000000 --budget 1000000 --period monthly 2>/dev/null)
   [ -n "$k" ] || { echo "could not create the benchmark's virtual key for $config" >&2; exit 1; }
   keys+=("$k")
 done
-bench_start governed 18081 java -jar target/portcullis.jar serve --config bench/gateway-keys.yaml --event-loops "$loops"
-bench_start cluster 18083 java -jar target/portcullis.jar serve --config bench/gateway-cluster.yaml --event-loops "$loops"
-bench_wait upstream http://127.0.0.1:19090/v1/models
-bench_wait governed http://127.0.0.1:18081/healthz
-bench_wait cluster http://127.0.0.1:18083/readyz
+bench_start governed 18184 java -jar target/portcullis.jar serve --config bench/gateway-cluster-off.yaml --event-loops "$loops"
+bench_start cluster 18183 java -jar target/portcullis.jar serve --config bench/gateway-cluster.yaml --event-loops "$loops"
+bench_wait upstream http://127.0.0.1:19193/v1/models
+bench_wait governed http://127.0.0.1:18184/healthz
+bench_wait cluster http://127.0.0.1:18183/readyz
 
-governed=http://127.0.0.1:18081/v1/chat/completions
-cluster=http://127.0.0.1:18083/v1/chat/completions
+governed=http://127.0.0.1:18184/v1/chat/completions
+cluster=http://127.0.0.1:18183/v1/chat/completions
 BENCH_KEY=${keys[0]} bench_warm "$governed" bench/chat.lua
 BENCH_KEY=${keys[1]} bench_warm "$cluster" bench/chat.lua
 

@@ -205,7 +205,7 @@ public final class Gateway implements AutoCloseable {
           () -> mcpNow == null ? java.util.List.of() : mcpNow.upstreams(), () -> current.get().config().mcp().servers(),
           () -> current.get().config().readiness());
       dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
-          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway);
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::changed, gov.ledger), audit, mcpGateway);
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,

@@ -83,12 +83,10 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       ports.add(NodeSupport.freePort());
     }
-    replicas.add(replica(1)); // first alone: it migrates the fresh database
-    awaitListening(replicas.get(0));
-    replicas.add(replica(2));
-    replicas.add(replica(3));
-    awaitListening(replicas.get(1));
-    awaitListening(replicas.get(2));
+    for (int n = 1; n <= 3; n++) { // together, as a rollout would: they migrate the fresh database under its lock
+      replicas.add(replica(n));
+    }
+    replicas.forEach(ClusterTest::awaitListening);
     int front = NodeSupport.freePort();
     Path cfg = dir.resolve("haproxy.cfg");
     StringBuilder servers = new StringBuilder();

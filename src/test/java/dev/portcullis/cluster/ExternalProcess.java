@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * A server process a cluster test starts (redis-server, haproxy, a gateway replica): its output
  * kept for failure messages, stopped with the test.
  */
-final class ExternalProcess implements AutoCloseable {
+public final class ExternalProcess implements AutoCloseable {
   final String name;
   final Process process;
   final List<String> output = new CopyOnWriteArrayList<>();
@@ -38,12 +38,12 @@ final class ExternalProcess implements AutoCloseable {
     reader.start();
   }
 
-  static ExternalProcess start(String name, ProcessBuilder builder) throws IOException {
+  public static ExternalProcess start(String name, ProcessBuilder builder) throws IOException {
     return new ExternalProcess(name, builder.redirectErrorStream(true).start());
   }
 
   /** The absolute path of a program from PATH, /usr/sbin or /sbin; fails the test (never skips) when missing. */
-  static String require(String program, String apt) {
+  public static String require(String program, String apt) {
     String path = System.getenv("PATH") == null ? "" : System.getenv("PATH");
     for (String dir : (path + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin").split(File.pathSeparator)) {
       File f = new File(dir, program);
@@ -56,7 +56,7 @@ final class ExternalProcess implements AutoCloseable {
   }
 
   /** Waits until the port accepts connections; fails with the output when the process ends or it takes too long. */
-  ExternalProcess awaitPort(int port) throws InterruptedException {
+  public ExternalProcess awaitPort(int port) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try (Socket s = new Socket("127.0.0.1", port)) {
