@@ -62,11 +62,15 @@ public final class SessionRegistry {
 
   /** Shares the session's record (after initialize, before its id is given out). */
   public Future<Void> share(McpSession s) {
-    return cluster.sessions().save(record(s));
+    // with Redis away (fail: open) the session is this replica's alone, at once rather than after a timeout
+    return cluster.healthy() ? cluster.sessions().save(record(s)) : Future.succeededFuture();
   }
 
   /** Shares a changed subscription list. */
   void subscriptionsChanged(McpSession s) {
+    if (!cluster.healthy()) {
+      return;
+    }
     cluster.sessions().save(record(s)).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
         .log("could not share an MCP session's subscriptions; other replicas serve it with the old list"));
   }
@@ -84,7 +88,7 @@ public final class SessionRegistry {
     if (id == null) {
       return Future.succeededFuture();
     }
-    if (!cluster.sessions().shared()) {
+    if (!cluster.sessions().shared() || !cluster.healthy()) { // one replica, or Redis away with fail: open
       return Future.succeededFuture(local(id, principalId, view));
     }
     return cluster.sessions().load(id).map(r -> {
