@@ -39,7 +39,10 @@ public final class ExternalProcess implements AutoCloseable {
   }
 
   public static ExternalProcess start(String name, ProcessBuilder builder) throws IOException {
-    return new ExternalProcess(name, builder.redirectErrorStream(true).start());
+    Process p = builder.redirectErrorStream(true).start();
+    // a test JVM stopped half-way (Ctrl-C, a killed build) leaves no server running behind it
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, name + "-stop"));
+    return new ExternalProcess(name, p);
   }
 
   /** The absolute path of a program from PATH, /usr/sbin or /sbin; fails the test (never skips) when missing. */
