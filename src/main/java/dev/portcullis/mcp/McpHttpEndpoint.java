@@ -288,8 +288,7 @@ public final class McpHttpEndpoint {
     }
     session(ctx, ctx.get(PRINCIPAL), view(ctx)).onSuccess(session -> {
       if (session != null) {
-        sessions.remove(session);
-        ctx.response().setStatusCode(200).end();
+        sessions.remove(session).onComplete(ended -> ctx.response().setStatusCode(200).end());
       }
     });
   }

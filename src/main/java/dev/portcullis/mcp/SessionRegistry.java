@@ -129,17 +129,25 @@ public final class SessionRegistry {
     return s;
   }
 
-  /** Ends the session here and everywhere (DELETE, a failed initialize). */
-  public boolean remove(McpSession s) {
-    if (sessions.remove(s.id(), s)) {
-      s.close();
-      cluster.sessions().delete(s.id())
-          .onSuccess(v -> cluster.toSession(ChangeEvent.Kind.SESSION_CLOSED, s.id(), null))
-          .onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
-              .log("could not delete a shared MCP session record; it expires when idle"));
-      return true;
+  /**
+   * Ends the session here and everywhere (DELETE, a failed initialize); completes once the shared
+   * record is gone, so that a request sent after the answer finds it gone on every replica.
+   */
+  public Future<Void> remove(McpSession s) {
+    if (!sessions.remove(s.id(), s)) {
+      return Future.succeededFuture();
     }
-    return false;
+    s.close();
+    if (!cluster.sessions().shared()) {
+      return Future.succeededFuture();
+    }
+    return cluster.sessions().delete(s.id())
+        .onSuccess(v -> cluster.toSession(ChangeEvent.Kind.SESSION_CLOSED, s.id(), null))
+        .recover(e -> {
+          LOG.atWarn().addKeyValue("error", e.toString())
+              .log("could not delete a shared MCP session record; it expires when idle");
+          return Future.succeededFuture();
+        });
   }
 
   /** Forgets this replica's copy of a session (ended elsewhere, or idle here). */
