@@ -31,6 +31,8 @@ public final class ConfigReloader {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
   public static final String APPLIED = "applied";
   public static final String REJECTED = "rejected";
+  /** The trigger of a reload another replica asked for (it is not announced again). */
+  public static final String CLUSTER = "cluster";
 
   /** Builds the reloadable parts from a configuration (the same factory as at start-up). */
   public interface SnapshotBuilder {
@@ -70,6 +72,7 @@ public final class ConfigReloader {
   private final GatewayMetrics metrics;
   private final boolean demoRunning;
   private final boolean counting;
+  private final dev.portcullis.cluster.Cluster cluster;
   private volatile Outcome last;
   /** The SHA-256 of the file's content last read (at start-up or by a reload). */
   private byte[] seen;
@@ -85,7 +88,8 @@ public final class ConfigReloader {
    */
   ConfigReloader(Path file, ConfigLoader loader, AtomicReference<Snapshot> current, SnapshotBuilder builder,
       McpGateway mcp, Consumer<Snapshot> governMcp, Consumer<Snapshot> applyLive, GatewayMetrics metrics,
-      boolean demoRunning, boolean counting) {
+      boolean demoRunning, boolean counting, dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
     this.file = Objects.requireNonNull(file, "file");
     this.loader = loader;
     this.current = current;
@@ -151,6 +155,9 @@ public final class ConfigReloader {
       outcome = rejected(trigger, file + ": " + e.getMessage());
     }
     record(outcome);
+    if (APPLIED.equals(outcome.result()) && !CLUSTER.equals(trigger)) {
+      cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.CONFIG); // the other replicas reload too
+    }
     return outcome;
   }
 

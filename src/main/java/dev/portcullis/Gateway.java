@@ -38,6 +38,7 @@ public final class Gateway implements AutoCloseable {
   private dev.portcullis.audit.AuditModule audit;
   private dev.portcullis.telemetry.Telemetry telemetry;
   private ConfigReloader reloader;
+  private dev.portcullis.cluster.Cluster cluster;
   private dev.portcullis.config.ConfigWatcher watcher;
 
   private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
@@ -68,6 +69,7 @@ public final class Gateway implements AutoCloseable {
       throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
+    dev.portcullis.cluster.Cluster cluster = null;
     dev.portcullis.audit.AuditModule auditing = null;
     dev.portcullis.mcp.McpGateway mcp = null;
     dev.portcullis.telemetry.Telemetry telemetry = null;
@@ -90,6 +92,12 @@ public final class Gateway implements AutoCloseable {
       SnapshotFactory snapshots = new SnapshotFactory(vertx, config, requestJson, adapters, demoBase);
       ModelCatalog catalog = snapshots.catalog(config);
       GatewayMetrics metrics = new GatewayMetrics();
+      // shared state with the other replicas (Redis), or none: one replica
+      dev.portcullis.cluster.Cluster shared = config.cluster().enabled()
+          ? dev.portcullis.cluster.RedisCluster.start(vertx, config.cluster(), metrics,
+              config.mcp().sessionIdleSeconds() * 1000L)
+          : dev.portcullis.cluster.Cluster.single();
+      cluster = shared;
       AccessLog accessLog = new AccessLog(config.server().accessLog(), metrics);
       CallObserver observer = s -> metrics.request(s.deployment() == null
           ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
@@ -106,7 +114,7 @@ public final class Gateway implements AutoCloseable {
         }
       };
       Governance gov = config.store() == null ? null
-          : new Governance(config, prices, tokens, personaLimits, bodies, spend);
+          : new Governance(config, prices, tokens, personaLimits, bodies, spend, shared);
       governance = gov;
       // persona limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
@@ -149,7 +157,7 @@ public final class Gateway implements AutoCloseable {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson, bodies,
             config.server().maxResponseBytes(),
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials,
-            approvals);
+            approvals, shared);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
         mcp.metrics(metrics);
       }
@@ -186,7 +194,14 @@ public final class Gateway implements AutoCloseable {
       };
       ConfigReloader reloads = file == null ? null : new ConfigReloader(file, new dev.portcullis.config.ConfigLoader(),
           current, next -> snapshots.build(next, snapshots.catalog(next), gov == null ? null : gov.directory), mcp,
-          governMcp, applyLive, metrics, demo != null, accountant != null);
+          governMcp, applyLive, metrics, demo != null, accountant != null, shared);
+      if (reloads != null) { // a reload on another replica: this one reloads its own file
+        shared.onEvent(e -> {
+          if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.CONFIG) {
+            vertx.executeBlocking(() -> reloads.reload(ConfigReloader.CLUSTER), false);
+          }
+        });
+      }
 
       // Instances of one deployment share the listening port, also a random one (port 0), and so
       // the connection caps.
@@ -198,7 +213,7 @@ public final class Gateway implements AutoCloseable {
           () -> mcpNow == null ? java.util.List.of() : mcpNow.upstreams(), () -> current.get().config().mcp().servers(),
           () -> current.get().config().readiness());
       dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
-          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway,
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::changed, gov.ledger), audit, mcpGateway,
           new dev.portcullis.ui.ConsoleWiring.Live(() -> current.get().config(), () -> current.get().access().policy(),
               () -> reloads == null || reloads.last() == null ? null : reloads.last().toJson(), status));
       tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
@@ -211,7 +226,7 @@ public final class Gateway implements AutoCloseable {
                 () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
-            .withStatus(status)
+            .withStatus(status).withCluster(shared)
             .withAudit(audit == null ? null : audit.writer()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;
@@ -231,6 +246,7 @@ public final class Gateway implements AutoCloseable {
       }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
+      started.cluster = cluster;
       started.mcp = mcp;
       started.audit = auditing;
       started.telemetry = telemetry;
@@ -243,6 +259,9 @@ public final class Gateway implements AutoCloseable {
       }
       if (mcp != null) {
         mcp.close();
+      }
+      if (cluster != null) {
+        cluster.close();
       }
       vertx.close();
       if (auditing != null) {
@@ -291,7 +310,10 @@ public final class Gateway implements AutoCloseable {
       await(demo.close());
     }
     if (mcp != null) {
-      mcp.close(); // ends sessions, stops stdio servers cleanly
+      mcp.close(); // ends this replica's copies of sessions (their shared records stay), stops stdio servers
+    }
+    if (cluster != null) {
+      cluster.close();
     }
     await(vertx.close());
     if (audit != null) {

@@ -30,6 +30,7 @@ final class Governance implements AutoCloseable {
   final Accountant accountant;
   final AdminApi admin;
   private final long refreshMs;
+  private final dev.portcullis.cluster.Cluster cluster;
   private Vertx vertx;
   private long timer = -1;
 
@@ -41,7 +42,8 @@ final class Governance implements AutoCloseable {
    */
   Governance(GatewayConfig config, PriceLookup prices, TokenCounter tokens,
       dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies,
-      dev.portcullis.limits.UsageSink spend) {
+      dev.portcullis.limits.UsageSink spend, dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
     this.store = Store.open(config.store());
     try {
       reload();
@@ -57,7 +59,7 @@ final class Governance implements AutoCloseable {
       written.record(r);
       spend.record(r);
     }, personaLimits);
-    this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
+    this.admin = new AdminApi(new KeyAdmin(store, this::changed, ledger), store.usage(), writer,
         config.admin().key(), bodies);
     this.refreshMs = config.store().keyRefreshMs();
   }
@@ -67,9 +69,30 @@ final class Governance implements AutoCloseable {
     directory.replace(store.keys().list(), store.keys().teams());
   }
 
-  /** Re-reads keys periodically on a worker thread. */
+  /**
+   * Keys or teams changed here (the admin API, the console): re-reads them and tells the other
+   * replicas to do the same, so a disabled key is refused everywhere within a second. Blocking.
+   */
+  void changed() {
+    reload();
+    cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.KEYS);
+  }
+
+  /**
+   * Re-reads keys periodically on a worker thread, and at once when another replica changed
+   * them (or Redis came back, when changes may have been missed).
+   */
   void startRefresh(Vertx vertx) {
     this.vertx = vertx;
+    cluster.onEvent(e -> {
+      if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.KEYS
+          || e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.RESYNC) {
+        vertx.executeBlocking(() -> {
+          reload();
+          return null;
+        }, false).onFailure(err -> LOG.warn("could not re-read virtual keys: {}", err.toString()));
+      }
+    });
     timer = vertx.setPeriodic(refreshMs, id -> vertx.executeBlocking(() -> {
       reload();
       return null;

@@ -61,6 +61,7 @@ final class ConfigValidator {
     TelemetryConfigValidator.validate(c, problems);
     AuditKeyConfigValidator.validate(c, problems);
     ReadinessConfigValidator.validate(c, problems);
+    ClusterConfigValidator.validate(c, problems);
     if (c.models().isEmpty() && c.mcp().servers().isEmpty()) {
       problems.add("models: at least one model group is required (or an MCP server under mcp.servers)");
     }

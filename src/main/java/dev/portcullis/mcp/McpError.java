@@ -37,6 +37,11 @@ public final class McpError extends RuntimeException {
    * names it and {@code data.retry_after_ms} says when trying again may help.
    */
   public static final int RATE_LIMITED = -32033;
+  /**
+   * Gateway-defined: the state this replica shares with the others (Redis) is unreachable and the
+   * cluster fails closed (HTTP 503): retry, possibly through another replica.
+   */
+  public static final int CLUSTER_UNAVAILABLE = -32040;
 
   private static final long serialVersionUID = 1L;
   private final int code;

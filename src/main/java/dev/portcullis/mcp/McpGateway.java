@@ -20,6 +20,7 @@ import java.util.Map;
 
 /** The MCP side of the gateway, built once from configuration: upstreams, sessions, endpoint. */
 public final class McpGateway implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpGateway.class);
   public static final String VERSION = "0.1.0";
 
   private final Vertx vertx;
@@ -50,7 +51,7 @@ public final class McpGateway implements AutoCloseable {
 
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
       long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
-      dev.portcullis.policy.Approvals approvals) {
+      dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster) {
     this.vertx = vertx;
     this.approvals = approvals;
     this.json = json;
@@ -62,11 +63,22 @@ public final class McpGateway implements AutoCloseable {
     this.separator = config.namespaceSeparator();
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
-    this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
+    this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
     this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION);
     this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()));
-    pins.onApproved(key -> upstreams.stream().filter(u -> u.key().equals(key))
-        .forEach(u -> server.changed(u, ItemKind.TOOLS)));
+    pins.onApproved(key -> {
+      upstreams.stream().filter(u -> u.key().equals(key)).forEach(u -> server.changed(u, ItemKind.TOOLS));
+      pins.afterWrites(() -> cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.PINS)); // once it is stored
+    });
+    cluster.onEvent(e -> {
+      if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.PINS
+          || e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.RESYNC) {
+        vertx.executeBlocking(pins::reload, false).onSuccess(servers -> upstreams.stream()
+            .filter(u -> servers.contains(u.key())).forEach(u -> server.changed(u, ItemKind.TOOLS)))
+            .onFailure(err -> LOG.atWarn().addKeyValue("error", err.toString())
+                .log("could not re-read MCP tool pins after another replica approved one"));
+      }
+    });
     long sweep = vertx.setPeriodic(60_000, t -> {
       sessions.expireIdle();
       upstreams.stream().filter(Upstream::perUser).forEach(u -> u.userSessions().sweep());
@@ -87,12 +99,15 @@ public final class McpGateway implements AutoCloseable {
    *
    * @param json the mapper of upstream messages
    * @param bodies the one parser of client request bodies (POST /mcp)
+   * @param cluster shares sessions and pin approvals with the other replicas ({@link
+   *     dev.portcullis.cluster.Cluster#single()} when there are none)
    */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
-      dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals) {
+      dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals,
+      dev.portcullis.cluster.Cluster cluster) {
     McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
-        approvals);
+        approvals, cluster);
     gateway.reconcile(config);
     return gateway;
   }

@@ -373,6 +373,7 @@ public final class McpServer implements McpHandler {
       } else {
         ctx.session().subscriptions().put(uri, Boolean.TRUE);
       }
+      sessions.subscriptionsChanged(ctx.session());
     }
     if (e.upstream().client().modern()) {
       if (!method.endsWith("unsubscribe")) {
@@ -598,7 +599,7 @@ public final class McpServer implements McpHandler {
         String uri = params.path("uri").asText();
         for (McpSession s : sessions.all()) {
           if (s.subscriptions().containsKey(uri)) {
-            s.notifyClient(JsonRpc.notification(method, params));
+            sessions.notifyAnywhere(s, JsonRpc.notification(method, params)); // its GET stream may be elsewhere
           }
         }
         toListeners(null, uri, method, params);

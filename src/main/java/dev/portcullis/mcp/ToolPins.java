@@ -218,6 +218,29 @@ public final class ToolPins {
     return n;
   }
 
+  /**
+   * Re-reads the pins from the store (another replica approved a tool): the keys of the servers
+   * whose approved definitions changed. Blocking.
+   */
+  public java.util.Set<String> reload() {
+    if (store == null || mode == Mode.OFF) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> changed = new java.util.HashSet<>();
+    for (Pin p : store.load()) {
+      Pin before = pins.put(key(p.server(), p.tool()), p);
+      if (before == null || !java.util.Objects.equals(before.approved(), p.approved())) {
+        changed.add(p.server());
+      }
+    }
+    return changed;
+  }
+
+  /** Runs {@code then} once the writes queued so far have reached the store. */
+  void afterWrites(Runnable then) {
+    writer.execute(then);
+  }
+
   /** Waits for pending writes (tests, shutdown). */
   public void flush() {
     try {

@@ -56,6 +56,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final dev.portcullis.limits.Accountant accountant;
   private final dev.portcullis.llm.TokenCounter tokens;
   private final dev.portcullis.policy.Approvals approvals;
+  private dev.portcullis.cluster.Cluster cluster = dev.portcullis.cluster.Cluster.single();
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
   private dev.portcullis.audit.AuditWriter audit;
@@ -160,6 +161,12 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** The other replicas' shared state: governed requests and readiness depend on reaching it. */
+  public GatewayVerticle withCluster(dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
+    return this;
+  }
+
   /** Upstream health for /readyz (its readiness policy) and GET /admin/status (required). */
   public GatewayVerticle withStatus(dev.portcullis.admin.UpstreamStatus status) {
     this.status = status;
@@ -244,7 +251,10 @@ public final class GatewayVerticle extends VerticleBase {
         json(ctx, 503, "{\"status\":\"starting\"}");
         return;
       }
-      java.util.List<String> missing = upstreams.missing();
+      java.util.List<String> missing = new java.util.ArrayList<>(upstreams.missing());
+      if (!cluster.ready()) {
+        missing.add("cluster:redis"); // fail: closed and Redis unreachable: the balancer should send elsewhere
+      }
       if (missing.isEmpty()) {
         json(ctx, 200, "{\"status\":\"ready\"}");
         return;
@@ -278,9 +288,13 @@ public final class GatewayVerticle extends VerticleBase {
       new dev.portcullis.identity.credentials.ConnectionRoutes(connections).mount(router,
           ctx -> authenticate(ctx, snapshot, errors));
     }
+    ClusterGate clusterGate = new ClusterGate(cluster, errors, ANTHROPIC_ERRORS);
     if (mcp != null) {
+      router.route("/mcp").handler(clusterGate);
+      router.route("/mcp/*").handler(clusterGate);
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, snapshot, errors), config.server().maxBodyBytes());
     }
+    router.route("/v1/*").handler(clusterGate);
     if (traceStep != null) {
       router.post("/v1/*").handler(traceStep::start); // before authentication: refusals are traced too
     }
