@@ -97,18 +97,19 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
       dev.portcullis.limits.UsageSink spend = r -> {
         if (r.costNanos() > 0) {
-          metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(), r.model(),
-              r.costNanos() / 1e9);
+          metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(),
+              r.model() != null ? r.model() : "mcp:" + r.provider(), r.costNanos() / 1e9); // a tool call: its server
         }
       };
       Governance gov = config.store() == null ? null
           : new Governance(config, catalog, tokens, personaLimits, bodies, spend);
       governance = gov;
-      // persona limits without a store: enforced in memory (budgets then restart from zero)
+      // persona, user and tool limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
+              || config.limits().any()
               ? new dev.portcullis.limits.Accountant(new dev.portcullis.limits.PriceTable(config.pricing(), catalog),
-                  new dev.portcullis.limits.BudgetLedger(), spend, personaLimits)
+                  new dev.portcullis.limits.BudgetLedger(), spend, personaLimits, config.limits())
               : null;
       if (accountant != null) {
         metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
@@ -163,11 +164,12 @@ public final class Gateway implements AutoCloseable {
       if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface
         dev.portcullis.mcp.McpGateway m = mcp;
         governMcp = s -> {
+          // tool calls count against the same limits and budgets as model calls, at the servers' prices
           dev.portcullis.mcp.McpGovernance mcpGov = m.govern(s.access().policy(),
               !s.config().personas().isEmpty() || s.config().policy().file() != null, s.guard(),
-              audit == null ? null : audit.writer());
+              audit == null ? null : audit.writer(), accountant,
+              new dev.portcullis.limits.ToolPrices(s.config().mcp().servers()));
           if (mcpGov != null) {
-            mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
             if (gov != null) { // approvals survive restarts and are shared by replicas
               mcpGov.approvals().persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
             }

@@ -58,7 +58,7 @@ final class Governance implements AutoCloseable {
     this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, r -> {
       written.record(r);
       spend.record(r);
-    }, personaLimits);
+    }, personaLimits, config.limits());
     this.gate = new KeyGate(accountant, tokens);
     this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
         config.admin().key(), bodies);

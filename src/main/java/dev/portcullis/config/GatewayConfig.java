@@ -24,7 +24,8 @@ public record GatewayConfig(
     AuditConfig audit,
     TelemetryConfig telemetry,
     MetricsConfig metrics,
-    ReadinessConfig readiness) {
+    ReadinessConfig readiness,
+    LimitsConfig limits) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null, null, null, null) : server;
@@ -42,6 +43,17 @@ public record GatewayConfig(
     telemetry = telemetry == null ? TelemetryConfig.none() : telemetry;
     metrics = metrics == null ? MetricsConfig.open() : metrics;
     readiness = readiness == null ? ReadinessConfig.none() : readiness;
+    limits = limits == null ? LimitsConfig.none() : limits;
+  }
+
+  /** A configuration without a limits section (keys', teams' and personas' limits only). */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
+      McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy,
+      GuardConfig guard, AuditConfig audit, TelemetryConfig telemetry, MetricsConfig metrics,
+      ReadinessConfig readiness) {
+    this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, guard, audit,
+        telemetry, metrics, readiness, null);
   }
 
   /** A configuration without a readiness section (ready once listening). */

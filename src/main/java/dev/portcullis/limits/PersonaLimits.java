@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * The rate limiters of personas with limits ({@code personas.NAME.limits}): one request bucket,
  * token bucket and in-flight count per persona, shared by everyone acting through it and by both
- * surfaces. LLM requests go through the {@link Accountant}; MCP tool calls take a request and a
- * parallel slot here ({@link #enterCall}, {@link #exitCall}). Thread-safe; never blocks.
+ * surfaces: model calls and MCP requests alike count against them through the {@link Accountant}.
+ * Thread-safe; never blocks.
  */
 public final class PersonaLimits {
   private final Map<String, KeyLimiter> limiters = new HashMap<>();
@@ -37,34 +37,6 @@ public final class PersonaLimits {
   /** The persona's rate limiter, or null when it has no rpm, tpm or max_parallel. */
   KeyLimiter limiter(Persona p) {
     return p == null ? null : limiters.get(p.name());
-  }
-
-  /**
-   * An MCP tool call through persona {@code p}: takes a parallel slot and a request, or says
-   * why not. An admitted call must be ended with {@link #exitCall}.
-   */
-  public Refusal enterCall(Persona p) {
-    KeyLimiter l = limiter(p);
-    if (l == null) {
-      return null;
-    }
-    if (!l.tryEnter()) {
-      return Accountant.parallelRefusal("persona '" + p.name() + "'", l);
-    }
-    long wait = l.takeRequest();
-    if (wait >= 0) {
-      l.exit();
-      return Accountant.rpmRefusal("persona '" + p.name() + "'", l, wait);
-    }
-    return null;
-  }
-
-  /** Ends a call admitted by {@link #enterCall}. */
-  public void exitCall(Persona p) {
-    KeyLimiter l = limiter(p);
-    if (l != null) {
-      l.exit();
-    }
   }
 
   /** Calls in flight through the persona (tests, diagnostics); 0 without a max_parallel limit. */
