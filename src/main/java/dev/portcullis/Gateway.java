@@ -97,8 +97,8 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
       dev.portcullis.limits.UsageSink spend = r -> {
         if (r.costNanos() > 0) {
-          metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(),
-              r.model() != null ? r.model() : "mcp:" + r.provider(), r.costNanos() / 1e9); // a tool call: its server
+          metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(), r.model(),
+              r.costNanos() / 1e9);
         }
       };
       Governance gov = config.store() == null ? null

@@ -128,7 +128,8 @@ public final class Accountant {
     Principal p = t.principal;
     try {
       sink.record(new UsageRecord(d.requestId(), now, p == null ? null : p.id(),
-          p == null || p.team() == null ? null : p.team().id(), null, null, d.server(), d.method(), false, status,
+          p == null || p.team() == null ? null : p.team().id(), UsageRecord.MCP_PREFIX + d.server(), null,
+          UsageRecord.MCP_PROVIDER, d.method(), false, status,
           outcome, 0, 0, 0, 0, false, d.priceNanos(), latencyMillis,
           p == null || p.persona() == null ? null : p.persona().name(), d.item()));
     } catch (RuntimeException e) {

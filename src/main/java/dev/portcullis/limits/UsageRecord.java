@@ -2,8 +2,9 @@ package dev.portcullis.limits;
 
 /**
  * What one LLM request or MCP request cost: the row written to the store's usage table. An MCP
- * request has no model or deployment; its provider is the MCP server's key, its endpoint the
- * method (tools/call), and {@code tool} the name the client called.
+ * request's model is {@code mcp:SERVER} (so that spend by model shows tool spend per server),
+ * its provider {@code mcp}, its endpoint the method (tools/call) and {@code tool} the name the
+ * client called.
  *
  * @param keyId the principal's id (a virtual key id, or config-key-N), or null
  * @param costNanos cost in billionths of a US dollar
@@ -14,6 +15,10 @@ public record UsageRecord(String requestId, long timestampMillis, String keyId, 
     String deployment, String provider, String endpoint, boolean stream, int status, String outcome,
     long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens, boolean estimated,
     long costNanos, long latencyMillis, String persona, String tool) {
+  /** The model of an MCP request's row: this, then the server's key. */
+  public static final String MCP_PREFIX = "mcp:";
+  /** The provider of an MCP request's row. */
+  public static final String MCP_PROVIDER = "mcp";
 
   /** A model call's record. */
   public UsageRecord(String requestId, long timestampMillis, String keyId, String teamId, String model,
