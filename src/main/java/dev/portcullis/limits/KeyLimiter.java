@@ -70,7 +70,7 @@ public final class KeyLimiter {
     return inFlight.get();
   }
 
-  /** Nothing in flight and both buckets full: in the state a new limiter starts in, so nothing is lost by dropping it. */
+  /** Nothing in flight and both buckets full: the state a new limiter starts in, so dropping it loses nothing. */
   boolean idle() {
     return inFlight.get() == 0 && (requests == null || requests.getAvailableTokens() >= rpm)
         && (tokens == null || tokens.getAvailableTokens() >= tpm);

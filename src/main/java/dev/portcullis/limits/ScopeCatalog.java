@@ -38,11 +38,6 @@ final class ScopeCatalog {
     }
   }
 
-  /** Whether a principal without key, persona or user limits may still be limited (tool rules). */
-  boolean limitsEveryone() {
-    return !toolRules.isEmpty();
-  }
-
   List<Scope> scopes(Demand d, long now) {
     Principal p = d.principal();
     VirtualKey key = p == null ? null : p.key();

@@ -33,10 +33,6 @@ public final class ToolPrices {
     });
   }
 
-  public static ToolPrices none() {
-    return new ToolPrices(Map.of());
-  }
-
   /** The price of one call of {@code tool} (the server's own name) on server {@code server}, in nano-dollars. */
   public long nanos(String server, String tool) {
     ServerPrices s = servers.get(server);

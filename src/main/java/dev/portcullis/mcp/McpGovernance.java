@@ -309,33 +309,41 @@ public final class McpGovernance {
         }
         slot = a.ticket();
       }
-      if (policy != null && ctx.principal() != null) {
-        policy.record(request(ctx, item, method, arguments));
-      }
-      if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
-        upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
-      }
-      if (audit == null) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
-            .holding(slot));
-      }
-      String id = newId();
-      if (!"tools/call".equals(method)) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
-            .holding(slot));
-      }
-      AuditEvent.Builder b = event(ctx, "started", id, method, item, summary).decision("allow", ok.reason(), ok.rule());
-      findings(b, gs, null);
-      // write-ahead: the call leaves only once its audit event is committed
-      Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
-      return onContext(audit.commit(b.build())).transform(ar -> {
-        if (ar.succeeded()) {
-          return Future.succeededFuture(ticket);
+      try {
+        if (policy != null && ctx.principal() != null) {
+          policy.record(request(ctx, item, method, arguments));
         }
-        ticket.release();
-        return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
-            "The call was not sent: the audit trail could not record it"));
-      });
+        if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
+          upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
+        }
+        if (audit == null) {
+          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
+              .holding(slot));
+        }
+        String id = newId();
+        if (!"tools/call".equals(method)) {
+          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
+              .holding(slot));
+        }
+        AuditEvent.Builder b = event(ctx, "started", id, method, item, summary)
+            .decision("allow", ok.reason(), ok.rule());
+        findings(b, gs, null);
+        // write-ahead: the call leaves only once its audit event is committed
+        Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
+        return onContext(audit.commit(b.build())).transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.succeededFuture(ticket);
+          }
+          ticket.release();
+          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
+              "The call was not sent: the audit trail could not record it"));
+        });
+      } catch (RuntimeException x) { // nothing left: what the call reserved goes back
+        if (slot != null) {
+          slot.release();
+        }
+        throw x;
+      }
     });
   }
 
