@@ -116,11 +116,12 @@ public final class Gateway implements AutoCloseable {
       Governance gov = config.store() == null ? null
           : new Governance(config, prices, tokens, personaLimits, bodies, spend, shared);
       governance = gov;
-      // persona limits without a store: enforced in memory (budgets then restart from zero)
+      // persona, user and tool limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
+              || config.limits().any()
               ? new dev.portcullis.limits.Accountant(prices, new dev.portcullis.limits.BudgetLedger(), spend,
-                  personaLimits)
+                  personaLimits, config.limits())
               : null;
       if (accountant != null) {
         metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
@@ -175,13 +176,11 @@ public final class Gateway implements AutoCloseable {
       if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface
         dev.portcullis.mcp.McpGateway m = mcp;
         governMcp = s -> {
-          dev.portcullis.mcp.McpGovernance mcpGov = m.govern(s.access().policy(),
+          // tool calls count against the same limits and budgets as model calls, at the servers' prices
+          m.govern(s.access().policy(),
               !s.config().personas().isEmpty() || s.config().policy().file() != null, s.guard(),
-              audit == null ? null : audit.writer());
-          if (mcpGov != null) {
-            // tool calls count against personas' rpm and max_parallel, through the pipeline's limits stage
-            mcpGov.limits(dev.portcullis.pipeline.Stages.toolCalls(personaLimits));
-          }
+              audit == null ? null : audit.writer(), accountant,
+              new dev.portcullis.limits.ToolPrices(s.config().mcp().servers()));
         };
         governMcp.accept(current.get());
       }

@@ -132,7 +132,7 @@ public final class AdminApi {
           }
         }
       }
-      for (String f : List.of("key", "team", "model", "deployment", "persona")) {
+      for (String f : List.of("key", "team", "model", "deployment", "persona", "tool")) {
         if (q.get(f) != null) {
           filters.put(f, q.get(f));
         }

@@ -56,6 +56,7 @@ final class ConfigValidator {
       positive("store.key_refresh_ms", st.keyRefreshMs(), problems);
     }
     McpConfigValidator.validate(c.mcp(), problems);
+    LimitsConfigValidator.validate(c.limits(), problems);
     problems.addAll(dev.portcullis.guard.GuardFactory.problems(c.guard()));
     IdentityConfigValidator.validate(c, problems);
     TelemetryConfigValidator.validate(c, problems);

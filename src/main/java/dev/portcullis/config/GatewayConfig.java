@@ -25,7 +25,8 @@ public record GatewayConfig(
     TelemetryConfig telemetry,
     MetricsConfig metrics,
     ReadinessConfig readiness,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    LimitsConfig limits) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null, null, null, null) : server;
@@ -44,16 +45,17 @@ public record GatewayConfig(
     metrics = metrics == null ? MetricsConfig.open() : metrics;
     readiness = readiness == null ? ReadinessConfig.none() : readiness;
     cluster = cluster == null ? ClusterConfig.none() : cluster;
+    limits = limits == null ? LimitsConfig.none() : limits;
   }
 
-  /** A configuration without a cluster section (one replica: in-process state). */
+  /** A configuration without cluster and limits sections (one replica; keys', teams' and personas' limits only). */
   public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
       Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
       McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy,
       GuardConfig guard, AuditConfig audit, TelemetryConfig telemetry, MetricsConfig metrics,
       ReadinessConfig readiness) {
     this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, guard, audit,
-        telemetry, metrics, readiness, null);
+        telemetry, metrics, readiness, null, null);
   }
 
   /** A configuration without a readiness section (ready once listening). */

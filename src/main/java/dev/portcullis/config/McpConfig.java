@@ -85,6 +85,10 @@ public record McpConfig(
    * @param retries openapi: extra attempts for idempotent methods (default 2)
    * @param cwd stdio: the working directory of the server's process (default: the directory of the
    *     configuration file, so relative arguments mean the same wherever the gateway is started)
+   * @param costUsd what one call of any of its tools costs, in US dollars (default: nothing),
+   *     reserved and charged against the caller's key, team and persona budgets
+   * @param toolCostUsd per-tool prices overriding {@code costUsd}: the server's own tool name, or a
+   *     glob over it, to US dollars per call (the first matching entry wins)
    */
   public record McpServerConfig(
       String type,
@@ -104,7 +108,9 @@ public record McpConfig(
       OpenApiConfig.PrivateAccess allowPrivateAddresses,
       Long maxResponseBytes,
       Integer retries,
-      String cwd) {
+      String cwd,
+      Double costUsd,
+      Map<String, Double> toolCostUsd) {
     public McpServerConfig {
       args = args == null ? List.of() : List.copyOf(args);
       env = env == null ? Map.of() : Map.copyOf(env);
@@ -114,6 +120,7 @@ public record McpConfig(
       allowPrivateAddresses = allowPrivateAddresses == null ? OpenApiConfig.PrivateAccess.NONE : allowPrivateAddresses;
       maxResponseBytes = maxResponseBytes == null ? 1024L * 1024 : maxResponseBytes;
       retries = retries == null ? 2 : retries;
+      toolCostUsd = toolCostUsd == null ? Map.of() : new LinkedHashMap<>(toolCostUsd);
     }
   }
 

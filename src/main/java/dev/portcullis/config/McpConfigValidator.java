@@ -84,7 +84,24 @@ final class McpConfigValidator {
     }
   }
 
+  /** The most one call may cost: keeps prices clear of NaN, infinity and overflow in nano-dollars. */
+  static final double MAX_CALL_USD = 1_000_000;
+
+  /** A price per call: absent, or a number of US dollars from 0 to {@link #MAX_CALL_USD}. */
+  private static void price(String f, Double usd, List<String> problems) {
+    if (usd != null && !(usd >= 0 && usd <= MAX_CALL_USD)) { // NaN too
+      problems.add(f + ": must be between 0 and " + (long) MAX_CALL_USD + " (US dollars per call), got " + usd);
+    }
+  }
+
   private static void server(String f, McpServerConfig s, List<String> problems) {
+    price(f + ".cost_usd", s.costUsd(), problems);
+    s.toolCostUsd().forEach((tool, usd) -> {
+      if (tool == null || tool.isBlank()) {
+        problems.add(f + ".tool_cost_usd: tool names must not be empty");
+      }
+      price(f + ".tool_cost_usd." + tool, usd, problems);
+    });
     if (s.type() == null) {
       problems.add(f + ".type: required (one of " + SERVER_TYPES + ")");
       return;

@@ -47,6 +47,7 @@ public record ReloadScope(GatewayConfig applied, List<String> kept, List<String>
     keep(kept, "audit", running.audit(), next.audit());
     keep(kept, "telemetry", running.telemetry(), next.telemetry());
     keep(kept, "metrics", running.metrics(), next.metrics());
+    keep(kept, "limits", running.limits(), next.limits()); // counted from start-up
     McpConfig mcp = mcp(running.mcp(), next.mcp(), kept, refused);
     if (!counting) {
       personaLimits(next.personas(), refused);
@@ -57,7 +58,8 @@ public record ReloadScope(GatewayConfig applied, List<String> kept, List<String>
     }
     GatewayConfig applied = new GatewayConfig(running.server(), next.clients(), next.router(), next.models(),
         running.store(), running.admin(), next.pricing(), mcp, running.identity(), next.personas(),
-        next.policy(), next.guard(), running.audit(), running.telemetry(), running.metrics());
+        next.policy(), next.guard(), running.audit(), running.telemetry(), running.metrics(), next.readiness(),
+        running.cluster(), running.limits());
     return new ReloadScope(applied, List.copyOf(kept), List.copyOf(refused));
   }
 

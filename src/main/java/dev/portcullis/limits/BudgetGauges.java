@@ -56,7 +56,7 @@ public final class BudgetGauges {
 
   private Budget row(String scope, String id, long budgetNanos, String period, long now) {
     BudgetLedger.Account a = ledger.find(scope, id);
-    long spent = a == null ? 0 : a.spent(Accountant.period(period), now);
+    long spent = a == null ? 0 : a.spent(BudgetScope.period(period), now);
     return new Budget(scope, id, Math.max(0, budgetNanos - spent) / 1e9);
   }
 }

@@ -116,6 +116,12 @@ public final class KeyLimiter {
     return inFlight.get();
   }
 
+  /** Nothing in flight and both buckets full: the state a new limiter starts in, so dropping it loses nothing. */
+  boolean idle() {
+    return inFlight.get() == 0 && (requests == null || requests.getAvailableTokens() >= rpm)
+        && (tokens == null || tokens.getAvailableTokens() >= tpm);
+  }
+
   /** Takes one request; on refusal, the nanoseconds until one is available, else -1. */
   long takeRequest() {
     if (requests == null) {

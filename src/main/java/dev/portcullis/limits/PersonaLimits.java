@@ -8,13 +8,13 @@ import java.util.Map;
 /**
  * The rate limiters of personas with limits ({@code personas.NAME.limits}): one request bucket,
  * token bucket and in-flight count per persona, shared by everyone acting through it and by both
- * surfaces. LLM requests go through the {@link Accountant}; MCP tool calls take a request and a
- * parallel slot here ({@link #enterCall}, {@link #exitCall}). Thread-safe; never blocks.
+ * surfaces: model calls and MCP requests alike count against them through the {@link Accountant}.
+ * Thread-safe; never blocks.
  *
  * <p>A configuration reload {@link #apply applies} new limits at once: a persona whose numbers
  * change keeps its current minute's usage and its calls in flight (see {@link KeyLimiter#retuned}).
- * Every persona has a limiter, with limits or without, so that a tool call entered before a reload
- * that adds or removes limits leaves through the same in-flight count it entered.
+ * Every persona has a limiter, with limits or without, and a call admitted before a reload leaves
+ * through the limiter it entered (its ticket holds it).
  */
 public final class PersonaLimits {
   /** Replaced whole by {@link #apply}; never changed in place. */
@@ -59,35 +59,7 @@ public final class PersonaLimits {
     return l != null && l.limits() ? l : null;
   }
 
-  /**
-   * An MCP tool call through persona {@code p}: takes a parallel slot and a request, or says
-   * why not. An admitted call must be ended with {@link #exitCall}.
-   */
-  public Refusal enterCall(Persona p) {
-    KeyLimiter l = p == null ? null : limiters.get(p.name());
-    if (l == null) {
-      return null;
-    }
-    if (!l.tryEnter()) {
-      return Accountant.parallelRefusal("persona '" + p.name() + "'", l);
-    }
-    long wait = l.takeRequest();
-    if (wait >= 0) {
-      l.exit();
-      return Accountant.rpmRefusal("persona '" + p.name() + "'", l, wait);
-    }
-    return null;
-  }
-
-  /** Ends a call admitted by {@link #enterCall}. */
-  public void exitCall(Persona p) {
-    KeyLimiter l = p == null ? null : limiters.get(p.name());
-    if (l != null) {
-      l.exit();
-    }
-  }
-
-  /** Tool calls and limited model calls in flight through the persona (tests, diagnostics). */
+  /** Calls in flight through the persona (tests, diagnostics). */
   public int inFlight(Persona p) {
     KeyLimiter l = p == null ? null : limiters.get(p.name());
     return l == null ? 0 : l.inFlight();

@@ -310,18 +310,21 @@ public final class McpGateway implements AutoCloseable {
   }
 
   /**
-   * Puts identity, policy, guard and audit in front of every MCP list and call (see
+   * Puts identity, policy, guard, limits and audit in front of every MCP list and call (see
    * {@link McpGovernance}). Any argument may be null; with nothing to do (no persona, no rule, no
-   * guard, no audit trail) nothing is installed and requests cost nothing extra.
+   * guard, no limits, no audit trail) nothing is installed and requests cost nothing extra.
    *
    * @param configured whether personas or a policy file are configured (its rules may come later)
+   * @param limits the limits every tool call counts against (null: none)
+   * @param prices what tool calls cost
    * @return the governance installed, or null
    */
   public McpGovernance govern(dev.portcullis.policy.PolicyEngine policy, boolean configured,
-      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit) {
+      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit,
+      dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
     boolean policing = policy != null && (configured || policy.hasRules());
-    McpGovernance g = policing || guard != null || audit != null
-        ? new McpGovernance(policy, guard, audit, approvals) : null;
+    McpGovernance g = policing || guard != null || audit != null || limits != null
+        ? new McpGovernance(policy, guard, audit, approvals, limits, prices) : null;
     server.govern(g);
     governance = g;
     traceIds();

@@ -10,14 +10,10 @@ import dev.portcullis.guard.Guard;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.guard.GuardContext;
 import dev.portcullis.guard.GuardSession;
-import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.limits.Refusal;
-import dev.portcullis.pipeline.Call;
-import dev.portcullis.pipeline.Outcome;
-import dev.portcullis.pipeline.Pipeline;
-import dev.portcullis.pipeline.Refused;
-import dev.portcullis.pipeline.Surface;
+import dev.portcullis.limits.Accountant;
+import dev.portcullis.limits.Demand;
+import dev.portcullis.limits.ToolPrices;
 import dev.portcullis.policy.Approvals;
 import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
@@ -49,6 +45,8 @@ import java.util.function.BiFunction;
  *       that can answer one, an {@code input_required} result for 2026-07-28 clients, else an
  *       administrator through {@code /admin/approvals});
  *   <li>the guard on the arguments going upstream (block refuses);
+ *   <li>the limits: the caller's key, team, persona and user, and the tool rules, each reserved for
+ *       the request (a tool's price on the budgets), settled when it comes back, released if it never leaves;
  *   <li>the audit trail: a tool call's {@code started} event is committed before the call goes
  *       upstream (write-ahead) and its {@code completed} event is committed before the answer goes
  *       to the client; reads and prompt gets are one {@code call} event; every refusal is one event;
@@ -78,8 +76,8 @@ public final class McpGovernance {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
   private volatile BiFunction<CallContext, ObjectNode, String> traceIds = McpGovernance::traceparentTraceId;
-  /** The pipeline tool calls pass (their limits so far), or null: none. */
-  private volatile Pipeline limits;
+  private final Accountant limits;
+  private final ToolPrices prices;
 
   /** An approval asked of a 2026-07-28 client with an input_required result, awaiting its retry. */
   private record Asked(String principal, String view, String method, String target, String hash, long expires) {}
@@ -93,12 +91,17 @@ public final class McpGovernance {
    * @param guard the guard (null: none)
    * @param audit the audit writer (null: no audit trail)
    * @param approvals where approvals for administrators wait
+   * @param limits the limits every action counts against (null: none)
+   * @param prices what tool calls cost
    */
-  public McpGovernance(PolicyEngine policy, Guard guard, AuditWriter audit, Approvals approvals) {
+  public McpGovernance(PolicyEngine policy, Guard guard, AuditWriter audit, Approvals approvals, Accountant limits,
+      ToolPrices prices) {
     this.policy = policy;
     this.guard = guard;
     this.audit = audit;
     this.approvals = approvals;
+    this.limits = limits;
+    this.prices = prices;
   }
 
   /**
@@ -107,11 +110,6 @@ public final class McpGovernance {
    */
   public void traceIds(BiFunction<CallContext, ObjectNode, String> f) {
     this.traceIds = f;
-  }
-
-  /** Runs tool calls through the pipeline's limits (their persona's rpm and max_parallel); null: none. */
-  public void limits(Pipeline p) {
-    this.limits = p;
   }
 
   // ---------------------------------------------------------------- lists
@@ -148,8 +146,8 @@ public final class McpGovernance {
     private final String summary;
     private final Decision decision;
     private final long started;
-    /** What the call took from the pipeline (a persona's parallel slot) until it finishes, or null. */
-    private Pipeline.Admitted held;
+    /** What the call holds in its limits until it finishes, or null. */
+    private dev.portcullis.limits.Ticket held;
 
     private Ticket(CallContext ctx, Item item, String method, ObjectNode params, JsonNode answer,
         GuardSession guardSession, String eventId, String summary, Decision decision, long started) {
@@ -167,7 +165,7 @@ public final class McpGovernance {
 
     /** The upstream's outcome: restored and scanned by the guard, then audited. */
     Future<JsonNode> finish(AsyncResult<JsonNode> ar) {
-      release(ar.succeeded() ? Outcome.answered(200) : Outcome.failed(502, "error"));
+      settle(ar);
       AsyncResult<JsonNode> out = ar;
       if (ar.succeeded() && guardSession != null && guardSession.touchesResponses() && ar.result() != null) {
         try {
@@ -210,16 +208,29 @@ public final class McpGovernance {
       return out.succeeded() ? Future.succeededFuture(out.result()) : Future.failedFuture(out.cause());
     }
 
-    private Ticket holding(Pipeline.Admitted a) {
-      held = a;
+    private Ticket holding(dev.portcullis.limits.Ticket t) {
+      held = t;
       return this;
     }
 
-    private void release(Outcome outcome) {
-      Pipeline.Admitted a = held;
+    /** The request went upstream: whatever came back, the tool may have acted, so its price is charged. */
+    private void settle(AsyncResult<JsonNode> ar) {
+      dev.portcullis.limits.Ticket t = held;
       held = null;
-      if (a != null) {
-        a.finish(outcome);
+      if (t != null) {
+        String outcome = ar.failed() ? "error"
+            : ar.result() != null && ar.result().path("isError").asBoolean(false) ? "tool_error" : "ok";
+        int status = ar.failed() ? ar.cause() instanceof McpError m ? m.code() : McpError.INTERNAL_ERROR : 0;
+        limits.completed(t, outcome, status, (System.nanoTime() - started) / 1_000_000);
+      }
+    }
+
+    /** The request never left: gives back what it held in its limits, charging nothing. */
+    private void release() {
+      dev.portcullis.limits.Ticket t = held;
+      held = null;
+      if (t != null) {
+        t.release();
       }
     }
   }
@@ -278,63 +289,54 @@ public final class McpGovernance {
         return Future.succeededFuture(new Ticket(ctx, item, method, upstream, required, null, null, null, ok,
             started));
       }
-      // the pipeline's limits: a tool call that will go upstream takes a request and a slot of its persona
-      Pipeline.Admitted slot = null;
-      Pipeline p = limits;
-      if (p != null && ctx.principal() != null) {
-        Future<Pipeline.Admitted> admitted = p.run(call(ctx, item, method, upstream, started));
-        if (admitted.failed() && admitted.cause() instanceof Refused rf && rf.limit() != null) {
-          Refusal r = rf.limit();
-          Persona persona = ctx.principal().persona();
-          String limit = r.kind() == Refusal.Kind.PARALLEL_REQUESTS ? "max_parallel" : "rpm";
-          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", persona.name());
-          if (r.retryAfterNanos() >= 0) {
-            data.put("retry_after_ms", Math.max(1, r.retryAfterNanos() / 1_000_000));
+      // the limits, last of the checks: a request that will go upstream reserves in every scope
+      dev.portcullis.limits.Ticket slot = null;
+      if (limits != null) {
+        Accountant.Admission a = limits.admit(Demand.mcp(newId(), ctx.principal(), method, item.server(),
+            item.name(), "tools/call".equals(method) ? prices.nanos(item.server(), item.original()) : 0));
+        if (a.refusal() != null) {
+          return refused(ctx, method, item, summary, Decision.deny(LimitRefusals.rule(a.refusal()),
+              a.refusal().kind().limit() + ": " + a.refusal().message()), LimitRefusals.error(a.refusal()),
+              LimitRefusals.outcome(a.refusal()));
+        }
+        slot = a.ticket();
+      }
+      try {
+        if (policy != null && ctx.principal() != null) {
+          policy.record(request(ctx, item, method, arguments));
+        }
+        if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
+          upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
+        }
+        if (audit == null) {
+          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
+              .holding(slot));
+        }
+        String id = newId();
+        if (!"tools/call".equals(method)) {
+          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
+              .holding(slot));
+        }
+        AuditEvent.Builder b = event(ctx, "started", id, method, item, summary)
+            .decision("allow", ok.reason(), ok.rule());
+        findings(b, gs, null);
+        // write-ahead: the call leaves only once its audit event is committed
+        Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
+        return onContext(audit.commit(b.build())).transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.succeededFuture(ticket);
           }
-          return refused(ctx, method, item, summary, Decision.deny("persona-limits", limit + ": " + r.message()),
-              new McpError(McpError.RATE_LIMITED, r.message(), data), "rate_limited");
+          ticket.release();
+          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
+              "The call was not sent: the audit trail could not record it"));
+        });
+      } catch (RuntimeException x) { // nothing left: what the call reserved goes back
+        if (slot != null) {
+          slot.release();
         }
-        if (!admitted.succeeded()) { // the limits stages answer at once; anything else is a fault
-          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR, "The call was not sent: limits failed"));
-        }
-        slot = admitted.result();
+        throw x;
       }
-      if (policy != null && ctx.principal() != null) {
-        policy.record(request(ctx, item, method, arguments));
-      }
-      if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
-        upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
-      }
-      if (audit == null) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
-            .holding(slot));
-      }
-      String id = newId();
-      if (!"tools/call".equals(method)) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
-            .holding(slot));
-      }
-      AuditEvent.Builder b = event(ctx, "started", id, method, item, summary).decision("allow", ok.reason(), ok.rule());
-      findings(b, gs, null);
-      // write-ahead: the call leaves only once its audit event is committed
-      Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
-      return onContext(audit.commit(b.build())).transform(ar -> {
-        if (ar.succeeded()) {
-          return Future.succeededFuture(ticket);
-        }
-        ticket.release(Outcome.failed(500, "audit_unavailable"));
-        return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
-            "The call was not sent: the audit trail could not record it"));
-      });
     });
-  }
-
-  /** The call as the pipeline's stages see it. */
-  private Call call(CallContext ctx, Item item, String method, ObjectNode params, long started) {
-    return new Call(ctx.requestId() == null ? null : ctx.requestId().asText(), Surface.MCP, method, ctx.principal(),
-        new Call.Target(item.kind(), item.server(), item.name()), params, null,
-        new Call.Client(ctx.clientIp(), clientApp(ctx), ctx.session() == null ? null : ctx.session().id()),
-        item.traceId(), started);
   }
 
   private static boolean isAction(String method) {

@@ -458,7 +458,13 @@ public final class McpServer implements McpHandler {
     String relayKey = relay;
     dev.portcullis.telemetry.GatewayMetrics m = metrics;
     long sentAt = System.nanoTime();
-    Future<JsonNode> call = send(ctx, e, method, params, cancel, related(ctx, to, h)).andThen(ar -> {
+    Future<JsonNode> sent;
+    try {
+      sent = send(ctx, e, method, params, cancel, related(ctx, to, h));
+    } catch (RuntimeException x) { // still through the ticket's finish: what the call holds is given back
+      sent = Future.failedFuture(x);
+    }
+    Future<JsonNode> call = sent.andThen(ar -> {
       if (m != null && "tools/call".equals(method)) {
         m.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
       }

@@ -2,7 +2,6 @@ package dev.portcullis.pipeline;
 
 import dev.portcullis.audit.AuditWriter;
 import dev.portcullis.limits.Accountant;
-import dev.portcullis.limits.PersonaLimits;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.guard.LlmGuard;
 import dev.portcullis.policy.Approvals;
@@ -59,15 +58,5 @@ public final class Stages {
       stages.add(new LimitsStage(accountant, tokens));
     }
     return new Pipeline(stages);
-  }
-
-  /**
-   * The pipeline tool calls pass so far: their limits. Authorization (grants, rules,
-   * elicitation and administrator approvals), the guard and the write-ahead audit trail of tool
-   * calls still run in {@code mcp/McpGovernance}, around this pipeline, in the same order as
-   * above; they move here as stages next.
-   */
-  public static Pipeline toolCalls(PersonaLimits personas) {
-    return new Pipeline(List.of(new ToolLimitsStage(personas)));
   }
 }

@@ -19,8 +19,8 @@ import javax.sql.DataSource;
 public final class UsageRepository {
   private static final String INSERT = "INSERT INTO usage_records (request_id, ts, key_id, team_id, model,"
       + " deployment, provider, endpoint, stream, status, outcome, prompt_tokens, completion_tokens, cached_tokens,"
-      + " reasoning_tokens, usage_estimated, cost_nanos, latency_ms, persona)"
-      + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      + " reasoning_tokens, usage_estimated, cost_nanos, latency_ms, persona, tool)"
+      + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   private static final String UPSERT_SPEND = "INSERT INTO spend (scope, subject_id, period, period_start,"
       + " cost_nanos, tokens, requests) VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, subject_id, period, period_start)"
       + " DO UPDATE SET cost_nanos = spend.cost_nanos + excluded.cost_nanos,"
@@ -29,7 +29,7 @@ public final class UsageRepository {
   /** The dimensions usage can be grouped by, and their SQL. */
   public static final Map<String, String> DIMENSIONS = Map.of(
       "key", "key_id", "team", "team_id", "model", "model", "deployment", "deployment",
-      "persona", "persona", "day", "(ts / 86400000)");
+      "persona", "persona", "tool", "tool", "day", "(ts / 86400000)");
 
   private final DataSource ds;
 
@@ -83,7 +83,8 @@ public final class UsageRepository {
           ins.setInt(i++, r.estimated() ? 1 : 0);
           ins.setLong(i++, r.costNanos());
           ins.setLong(i++, r.latencyMillis());
-          ins.setString(i, r.persona());
+          ins.setString(i++, r.persona());
+          ins.setString(i, r.tool());
           ins.addBatch();
         }
         ins.executeBatch();
@@ -146,7 +147,7 @@ public final class UsageRepository {
 
   /**
    * Usage between {@code fromMillis} (inclusive) and {@code toMillis} (exclusive), grouped by
-   * the named dimensions (key, team, model, deployment, day), optionally filtered.
+   * the named dimensions (key, team, model, deployment, persona, tool, day), optionally filtered.
    */
   public List<UsageRow> report(long fromMillis, long toMillis, List<String> groupBy, Map<String, String> filters) {
     return report(fromMillis, toMillis, groupBy, filters, Integer.MAX_VALUE, false);

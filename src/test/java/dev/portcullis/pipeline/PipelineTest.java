@@ -2,15 +2,10 @@ package dev.portcullis.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.config.PersonaConfig;
-import dev.portcullis.identity.Persona;
-import dev.portcullis.identity.Principal;
-import dev.portcullis.limits.PersonaLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -153,35 +148,6 @@ class PipelineTest {
       assertThat(log).containsExactly("admit s0", "admit s1", "admit s2", "finish s2 " + outcome.kind(),
           "finish s1 " + outcome.kind(), "finish s0 " + outcome.kind());
     }
-  }
-
-  @Test
-  void aToolCallRefusedAfterTheLimitsStageGivesItsPersonaSlotBack() {
-    PersonaConfig pc = new PersonaConfig(null, List.of(), null, null, null, null, null, List.of("config-key-1"),
-        new PersonaConfig.Limits(null, null, 1, null, null));
-    PersonaLimits personas = new PersonaLimits(Map.of("p", pc));
-    Persona persona = new Persona("p", pc);
-    Principal caller = new Principal("config-key-1", Principal.STATIC_KEY).withPersona(persona);
-    Recording after = new Recording("after");
-    after.answer = Future.failedFuture(Refused.policy("r", "no"));
-    Pipeline p = new Pipeline(List.of(new ToolLimitsStage(personas), after));
-    for (int i = 0; i < 3; i++) { // with one parallel slot, a leak would refuse the second call as a limit
-      Future<Pipeline.Admitted> run = p.run(toolCall(caller));
-      assertThat(run.cause()).isInstanceOf(Refused.class);
-      assertThat(((Refused) run.cause()).reason()).isEqualTo(Refused.Reason.POLICY_DENIED);
-      assertThat(personas.inFlight(persona)).isZero();
-    }
-    Future<Pipeline.Admitted> held = new Pipeline(List.of(new ToolLimitsStage(personas))).run(toolCall(caller));
-    assertThat(personas.inFlight(persona)).isEqualTo(1);
-    Future<Pipeline.Admitted> second = new Pipeline(List.of(new ToolLimitsStage(personas))).run(toolCall(caller));
-    assertThat(((Refused) second.cause()).reason()).isEqualTo(Refused.Reason.LIMIT);
-    held.result().finish(Outcome.failed(502, "error"));
-    assertThat(personas.inFlight(persona)).isZero();
-  }
-
-  private static Call toolCall(Principal caller) {
-    return new Call("req-t", Surface.MCP, "tools/call", caller, new Call.Target("tool", "s", "t"), null, null,
-        new Call.Client(null, null, null), null, System.nanoTime());
   }
 
   @Test
