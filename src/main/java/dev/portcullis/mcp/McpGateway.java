@@ -204,15 +204,22 @@ public final class McpGateway implements AutoCloseable {
 
   /** Closes an upstream no longer served once its calls in flight have answered (or timed out). */
   private void retire(Upstream u, long timeoutMs) {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs + 1_000);
+    long start = System.nanoTime();
+    long deadline = start + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs + 1_000);
     vertx.setPeriodic(100, 100, t -> {
-      if (u.client().inFlight() > 0 && System.nanoTime() < deadline) {
+      long now = System.nanoTime();
+      // a call that found this upstream just before the swap may still be on its way to it (its
+      // audit record being committed, say): none in flight counts only after a grace period
+      boolean settling = now - start < RETIRE_GRACE_NANOS;
+      if ((settling || u.client().inFlight() > 0) && now < deadline) {
         return;
       }
       vertx.cancelTimer(t);
       close(u);
     });
   }
+
+  private static final long RETIRE_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
   private static List<Future<Void>> close(Upstream u) {
     List<Future<Void>> closing = new ArrayList<>();
