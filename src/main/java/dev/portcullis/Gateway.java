@@ -190,6 +190,9 @@ public final class Gateway implements AutoCloseable {
           () -> current.get().config().readiness());
       dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
           gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway);
+      dev.portcullis.llm.responses.ResponseArchive responses = new dev.portcullis.llm.responses.ResponseArchive(vertx,
+          gov == null ? null : new dev.portcullis.store.ResponseRepository(gov.store.dataSource(), requestJson),
+          java.util.concurrent.TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
@@ -199,7 +202,7 @@ public final class Gateway implements AutoCloseable {
                 () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
-            .withStatus(status)
+            .withStatus(status).withResponses(responses, tokens)
             .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;

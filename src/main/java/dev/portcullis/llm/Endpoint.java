@@ -7,7 +7,9 @@ public enum Endpoint {
   /** Anthropic's Messages API ({@code /v1/messages}). */
   MESSAGES("messages"),
   /** Anthropic's token counting ({@code /v1/messages/count_tokens}). */
-  COUNT_TOKENS("messages/count_tokens");
+  COUNT_TOKENS("messages/count_tokens"),
+  /** OpenAI's Responses API ({@code /v1/responses}). */
+  RESPONSES("responses");
 
   private final String path;
 

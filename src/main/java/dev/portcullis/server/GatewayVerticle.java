@@ -38,8 +38,11 @@ public final class GatewayVerticle extends VerticleBase {
   private static final String EMBEDDINGS = "/v1/embeddings";
   private static final String MESSAGES = "/v1/messages";
   private static final String COUNT_TOKENS = "/v1/messages/count_tokens";
+  private static final String RESPONSES = "/v1/responses";
+  private static final String RESPONSES_INPUT_TOKENS = "/v1/responses/input_tokens";
   /** The routes whose JSON body is parsed once, before persona grants and policy read it. */
-  private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS);
+  private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS, RESPONSES,
+      RESPONSES_INPUT_TOKENS);
   private static final List<String> ANTHROPIC_BODY_ROUTES = List.of(MESSAGES, COUNT_TOKENS);
 
   private final java.util.function.Supplier<Snapshot> snapshots;
@@ -52,6 +55,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final KeyGate gate;
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
+  private dev.portcullis.llm.responses.ResponseArchive responses;
+  private dev.portcullis.llm.TokenCounter tokens;
   private AuditStep auditStep;
   private TraceStep traceStep;
   private dev.portcullis.identity.ResourceServer identity;
@@ -110,6 +115,14 @@ public final class GatewayVerticle extends VerticleBase {
   /** Traces the LLM routes (OpenTelemetry, GenAI conventions); null when tracing is off. */
   public GatewayVerticle withTracing(dev.portcullis.telemetry.LlmTracing tracing) {
     this.traceStep = tracing == null ? null : new TraceStep(tracing);
+    return this;
+  }
+
+  /** Serves the Responses API, keeping responses in {@code archive} (required). */
+  public GatewayVerticle withResponses(dev.portcullis.llm.responses.ResponseArchive archive,
+      dev.portcullis.llm.TokenCounter tokens) {
+    this.responses = archive;
+    this.tokens = tokens;
     return this;
   }
 
@@ -196,8 +209,11 @@ public final class GatewayVerticle extends VerticleBase {
     OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
     OpenAiErrors errors = openai.errors();
     AnthropicSurface anthropic = new AnthropicSurface(proxy, gate);
+    ResponsesSurface responsesApi = new ResponsesSurface(json, proxy, gate,
+        java.util.Objects.requireNonNull(responses, "withResponses"), tokens);
     openai.guard(snapshot.llmGuard());
     anthropic.guard(snapshot.llmGuard());
+    responsesApi.guard(snapshot.llmGuard());
     AccessGate access = snapshot.access();
 
     Router router = Router.router(vertx);
@@ -283,6 +299,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.post(MESSAGES).handler(anthropic::messages);
     router.post(COUNT_TOKENS).handler(anthropic::countTokens);
     router.post(EMBEDDINGS).handler(openai::embeddings);
+    router.post(RESPONSES).handler(responsesApi::create);
+    router.post(RESPONSES_INPUT_TOKENS).handler(responsesApi::inputTokens);
+    router.get(RESPONSES + "/:id").handler(responsesApi::retrieve);
+    router.delete(RESPONSES + "/:id").handler(responsesApi::delete);
+    router.get(RESPONSES + "/:id/input_items").handler(responsesApi::inputItems);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
     router.route("/v1/*").handler(ctx -> errorsFor(ctx, errors).respond(ctx.response(), 404,

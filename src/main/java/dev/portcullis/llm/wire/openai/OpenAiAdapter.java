@@ -40,8 +40,9 @@ public final class OpenAiAdapter implements ProviderAdapter {
   public UpstreamRequest prepare(LlmRequest request, Deployment d) {
     var cfg = d.config();
     boolean azure = "azure".equals(cfg.type());
-    String uri = azure
-        ? d.baseUrl() + "/openai/deployments/" + cfg.deployment() + "/" + request.endpoint().path()
+    // Azure serves the Responses API only on its v1 API, where the model is the deployment's name.
+    String uri = azure && request.endpoint() == Endpoint.RESPONSES ? d.baseUrl() + "/openai/v1/responses"
+        : azure ? d.baseUrl() + "/openai/deployments/" + cfg.deployment() + "/" + request.endpoint().path()
             + "?api-version=" + cfg.apiVersion()
         : d.baseUrl() + "/" + request.endpoint().path();
 
@@ -63,14 +64,17 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
   /** The client's bytes when they can go as they are; otherwise a re-serialised copy. */
   private Buffer body(LlmRequest request, Deployment d, boolean azure) {
-    boolean renameModel = !azure && !d.upstreamModel().equals(request.model());
-    boolean askUsage = request.stream() && d.config().streamUsage() && !request.clientWantsStreamUsage();
+    boolean responses = request.endpoint() == Endpoint.RESPONSES;
+    String upstreamModel = azure && responses ? d.config().deployment() : d.upstreamModel();
+    boolean renameModel = (!azure || responses) && !upstreamModel.equals(request.model());
+    // stream_options.include_usage is chat's; the Responses API reports usage in its final event
+    boolean askUsage = !responses && request.stream() && d.config().streamUsage() && !request.clientWantsStreamUsage();
     if (!renameModel && !askUsage) {
       return request.raw();
     }
     ObjectNode copy = request.body().deepCopy();
     if (renameModel) {
-      copy.put("model", d.upstreamModel());
+      copy.put("model", upstreamModel);
     }
     if (askUsage) {
       JsonNode opts = copy.get("stream_options");

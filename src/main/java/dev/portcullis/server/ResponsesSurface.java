@@ -1,0 +1,316 @@
+package dev.portcullis.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.identity.Principal;
+import dev.portcullis.llm.ClientFormat;
+import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.InvalidParameterException;
+import dev.portcullis.llm.LlmProxy;
+import dev.portcullis.llm.LlmRequest;
+import dev.portcullis.llm.TokenCounter;
+import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.responses.ResponseArchive;
+import dev.portcullis.llm.responses.ResponseItems;
+import dev.portcullis.llm.responses.ResponsesClientBridge;
+import dev.portcullis.llm.responses.ResponsesRecorder;
+import dev.portcullis.llm.responses.StoredResponse;
+import dev.portcullis.telemetry.AccessRecord;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+
+/**
+ * OpenAI's Responses API routes: {@code POST /v1/responses} (through the same guard, limits and
+ * proxy as chat completions), {@code GET}/{@code DELETE /v1/responses/{id}},
+ * {@code GET /v1/responses/{id}/input_items} and {@code POST /v1/responses/input_tokens}. Kept
+ * responses belong to the principal that created them: to anyone else they do not exist (404).
+ * Answers in OpenAI's error shape. Wiring only: translation and keeping live in llm/responses.
+ */
+final class ResponsesSurface {
+  private final ObjectMapper json;
+  private final LlmProxy proxy;
+  private final KeyGate gate;
+  private final ResponseArchive archive;
+  private final TokenCounter tokens;
+  private final OpenAiErrors errors = new OpenAiErrors();
+  private dev.portcullis.llm.guard.LlmGuard guard;
+
+  ResponsesSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate, ResponseArchive archive, TokenCounter tokens) {
+    this.json = json;
+    this.proxy = proxy;
+    this.gate = gate;
+    this.archive = archive;
+    this.tokens = tokens;
+  }
+
+  /** Puts the guard in front of these routes (null: none). */
+  void guard(dev.portcullis.llm.guard.LlmGuard guard) {
+    this.guard = guard;
+  }
+
+  void create(RoutingContext ctx) {
+    ObjectNode body = BodyStep.of(ctx).json();
+    String model = model(ctx, body, true);
+    if (model == null || !checked(ctx, body, true)) {
+      return;
+    }
+    if (body.path("background").asBoolean(false)) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "unsupported_parameter", "background",
+          "Background responses are not supported by this gateway.");
+      return;
+    }
+    withConversation(ctx, body, input -> send(ctx, body, model, input));
+  }
+
+  void inputTokens(RoutingContext ctx) {
+    ObjectNode body = BodyStep.of(ctx).json();
+    String model = body.has("model") ? model(ctx, body, true) : "gpt-4o";
+    if (model == null || !checked(ctx, body, false)) {
+      return;
+    }
+    withConversation(ctx, body, input -> {
+      ObjectNode counted = body.deepCopy();
+      counted.set("input", input);
+      long count;
+      try {
+        count = tokens.countPrompt(model, ResponsesClientBridge.asChat(request(ctx, model, counted), false).body());
+      } catch (UnsupportedRequestException e) {
+        errors.respond(ctx.response(), 400, "invalid_request_error", "unsupported_input", "input", e.getMessage());
+        return;
+      }
+      ok(ctx, json.createObjectNode().put("object", "response.input_tokens").put("input_tokens", count));
+    });
+  }
+
+  void retrieve(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    archive.find(id, owner(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        storeFailed(ctx);
+      } else if (ar.result() == null) {
+        notFound(ctx, id);
+      } else {
+        ok(ctx, ar.result().response());
+      }
+    });
+  }
+
+  void delete(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    archive.delete(id, owner(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        storeFailed(ctx);
+      } else if (!ar.result()) {
+        notFound(ctx, id);
+      } else {
+        ok(ctx, json.createObjectNode().put("id", id).put("object", "response.deleted").put("deleted", true));
+      }
+    });
+  }
+
+  /** OpenAI's cursor list: {@code limit} 1 to 100 (20), {@code order} desc (default) or asc, {@code after} an item id. */
+  void inputItems(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String order = ctx.request().getParam("order", "desc");
+    String after = ctx.request().getParam("after");
+    int limit;
+    try {
+      limit = Integer.parseInt(ctx.request().getParam("limit", "20"));
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 100) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_value", "limit",
+          "Invalid 'limit': expected an integer from 1 to 100.");
+      return;
+    }
+    if (!order.equals("asc") && !order.equals("desc")) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_value", "order",
+          "Invalid value: '" + order + "'. Supported values are: 'asc' and 'desc'.");
+      return;
+    }
+    int max = limit;
+    archive.find(id, owner(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        storeFailed(ctx);
+        return;
+      }
+      if (ar.result() == null) {
+        notFound(ctx, id);
+        return;
+      }
+      ArrayNode items = ResponseItems.listed(ar.result().id(), ar.result().input());
+      ObjectNode page = json.createObjectNode().put("object", "list");
+      ArrayNode data = page.putArray("data");
+      boolean started = after == null;
+      boolean more = false;
+      for (int i = 0; i < items.size(); i++) {
+        JsonNode item = items.get(order.equals("asc") ? i : items.size() - 1 - i);
+        if (!started) {
+          started = item.path("id").asText().equals(after);
+          continue;
+        }
+        if (data.size() == max) {
+          more = true;
+          break;
+        }
+        data.add(item);
+      }
+      page.set("first_id", data.isEmpty() ? json.nullNode() : data.get(0).get("id"));
+      page.set("last_id", data.isEmpty() ? json.nullNode() : data.get(data.size() - 1).get("id"));
+      page.put("has_more", more);
+      ok(ctx, page);
+    });
+  }
+
+  /** Sends the request, whose whole conversation is {@code input}, through guard, limits and proxy. */
+  private void send(RoutingContext ctx, ObjectNode body, String model, ArrayNode input) {
+    String previous = body.path("previous_response_id").isTextual() ? body.get("previous_response_id").textValue()
+        : null;
+    ObjectNode sent = body;
+    if (previous != null) {
+      sent = body.deepCopy();
+      sent.set("input", input.deepCopy());
+    }
+    LlmRequest request = previous == null
+        ? new LlmRequest(Endpoint.RESPONSES, model, body.path("stream").asBoolean(false), body, BodyStep.of(ctx).raw(),
+            ctx.get(GatewayVerticle.REQUEST_ID), ClientFormat.RESPONSES, Map.of())
+        : request(ctx, model, sent);
+    HttpServerResponse response = ctx.response();
+    var guarded = GuardStep.apply(guard, ctx, request,
+        m -> errors.respond(response, 400, "invalid_request_error", "guard_blocked", null, m));
+    if (guarded == null) {
+      return;
+    }
+    if (gate != null) {
+      // limits read a chat request: max_output_tokens as max_tokens, the prompt as messages
+      JsonNode counted;
+      try {
+        counted = ResponsesClientBridge.asChat(guarded.request(), false).body();
+      } catch (UnsupportedRequestException e) {
+        counted = json.createObjectNode().put("max_tokens", body.path("max_output_tokens").asLong(1))
+            .set("input", input);
+        if (!body.hasNonNull("max_output_tokens")) {
+          ((ObjectNode) counted).remove("max_tokens");
+        }
+      }
+      var refusal = gate.admit(ctx, model, counted);
+      if (refusal != null) {
+        KeyGate.respond(errors, response, refusal);
+        return;
+      }
+    }
+    boolean keep = archive.enabled() && body.path("store").asBoolean(true);
+    String owner = owner(ctx);
+    ResponsesRecorder recorder = new ResponsesRecorder(json, guarded.filter(), previous, finished -> {
+      if (keep && finished.path("id").isTextual()) {
+        archive.save(new StoredResponse(finished.get("id").textValue(), owner, model,
+            finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), input, finished));
+      }
+    });
+    proxy.forward(guarded.request(), response, new ResponsesErrors(errors, recorder),
+        ctx.get(GatewayVerticle.START_NANOS), recorder, TraceStep.of(ctx), AccessRecord.of(ctx).call());
+  }
+
+  /** Resolves previous_response_id (the owner's, else 404), then goes on with the whole conversation. */
+  private void withConversation(RoutingContext ctx, ObjectNode body, java.util.function.Consumer<ArrayNode> next) {
+    JsonNode previous = body.get("previous_response_id");
+    if (previous == null || previous.isNull()) {
+      next.accept(ResponseItems.asItems(body.get("input")));
+      return;
+    }
+    if (!previous.isTextual() || previous.textValue().isEmpty()) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_type", "previous_response_id",
+          "Invalid type for 'previous_response_id': expected a response id (a string).");
+      return;
+    }
+    String id = previous.textValue();
+    Future<StoredResponse> found = archive.find(id, owner(ctx));
+    found.onComplete(ar -> {
+      if (ctx.response().ended() || ctx.response().closed()) {
+        return;
+      }
+      if (ar.failed()) {
+        storeFailed(ctx);
+      } else if (ar.result() == null) {
+        errors.respond(ctx.response(), 404, "invalid_request_error", "previous_response_not_found",
+            "previous_response_id", "Previous response with id '" + id + "' not found.");
+      } else {
+        next.accept(ResponseItems.continued(ar.result(), body.get("input")));
+      }
+    });
+  }
+
+  /** The model, or null after answering 400/404. */
+  private String model(RoutingContext ctx, ObjectNode body, boolean mustExist) {
+    JsonNode m = body.get("model");
+    if (m == null || m.isNull() || m.isTextual() && m.textValue().isEmpty()) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", null, "model", "You must provide a model parameter.");
+      return null;
+    }
+    if (!m.isTextual()) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", null, "model", "The model parameter must be a string.");
+      return null;
+    }
+    AccessRecord.of(ctx).model(m.textValue());
+    if (mustExist && proxy.catalog().chain(m.textValue()) == null) {
+      errors.respond(ctx.response(), 404, "invalid_request_error", "model_not_found", "model",
+          "The model `" + m.textValue() + "` does not exist or you do not have access to it.");
+      return null;
+    }
+    return m.textValue();
+  }
+
+  /** Checks the input items and settings; false after answering 400. Items only a native provider takes pass. */
+  private boolean checked(RoutingContext ctx, ObjectNode body, boolean create) {
+    try {
+      ResponseItems.check(body.get("input"));
+      if (create && body.has("stream") && !body.get("stream").isBoolean() && !body.get("stream").isNull()) {
+        throw new InvalidParameterException("stream", "Invalid type for 'stream': expected a boolean.");
+      }
+      if (create && body.has("store") && !body.get("store").isBoolean() && !body.get("store").isNull()) {
+        throw new InvalidParameterException("store", "Invalid type for 'store': expected a boolean.");
+      }
+      ResponsesClientBridge.asChat(request(ctx, "check", body), false);
+    } catch (InvalidParameterException e) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_value", e.param(), e.getMessage());
+      return false;
+    } catch (UnsupportedRequestException e) {
+      // only a provider without the Responses API refuses it, when the router picks one
+    }
+    return true;
+  }
+
+  private static LlmRequest request(RoutingContext ctx, String model, ObjectNode body) {
+    return new LlmRequest(Endpoint.RESPONSES, model, body.path("stream").asBoolean(false), body,
+        Buffer.buffer(body.toString()), ctx.get(GatewayVerticle.REQUEST_ID), ClientFormat.RESPONSES, Map.of());
+  }
+
+  /** Who kept responses belong to: the principal's id. */
+  private static String owner(RoutingContext ctx) {
+    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    return p == null ? "" : p.kind() + ":" + p.id();
+  }
+
+  private void notFound(RoutingContext ctx, String id) {
+    errors.respond(ctx.response(), 404, "invalid_request_error", "not_found", null,
+        "Response with id '" + id + "' not found.");
+  }
+
+  private void storeFailed(RoutingContext ctx) {
+    errors.respond(ctx.response(), 503, "server_error", "store_unavailable", null,
+        "The gateway's store could not be read; try again (request id " + ctx.get(GatewayVerticle.REQUEST_ID) + ").");
+  }
+
+  private static void ok(RoutingContext ctx, JsonNode body) {
+    if (!ctx.response().ended() && !ctx.response().closed()) {
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
+    }
+  }
+}
