@@ -280,8 +280,14 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    * message item with its part and one delta per word, the done events, completed).
    */
   public static Behaviour responses(String text) {
+    return responses(body -> text);
+  }
+
+  /** As {@link #responses(String)}, saying what {@code reply} makes of the request body. */
+  public static Behaviour responses(java.util.function.Function<JsonNode, String> reply) {
     return (req, r) -> {
       JsonNode body = r.json();
+      String text = reply.apply(body);
       String id = "resp_fake" + Long.toHexString(System.nanoTime());
       ObjectNode response = responseObject(body, id, "in_progress");
       if (!body.path("stream").asBoolean(false)) {
