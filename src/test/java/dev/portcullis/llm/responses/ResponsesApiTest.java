@@ -189,6 +189,11 @@ class ResponsesApiTest {
     assertThat(noModel.path("error").path("param").asText()).isEqualTo("model");
     JsonNode missing = post("{\"model\":\"demo\",\"input\":\"hi\",\"previous_response_id\":\"resp_nope\"}", 404);
     assertThat(missing.path("error").path("param").asText()).isEqualTo("previous_response_id");
+    JsonNode conversation = post("{\"model\":\"demo\",\"input\":\"hi\",\"conversation\":\"conv_1\"}", 400);
+    assertThat(conversation.path("error").path("param").asText()).isEqualTo("conversation");
+    JsonNode reference = post("{\"model\":\"demo\",\"input\":[{\"type\":\"item_reference\",\"id\":\"msg_1\"}]}",
+        400);
+    assertThat(reference.path("error").path("message").asText()).contains("item_reference");
     JsonNode hosted = post("""
         {"model":"demo","input":[{"type":"computer_call_output","call_id":"c","output":{}}]}""", 400);
     assertThat(hosted.path("error").path("code").asText()).isEqualTo("unsupported_by_provider");
