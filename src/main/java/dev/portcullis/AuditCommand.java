@@ -133,7 +133,7 @@ final class AuditCommand implements Runnable {
         return Main.CONFIG_ERROR;
       }
       ChainVerifier.Report r;
-      try (Store store = Store.openForCommand(cfg.store())) {
+      try (Store store = Store.open(cfg.store())) {
         r = new ChainVerifier(new AuditRepository(store.dataSource(), store.sqlite()), keys.chain(), keys.signer())
             .verify(anchors);
       }

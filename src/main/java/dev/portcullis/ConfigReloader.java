@@ -21,15 +21,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reloads the configuration file into the running gateway: reads and validates it with the
- * start-up loader, builds a complete new {@link Snapshot} beside the one in force, brings the MCP
- * upstreams in line (only those whose configuration changed), then swaps the snapshot in one
- * step. Anything invalid rejects the whole file and the configuration in force stays. Blocking
+ * start-up loader, builds a complete new {@link Snapshot} beside the one in force, puts the new
+ * prices, persona limits and upstream credentials in force for calls admitted from then on, brings
+ * the MCP upstreams in line (only those whose configuration changed), then swaps the snapshot in
+ * one step. Anything invalid rejects the whole file and the configuration in force stays. Blocking
  * (file, policy compilation): call it off the event loops. One reload at a time.
  */
 public final class ConfigReloader {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
   public static final String APPLIED = "applied";
   public static final String REJECTED = "rejected";
+  /** The trigger of a reload another replica asked for (it is not announced again). */
+  public static final String CLUSTER = "cluster";
 
   /** Builds the reloadable parts from a configuration (the same factory as at start-up). */
   public interface SnapshotBuilder {
@@ -65,8 +68,11 @@ public final class ConfigReloader {
   private final SnapshotBuilder builder;
   private final McpGateway mcp;
   private final Consumer<Snapshot> governMcp;
+  private final Consumer<Snapshot> applyLive;
   private final GatewayMetrics metrics;
   private final boolean demoRunning;
+  private final boolean counting;
+  private final dev.portcullis.cluster.Cluster cluster;
   private volatile Outcome last;
   /** The SHA-256 of the file's content last read (at start-up or by a reload). */
   private byte[] seen;
@@ -76,17 +82,24 @@ public final class ConfigReloader {
    * @param current the snapshot request handling reads; swapped here
    * @param mcp the MCP gateway, or null when it was started without servers
    * @param governMcp puts a snapshot's personas, policy and guard in front of the MCP surface
+   * @param applyLive puts a snapshot's prices, persona limits and upstream credentials in force
+   *     (the parts that live outside the snapshot); runs before the MCP upstreams are reconciled
+   * @param counting whether requests are counted against limits (see {@link ReloadScope#of})
    */
   ConfigReloader(Path file, ConfigLoader loader, AtomicReference<Snapshot> current, SnapshotBuilder builder,
-      McpGateway mcp, Consumer<Snapshot> governMcp, GatewayMetrics metrics, boolean demoRunning) {
+      McpGateway mcp, Consumer<Snapshot> governMcp, Consumer<Snapshot> applyLive, GatewayMetrics metrics,
+      boolean demoRunning, boolean counting, dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
     this.file = Objects.requireNonNull(file, "file");
     this.loader = loader;
     this.current = current;
     this.builder = builder;
     this.mcp = mcp;
     this.governMcp = governMcp;
+    this.applyLive = applyLive;
     this.metrics = metrics;
     this.demoRunning = demoRunning;
+    this.counting = counting;
     this.seen = digest(file);
   }
 
@@ -118,12 +131,13 @@ public final class ConfigReloader {
     Outcome outcome;
     try {
       GatewayConfig next = loader.load(file);
-      ReloadScope scope = ReloadScope.of(running.config(), next, demoRunning);
+      ReloadScope scope = ReloadScope.of(running.config(), next, demoRunning, counting);
       if (!scope.refused().isEmpty()) {
         outcome = rejected(trigger, String.join("; ", scope.refused().stream().map(r -> file + ": " + r).toList()));
       } else {
         Snapshot fresh = builder.build(scope.applied());
         List<String> changes = ConfigChanges.between(running.config(), scope.applied());
+        applyLive.accept(fresh);
         if (mcp != null) {
           McpGateway.Changes m = mcp.reconcile(scope.applied().mcp());
           m.added().forEach(k -> changes.add("mcp.servers: started " + k));
@@ -141,6 +155,9 @@ public final class ConfigReloader {
       outcome = rejected(trigger, file + ": " + e.getMessage());
     }
     record(outcome);
+    if (APPLIED.equals(outcome.result()) && !CLUSTER.equals(trigger)) {
+      cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.CONFIG); // the other replicas reload too
+    }
     return outcome;
   }
 

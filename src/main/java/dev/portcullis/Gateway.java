@@ -38,6 +38,7 @@ public final class Gateway implements AutoCloseable {
   private dev.portcullis.audit.AuditModule audit;
   private dev.portcullis.telemetry.Telemetry telemetry;
   private ConfigReloader reloader;
+  private dev.portcullis.cluster.Cluster cluster;
   private dev.portcullis.config.ConfigWatcher watcher;
 
   private Gateway(Vertx vertx, DemoProvider demo, GatewayMetrics metrics, int port, Governance governance) {
@@ -68,6 +69,7 @@ public final class Gateway implements AutoCloseable {
       throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
+    dev.portcullis.cluster.Cluster cluster = null;
     dev.portcullis.audit.AuditModule auditing = null;
     dev.portcullis.mcp.McpGateway mcp = null;
     dev.portcullis.telemetry.Telemetry telemetry = null;
@@ -90,11 +92,21 @@ public final class Gateway implements AutoCloseable {
       SnapshotFactory snapshots = new SnapshotFactory(vertx, config, requestJson, adapters, demoBase);
       ModelCatalog catalog = snapshots.catalog(config);
       GatewayMetrics metrics = new GatewayMetrics();
+      // shared state with the other replicas (Redis), or none: one replica
+      dev.portcullis.cluster.Cluster shared = config.cluster().enabled()
+          ? dev.portcullis.cluster.RedisCluster.start(vertx, config.cluster(), metrics,
+              config.mcp().sessionIdleSeconds() * 1000L)
+          : dev.portcullis.cluster.Cluster.single();
+      cluster = shared;
       AccessLog accessLog = new AccessLog(config.server().accessLog(), metrics);
       CallObserver observer = s -> metrics.request(s.deployment() == null
           ? new GatewayMetrics.Labels(s.model(), "none", "none") : s.deployment().labels(), s.status(),
           s.durationNanos(), s.usage().promptTokens(), s.usage().completionTokens());
       dev.portcullis.limits.PersonaLimits personaLimits = new dev.portcullis.limits.PersonaLimits(config.personas());
+      dev.portcullis.limits.CurrentPrices prices = new dev.portcullis.limits.CurrentPrices(
+          new dev.portcullis.limits.PriceTable(config.pricing(), catalog));
+      // the snapshot in force; set once built below (the budget gauges read it at each scrape)
+      AtomicReference<Snapshot> current = new AtomicReference<>();
       dev.portcullis.limits.UsageSink spend = r -> {
         if (r.costNanos() > 0) {
           metrics.spent(r.keyId() == null ? "none" : r.keyId(), r.teamId() == null ? "none" : r.teamId(), r.model(),
@@ -102,22 +114,18 @@ public final class Gateway implements AutoCloseable {
         }
       };
       Governance gov = config.store() == null ? null
-          : new Governance(config, catalog, tokens, personaLimits, bodies, spend);
+          : new Governance(config, prices, tokens, personaLimits, bodies, spend, shared);
       governance = gov;
-      // persona limits without a store: enforced in memory (budgets then restart from zero)
+      // persona, user and tool limits without a store: enforced in memory (budgets then restart from zero)
       dev.portcullis.limits.Accountant accountant = gov != null ? gov.accountant
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
-              ? new dev.portcullis.limits.Accountant(new dev.portcullis.limits.PriceTable(config.pricing(), catalog),
-                  new dev.portcullis.limits.BudgetLedger(), spend, personaLimits)
+              || config.limits().any()
+              ? new dev.portcullis.limits.Accountant(prices, new dev.portcullis.limits.BudgetLedger(), spend,
+                  personaLimits, config.limits())
               : null;
       if (accountant != null) {
         metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,
-            accountant.ledger(), config.personas())::remaining);
-      }
-      dev.portcullis.server.KeyGate keyGate = gov != null ? gov.gate
-          : accountant == null ? null : new dev.portcullis.server.KeyGate(accountant, tokens);
-      if (accountant != null) {
-        observer = observer.andThen(accountant::completed);
+            accountant.ledger(), () -> current.get().config().personas())::remaining);
       }
       if (gov != null) {
         gov.startRefresh(vertx);
@@ -130,10 +138,15 @@ public final class Gateway implements AutoCloseable {
               gov.store.sqlite(), telemetry.auditLogs(), metrics::auditSinkDropped);
       auditing = audit;
       if (audit != null) {
-        observer = observer.andThen(audit.llm()::completed);
         gov.admin.extend(new dev.portcullis.admin.AuditAdmin(audit)::mount);
       }
       CallObserver observed = observer;
+      // calls policy holds for an administrator, model and tool calls alike: one queue, one admin API;
+      // with a store they survive restarts and are shared by replicas
+      dev.portcullis.policy.Approvals approvals = new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
+      if (gov != null) {
+        approvals.persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
+      }
       AtomicBoolean ready = new AtomicBoolean();
       // upstream credentials: the gateway's own secrets, client credentials, per-user connections,
       // token exchange (the client's gateway credential never goes upstream)
@@ -144,7 +157,8 @@ public final class Gateway implements AutoCloseable {
       if (!config.mcp().servers().isEmpty()) {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson, bodies,
             config.server().maxResponseBytes(),
-            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials);
+            gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials,
+            approvals, shared);
         mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
         mcp.metrics(metrics);
       }
@@ -154,8 +168,7 @@ public final class Gateway implements AutoCloseable {
           bodies);
       dev.portcullis.identity.ResourceServer identity = dev.portcullis.identity.IdentityWiring.resourceServer(vertx, config,
           oauth);
-      AtomicReference<Snapshot> current = new AtomicReference<>(
-          snapshots.build(config, catalog, gov == null ? null : gov.directory));
+      current.set(snapshots.build(config, catalog, gov == null ? null : gov.directory));
       if (identity != null) { // an OAuth caller is bound to a persona by its request's snapshot
         identity.afterAuthentication(ctx -> Snapshot.of(ctx).access().bind(ctx));
       }
@@ -163,21 +176,31 @@ public final class Gateway implements AutoCloseable {
       if (mcp != null) { // the same personas, policy, guard and audit trail on the MCP surface
         dev.portcullis.mcp.McpGateway m = mcp;
         governMcp = s -> {
-          dev.portcullis.mcp.McpGovernance mcpGov = m.govern(s.access().policy(),
+          // tool calls count against the same limits and budgets as model calls, at the servers' prices
+          m.govern(s.access().policy(),
               !s.config().personas().isEmpty() || s.config().policy().file() != null, s.guard(),
-              audit == null ? null : audit.writer());
-          if (mcpGov != null) {
-            mcpGov.limits(personaLimits); // tool calls count against personas' rpm and max_parallel
-            if (gov != null) { // approvals survive restarts and are shared by replicas
-              mcpGov.approvals().persist(new dev.portcullis.store.ApprovalRepository(gov.store.dataSource()));
-            }
-          }
+              audit == null ? null : audit.writer(), accountant,
+              new dev.portcullis.limits.ToolPrices(s.config().mcp().servers()));
         };
         governMcp.accept(current.get());
       }
+      // what a reload puts in force outside the snapshot: prices and persona limits for calls
+      // admitted from then on, upstream credentials for upstreams (re)started from then on
+      java.util.function.Consumer<Snapshot> applyLive = s -> {
+        credentials.update(s.config().mcp().servers());
+        personaLimits.apply(s.config().personas());
+        prices.replace(new dev.portcullis.limits.PriceTable(s.config().pricing(), s.catalog()));
+      };
       ConfigReloader reloads = file == null ? null : new ConfigReloader(file, new dev.portcullis.config.ConfigLoader(),
           current, next -> snapshots.build(next, snapshots.catalog(next), gov == null ? null : gov.directory), mcp,
-          governMcp, metrics, demo != null);
+          governMcp, applyLive, metrics, demo != null, accountant != null, shared);
+      if (reloads != null) { // a reload on another replica: this one reloads its own file
+        shared.onEvent(e -> {
+          if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.CONFIG) {
+            vertx.executeBlocking(() -> reloads.reload(ConfigReloader.CLUSTER), false);
+          }
+        });
+      }
 
       // Instances of one deployment share the listening port, also a random one (port 0), and so
       // the connection caps.
@@ -189,21 +212,24 @@ public final class Gateway implements AutoCloseable {
           () -> mcpNow == null ? java.util.List.of() : mcpNow.upstreams(), () -> current.get().config().mcp().servers(),
           () -> current.get().config().readiness());
       dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
-          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::reload, gov.ledger), audit, mcpGateway);
+          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::changed, gov.ledger), audit, mcpGateway,
+          new dev.portcullis.ui.ConsoleWiring.Live(() -> current.get().config(), () -> current.get().access().policy(),
+              () -> reloads == null || reloads.last() == null ? null : reloads.last().toJson(), status));
       dev.portcullis.llm.responses.ResponseArchive responses = new dev.portcullis.llm.responses.ResponseArchive(vertx,
           gov == null ? null : new dev.portcullis.store.ResponseRepository(gov.store.dataSource(), requestJson),
           java.util.concurrent.TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
+      tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
-            ready::get, keyGate, gov == null ? null : gov.admin).withMcp(mcpGateway)
+            ready::get, accountant, tokens, approvals, gov == null ? null : gov.admin).withMcp(mcpGateway)
             .withIdentity(identity).withOAuth(oauth)
             .withAdminRoutes(reloads == null ? r -> { } : new dev.portcullis.admin.ReloadAdmin(vertx,
                 () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
-            .withStatus(status).withResponses(responses, tokens)
-            .withAudit(audit == null ? null : audit.llm()).withTracing(otel.llm()).withConsole(console);
+            .withStatus(status).withCluster(shared).withResponses(responses)
+            .withAudit(audit == null ? null : audit.writer()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));
@@ -222,6 +248,7 @@ public final class Gateway implements AutoCloseable {
       }
       ready.set(true);
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
+      started.cluster = cluster;
       started.mcp = mcp;
       started.audit = auditing;
       started.telemetry = telemetry;
@@ -234,6 +261,9 @@ public final class Gateway implements AutoCloseable {
       }
       if (mcp != null) {
         mcp.close();
+      }
+      if (cluster != null) {
+        cluster.close();
       }
       vertx.close();
       if (auditing != null) {
@@ -282,7 +312,10 @@ public final class Gateway implements AutoCloseable {
       await(demo.close());
     }
     if (mcp != null) {
-      mcp.close(); // ends sessions, stops stdio servers cleanly
+      mcp.close(); // ends this replica's copies of sessions (their shared records stay), stops stdio servers
+    }
+    if (cluster != null) {
+      cluster.close();
     }
     await(vertx.close());
     if (audit != null) {

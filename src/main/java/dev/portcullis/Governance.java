@@ -6,10 +6,8 @@ import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.KeyDirectory;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.limits.BudgetLedger;
-import dev.portcullis.limits.PriceTable;
-import dev.portcullis.llm.ModelCatalog;
+import dev.portcullis.limits.PriceLookup;
 import dev.portcullis.llm.TokenCounter;
-import dev.portcullis.server.KeyGate;
 import dev.portcullis.store.Store;
 import dev.portcullis.store.UsageWriter;
 import io.vertx.core.Vertx;
@@ -30,20 +28,22 @@ final class Governance implements AutoCloseable {
   final BudgetLedger ledger = new BudgetLedger();
   final UsageWriter writer;
   final Accountant accountant;
-  final KeyGate gate;
   final AdminApi admin;
   private final long refreshMs;
+  private final dev.portcullis.cluster.Cluster cluster;
   private Vertx vertx;
   private long timer = -1;
 
   /**
    * Opens the store (blocking; at start-up, before any event loop serves).
    *
+   * @param prices the prices in force (a reload replaces them)
    * @param spend told every usage record too (the spend metrics), after the store's writer
    */
-  Governance(GatewayConfig config, ModelCatalog catalog, TokenCounter tokens,
+  Governance(GatewayConfig config, PriceLookup prices, TokenCounter tokens,
       dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies,
-      dev.portcullis.limits.UsageSink spend) {
+      dev.portcullis.limits.UsageSink spend, dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
     this.store = Store.open(config.store());
     try {
       reload();
@@ -55,12 +55,11 @@ final class Governance implements AutoCloseable {
       throw e;
     }
     UsageWriter written = writer;
-    this.accountant = new Accountant(new PriceTable(config.pricing(), catalog), ledger, r -> {
+    this.accountant = new Accountant(prices, ledger, r -> {
       written.record(r);
       spend.record(r);
-    }, personaLimits);
-    this.gate = new KeyGate(accountant, tokens);
-    this.admin = new AdminApi(new KeyAdmin(store, this::reload, ledger), store.usage(), writer,
+    }, personaLimits, config.limits());
+    this.admin = new AdminApi(new KeyAdmin(store, this::changed, ledger), store.usage(), writer,
         config.admin().key(), bodies);
     this.refreshMs = config.store().keyRefreshMs();
   }
@@ -70,9 +69,30 @@ final class Governance implements AutoCloseable {
     directory.replace(store.keys().list(), store.keys().teams());
   }
 
-  /** Re-reads keys periodically on a worker thread. */
+  /**
+   * Keys or teams changed here (the admin API, the console): re-reads them and tells the other
+   * replicas to do the same, so a disabled key is refused everywhere within a second. Blocking.
+   */
+  void changed() {
+    reload();
+    cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.KEYS);
+  }
+
+  /**
+   * Re-reads keys periodically on a worker thread, and at once when another replica changed
+   * them (or Redis came back, when changes may have been missed).
+   */
   void startRefresh(Vertx vertx) {
     this.vertx = vertx;
+    cluster.onEvent(e -> {
+      if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.KEYS
+          || e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.RESYNC) {
+        vertx.executeBlocking(() -> {
+          reload();
+          return null;
+        }, false).onFailure(err -> LOG.warn("could not re-read virtual keys: {}", err.toString()));
+      }
+    });
     timer = vertx.setPeriodic(refreshMs, id -> vertx.executeBlocking(() -> {
       reload();
       return null;

@@ -54,7 +54,7 @@ final class KeysCommand {
         System.err.println(config + ": has no store section (store: { url: jdbc:sqlite:data/portcullis.db })");
         return Main.CONFIG_ERROR;
       }
-      try (Store store = Store.openForCommand(cfg.store())) {
+      try (Store store = Store.open(cfg.store())) {
         return run(new KeyAdmin(store, () -> { }, null));
       } catch (IllegalArgumentException | NoSuchElementException e) {
         System.err.println("error: " + e.getMessage());

@@ -127,6 +127,12 @@ public final class Main implements Runnable {
           + "\"problems\": [...], \"warnings\": [...]} (and the counts when valid); the exit code is the same.")
       boolean json;
 
+      @Option(names = "--fetch-specs", description = "Also read every openapi server's description (spec) as serve"
+          + " does: remote ones fetched through the same SSRF guard (allow_private_addresses), time-out and size"
+          + " limits, then parsed and mapped to tools; one that cannot be is a problem. Without it, check uses no"
+          + " network.")
+      boolean fetchSpecs;
+
       @CommandLine.Spec
       CommandLine.Model.CommandSpec spec;
 
@@ -139,6 +145,11 @@ public final class Main implements Runnable {
         GatewayConfig cfg;
         try {
           cfg = new ConfigLoader().load(file);
+          java.util.List<String> specs = fetchSpecs
+              ? dev.portcullis.mcp.openapi.SpecCheck.problems(cfg.mcp().servers()) : java.util.List.of();
+          if (!specs.isEmpty()) {
+            throw new ConfigException(file.toString(), specs);
+          }
         } catch (ConfigException e) {
           if (json) {
             ObjectNode out = JSON.createObjectNode().put("file", file.toString()).put("valid", false);
@@ -187,6 +198,7 @@ public final class Main implements Runnable {
       int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
       Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
       TokenCounter tokens = new TokenCounter();
+      tokens.awaitVocabularies();
       for (int i = 0; i < loops; i++) {
         Gateway.await(new DemoProvider(tokens).start(vertx, host, port));
       }

@@ -2,7 +2,7 @@ package dev.portcullis.llm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
+import dev.portcullis.config.DeploymentConfig;
 import dev.portcullis.llm.wire.openai.OpenAiAdapter;
 import io.vertx.core.buffer.Buffer;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +49,8 @@ public class OpenAiPrepareBench {
   }
 
   private Deployment deployment(String upstreamModel) {
-    DeploymentConfig cfg = new DeploymentConfig("local", "openai_compatible", "http://127.0.0.1:19090/v1",
-        "upstream-secret", upstreamModel, null, null, null, null, null, null);
+    DeploymentConfig cfg = new DeploymentConfig.OpenAiCompatible("local", "http://127.0.0.1:19090/v1",
+        "upstream-secret", upstreamModel, null, null, null, null);
     return new Deployment("bench", "local", cfg, cfg.baseUrl(), adapter);
   }
 

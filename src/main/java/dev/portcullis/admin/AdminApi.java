@@ -132,7 +132,7 @@ public final class AdminApi {
           }
         }
       }
-      for (String f : List.of("key", "team", "model", "deployment", "persona")) {
+      for (String f : List.of("key", "team", "model", "deployment", "persona", "tool")) {
         if (q.get(f) != null) {
           filters.put(f, q.get(f));
         }
@@ -156,7 +156,7 @@ public final class AdminApi {
       if (csv) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/csv; charset=utf-8")
             .putHeader("content-disposition", "attachment; filename=\"portcullis-usage.csv\"")
-            .end(csv(groupBy, ar.result()));
+            .end(UsageCsv.render(groupBy, ar.result()));
         return;
       }
       ObjectNode out = KeyAdmin.JSON.createObjectNode().put("object", "usage_report");
@@ -177,34 +177,6 @@ public final class AdminApi {
       out.put("total_cost_usd", new BigDecimal(Accountant.usd(total)));
       json(ctx.response(), 200, out);
     });
-  }
-
-  static String csv(List<String> groupBy, List<UsageRepository.UsageRow> rows) {
-    StringBuilder sb = new StringBuilder();
-    for (String g : groupBy) {
-      sb.append(g).append(',');
-    }
-    sb.append("requests,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_usd\n");
-    for (UsageRepository.UsageRow r : rows) {
-      for (String g : groupBy) {
-        sb.append(csvCell(r.group().get(g))).append(',');
-      }
-      sb.append(r.requests()).append(',').append(r.promptTokens()).append(',').append(r.completionTokens())
-          .append(',').append(r.cachedTokens()).append(',').append(r.reasoningTokens()).append(',')
-          .append(Accountant.usd(r.costNanos())).append('\n');
-    }
-    return sb.toString();
-  }
-
-  private static String csvCell(String v) {
-    if (v == null) {
-      return "";
-    }
-    String s = v;
-    if (!s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0) {
-      s = "'" + s; // no formulas in spreadsheets
-    }
-    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 
   /** Epoch millis from an ISO date (UTC; {@code to} dates are inclusive), ISO instant or epoch millis. */

@@ -11,13 +11,11 @@ public final class AuditModule implements AutoCloseable {
   private final AuditRepository repository;
   private final AuditKeys keys;
   private final AuditWriter writer;
-  private final LlmAuditor llm;
 
   private AuditModule(AuditRepository repository, AuditKeys keys, AuditWriter writer) {
     this.repository = repository;
     this.keys = keys;
     this.writer = writer;
-    this.llm = new LlmAuditor(writer);
   }
 
   /**
@@ -67,10 +65,6 @@ public final class AuditModule implements AutoCloseable {
 
   public AuditWriter writer() {
     return writer;
-  }
-
-  public LlmAuditor llm() {
-    return llm;
   }
 
   @Override

@@ -204,6 +204,62 @@ public final class AuditRepository {
     }
   }
 
+  /** A count in one interval of a timeline, or of one value (a tool, say). */
+  public record Count(String label, long startMillis, long count) {}
+
+  /**
+   * Events with this outcome between {@code fromMillis} and {@code toMillis}, counted in intervals
+   * of {@code bucketMillis} from {@code fromMillis}; intervals without any are absent.
+   */
+  public List<Count> outcomeTimeline(long fromMillis, long toMillis, long bucketMillis, String outcome) {
+    if (bucketMillis <= 0 || toMillis <= fromMillis) {
+      throw new IllegalArgumentException("a timeline needs a positive interval and a range that is not empty");
+    }
+    // grouped by position: PostgreSQL does not see two parameterised expressions as the same one
+    String sql = "SELECT (ts - ?) / ?, COUNT(*) FROM audit_events WHERE ts >= ? AND ts < ? AND outcome = ?"
+        + " GROUP BY 1 ORDER BY 1";
+    List<Count> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
+      p.setLong(1, fromMillis);
+      p.setLong(2, bucketMillis);
+      p.setLong(3, fromMillis);
+      p.setLong(4, toMillis);
+      p.setString(5, outcome);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(new Count(outcome, fromMillis + r.getLong(1) * bucketMillis, r.getLong(2)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not count audit events: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The {@code limit} targets of {@code action} (a tool name for {@code tools/call}) asked for most
+   * often between the two times, one count per call (a call's completion event is not counted again).
+   */
+  public List<Count> topTargets(long fromMillis, long toMillis, String action, int limit) {
+    String sql = "SELECT target, COUNT(*) FROM audit_events WHERE ts >= ? AND ts < ? AND action = ?"
+        + " AND phase <> 'completed' GROUP BY target ORDER BY COUNT(*) DESC, target LIMIT ?";
+    List<Count> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
+      p.setLong(1, fromMillis);
+      p.setLong(2, toMillis);
+      p.setString(3, action);
+      p.setInt(4, limit);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(new Count(r.getString(1), fromMillis, r.getLong(2)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not count audit events: " + e.getMessage(), e);
+    }
+  }
+
   private static void eq(StringBuilder sql, List<Object> args, String column, String value) {
     if (value != null && !value.isEmpty()) {
       sql.append(" AND ").append(column).append(" = ?");

@@ -1,11 +1,15 @@
 package dev.portcullis.config;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +23,9 @@ public final class BindingErrors {
   /** One problem line for {@code e}, reading the offending value from {@code tree}. */
   public static String describe(JsonMappingException e, JsonNode tree) {
     String field = path(e);
+    if (e instanceof InvalidTypeIdException t && t.getBaseType() != null) {
+      return typeId(field, t);
+    }
     if (e instanceof UnrecognizedPropertyException u) {
       return field + ": unknown field (expected one of " + u.getKnownPropertyIds() + ")";
     }
@@ -30,6 +37,28 @@ public final class BindingErrors {
       return field + ": expected " + expected(type) + ", got " + got(at(tree, e), scalar(type));
     }
     return field + ": " + e.getOriginalMessage();
+  }
+
+  /**
+   * A missing or unknown {@code type} of a typed union (a sealed config type with one record per
+   * type): "…type: required (one of [...])", "…type: unknown provider type 'x' (expected one of [...])".
+   */
+  private static String typeId(String field, InvalidTypeIdException t) {
+    Class<?> union = t.getBaseType().getRawClass();
+    JsonSubTypes subtypes = union.getAnnotation(JsonSubTypes.class);
+    List<String> valid = subtypes == null ? List.of()
+        : Arrays.stream(subtypes.value()).map(JsonSubTypes.Type::name).toList();
+    String at = (field.equals("(top level)") ? "" : field + ".") + "type";
+    if (t.getTypeId() == null) {
+      return at + ": required (one of " + valid + ")";
+    }
+    String kind;
+    try {
+      kind = (String) union.getField("KIND").get(null);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      kind = "type";
+    }
+    return at + ": unknown " + kind + " '" + t.getTypeId() + "' (expected one of " + valid + ")";
   }
 
   static String path(JsonMappingException e) {

@@ -20,6 +20,7 @@ public final class ConfigChanges {
     }
     names(out, "personas", a.personas(), b.personas());
     section(out, "router", a.router(), b.router());
+    section(out, "pricing", a.pricing(), b.pricing());
     section(out, "policy", a.policy(), b.policy());
     section(out, "guard", a.guard(), b.guard());
     section(out, "mcp.virtual_servers", a.mcp().virtualServers(), b.mcp().virtualServers());

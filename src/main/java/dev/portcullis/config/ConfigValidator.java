@@ -1,6 +1,5 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
 import dev.portcullis.config.GatewayConfig.ModelGroupConfig;
 import java.net.URI;
 import java.util.HashSet;
@@ -10,8 +9,6 @@ import java.util.Set;
 
 /** Semantic checks that binding alone cannot express; each problem is "field: why". */
 final class ConfigValidator {
-  static final Set<String> PROVIDER_TYPES = Set.of("openai", "azure", "openai_compatible", "demo",
-      "anthropic", "gemini", "bedrock");
   static final Set<String> STRATEGIES = Set.of("weighted", "least_busy");
 
   /** A ceiling far above any real price, so that price times tokens stays a finite number. */
@@ -20,6 +17,7 @@ final class ConfigValidator {
   private ConfigValidator() {}
 
   static void validate(GatewayConfig c, List<String> problems) {
+    console(c.admin().console(), problems);
     var s = c.server();
     if (s.port() < 0 || s.port() > 65535) {
       problems.add("server.port: must be between 0 and 65535, got " + s.port());
@@ -59,11 +57,13 @@ final class ConfigValidator {
       positive("store.responses_retention_days", st.responsesRetentionDays(), problems);
     }
     McpConfigValidator.validate(c.mcp(), problems);
+    LimitsConfigValidator.validate(c.limits(), problems);
     problems.addAll(dev.portcullis.guard.GuardFactory.problems(c.guard()));
     IdentityConfigValidator.validate(c, problems);
     TelemetryConfigValidator.validate(c, problems);
     AuditKeyConfigValidator.validate(c, problems);
     ReadinessConfigValidator.validate(c, problems);
+    ClusterConfigValidator.validate(c, problems);
     if (c.models().isEmpty() && c.mcp().servers().isEmpty()) {
       problems.add("models: at least one model group is required (or an MCP server under mcp.servers)");
     }
@@ -129,60 +129,24 @@ final class ConfigValidator {
     }
   }
 
+  /** What every type has; the type's own fields are checked by the type ({@link DeploymentConfig#validate}). */
   private static void validateDeployment(String df, DeploymentConfig d, List<String> problems) {
-    if (d.type() == null) {
-      problems.add(df + ".type: required (one of " + PROVIDER_TYPES + ")");
-      return;
-    }
-    if (!PROVIDER_TYPES.contains(d.type())) {
-      problems.add(df + ".type: unknown provider type '" + d.type() + "' (expected one of "
-          + PROVIDER_TYPES + ")");
-      return;
-    }
     if (d.weight() < 0) {
       problems.add(df + ".weight: must not be negative");
     }
     positive(df + ".timeouts.connect_ms", d.timeouts().connectMs(), problems);
     positive(df + ".timeouts.first_byte_ms", d.timeouts().firstByteMs(), problems);
     positive(df + ".timeouts.total_ms", d.timeouts().totalMs(), problems);
-    switch (d.type()) {
-      case "demo" -> { }
-      case "openai" -> url(df + ".base_url", d.baseUrl(), false, problems);
-      case "openai_compatible" -> url(df + ".base_url", d.baseUrl(), true, problems);
-      case "azure" -> {
-        url(df + ".base_url", d.baseUrl(), true, problems);
-        if (d.deployment() == null || d.deployment().isBlank()) {
-          problems.add(df + ".deployment: required for azure (the Azure deployment name)");
-        }
-        if (d.apiVersion() == null || d.apiVersion().isBlank()) {
-          problems.add(df + ".api_version: required for azure (for example 2024-10-21)");
-        }
-        if (d.apiKey() == null || d.apiKey().isBlank()) {
-          problems.add(df + ".api_key: required for azure");
-        }
-      }
-      case "anthropic", "gemini" -> {
-        url(df + ".base_url", d.baseUrl(), false, problems);
-        required(df + ".api_key", d.apiKey(), d.type(), problems);
-      }
-      case "bedrock" -> {
-        url(df + ".base_url", d.baseUrl(), false, problems);
-        required(df + ".region", d.region(), "bedrock (for example us-east-1)", problems);
-        required(df + ".access_key_id", d.accessKeyId(), "bedrock", problems);
-        required(df + ".secret_access_key", d.secretAccessKey(), "bedrock", problems);
-        required(df + ".model", d.model(), "bedrock (the Bedrock model id)", problems);
-      }
-      default -> throw new IllegalStateException(d.type());
-    }
+    d.validate(df, problems);
   }
 
-  private static void required(String field, String value, String forWhat, List<String> problems) {
+  static void required(String field, String value, String forWhat, List<String> problems) {
     if (value == null || value.isBlank()) {
       problems.add(field + ": required for " + forWhat);
     }
   }
 
-  private static void url(String field, String value, boolean required, List<String> problems) {
+  static void url(String field, String value, boolean required, List<String> problems) {
     if (value == null) {
       if (required) {
         problems.add(field + ": required");
@@ -196,6 +160,23 @@ final class ConfigValidator {
       }
     } catch (IllegalArgumentException e) {
       problems.add(field + ": not a valid URL: " + e.getMessage());
+    }
+  }
+
+  /** The console's bounds: positive, and under ceilings that keep one page or download from hurting the gateway. */
+  private static void console(GatewayConfig.ConsoleConfig k, List<String> problems) {
+    between("admin.console.session_idle_seconds", k.sessionIdleSeconds(), 1, 86_400, problems);
+    between("admin.console.session_max_seconds", k.sessionMaxSeconds(), 1, 7 * 86_400, problems);
+    between("admin.console.max_sessions", k.maxSessions(), 1, 1_000_000, problems);
+    between("admin.console.requests_per_minute", k.requestsPerMinute(), 1, 1_000_000, problems);
+    between("admin.console.page_rows", k.pageRows(), 1, 5_000, problems);
+    between("admin.console.csv_rows", k.csvRows(), 1, 1_000_000, problems);
+    between("admin.console.max_range_days", k.maxRangeDays(), 1, 3_660, problems);
+  }
+
+  private static void between(String field, long value, long min, long max, List<String> problems) {
+    if (value < min || value > max) {
+      problems.add(field + ": must be between " + min + " and " + max + ", got " + value);
     }
   }
 

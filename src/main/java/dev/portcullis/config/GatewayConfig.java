@@ -24,7 +24,9 @@ public record GatewayConfig(
     AuditConfig audit,
     TelemetryConfig telemetry,
     MetricsConfig metrics,
-    ReadinessConfig readiness) {
+    ReadinessConfig readiness,
+    ClusterConfig cluster,
+    LimitsConfig limits) {
 
   public GatewayConfig {
     server = server == null ? new ServerConfig(null, 0, 0, 0, 0, null, null, null, null) : server;
@@ -42,6 +44,18 @@ public record GatewayConfig(
     telemetry = telemetry == null ? TelemetryConfig.none() : telemetry;
     metrics = metrics == null ? MetricsConfig.open() : metrics;
     readiness = readiness == null ? ReadinessConfig.none() : readiness;
+    cluster = cluster == null ? ClusterConfig.none() : cluster;
+    limits = limits == null ? LimitsConfig.none() : limits;
+  }
+
+  /** A configuration without cluster and limits sections (one replica; keys', teams' and personas' limits only). */
+  public GatewayConfig(ServerConfig server, ClientsConfig clients, RouterConfig router,
+      Map<String, ModelGroupConfig> models, StoreConfig store, AdminConfig admin, PricingConfig pricing,
+      McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy,
+      GuardConfig guard, AuditConfig audit, TelemetryConfig telemetry, MetricsConfig metrics,
+      ReadinessConfig readiness) {
+    this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, guard, audit,
+        telemetry, metrics, readiness, null, null);
   }
 
   /** A configuration without a readiness section (ready once listening). */
@@ -50,7 +64,7 @@ public record GatewayConfig(
       McpConfig mcp, IdentityConfig identity, Map<String, PersonaConfig> personas, PolicyConfig policy,
       GuardConfig guard, AuditConfig audit, TelemetryConfig telemetry, MetricsConfig metrics) {
     this(server, clients, router, models, store, admin, pricing, mcp, identity, personas, policy, guard, audit,
-        telemetry, metrics, null);
+        telemetry, metrics, (ReadinessConfig) null);
   }
 
   /** A configuration without a metrics section (/metrics open to every caller). */
@@ -117,13 +131,36 @@ public record GatewayConfig(
    * The admin API credential; with no key the admin API refuses everyone. {@code readOnlyKeys}
    * sign in to the web console (/ui) to look, not to change anything.
    */
-  public record AdminConfig(String key, List<String> readOnlyKeys) {
+  public record AdminConfig(String key, List<String> readOnlyKeys, ConsoleConfig console) {
     public AdminConfig {
       readOnlyKeys = readOnlyKeys == null ? List.of() : List.copyOf(readOnlyKeys);
+      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null) : console;
+    }
+
+    public AdminConfig(String key, List<String> readOnlyKeys) {
+      this(key, readOnlyKeys, null);
     }
 
     public AdminConfig(String key) {
       this(key, null);
+    }
+  }
+
+  /**
+   * The web console's bounds: how long a session lives without a request and at most, how many
+   * sessions exist at once, requests a minute per client address, and how much one page or CSV
+   * download may hold, and how many days a usage report may span.
+   */
+  public record ConsoleConfig(Long sessionIdleSeconds, Long sessionMaxSeconds, Integer maxSessions,
+      Integer requestsPerMinute, Integer pageRows, Integer csvRows, Integer maxRangeDays) {
+    public ConsoleConfig {
+      sessionIdleSeconds = sessionIdleSeconds == null ? 1_800L : sessionIdleSeconds;
+      sessionMaxSeconds = sessionMaxSeconds == null ? 43_200L : sessionMaxSeconds;
+      maxSessions = maxSessions == null ? 10_000 : maxSessions;
+      requestsPerMinute = requestsPerMinute == null ? 600 : requestsPerMinute;
+      pageRows = pageRows == null ? 500 : pageRows;
+      csvRows = csvRows == null ? 50_000 : csvRows;
+      maxRangeDays = maxRangeDays == null ? 366 : maxRangeDays;
     }
   }
 
@@ -239,40 +276,6 @@ public record GatewayConfig(
       strategy = strategy == null ? "weighted" : strategy;
       fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
       deployments = deployments == null ? List.of() : List.copyOf(deployments);
-    }
-  }
-
-  /** One upstream endpoint that can serve a model group. */
-  public record DeploymentConfig(
-      String name,
-      String type,
-      String baseUrl,
-      String apiKey,
-      String model,
-      Integer weight,
-      String deployment,
-      String apiVersion,
-      Map<String, String> headers,
-      Boolean streamUsage,
-      TimeoutsConfig timeouts,
-      String anthropicVersion,
-      String region,
-      String accessKeyId,
-      String secretAccessKey,
-      String sessionToken) {
-    /** A deployment without provider-specific fields (Anthropic version, AWS region and credentials). */
-    public DeploymentConfig(String name, String type, String baseUrl, String apiKey, String model, Integer weight,
-        String deployment, String apiVersion, Map<String, String> headers, Boolean streamUsage,
-        TimeoutsConfig timeouts) {
-      this(name, type, baseUrl, apiKey, model, weight, deployment, apiVersion, headers, streamUsage, timeouts,
-          null, null, null, null, null);
-    }
-
-    public DeploymentConfig {
-      weight = weight == null ? 1 : weight;
-      headers = headers == null ? Map.of() : Map.copyOf(headers);
-      streamUsage = streamUsage == null ? Boolean.TRUE : streamUsage;
-      timeouts = timeouts == null ? new TimeoutsConfig(0, 0, 0) : timeouts;
     }
   }
 

@@ -18,6 +18,8 @@ import java.util.Map;
  *     (default: hidden until an admin approves it), flag (shown, marked) or off
  * @param pinsFile where tool pins are kept when no database store is configured (default:
  *     in memory only, so every start trusts what it first sees)
+ * @param toolLoop the bounds of the tool loops the gateway runs for model requests that name MCP
+ *     servers (see docs/agents.md)
  */
 public record McpConfig(
     Map<String, McpServerConfig> servers,
@@ -27,7 +29,8 @@ public record McpConfig(
     Long sessionIdleSeconds,
     Integer maxSessions,
     String pinning,
-    String pinsFile) {
+    String pinsFile,
+    ToolLoopConfig toolLoop) {
 
   public McpConfig {
     servers = servers == null ? Map.of() : new LinkedHashMap<>(servers);
@@ -38,6 +41,30 @@ public record McpConfig(
     maxSessions = maxSessions == null ? 10_000 : maxSessions;
     // YAML reads a bare "off" as the boolean false
     pinning = pinning == null ? "withhold" : "false".equalsIgnoreCase(pinning) ? "off" : pinning;
+    toolLoop = toolLoop == null ? new ToolLoopConfig(null, null, null) : toolLoop;
+  }
+
+  /** Without tool loop settings (the defaults). */
+  public McpConfig(Map<String, McpServerConfig> servers, String namespaceSeparator, List<String> allowedOrigins,
+      Map<String, VirtualServerConfig> virtualServers, Long sessionIdleSeconds, Integer maxSessions, String pinning,
+      String pinsFile) {
+    this(servers, namespaceSeparator, allowedOrigins, virtualServers, sessionIdleSeconds, maxSessions, pinning,
+        pinsFile, null);
+  }
+
+  /**
+   * How far one tool loop may go before the gateway stops it with an error.
+   *
+   * @param maxIterations model calls per request (default 10)
+   * @param maxToolCalls MCP tool calls per request (default 20)
+   * @param maxWallMs the whole request, model and tool calls together (default 120000)
+   */
+  public record ToolLoopConfig(Integer maxIterations, Integer maxToolCalls, Long maxWallMs) {
+    public ToolLoopConfig {
+      maxIterations = maxIterations == null ? 10 : maxIterations;
+      maxToolCalls = maxToolCalls == null ? 20 : maxToolCalls;
+      maxWallMs = maxWallMs == null ? 120_000L : maxWallMs;
+    }
   }
 
   /**
@@ -58,6 +85,10 @@ public record McpConfig(
    * @param retries openapi: extra attempts for idempotent methods (default 2)
    * @param cwd stdio: the working directory of the server's process (default: the directory of the
    *     configuration file, so relative arguments mean the same wherever the gateway is started)
+   * @param costUsd what one call of any of its tools costs, in US dollars (default: nothing),
+   *     reserved and charged against the caller's key, team and persona budgets
+   * @param toolCostUsd per-tool prices overriding {@code costUsd}: the server's own tool name, or a
+   *     glob over it, to US dollars per call (the first matching entry wins)
    */
   public record McpServerConfig(
       String type,
@@ -77,7 +108,9 @@ public record McpConfig(
       OpenApiConfig.PrivateAccess allowPrivateAddresses,
       Long maxResponseBytes,
       Integer retries,
-      String cwd) {
+      String cwd,
+      Double costUsd,
+      Map<String, Double> toolCostUsd) {
     public McpServerConfig {
       args = args == null ? List.of() : List.copyOf(args);
       env = env == null ? Map.of() : Map.copyOf(env);
@@ -87,6 +120,7 @@ public record McpConfig(
       allowPrivateAddresses = allowPrivateAddresses == null ? OpenApiConfig.PrivateAccess.NONE : allowPrivateAddresses;
       maxResponseBytes = maxResponseBytes == null ? 1024L * 1024 : maxResponseBytes;
       retries = retries == null ? 2 : retries;
+      toolCostUsd = toolCostUsd == null ? Map.of() : new LinkedHashMap<>(toolCostUsd);
     }
   }
 

@@ -35,6 +35,15 @@ final class McpConfigValidator {
     if (m.maxSessions() <= 0) {
       problems.add("mcp.max_sessions: must be positive, got " + m.maxSessions());
     }
+    if (m.toolLoop().maxIterations() <= 0) {
+      problems.add("mcp.tool_loop.max_iterations: must be positive, got " + m.toolLoop().maxIterations());
+    }
+    if (m.toolLoop().maxToolCalls() <= 0) {
+      problems.add("mcp.tool_loop.max_tool_calls: must be positive, got " + m.toolLoop().maxToolCalls());
+    }
+    if (m.toolLoop().maxWallMs() <= 0) {
+      problems.add("mcp.tool_loop.max_wall_ms: must be positive, got " + m.toolLoop().maxWallMs());
+    }
     if (!List.of("withhold", "flag", "off").contains(m.pinning().toLowerCase(java.util.Locale.ROOT))) {
       problems.add("mcp.pinning: must be withhold, flag or off, got '" + m.pinning() + "'");
     }
@@ -75,7 +84,24 @@ final class McpConfigValidator {
     }
   }
 
+  /** The most one call may cost: keeps prices clear of NaN, infinity and overflow in nano-dollars. */
+  static final double MAX_CALL_USD = 1_000_000;
+
+  /** A price per call: absent, or a number of US dollars from 0 to {@link #MAX_CALL_USD}. */
+  private static void price(String f, Double usd, List<String> problems) {
+    if (usd != null && !(usd >= 0 && usd <= MAX_CALL_USD)) { // NaN too
+      problems.add(f + ": must be between 0 and " + (long) MAX_CALL_USD + " (US dollars per call), got " + usd);
+    }
+  }
+
   private static void server(String f, McpServerConfig s, List<String> problems) {
+    price(f + ".cost_usd", s.costUsd(), problems);
+    s.toolCostUsd().forEach((tool, usd) -> {
+      if (tool == null || tool.isBlank()) {
+        problems.add(f + ".tool_cost_usd: tool names must not be empty");
+      }
+      price(f + ".tool_cost_usd." + tool, usd, problems);
+    });
     if (s.type() == null) {
       problems.add(f + ".type: required (one of " + SERVER_TYPES + ")");
       return;

@@ -28,13 +28,13 @@ public record PersonaConfig(String description, List<String> models, List<Grant>
 
   /**
    * A persona's limits, counted across every caller acting through it, on top of (never instead
-   * of) the caller's key and team limits. LLM requests count against all of them; MCP tool calls
-   * against {@code rpm} and {@code max_parallel}. Absent fields: no such limit.
+   * of) the caller's key and team limits. LLM requests and MCP tool calls count against all of
+   * them (tool calls use no tokens). Absent fields: no such limit.
    *
    * @param rpm requests (LLM requests and MCP tool calls) per minute
    * @param tpm LLM tokens per minute (prompt + max_tokens reserved, settled with real usage)
    * @param maxParallel LLM requests and MCP tool calls in flight at once
-   * @param budgetUsd LLM spend in US dollars per {@code period}
+   * @param budgetUsd LLM and tool spend in US dollars per {@code period}
    * @param period daily, weekly, monthly or total (the default)
    */
   public record Limits(Integer rpm, Long tpm, Integer maxParallel, Double budgetUsd, String period) {

@@ -37,7 +37,7 @@ public final class ClientKeyAuthenticator {
     byte[] p = presented.getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < keys.size(); i++) {
       if (MessageDigest.isEqual(keys.get(i), p)) { // constant time: no timing oracle on keys
-        return new Principal("config-key-" + (i + 1), "static_key");
+        return new Principal("config-key-" + (i + 1), Principal.STATIC_KEY);
       }
     }
     return virtualKeys == null ? null : virtualKeys.authenticate(presented, System.currentTimeMillis());

@@ -20,6 +20,9 @@ import java.util.Set;
  */
 public record Principal(String id, String kind, VirtualKey key, Team team, String subject, String issuer,
     List<String> groups, Map<String, Object> claims, Set<String> scopes, Persona persona, SubjectToken token) {
+  /** The kind of a client key from the configuration file. */
+  public static final String STATIC_KEY = "static_key";
+
   public Principal {
     groups = groups == null ? List.of() : List.copyOf(groups);
     claims = claims == null ? Map.of() : claims;

@@ -1,42 +1,43 @@
 package dev.portcullis.limits;
 
-import dev.portcullis.config.PersonaConfig;
-import dev.portcullis.identity.Persona;
+import dev.portcullis.config.LimitsConfig;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.identity.Team;
 import dev.portcullis.identity.VirtualKey;
 import dev.portcullis.llm.CallSummary;
 import dev.portcullis.llm.Usage;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Admits LLM requests against their key's limits (allowed models, parallel requests, RPM, TPM,
- * key and team budgets) and their persona's (parallel requests, RPM, TPM, budget), and accounts for them when they finish: cost from the price table,
- * settlement of every reservation, and a usage record for the store. Knows nothing of HTTP.
- * Both calls run on event loops and never block.
+ * The one entry point of the limits: admits a call (a model call or an MCP request, from any
+ * surface) against every scope it counts against (its key's, its team's, its persona's, its
+ * user's and, for MCP, the matching tool rules': allowed models, parallel requests, RPM, TPM,
+ * budgets) and accounts for it when it finishes: cost from the price table (or the tool's
+ * price), settlement of every reservation, and a usage record for the store. Knows nothing of
+ * HTTP. Every call runs on event loops and never blocks.
  *
  * <p>Every number reaching this arithmetic is bounded first: max_tokens is capped at the model's
  * output limit, an upstream's usage is held to sane counts ({@link ReportedUsage}), sums saturate
- * ({@link Saturating}). Settlement gives back every slot and reservation and writes the usage
- * record even when a step of it fails.
+ * ({@link Saturating}). Admission and settlement go through a {@link CompensationStack}, which
+ * gives back every slot and reservation on every path; the usage record is written even when a
+ * step of settlement fails.
  */
 public final class Accountant {
   private static final Logger LOG = LoggerFactory.getLogger(Accountant.class);
 
   /** Completion tokens assumed for a request that sets no max_tokens. */
-  public static final long DEFAULT_COMPLETION_ESTIMATE = 1024;
+  public static final long DEFAULT_COMPLETION_ESTIMATE = Need.DEFAULT_COMPLETION_ESTIMATE;
   /** The fewest completion tokens a budget reservation assumes for a request without max_tokens. */
-  public static final long MIN_COMPLETION_ESTIMATE = 16;
+  public static final long MIN_COMPLETION_ESTIMATE = Need.MIN_COMPLETION_ESTIMATE;
 
   private final PriceLookup prices;
   private final BudgetLedger ledger;
   private final UsageSink sink;
   private final PersonaLimits personaLimits;
-  private final ConcurrentHashMap<String, KeyLimiter> limiters = new ConcurrentHashMap<>();
+  private final ScopeCatalog scopes;
   private final ConcurrentHashMap<String, Ticket> inFlight = new ConcurrentHashMap<>();
 
   public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink) {
@@ -44,20 +45,24 @@ public final class Accountant {
   }
 
   public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits) {
+    this(prices, ledger, sink, personaLimits, LimitsConfig.none());
+  }
+
+  /** @param limits per-user and per-tool limits */
+  public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits,
+      LimitsConfig limits) {
     this.prices = prices;
     this.ledger = ledger;
     this.sink = sink;
     this.personaLimits = personaLimits;
+    this.scopes = new ScopeCatalog(ledger, personaLimits, limits);
   }
 
-  /** Either a refusal or an admitted request's ticket. */
+  /** Either a refusal or an admitted call's ticket. */
   public record Admission(Refusal refusal, Ticket ticket) {}
 
   /**
-   * Admits or refuses a request against its key's limits, its team's budget and its persona's
-   * limits and budget (all must pass). An admitted request must be finished through
-   * {@link #completed} (the call observer) with the same request id. Nothing is held after a
-   * refusal, nor after an exception.
+   * A model call: {@link #admit(Demand)} of {@link Demand#model}.
    *
    * @param promptTokens the estimated prompt tokens; asked for only when a limit needs it
    * @param maxTokens the request's max_tokens, or 0 (or less) when it set none
@@ -65,229 +70,71 @@ public final class Accountant {
    */
   public Admission admit(String requestId, Principal principal, String model, LongSupplier promptTokens,
       long maxTokens, long choices) {
+    return admit(Demand.model(requestId, principal, model, promptTokens, maxTokens, choices));
+  }
+
+  /**
+   * Admits or refuses a call against all its scopes (all must pass), reserved together. An
+   * admitted model call must be finished through {@link #completed(CallSummary)} (the call
+   * observer) with the same request id; an admitted MCP request through
+   * {@link #completed(Ticket, String, int, long)}, or {@link Ticket#release} if it never left.
+   * Nothing is held after a refusal, nor after an exception.
+   */
+  public Admission admit(Demand d) {
+    Principal principal = d.principal();
     VirtualKey key = principal == null ? null : principal.key();
-    Persona persona = principal == null ? null : principal.persona();
-    PersonaConfig.Limits pl = PersonaLimits.limits(persona);
-    if (key == null && pl == null) {
-      Ticket t = new Ticket(principal, null, null);
-      inFlight.put(requestId, t);
-      return new Admission(null, t);
-    }
-    if (key != null && !key.allows(model)) {
+    if (!d.isMcp() && key != null && !key.allows(d.model())) {
       return new Admission(new Refusal(Refusal.Kind.MODEL_NOT_ALLOWED,
-          "This API key is not allowed to use model `" + model + "` (allowed: " + String.join(", ", key.models())
-              + ").", -1, null), null);
+          "This API key is not allowed to use model `" + d.model() + "` (allowed: " + String.join(", ", key.models())
+              + ").", -1, null).in(Scope.KEY, key.id()), null);
     }
-    Ticket t = new Ticket(principal, key == null ? null : limiter(key), personaLimits.limiter(persona));
-    Supplier<Refusal> refusal;
-    try {
-      refusal = take(t, model, promptTokens, maxTokens, choices, System.currentTimeMillis());
-    } catch (RuntimeException e) {
-      cancel(t, e);
-      throw e;
-    }
+    long now = System.currentTimeMillis();
+    List<Scope> held = scopes.scopes(d, now);
+    Need need = d.isMcp() ? Need.fixed(d.priceNanos())
+        : Need.model(d.promptTokens(), d.maxTokens(), d.choices(), () -> prices.admissionPrice(d.model()), held, now);
+    CompensationStack stack = new CompensationStack();
+    Refusal refusal = stack.reserveAll(held, need, now);
     if (refusal != null) {
-      cancel(t, null);
-      return new Admission(refusal.get(), null); // built after the give-back, so its rate headers show it
+      return new Admission(refusal, null);
     }
-    inFlight.put(requestId, t);
+    if (d.isMcp()) {
+      return new Admission(null, new Ticket(d, need, stack, () -> { }));
+    }
+    Ticket t = new Ticket(d, need, stack, () -> inFlight.remove(d.requestId()));
+    inFlight.put(d.requestId(), t);
     return new Admission(null, t);
   }
 
-  /** Takes what the request needs into its ticket, or says (lazily) why not. */
-  private Supplier<Refusal> take(Ticket t, String model, LongSupplier promptTokens, long maxTokens, long choices,
-      long now) {
-    VirtualKey key = t.principal.key();
-    Team team = t.principal.team();
-    Persona persona = t.principal.persona();
-    PersonaConfig.Limits pl = PersonaLimits.limits(persona);
-    String who = persona == null ? null : "persona '" + persona.name() + "'";
-    if (!t.key.enter()) {
-      return () -> parallelRefusal("this API key", t.key.limiter);
-    }
-    if (!t.persona.enter()) {
-      return () -> parallelRefusal(who, t.persona.limiter);
-    }
-    long keyWait = t.key.takeRequest();
-    if (keyWait >= 0) {
-      return () -> rpmRefusal("this API key", t.key.limiter, keyWait);
-    }
-    long personaWait = t.persona.takeRequest();
-    if (personaWait >= 0) {
-      return () -> rpmRefusal(who, t.persona.limiter, personaWait);
-    }
-    Long personaBudget = pl == null ? null : pl.budgetNanos();
-    boolean needPrompt = t.key.hasTokenLimit() || t.persona.hasTokenLimit()
-        || key != null && key.budgetNanos() != null || team != null && team.budgetNanos() != null
-        || personaBudget != null;
-    if (!needPrompt) {
-      t.rate = tighter(rated(t.key.limiter), rated(t.persona.limiter));
-      t.keyBudget.account = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
-      t.teamBudget.account = team == null ? null : ledger.account(BudgetLedger.TEAM, team.id(), now);
-      t.personaBudget.account = persona == null ? null : ledger.account(BudgetLedger.PERSONA, persona.name(), now);
-      return null;
-    }
-    long prompt = Math.max(0, promptTokens.getAsLong());
-    t.promptEstimate = prompt;
-    PriceTable.Price price = prices.admissionPrice(model);
-    long completion = completionReservation(maxTokens, choices, price.maxOutputTokens());
-    long tokens = Saturating.add(prompt, completion);
-    long keyTokenWait = t.key.hasTokenLimit() ? t.key.takeTokens(tokens) : -1;
-    if (keyTokenWait >= 0) {
-      return () -> tpmRefusal("this API key", t.key.limiter, tokens, keyTokenWait);
-    }
-    long personaTokenWait = t.persona.hasTokenLimit() ? t.persona.takeTokens(tokens) : -1;
-    if (personaTokenWait >= 0) {
-      return () -> tpmRefusal(who, t.persona.limiter, tokens, personaTokenWait);
-    }
-    RateState rate = tighter(rated(t.key.limiter), rated(t.persona.limiter));
-    t.rate = rate;
-    t.keyBudget.account = key == null ? null : ledger.account(BudgetLedger.KEY, key.id(), now);
-    t.teamBudget.account = team == null ? null : ledger.account(BudgetLedger.TEAM, team.id(), now);
-    t.personaBudget.account = persona == null ? null : ledger.account(BudgetLedger.PERSONA, persona.name(), now);
-    // without max_tokens, the budget reservation assumes what the tightest budget can still pay for
-    long budgetCompletion = maxTokens > 0 ? completion : completionReservation(budgetCompletion(price, prompt,
-        Math.min(remaining(t.keyBudget.account, key == null ? null : key.budgetNanos(),
-                key == null ? null : key.budgetPeriod(), now),
-            Math.min(remaining(t.teamBudget.account, team == null ? null : team.budgetNanos(),
-                    team == null ? null : team.budgetPeriod(), now),
-                remaining(t.personaBudget.account, personaBudget, pl == null ? null : pl.period(), now)))),
-        choices, price.maxOutputTokens());
-    long bound = price.bound(prompt, budgetCompletion);
-    if (key != null && key.budgetNanos() != null) {
-      Period p = period(key.budgetPeriod());
-      if (!reserve(t.keyBudget, p, key.budgetNanos(), bound, now)) {
-        return () -> budgetRefusal(Refusal.Kind.KEY_BUDGET, "API key", key.budgetNanos(), p, now, rate,
-            needs(bound, budgetCompletion, t.keyBudget.account, key.budgetNanos(), p, now));
-      }
-    }
-    if (team != null && team.budgetNanos() != null) {
-      Period p = period(team.budgetPeriod());
-      if (!reserve(t.teamBudget, p, team.budgetNanos(), bound, now)) {
-        return () -> budgetRefusal(Refusal.Kind.TEAM_BUDGET, "team '" + team.name() + "'", team.budgetNanos(), p,
-            now, rate,
-            needs(bound, budgetCompletion, t.teamBudget.account, team.budgetNanos(), p, now));
-      }
-    }
-    if (persona != null && personaBudget != null) {
-      Period p = period(pl.period());
-      if (!reserve(t.personaBudget, p, personaBudget, bound, now)) {
-        return () -> budgetRefusal(Refusal.Kind.PERSONA_BUDGET, who, personaBudget, p, now, rate,
-            needs(bound, budgetCompletion, t.personaBudget.account, personaBudget, p, now));
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The completion tokens to reserve: max_tokens (or the default estimate) capped at the model's
-   * output limit, times the number of choices. A max_tokens of 2^63-1 is a request for "as much
-   * as the model writes", not for 2^63-1 tokens.
-   */
+  /** The completion tokens to reserve (see {@link Need#completionReservation}). */
   static long completionReservation(long maxTokens, long choices, long maxOutputTokens) {
-    long perChoice = Math.min(maxTokens > 0 ? maxTokens : DEFAULT_COMPLETION_ESTIMATE, maxOutputTokens);
-    return Saturating.multiply(perChoice, Math.max(1, choices));
-  }
-
-  private static boolean reserve(Ticket.Reservation r, Period p, long limit, long amount, long now) {
-    if (!r.account.tryReserve(p, limit, amount, now)) {
-      return false;
-    }
-    r.amount = amount;
-    return true;
-  }
-
-  private static void cancel(Ticket t, RuntimeException cause) {
-    try {
-      t.cancel();
-    } catch (RuntimeException e) {
-      if (cause != null) {
-        cause.addSuppressed(e);
-      } else {
-        LOG.error("giving back a refused request's limits failed", e);
-      }
-    }
-  }
-
-  static Refusal parallelRefusal(String who, KeyLimiter l) {
-    return new Refusal(Refusal.Kind.PARALLEL_REQUESTS, "Too many parallel requests for " + who + ": limit "
-        + l.maxParallel + ". Wait for one to finish.", 1_000_000_000L, l.state());
-  }
-
-  static Refusal rpmRefusal(String who, KeyLimiter l, long wait) {
-    return new Refusal(Refusal.Kind.REQUESTS_PER_MINUTE, "Rate limit reached for " + who + " on requests per min"
-        + " (RPM): Limit " + l.rpm + ". Please try again in " + seconds(wait) + ".", wait, l.state());
-  }
-
-  private static Refusal tpmRefusal(String who, KeyLimiter l, long tokens, long wait) {
-    String msg = wait == Long.MAX_VALUE
-        ? "Request too large for " + (who.startsWith("this") ? who + "'s" : "the " + who + "'s")
-            + " tokens per min (TPM): Limit " + l.tpm + ", Requested " + tokens + ". Lower max_tokens or the prompt."
-        : "Rate limit reached for " + who + " on tokens per min (TPM): Limit " + l.tpm + ", Requested " + tokens
-            + ". Please try again in " + seconds(wait) + ".";
-    return new Refusal(Refusal.Kind.TOKENS_PER_MINUTE, msg, wait == Long.MAX_VALUE ? -1 : wait, l.state());
-  }
-
-  /** Per dimension, the state with fewer requests (tokens) left; either may be null. */
-  static RateState tighter(RateState a, RateState b) {
-    if (a == null || b == null) {
-      return a == null ? b : a;
-    }
-    boolean reqA = b.limitRequests() < 0 || a.limitRequests() >= 0 && a.remainingRequests() <= b.remainingRequests();
-    boolean tokA = b.limitTokens() < 0 || a.limitTokens() >= 0 && a.remainingTokens() <= b.remainingTokens();
-    RateState r = reqA ? a : b;
-    RateState t = tokA ? a : b;
-    return new RateState(r.limitRequests(), r.remainingRequests(), r.resetRequestsNanos(), t.limitTokens(),
-        t.remainingTokens(), t.resetTokensNanos());
-  }
-
-  /** The limiter's state for headers, or null when it has no rate limit (nothing to report). */
-  private static RateState rated(KeyLimiter l) {
-    return l == null || l.rpm == null && l.tpm == null ? null : l.state();
+    return Need.completionReservation(maxTokens, choices, maxOutputTokens);
   }
 
   /**
-   * Output tokens a budget reservation assumes for a request without max_tokens: the default
-   * estimate, or fewer when the tightest remaining budget cannot pay for that many at the model's
-   * output price after the prompt (so a small budget still admits a small request; the call is
-   * settled at its real cost), but never fewer than {@link #MIN_COMPLETION_ESTIMATE}.
+   * Settles an admitted MCP request that went upstream (whatever came back: the tool may have
+   * acted) at its price, and records its usage. Never throws.
+   *
+   * @param outcome ok, tool_error, error
+   * @param status the JSON-RPC error code, or 0
    */
-  static long budgetCompletion(PriceTable.Price price, long prompt, long remaining) {
-    if (remaining == Long.MAX_VALUE || price.output() <= 0) {
-      return DEFAULT_COMPLETION_ESTIMATE;
+  public void completed(Ticket t, String outcome, int status, long latencyMillis) {
+    long now = System.currentTimeMillis();
+    Demand d = t.demand;
+    try {
+      t.settle(0, d.priceNanos(), now);
+    } catch (RuntimeException e) {
+      LOG.error("settling MCP request {} failed in part; every other part was settled", d.requestId(), e);
     }
-    double affordable = Math.floor((remaining - (double) price.bound(Math.max(prompt, 0), 0)) / price.output());
-    return (long) Math.max(MIN_COMPLETION_ESTIMATE, Math.min(DEFAULT_COMPLETION_ESTIMATE, affordable));
-  }
-
-  /** What a budget has left in its current period (Long.MAX_VALUE without a budget). */
-  private static long remaining(BudgetLedger.Account a, Long limit, String period, long now) {
-    if (a == null || limit == null) {
-      return Long.MAX_VALUE;
+    Principal p = t.principal;
+    try {
+      sink.record(new UsageRecord(d.requestId(), now, p == null ? null : p.id(),
+          p == null || p.team() == null ? null : p.team().id(), UsageRecord.MCP_PREFIX + d.server(), null,
+          UsageRecord.MCP_PROVIDER, d.method(), false, status,
+          outcome, 0, 0, 0, 0, false, d.priceNanos(), latencyMillis,
+          p == null || p.persona() == null ? null : p.persona().name(), d.item()));
+    } catch (RuntimeException e) {
+      LOG.error("the usage record of MCP request {} could not be written", d.requestId(), e);
     }
-    return left(limit, a, period(period), now);
-  }
-
-  /** A budget's limit less what it spent this period and what is reserved, never below zero. */
-  private static long left(long limit, BudgetLedger.Account a, Period p, long now) {
-    long used = Saturating.add(a.spent(p, now), a.reserved());
-    return used >= limit ? 0 : limit - used;
-  }
-
-  /** For a budget refusal: what the request needed reserved, and what the budget has left. */
-  private static String needs(long bound, long completion, BudgetLedger.Account a, long limit, Period p, long now) {
-    return "; this request needs $" + usd(bound) + " reserved for its prompt and up to " + completion
-        + " output tokens; $" + usd(left(limit, a, p, now)) + " remains"
-        + (a.reserved() > 0 ? " ($" + usd(a.reserved()) + " is reserved by requests in flight)" : "");
-  }
-
-  private static Refusal budgetRefusal(Refusal.Kind kind, String who, long limit, Period p, long now,
-      RateState rate, String reservation) {
-    long end = p.end(p.start(now));
-    String per = p == Period.TOTAL ? "" : " per " + p.id();
-    return new Refusal(kind, "Budget exceeded for " + who + ": $" + usd(limit) + per + reservation
-        + (p == Period.TOTAL ? "." : "; it renews at the start of the next " + p.id() + " (UTC)."),
-        p == Period.TOTAL ? -1 : (end - now) * 1_000_000L, rate);
   }
 
   /**
@@ -330,9 +177,9 @@ public final class Accountant {
     }
     Usage u = reported.usage();
     if (u.promptTokens() == 0 && u.completionTokens() == 0 && s.deployment() != null && t != null
-        && t.promptEstimate > 0 && "client_closed".equals(s.outcome())) {
+        && t.promptEstimate() > 0 && "client_closed".equals(s.outcome())) {
       // The client left before any usage was known; the provider still read the prompt.
-      return new Usage(t.promptEstimate, 0, 0, 0, true);
+      return new Usage(t.promptEstimate(), 0, 0, 0, true);
     }
     return u;
   }
@@ -367,27 +214,7 @@ public final class Accountant {
     return personaLimits;
   }
 
-  private KeyLimiter limiter(VirtualKey key) {
-    KeyLimiter l = limiters.get(key.id());
-    if (l == null || !l.sameLimits(key.rpm(), key.tpm(), key.maxParallel())) {
-      KeyLimiter fresh = new KeyLimiter(key.rpm(), key.tpm(), key.maxParallel());
-      l = limiters.compute(key.id(), (id, old) ->
-          old != null && old.sameLimits(key.rpm(), key.tpm(), key.maxParallel()) ? old : fresh);
-    }
-    return l;
-  }
-
-  static Period period(String s) {
-    Period p = Period.parse(s);
-    return p == null ? Period.TOTAL : p;
-  }
-
-  static String seconds(long nanos) {
-    double s = nanos / 1e9;
-    return s < 1 ? Math.max(1, Math.round(s * 1000)) + "ms" : String.format(java.util.Locale.ROOT, "%.3fs", s);
-  }
-
   public static String usd(long nanos) {
-    return java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
+    return BudgetScope.usd(nanos);
   }
 }

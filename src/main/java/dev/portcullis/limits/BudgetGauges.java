@@ -18,10 +18,14 @@ import java.util.Set;
 public final class BudgetGauges {
   private final KeyDirectory keys;
   private final BudgetLedger ledger;
-  private final Map<String, PersonaConfig> personas;
+  private final java.util.function.Supplier<Map<String, PersonaConfig>> personas;
 
-  /** @param keys the virtual keys and their teams, or null without a store (persona budgets only) */
-  public BudgetGauges(KeyDirectory keys, BudgetLedger ledger, Map<String, PersonaConfig> personas) {
+  /**
+   * @param keys the virtual keys and their teams, or null without a store (persona budgets only)
+   * @param personas the personas in force (a reload may change their budgets)
+   */
+  public BudgetGauges(KeyDirectory keys, BudgetLedger ledger,
+      java.util.function.Supplier<Map<String, PersonaConfig>> personas) {
     this.keys = keys;
     this.ledger = ledger;
     this.personas = personas;
@@ -42,7 +46,7 @@ public final class BudgetGauges {
         }
       }
     }
-    personas.forEach((name, p) -> {
+    personas.get().forEach((name, p) -> {
       if (p.limits() != null && p.limits().budgetNanos() != null) {
         out.add(row(BudgetLedger.PERSONA, name, p.limits().budgetNanos(), p.limits().period(), now));
       }
@@ -52,7 +56,7 @@ public final class BudgetGauges {
 
   private Budget row(String scope, String id, long budgetNanos, String period, long now) {
     BudgetLedger.Account a = ledger.find(scope, id);
-    long spent = a == null ? 0 : a.spent(Accountant.period(period), now);
+    long spent = a == null ? 0 : a.spent(BudgetScope.period(period), now);
     return new Budget(scope, id, Math.max(0, budgetNanos - spent) / 1e9);
   }
 }

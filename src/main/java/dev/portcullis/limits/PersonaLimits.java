@@ -8,19 +8,38 @@ import java.util.Map;
 /**
  * The rate limiters of personas with limits ({@code personas.NAME.limits}): one request bucket,
  * token bucket and in-flight count per persona, shared by everyone acting through it and by both
- * surfaces. LLM requests go through the {@link Accountant}; MCP tool calls take a request and a
- * parallel slot here ({@link #enterCall}, {@link #exitCall}). Thread-safe; never blocks.
+ * surfaces: model calls and MCP requests alike count against them through the {@link Accountant}.
+ * Thread-safe; never blocks.
+ *
+ * <p>A configuration reload {@link #apply applies} new limits at once: a persona whose numbers
+ * change keeps its current minute's usage and its calls in flight (see {@link KeyLimiter#retuned}).
+ * Every persona has a limiter, with limits or without, and a call admitted before a reload leaves
+ * through the limiter it entered (its ticket holds it).
  */
 public final class PersonaLimits {
-  private final Map<String, KeyLimiter> limiters = new HashMap<>();
+  /** Replaced whole by {@link #apply}; never changed in place. */
+  private volatile Map<String, KeyLimiter> limiters = Map.of();
 
   public PersonaLimits(Map<String, PersonaConfig> personas) {
+    apply(personas);
+  }
+
+  /**
+   * Puts a reloaded configuration's persona limits in force for calls admitted from now on.
+   * Calls one reload at a time (the reloader is serialised).
+   */
+  public void apply(Map<String, PersonaConfig> personas) {
+    Map<String, KeyLimiter> running = limiters;
+    Map<String, KeyLimiter> next = new HashMap<>();
     personas.forEach((name, c) -> {
       PersonaConfig.Limits l = c == null ? null : c.limits();
-      if (l != null && (l.rpm() != null || l.tpm() != null || l.maxParallel() != null)) {
-        limiters.put(name, new KeyLimiter(l.rpm(), l.tpm(), l.maxParallel()));
-      }
+      Integer rpm = l == null ? null : l.rpm();
+      Long tpm = l == null ? null : l.tpm();
+      Integer parallel = l == null ? null : l.maxParallel();
+      KeyLimiter old = running.get(name);
+      next.put(name, old == null ? new KeyLimiter(rpm, tpm, parallel) : old.retuned(rpm, tpm, parallel));
     });
+    limiters = Map.copyOf(next);
   }
 
   /** No persona has limits. */
@@ -36,40 +55,13 @@ public final class PersonaLimits {
 
   /** The persona's rate limiter, or null when it has no rpm, tpm or max_parallel. */
   KeyLimiter limiter(Persona p) {
-    return p == null ? null : limiters.get(p.name());
+    KeyLimiter l = p == null ? null : limiters.get(p.name());
+    return l != null && l.limits() ? l : null;
   }
 
-  /**
-   * An MCP tool call through persona {@code p}: takes a parallel slot and a request, or says
-   * why not. An admitted call must be ended with {@link #exitCall}.
-   */
-  public Refusal enterCall(Persona p) {
-    KeyLimiter l = limiter(p);
-    if (l == null) {
-      return null;
-    }
-    if (!l.tryEnter()) {
-      return Accountant.parallelRefusal("persona '" + p.name() + "'", l);
-    }
-    long wait = l.takeRequest();
-    if (wait >= 0) {
-      l.exit();
-      return Accountant.rpmRefusal("persona '" + p.name() + "'", l, wait);
-    }
-    return null;
-  }
-
-  /** Ends a call admitted by {@link #enterCall}. */
-  public void exitCall(Persona p) {
-    KeyLimiter l = limiter(p);
-    if (l != null) {
-      l.exit();
-    }
-  }
-
-  /** Calls in flight through the persona (tests, diagnostics); 0 without a max_parallel limit. */
+  /** Calls in flight through the persona (tests, diagnostics). */
   public int inFlight(Persona p) {
-    KeyLimiter l = limiter(p);
+    KeyLimiter l = p == null ? null : limiters.get(p.name());
     return l == null ? 0 : l.inFlight();
   }
 }

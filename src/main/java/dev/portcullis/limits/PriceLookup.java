@@ -9,4 +9,9 @@ public interface PriceLookup {
 
   /** The highest price (and output limit) any deployment of the model group may charge: what reservations use. */
   PriceTable.Price admissionPrice(String group);
+
+  /** The prices in force now, fixed: what a call admitted now is reserved and charged by. */
+  default PriceLookup now() {
+    return this;
+  }
 }

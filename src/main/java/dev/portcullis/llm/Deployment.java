@@ -1,6 +1,6 @@
 package dev.portcullis.llm;
 
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
+import dev.portcullis.config.DeploymentConfig;
 import dev.portcullis.telemetry.GatewayMetrics;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,7 +1,7 @@
 package dev.portcullis.llm;
 
 import dev.portcullis.config.GatewayConfig;
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
+import dev.portcullis.config.DeploymentConfig;
 import dev.portcullis.config.GatewayConfig.ModelGroupConfig;
 import java.util.ArrayList;
 import java.util.Collection;

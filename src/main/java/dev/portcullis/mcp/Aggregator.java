@@ -44,6 +44,11 @@ public final class Aggregator {
     return view.isEmpty() || virtualServers.containsKey(view);
   }
 
+  /** The virtual servers by name, in configuration order. */
+  public Map<String, VirtualServerConfig> virtualServers() {
+    return java.util.Collections.unmodifiableMap(virtualServers);
+  }
+
   public VirtualServerConfig virtualServer(String view) {
     return virtualServers.get(view);
   }

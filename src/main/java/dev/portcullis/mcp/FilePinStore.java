@@ -34,7 +34,7 @@ public final class FilePinStore implements ToolPins.PinStore {
       for (JsonNode p : json.readTree(file.toFile()).path("pins")) {
         ToolPins.Pin pin = new ToolPins.Pin(p.path("server").asText(), p.path("tool").asText(),
             p.path("approved").asText(null), p.get("approved_definition"), p.path("pending").asText(null),
-            p.get("pending_definition"), p.path("updated_at").asLong());
+            p.get("pending_definition"), p.path("updated_at").asLong(), p.path("rejected").asBoolean(false));
         all.put(pin.server() + "\u0000" + pin.tool(), pin);
       }
     } catch (IOException e) {
@@ -54,6 +54,9 @@ public final class FilePinStore implements ToolPins.PinStore {
       o.put("pending", p.pending());
       o.set("pending_definition", p.pendingDefinition());
       o.put("updated_at", p.updatedAt());
+      if (p.rejected()) {
+        o.put("rejected", true);
+      }
     }
     try {
       Path parent = file.toAbsolutePath().getParent();

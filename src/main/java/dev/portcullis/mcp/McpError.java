@@ -33,10 +33,22 @@ public final class McpError extends RuntimeException {
   /** Gateway-defined: a guard rule blocks the data in the request or its result (types named, never values). */
   public static final int GUARD_BLOCKED = -32032;
   /**
-   * Gateway-defined: a persona's rate limit (rpm, max_parallel) refuses the call; {@code data.limit}
-   * names it and {@code data.retry_after_ms} says when trying again may help.
+   * Gateway-defined: a rate limit (rpm, max_parallel) of the caller's key, persona or user, or of a
+   * tool rule, refuses the call; {@code data.limit} names the limit, {@code data.scope} and
+   * {@code data.subject} whose it is, and {@code data.retry_after_ms} says when trying again may help.
    */
   public static final int RATE_LIMITED = -32033;
+  /**
+   * Gateway-defined: the state this replica shares with the others (Redis) is unreachable and the
+   * cluster fails closed (HTTP 503): retry, possibly through another replica.
+   */
+  public static final int CLUSTER_UNAVAILABLE = -32040;
+
+  /**
+   * Gateway-defined: the budget of the caller's key, team or persona cannot pay for the call;
+   * {@code data} as for {@link #RATE_LIMITED} ({@code data.limit} is budget_usd).
+   */
+  public static final int BUDGET_EXCEEDED = -32034;
 
   private static final long serialVersionUID = 1L;
   private final int code;

@@ -20,6 +20,7 @@ import java.util.Map;
 
 /** The MCP side of the gateway, built once from configuration: upstreams, sessions, endpoint. */
 public final class McpGateway implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpGateway.class);
   public static final String VERSION = "0.1.0";
 
   private final Vertx vertx;
@@ -39,8 +40,7 @@ public final class McpGateway implements AutoCloseable {
   private volatile Map<String, McpServerConfig> built = Map.of();
   private McpGovernance governance;
   private dev.portcullis.telemetry.McpTracing tracing;
-  private final dev.portcullis.policy.Approvals approvals =
-      new dev.portcullis.policy.Approvals(60 * 60_000L, 60 * 60_000L);
+  private final dev.portcullis.policy.Approvals approvals;
 
   /** What a reload changed in the set of upstreams (server keys). */
   public record Changes(List<String> added, List<String> removed, List<String> restarted) {
@@ -50,8 +50,10 @@ public final class McpGateway implements AutoCloseable {
   }
 
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
-      long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials) {
+      long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
+      dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster) {
     this.vertx = vertx;
+    this.approvals = approvals;
     this.json = json;
     this.maxMessageBytes = maxMessageBytes;
     this.credentials = credentials;
@@ -61,11 +63,22 @@ public final class McpGateway implements AutoCloseable {
     this.separator = config.namespaceSeparator();
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
-    this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions());
+    this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
     this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION);
     this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()));
-    pins.onApproved(key -> upstreams.stream().filter(u -> u.key().equals(key))
-        .forEach(u -> server.changed(u, ItemKind.TOOLS)));
+    pins.onApproved(key -> {
+      upstreams.stream().filter(u -> u.key().equals(key)).forEach(u -> server.changed(u, ItemKind.TOOLS));
+      pins.afterWrites(() -> cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.PINS)); // once it is stored
+    });
+    cluster.onEvent(e -> {
+      if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.PINS
+          || e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.RESYNC) {
+        vertx.executeBlocking(pins::reload, false).onSuccess(servers -> upstreams.stream()
+            .filter(u -> servers.contains(u.key())).forEach(u -> server.changed(u, ItemKind.TOOLS)))
+            .onFailure(err -> LOG.atWarn().addKeyValue("error", err.toString())
+                .log("could not re-read MCP tool pins after another replica approved one"));
+      }
+    });
     long sweep = vertx.setPeriodic(60_000, t -> {
       sessions.expireIdle();
       upstreams.stream().filter(Upstream::perUser).forEach(u -> u.userSessions().sweep());
@@ -86,11 +99,15 @@ public final class McpGateway implements AutoCloseable {
    *
    * @param json the mapper of upstream messages
    * @param bodies the one parser of client request bodies (POST /mcp)
+   * @param cluster shares sessions and pin approvals with the other replicas ({@link
+   *     dev.portcullis.cluster.Cluster#single()} when there are none)
    */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
-      dev.portcullis.identity.credentials.Credentials credentials) {
-    McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials);
+      dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals,
+      dev.portcullis.cluster.Cluster cluster) {
+    McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
+        approvals, cluster);
     gateway.reconcile(config);
     return gateway;
   }
@@ -278,18 +295,36 @@ public final class McpGateway implements AutoCloseable {
   }
 
   /**
-   * Puts identity, policy, guard and audit in front of every MCP list and call (see
+   * One request from inside the gateway (the tool loops of model requests), on the same path as a
+   * client's request on {@code /mcp}: list filtering, policy, persona grants and limits, approvals,
+   * guard, write-ahead audit, tracing and metrics all apply. Nothing else may call upstreams.
+   */
+  public Future<com.fasterxml.jackson.databind.JsonNode> governed(CallContext ctx, String method,
+      com.fasterxml.jackson.databind.node.ObjectNode params) {
+    return server.request(ctx, method, params);
+  }
+
+  /** Whether {@code name} is one of the virtual servers served now. */
+  public boolean hasVirtualServer(String name) {
+    return !name.isEmpty() && server.hasView(name);
+  }
+
+  /**
+   * Puts identity, policy, guard, limits and audit in front of every MCP list and call (see
    * {@link McpGovernance}). Any argument may be null; with nothing to do (no persona, no rule, no
-   * guard, no audit trail) nothing is installed and requests cost nothing extra.
+   * guard, no limits, no audit trail) nothing is installed and requests cost nothing extra.
    *
    * @param configured whether personas or a policy file are configured (its rules may come later)
+   * @param limits the limits every tool call counts against (null: none)
+   * @param prices what tool calls cost
    * @return the governance installed, or null
    */
   public McpGovernance govern(dev.portcullis.policy.PolicyEngine policy, boolean configured,
-      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit) {
+      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit,
+      dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
     boolean policing = policy != null && (configured || policy.hasRules());
-    McpGovernance g = policing || guard != null || audit != null
-        ? new McpGovernance(policy, guard, audit, approvals) : null;
+    McpGovernance g = policing || guard != null || audit != null || limits != null
+        ? new McpGovernance(policy, guard, audit, approvals, limits, prices) : null;
     server.govern(g);
     governance = g;
     traceIds();
@@ -346,7 +381,6 @@ public final class McpGateway implements AutoCloseable {
    */
   public void mountAdmin(io.vertx.ext.web.Router router, String adminKey) {
     new PinningAdmin(pins, upstreams, separator, adminKey).mount(router);
-    new ApprovalAdmin(approvals, adminKey).mount(router);
   }
 
   /** The approvals queue of tool calls that policy holds for a human (the admin API's and the console's). */
@@ -361,6 +395,19 @@ public final class McpGateway implements AutoCloseable {
 
   public List<Upstream> upstreams() {
     return upstreams;
+  }
+
+  /** The virtual servers in force (each served at /mcp/{name}) by name, in configuration order. */
+  public java.util.Map<String, dev.portcullis.config.McpConfig.VirtualServerConfig> virtualServers() {
+    return server.aggregator().virtualServers();
+  }
+
+  /**
+   * What an endpoint lists of one kind now: {@code ""} for /mcp, else a virtual server's name. It
+   * is the view that answers clients' lists and routes their calls, built from the upstreams' caches.
+   */
+  public io.vertx.core.Future<List<Entry>> listed(String view, ItemKind kind) {
+    return server.aggregator().view(view, kind).map(Aggregator.Merged::list);
   }
 
   public SessionRegistry sessions() {

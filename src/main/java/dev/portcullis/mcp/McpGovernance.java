@@ -5,14 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditWriter;
+import dev.portcullis.audit.CallFacts;
 import dev.portcullis.guard.Guard;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.guard.GuardContext;
 import dev.portcullis.guard.GuardSession;
-import dev.portcullis.identity.Persona;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.limits.PersonaLimits;
-import dev.portcullis.limits.Refusal;
+import dev.portcullis.limits.Accountant;
+import dev.portcullis.limits.Demand;
+import dev.portcullis.limits.ToolPrices;
 import dev.portcullis.policy.Approvals;
 import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
@@ -22,17 +23,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
@@ -49,6 +45,8 @@ import java.util.function.BiFunction;
  *       that can answer one, an {@code input_required} result for 2026-07-28 clients, else an
  *       administrator through {@code /admin/approvals});
  *   <li>the guard on the arguments going upstream (block refuses);
+ *   <li>the limits: the caller's key, team, persona and user, and the tool rules, each reserved for
+ *       the request (a tool's price on the budgets), settled when it comes back, released if it never leaves;
  *   <li>the audit trail: a tool call's {@code started} event is committed before the call goes
  *       upstream (write-ahead) and its {@code completed} event is committed before the answer goes
  *       to the client; reads and prompt gets are one {@code call} event; every refusal is one event;
@@ -78,7 +76,8 @@ public final class McpGovernance {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
   private volatile BiFunction<CallContext, ObjectNode, String> traceIds = McpGovernance::traceparentTraceId;
-  private volatile PersonaLimits limits;
+  private final Accountant limits;
+  private final ToolPrices prices;
 
   /** An approval asked of a 2026-07-28 client with an input_required result, awaiting its retry. */
   private record Asked(String principal, String view, String method, String target, String hash, long expires) {}
@@ -92,12 +91,17 @@ public final class McpGovernance {
    * @param guard the guard (null: none)
    * @param audit the audit writer (null: no audit trail)
    * @param approvals where approvals for administrators wait
+   * @param limits the limits every action counts against (null: none)
+   * @param prices what tool calls cost
    */
-  public McpGovernance(PolicyEngine policy, Guard guard, AuditWriter audit, Approvals approvals) {
+  public McpGovernance(PolicyEngine policy, Guard guard, AuditWriter audit, Approvals approvals, Accountant limits,
+      ToolPrices prices) {
     this.policy = policy;
     this.guard = guard;
     this.audit = audit;
     this.approvals = approvals;
+    this.limits = limits;
+    this.prices = prices;
   }
 
   /**
@@ -106,15 +110,6 @@ public final class McpGovernance {
    */
   public void traceIds(BiFunction<CallContext, ObjectNode, String> f) {
     this.traceIds = f;
-  }
-
-  public Approvals approvals() {
-    return approvals;
-  }
-
-  /** Counts tool calls against their persona's rpm and max_parallel (null: no persona limits). */
-  public void limits(PersonaLimits l) {
-    this.limits = l;
   }
 
   // ---------------------------------------------------------------- lists
@@ -151,8 +146,8 @@ public final class McpGovernance {
     private final String summary;
     private final Decision decision;
     private final long started;
-    /** The persona whose parallel slot this call holds until it finishes, or null. */
-    private Persona slot;
+    /** What the call holds in its limits until it finishes, or null. */
+    private dev.portcullis.limits.Ticket held;
 
     private Ticket(CallContext ctx, Item item, String method, ObjectNode params, JsonNode answer,
         GuardSession guardSession, String eventId, String summary, Decision decision, long started) {
@@ -170,7 +165,7 @@ public final class McpGovernance {
 
     /** The upstream's outcome: restored and scanned by the guard, then audited. */
     Future<JsonNode> finish(AsyncResult<JsonNode> ar) {
-      release();
+      settle(ar);
       AsyncResult<JsonNode> out = ar;
       if (ar.succeeded() && guardSession != null && guardSession.touchesResponses() && ar.result() != null) {
         try {
@@ -213,17 +208,29 @@ public final class McpGovernance {
       return out.succeeded() ? Future.succeededFuture(out.result()) : Future.failedFuture(out.cause());
     }
 
-    private Ticket holding(Persona p) {
-      slot = p;
+    private Ticket holding(dev.portcullis.limits.Ticket t) {
+      held = t;
       return this;
     }
 
+    /** The request went upstream: whatever came back, the tool may have acted, so its price is charged. */
+    private void settle(AsyncResult<JsonNode> ar) {
+      dev.portcullis.limits.Ticket t = held;
+      held = null;
+      if (t != null) {
+        String outcome = ar.failed() ? "error"
+            : ar.result() != null && ar.result().path("isError").asBoolean(false) ? "tool_error" : "ok";
+        int status = ar.failed() ? ar.cause() instanceof McpError m ? m.code() : McpError.INTERNAL_ERROR : 0;
+        limits.completed(t, outcome, status, (System.nanoTime() - started) / 1_000_000);
+      }
+    }
+
+    /** The request never left: gives back what it held in its limits, charging nothing. */
     private void release() {
-      Persona p = slot;
-      PersonaLimits l = limits;
-      slot = null;
-      if (p != null && l != null) {
-        l.exitCall(p);
+      dev.portcullis.limits.Ticket t = held;
+      held = null;
+      if (t != null) {
+        t.release();
       }
     }
   }
@@ -282,47 +289,53 @@ public final class McpGovernance {
         return Future.succeededFuture(new Ticket(ctx, item, method, upstream, required, null, null, null, ok,
             started));
       }
-      // the persona's rpm and max_parallel: a tool call that will go upstream takes a request and a slot
-      Persona slot = "tools/call".equals(method) && limits != null && ctx.principal() != null
-          ? ctx.principal().persona() : null;
-      if (slot != null) {
-        Refusal r = limits.enterCall(slot);
-        if (r != null) {
-          String limit = r.kind() == Refusal.Kind.PARALLEL_REQUESTS ? "max_parallel" : "rpm";
-          ObjectNode data = JsonRpc.F.objectNode().put("limit", limit).put("persona", slot.name());
-          if (r.retryAfterNanos() >= 0) {
-            data.put("retry_after_ms", Math.max(1, r.retryAfterNanos() / 1_000_000));
+      // the limits, last of the checks: a request that will go upstream reserves in every scope
+      dev.portcullis.limits.Ticket slot = null;
+      if (limits != null) {
+        Accountant.Admission a = limits.admit(Demand.mcp(newId(), ctx.principal(), method, item.server(),
+            item.name(), "tools/call".equals(method) ? prices.nanos(item.server(), item.original()) : 0));
+        if (a.refusal() != null) {
+          return refused(ctx, method, item, summary, Decision.deny(LimitRefusals.rule(a.refusal()),
+              a.refusal().kind().limit() + ": " + a.refusal().message()), LimitRefusals.error(a.refusal()),
+              LimitRefusals.outcome(a.refusal()));
+        }
+        slot = a.ticket();
+      }
+      try {
+        if (policy != null && ctx.principal() != null) {
+          policy.record(request(ctx, item, method, arguments));
+        }
+        if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
+          upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
+        }
+        if (audit == null) {
+          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
+              .holding(slot));
+        }
+        String id = newId();
+        if (!"tools/call".equals(method)) {
+          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
+              .holding(slot));
+        }
+        AuditEvent.Builder b = event(ctx, "started", id, method, item, summary)
+            .decision("allow", ok.reason(), ok.rule());
+        findings(b, gs, null);
+        // write-ahead: the call leaves only once its audit event is committed
+        Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
+        return onContext(audit.commit(b.build())).transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.succeededFuture(ticket);
           }
-          return refused(ctx, method, item, summary, Decision.deny("persona-limits", limit + ": " + r.message()),
-              new McpError(McpError.RATE_LIMITED, r.message(), data), "rate_limited");
+          ticket.release();
+          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
+              "The call was not sent: the audit trail could not record it"));
+        });
+      } catch (RuntimeException x) { // nothing left: what the call reserved goes back
+        if (slot != null) {
+          slot.release();
         }
+        throw x;
       }
-      if (policy != null && ctx.principal() != null) {
-        policy.record(request(ctx, item, method, arguments));
-      }
-      if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
-        upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
-      }
-      if (audit == null) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
-            .holding(slot));
-      }
-      String id = newId();
-      if (!"tools/call".equals(method)) {
-        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started));
-      }
-      AuditEvent.Builder b = event(ctx, "started", id, method, item, summary).decision("allow", ok.reason(), ok.rule());
-      findings(b, gs, null);
-      // write-ahead: the call leaves only once its audit event is committed
-      Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
-      return onContext(audit.commit(b.build())).transform(ar -> {
-        if (ar.succeeded()) {
-          return Future.succeededFuture(ticket);
-        }
-        ticket.release();
-        return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
-            "The call was not sent: the audit trail could not record it"));
-      });
     });
   }
 
@@ -488,15 +501,13 @@ public final class McpGovernance {
 
   private AuditEvent.Builder event(CallContext ctx, String phase, String id, String method, Item item,
       String summary) {
-    Principal p = ctx.principal();
     AuditEvent.Builder b = AuditEvent.builder(id, phase, "mcp").action(method)
         .target(audited(item.server() == null ? item.name() : item.server() + "/" + item.original()))
-        .who(p == null ? null : p.id(), p == null ? null : p.kind(), keyId(p), personaName(p))
-        .client(clientApp(ctx), ctx.clientIp())
-        .arguments(summary)
-        .trace(item.traceId(), ctx.session() == null ? null : ctx.session().id(),
-            ctx.requestId() == null ? null : ctx.requestId().asText());
-    return b;
+        .arguments(summary);
+    // the caller's fields as every surface extracts them: one shape for model and tool calls
+    return CallFacts.of(ctx.principal(), clientApp(ctx), ctx.clientIp(),
+        ctx.session() == null ? null : ctx.session().id(), item.traceId())
+        .describe(b, ctx.requestId() == null ? null : ctx.requestId().asText());
   }
 
   /**
@@ -620,45 +631,10 @@ public final class McpGovernance {
     return p == null ? null : p.persona() != null ? p.persona().name() : p.kind();
   }
 
-  /** SHA-256 of the canonical JSON (keys sorted) of the arguments, or of the URI for reads. */
+  /** What an approval binds to: the arguments, or the URI for reads. */
   static String argumentsHash(String method, ObjectNode params) {
-    JsonNode what = params.has("arguments") ? params.get("arguments") : params.path("uri");
-    StringBuilder b = new StringBuilder(method).append('\u0000');
-    canonical(what, b);
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void canonical(JsonNode n, StringBuilder b) {
-    if (n.isObject()) {
-      TreeMap<String, JsonNode> sorted = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        sorted.put(f.getKey(), f.getValue());
-      }
-      b.append('{');
-      sorted.forEach((k, v) -> {
-        b.append(JsonRpc.F.textNode(k)).append(':');
-        canonical(v, b);
-        b.append(',');
-      });
-      b.append('}');
-    } else if (n.isArray()) {
-      b.append('[');
-      n.forEach(v -> {
-        canonical(v, b);
-        b.append(',');
-      });
-      b.append(']');
-    } else if (n.isNumber()) {
-      b.append(n.decimalValue().stripTrailingZeros().toPlainString());
-    } else {
-      b.append(n.isMissingNode() ? "null" : n.toString());
-    }
+    return dev.portcullis.policy.ApprovalHash.of(method,
+        params.has("arguments") ? params.get("arguments") : params.path("uri"));
   }
 
   private String newId() {

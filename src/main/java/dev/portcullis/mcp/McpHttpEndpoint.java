@@ -144,10 +144,16 @@ public final class McpHttpEndpoint {
       initialize(ctx, principal, view, msg.get("id"), params);
       return;
     }
-    McpSession session = session(ctx, principal, view);
-    if (session == null) {
-      return;
-    }
+    session(ctx, principal, view).onSuccess(session -> {
+      if (session != null) {
+        served(ctx, principal, view, session, msg, kind, method, params, accept);
+      }
+    });
+  }
+
+  private void served(RoutingContext ctx, Principal principal, String view, McpSession session, JsonNode msg,
+      JsonRpc.Kind kind, String method, ObjectNode params, String accept) {
+    HttpServerResponse resp = ctx.response();
     CallContext call = new CallContext(principal, session, view, msg.get("id"), session::notifyClient,
         clientIp(ctx));
     switch (kind) {
@@ -180,8 +186,15 @@ public final class McpHttpEndpoint {
       McpOutcomes.ended(ctx, ar);
       if (ar.succeeded()) {
         ObjectNode result = ((ObjectNode) ar.result()).put("protocolVersion", version);
-        ctx.response().putHeader(SESSION_HEADER, session.id());
-        send(ctx.response(), 200, JsonRpc.result(id, result));
+        // shared before the client learns the id: its next request may reach another replica
+        sessions.share(session).onComplete(shared -> {
+          if (shared.failed()) {
+            LOG.atWarn().addKeyValue("error", shared.cause().toString())
+                .log("could not share a new MCP session; it is served by this replica only");
+          }
+          ctx.response().putHeader(SESSION_HEADER, session.id());
+          send(ctx.response(), 200, JsonRpc.result(id, result));
+        });
       } else {
         sessions.remove(session);
         send(ctx.response(), 200, JsonRpc.error(id, ar.cause()));
@@ -237,10 +250,14 @@ public final class McpHttpEndpoint {
       httpError(ctx.response(), 406, McpError.INVALID_REQUEST, "Not Acceptable: GET requires text/event-stream");
       return;
     }
-    McpSession session = session(ctx, ctx.get(PRINCIPAL), view(ctx));
-    if (session == null) {
-      return;
-    }
+    session(ctx, ctx.get(PRINCIPAL), view(ctx)).onSuccess(session -> {
+      if (session != null) {
+        stream(ctx, session);
+      }
+    });
+  }
+
+  private void stream(RoutingContext ctx, McpSession session) {
     String last = ctx.request().getHeader("last-event-id");
     if (last != null) {
       int dot = last.lastIndexOf('.');
@@ -269,12 +286,11 @@ public final class McpHttpEndpoint {
     if (statelessOnly(ctx)) {
       return;
     }
-    McpSession session = session(ctx, ctx.get(PRINCIPAL), view(ctx));
-    if (session == null) {
-      return;
-    }
-    sessions.remove(session);
-    ctx.response().setStatusCode(200).end();
+    session(ctx, ctx.get(PRINCIPAL), view(ctx)).onSuccess(session -> {
+      if (session != null) {
+        sessions.remove(session).onComplete(ended -> ctx.response().setStatusCode(200).end());
+      }
+    });
   }
 
   /** Keeps the open 2026-07-28 streams (subscriptions/listen) alive through idle proxies. */
@@ -293,26 +309,30 @@ public final class McpHttpEndpoint {
     return true;
   }
 
-  /** The request's session, or null after answering 400/404 (missing, unknown, wrong version). */
-  private McpSession session(RoutingContext ctx, Principal principal, String view) {
+  /**
+   * The request's session (from this replica, or from the record another replica shared), or
+   * null after answering 400/404 (missing, unknown, another principal's, wrong version).
+   */
+  private io.vertx.core.Future<McpSession> session(RoutingContext ctx, Principal principal, String view) {
     String id = ctx.request().getHeader(SESSION_HEADER);
     if (id == null) {
       httpError(ctx.response(), 400, McpError.INVALID_REQUEST,
           "Bad Request: Mcp-Session-Id header is required (send initialize first)");
-      return null;
+      return io.vertx.core.Future.succeededFuture();
     }
-    McpSession s = sessions.find(id, principal.id(), view);
-    if (s == null) {
-      httpError(ctx.response(), 404, McpError.SESSION_NOT_FOUND, "Session not found");
-      return null;
-    }
-    String version = ctx.request().getHeader(VERSION_HEADER);
-    if (version != null && !ProtocolVersions.supported(version)) {
-      httpError(ctx.response(), 400, McpError.INVALID_REQUEST, "Bad Request: unsupported "
-          + VERSION_HEADER + " '" + version + "' (supported: " + ProtocolVersions.LEGACY + ")");
-      return null;
-    }
-    return s;
+    return sessions.find(id, principal.id(), view).map(s -> {
+      if (s == null) {
+        httpError(ctx.response(), 404, McpError.SESSION_NOT_FOUND, "Session not found");
+        return null;
+      }
+      String version = ctx.request().getHeader(VERSION_HEADER);
+      if (version != null && !ProtocolVersions.supported(version)) {
+        httpError(ctx.response(), 400, McpError.INVALID_REQUEST, "Bad Request: unsupported "
+            + VERSION_HEADER + " '" + version + "' (supported: " + ProtocolVersions.LEGACY + ")");
+        return null;
+      }
+      return s;
+    });
   }
 
   private void failure(RoutingContext ctx) {

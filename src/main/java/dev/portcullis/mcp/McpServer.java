@@ -57,6 +57,11 @@ public final class McpServer implements McpHandler {
     this.version = version;
   }
 
+  /** The merged views in force (replaced when the configuration is reloaded). */
+  Aggregator aggregator() {
+    return aggregator;
+  }
+
   /** Serves another set of upstreams (a reload); requests already routed finish on the upstream they found. */
   void aggregate(Aggregator next) {
     this.aggregator = next;
@@ -368,6 +373,7 @@ public final class McpServer implements McpHandler {
       } else {
         ctx.session().subscriptions().put(uri, Boolean.TRUE);
       }
+      sessions.subscriptionsChanged(ctx.session());
     }
     if (e.upstream().client().modern()) {
       if (!method.endsWith("unsubscribe")) {
@@ -452,7 +458,13 @@ public final class McpServer implements McpHandler {
     String relayKey = relay;
     dev.portcullis.telemetry.GatewayMetrics m = metrics;
     long sentAt = System.nanoTime();
-    Future<JsonNode> call = send(ctx, e, method, params, cancel, related(ctx, to, h)).andThen(ar -> {
+    Future<JsonNode> sent;
+    try {
+      sent = send(ctx, e, method, params, cancel, related(ctx, to, h));
+    } catch (RuntimeException x) { // still through the ticket's finish: what the call holds is given back
+      sent = Future.failedFuture(x);
+    }
+    Future<JsonNode> call = sent.andThen(ar -> {
       if (m != null && "tools/call".equals(method)) {
         m.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
       }
@@ -593,7 +605,7 @@ public final class McpServer implements McpHandler {
         String uri = params.path("uri").asText();
         for (McpSession s : sessions.all()) {
           if (s.subscriptions().containsKey(uri)) {
-            s.notifyClient(JsonRpc.notification(method, params));
+            sessions.notifyAnywhere(s, JsonRpc.notification(method, params)); // its GET stream may be elsewhere
           }
         }
         toListeners(null, uri, method, params);

@@ -18,6 +18,7 @@ public final class McpSession {
   private final String principalId;
   private final String view;
   private final String protocolVersion;
+  private final ObjectNode initParams;
   private final JsonNode clientInfo;
   private final JsonNode clientCapabilities;
   private final Map<String, SseStream> streams = new ConcurrentHashMap<>();
@@ -34,6 +35,7 @@ public final class McpSession {
     this.principalId = principalId;
     this.view = view;
     this.protocolVersion = protocolVersion;
+    this.initParams = initParams;
     this.clientInfo = initParams.path("clientInfo");
     this.clientCapabilities = initParams.path("capabilities");
   }
@@ -57,6 +59,11 @@ public final class McpSession {
 
   public JsonNode clientInfo() {
     return clientInfo;
+  }
+
+  /** The client's initialize parameters, as another replica needs them to serve this session. */
+  ObjectNode initParams() {
+    return initParams;
   }
 
   public JsonNode clientCapabilities() {
@@ -108,6 +115,12 @@ public final class McpSession {
     if (!closed) {
       standalone().send(message);
     }
+  }
+
+  /** Whether the client's GET stream is open on this replica now. */
+  boolean standaloneConnected() {
+    SseStream s = standalone;
+    return s != null && s.connected();
   }
 
   /** Whether a client is listening on any stream right now. */

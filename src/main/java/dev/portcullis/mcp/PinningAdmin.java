@@ -31,6 +31,7 @@ final class PinningAdmin {
     router.route("/admin/mcp/tools/*").handler(this::authenticate);
     router.get("/admin/mcp/tools/pending").handler(this::pending);
     router.post("/admin/mcp/tools/:name/approve").handler(this::approve);
+    router.post("/admin/mcp/tools/:name/reject").handler(this::reject);
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -64,7 +65,7 @@ final class PinningAdmin {
       ObjectNode o = data.addObject().put("name", exposed(p)).put("server", p.server()).put("tool", p.tool());
       o.putObject("approved").put("fingerprint", p.approved()).set("definition", p.approvedDefinition());
       o.putObject("pending").put("fingerprint", p.pending()).set("definition", p.pendingDefinition());
-      o.put("changed_at", java.time.Instant.ofEpochMilli(p.updatedAt()).toString());
+      o.put("changed_at", java.time.Instant.ofEpochMilli(p.updatedAt()).toString()).put("rejected", p.rejected());
     }
     json(ctx.response(), 200, body);
   }
@@ -79,6 +80,20 @@ final class PinningAdmin {
               .put("tool", p.tool()).put("approved", fingerprint));
           return;
         }
+      }
+    }
+    error(ctx.response(), 404, "not_found", "No tool named '" + name + "' waits for approval");
+  }
+
+  /** Rejects the change waiting now (the tool stays withheld while the server offers it). */
+  private void reject(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    for (ToolPins.Pin p : pins.pending()) {
+      if ((name.equals(exposed(p)) || name.equals(p.server() + ":" + p.tool()))
+          && pins.reject(p.server(), p.tool(), p.pending())) {
+        json(ctx.response(), 200, JsonRpc.F.objectNode().put("name", exposed(p)).put("server", p.server())
+            .put("tool", p.tool()).put("rejected", p.pending()));
+        return;
       }
     }
     error(ctx.response(), 404, "not_found", "No tool named '" + name + "' waits for approval");

@@ -28,6 +28,25 @@ public final class ToolNames {
     return full.substring(0, MAX_LENGTH - HASH_CHARS - 1) + "-" + hash(full);
   }
 
+  /** The longest name an upstream may give a tool or prompt (the MCP specification's bound). */
+  public static final int MAX_UPSTREAM_LENGTH = 128;
+
+  /**
+   * Whether an upstream's tool or prompt name may be shown to clients and models: 1 to 128
+   * characters, none of them control, format (zero-width, bidirectional overrides) or line/paragraph
+   * separators, which would let a name hide or disguise what it says.
+   */
+  public static boolean acceptable(String name) {
+    if (name.isEmpty() || name.length() > MAX_UPSTREAM_LENGTH) {
+      return false;
+    }
+    return name.codePoints().noneMatch(c -> switch (Character.getType(c)) {
+      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+          Character.UNASSIGNED, Character.PRIVATE_USE, Character.SURROGATE -> true;
+      default -> false;
+    });
+  }
+
   /** A deterministic alternative when {@code taken} is already used by another item. */
   public static String disambiguate(String taken, String upstream, String original) {
     String suffix = "-" + hash(upstream + "\u0000" + original);

@@ -33,10 +33,17 @@ public final class ToolPins {
   public enum Mode { WITHHOLD, FLAG, OFF }
 
   /**
-   * One tool's pin: the approved fingerprint and definition, and a changed one waiting for review.
+   * One tool's pin: the approved fingerprint and definition, and a changed one waiting for review
+   * or, when {@code rejected}, reviewed and refused (withheld while the server offers it).
    */
   public record Pin(String server, String tool, String approved, JsonNode approvedDefinition, String pending,
-      JsonNode pendingDefinition, long updatedAt) {}
+      JsonNode pendingDefinition, long updatedAt, boolean rejected) {
+    /** A pin whose change (if any) has not been reviewed. */
+    public Pin(String server, String tool, String approved, JsonNode approvedDefinition, String pending,
+        JsonNode pendingDefinition, long updatedAt) {
+      this(server, tool, approved, approvedDefinition, pending, pendingDefinition, updatedAt, false);
+    }
+  }
 
   /** Where pins are kept between runs. Methods block; they are called off the event loop. */
   public interface PinStore {
@@ -73,7 +80,7 @@ public final class ToolPins {
     return mode;
   }
 
-  /** Called with the server key after an admin approves one of its tools. */
+  /** Called with the server key after an admin approves or rejects a change of one of its tools. */
   public void onApproved(Consumer<String> listener) {
     this.approved = listener;
   }
@@ -102,13 +109,14 @@ public final class ToolPins {
         }
         out.add(tool);
       } else {
+        boolean rejected = fp.equals(pin.pending()) && pin.rejected();
         if (!fp.equals(pin.pending())) {
           put(new Pin(server, name, pin.approved(), pin.approvedDefinition(), fp, definition(tool),
               System.currentTimeMillis()));
           LOG.atWarn().addKeyValue("upstream", server).addKeyValue("tool", name).addKeyValue("mode", mode)
               .log("MCP tool definition changed since it was approved; waiting for an admin");
         }
-        if (mode == Mode.FLAG) {
+        if (mode == Mode.FLAG && !rejected) { // a rejected change is withheld in every mode
           ObjectNode flagged = tool.deepCopy();
           flagged.put("description", FLAG_PREFIX + tool.path("description").asText(""));
           out.add(flagged);
@@ -118,7 +126,7 @@ public final class ToolPins {
     return out;
   }
 
-  /** Tools whose changed definition waits for approval. */
+  /** Tools whose changed definition waits for approval, or was rejected and stays withheld. */
   public List<Pin> pending() {
     List<Pin> out = new ArrayList<>();
     for (Pin p : pins.values()) {
@@ -138,6 +146,24 @@ public final class ToolPins {
     }
     put(new Pin(server, tool, p.pending(), p.pendingDefinition(), null, null, System.currentTimeMillis()));
     approved.accept(server);
+    return true;
+  }
+
+  /**
+   * Rejects the changed definition with this fingerprint: the approved one stays, and the tool is
+   * withheld from clients (in flag mode too) while the server offers the rejected one. A later,
+   * different change waits for review again. False when that change is not the one waiting.
+   */
+  public boolean reject(String server, String tool, String fingerprint) {
+    Pin p = pins.get(key(server, tool));
+    if (p == null || p.pending() == null || !p.pending().equals(fingerprint)) {
+      return false;
+    }
+    put(new Pin(server, tool, p.approved(), p.approvedDefinition(), p.pending(), p.pendingDefinition(),
+        System.currentTimeMillis(), true));
+    LOG.atWarn().addKeyValue("upstream", server).addKeyValue("tool", tool)
+        .log("MCP tool definition change rejected by an admin; the tool stays withheld");
+    approved.accept(server); // in flag mode clients saw it flagged: their lists change
     return true;
   }
 
@@ -190,6 +216,29 @@ public final class ToolPins {
       return a;
     }
     return n;
+  }
+
+  /**
+   * Re-reads the pins from the store (another replica approved a tool): the keys of the servers
+   * whose approved definitions changed. Blocking.
+   */
+  public java.util.Set<String> reload() {
+    if (store == null || mode == Mode.OFF) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> changed = new java.util.HashSet<>();
+    for (Pin p : store.load()) {
+      Pin before = pins.put(key(p.server(), p.tool()), p);
+      if (before == null || !java.util.Objects.equals(before.approved(), p.approved())) {
+        changed.add(p.server());
+      }
+    }
+    return changed;
+  }
+
+  /** Runs {@code then} once the writes queued so far have reached the store. */
+  void afterWrites(Runnable then) {
+    writer.execute(then);
   }
 
   /** Waits for pending writes (tests, shutdown). */

@@ -187,9 +187,17 @@ public final class Upstream {
     }
     return client.request(kind.listMethod, params).compose(result -> {
       for (JsonNode item : result.path(kind.field)) {
-        if (item.isObject() && item.path(kind.key).isTextual()) {
-          acc.add((ObjectNode) item);
+        if (!item.isObject() || !item.path(kind.key).isTextual()) {
+          continue;
         }
+        String name = item.path(kind.key).textValue();
+        if (kind.named() && !ToolNames.acceptable(name)) {
+          LOG.atWarn().addKeyValue("upstream", key).addKeyValue("method", kind.listMethod)
+              .addKeyValue("name", JsonRpc.F.textNode(name).toString())
+              .log("MCP upstream item left out: its name is empty, too long or has control or format characters");
+          continue;
+        }
+        acc.add((ObjectNode) item);
       }
       String next = result.path("nextCursor").asText(null);
       if (next != null && !next.isEmpty() && n + 1 < MAX_PAGES) {

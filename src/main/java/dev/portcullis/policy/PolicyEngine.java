@@ -53,26 +53,35 @@ public final class PolicyEngine {
   private static final ObjectMapper YAML = StrictYaml.mapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-  private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
-      .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
-      .addVar("principal", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .addVar("persona", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .addVar("surface", SimpleType.STRING)
-      .addVar("action", SimpleType.STRING)
-      .addVar("kind", SimpleType.STRING)
-      .addVar("model", SimpleType.STRING)
-      .addVar("server", SimpleType.STRING)
-      .addVar("name", SimpleType.STRING)
-      .addVar("original", SimpleType.STRING)
-      .addVar("arguments", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .addVar("annotations", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .addVar("labels", ListType.create(SimpleType.STRING))
-      .addVar("session", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .addVar("client_ip", SimpleType.STRING)
-      .addVar("time", SimpleType.TIMESTAMP)
-      .setResultType(SimpleType.BOOL)
-      .build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  /**
+   * The CEL compiler and runtime, built when the first rule is compiled: building them loads
+   * protobuf and CEL (a third of a second of start-up), which a gateway without a policy file
+   * never needs.
+   */
+  private static final class Cel {
+    private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+        .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
+        .addVar("principal", MapType.create(SimpleType.STRING, SimpleType.DYN))
+        .addVar("persona", MapType.create(SimpleType.STRING, SimpleType.DYN))
+        .addVar("surface", SimpleType.STRING)
+        .addVar("action", SimpleType.STRING)
+        .addVar("kind", SimpleType.STRING)
+        .addVar("model", SimpleType.STRING)
+        .addVar("server", SimpleType.STRING)
+        .addVar("name", SimpleType.STRING)
+        .addVar("original", SimpleType.STRING)
+        .addVar("arguments", MapType.create(SimpleType.STRING, SimpleType.DYN))
+        .addVar("annotations", MapType.create(SimpleType.STRING, SimpleType.DYN))
+        .addVar("labels", ListType.create(SimpleType.STRING))
+        .addVar("session", MapType.create(SimpleType.STRING, SimpleType.DYN))
+        .addVar("client_ip", SimpleType.STRING)
+        .addVar("time", SimpleType.TIMESTAMP)
+        .setResultType(SimpleType.BOOL)
+        .build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+
+    private Cel() {}
+  }
 
   /** The policy file as written. */
   public record PolicyFile(Map<String, List<String>> labels, List<RuleSpec> rules,
@@ -89,7 +98,8 @@ public final class PolicyEngine {
 
   private record Rule(String name, CelRuntime.Program program, Decision.Outcome effect, String reason) {}
 
-  private record Rules(List<Rule> rules, Map<String, List<String>> labels, Decision.Outcome fallback) {}
+  private record Rules(List<Rule> rules, Map<String, List<String>> labels, Decision.Outcome fallback,
+      PolicyFile source) {}
 
   private final Path file;
   private final SessionLedger ledger;
@@ -100,7 +110,7 @@ public final class PolicyEngine {
   public PolicyEngine(SessionLedger ledger) {
     this.file = null;
     this.ledger = ledger;
-    this.rules = new Rules(List.of(), Map.of(), Decision.Outcome.ALLOW);
+    this.rules = new Rules(List.of(), Map.of(), Decision.Outcome.ALLOW, new PolicyFile(null, null, null));
   }
 
   /** An engine reading {@code file}; fails when the file is missing or broken. */
@@ -122,6 +132,11 @@ public final class PolicyEngine {
   public boolean hasRules() {
     Rules r = rules;
     return !r.rules().isEmpty() || r.fallback() != Decision.Outcome.ALLOW;
+  }
+
+  /** The rules in force as their file was read (after a rejected reload: the previous ones). */
+  public PolicyFile inForce() {
+    return rules.source();
   }
 
   /** Thrown for a broken policy file; lists every problem. */
@@ -188,8 +203,8 @@ public final class PolicyEngine {
         continue;
       }
       try {
-        var ast = COMPILER.compile(r.when()).getAst();
-        out.add(new Rule(r.name(), RUNTIME.createProgram(ast), effect, r.reason()));
+        var ast = Cel.COMPILER.compile(r.when()).getAst();
+        out.add(new Rule(r.name(), Cel.RUNTIME.createProgram(ast), effect, r.reason()));
       } catch (Exception e) {
         problems.add(where + ": " + e.getMessage());
       }
@@ -201,7 +216,7 @@ public final class PolicyEngine {
     if (!problems.isEmpty()) {
       throw new PolicyException(source + ": " + String.join("; ", problems));
     }
-    return new Rules(List.copyOf(out), Map.copyOf(f.labels()), fallback);
+    return new Rules(List.copyOf(out), Map.copyOf(f.labels()), fallback, f);
   }
 
   private static Decision.Outcome effect(String s) {

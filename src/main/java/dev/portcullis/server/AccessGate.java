@@ -1,21 +1,18 @@
 package dev.portcullis.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.identity.PersonaDirectory;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.policy.Decision;
 import dev.portcullis.policy.PolicyEngine;
-import dev.portcullis.policy.PolicyRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Maps personas and policy decisions to HTTP at the edge of both surfaces: binds the persona a
- * request acts through (header, or the caller's default) to its principal, and on the LLM routes
- * asks the policy whether the model may be called. Refusals are 403 in the route's error shape.
- * Shared by every event loop.
+ * Binds the persona a request acts through (header, or the caller's default) to its principal at
+ * the edge of every surface, and holds the policy of the configuration in force (which the
+ * pipeline's authorize stage applies). A persona the caller may not use is 403 in the route's
+ * error shape. Shared by every event loop.
  */
 public final class AccessGate {
   private final PersonaDirectory personas;
@@ -34,7 +31,7 @@ public final class AccessGate {
 
   /** Binds the persona to the authenticated principal; false after answering 403. */
   public boolean bind(RoutingContext ctx) {
-    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    Principal p = ctx.get(GatewayVerticle.PRINCIPAL);
     if (p == null) {
       return true;
     }
@@ -44,37 +41,9 @@ public final class AccessGate {
       return false;
     }
     if (r.persona() != null) {
-      ctx.put(KeyGate.PRINCIPAL, p.withPersona(r.persona()));
+      ctx.put(GatewayVerticle.PRINCIPAL, p.withPersona(r.persona()));
     }
     return true;
-  }
-
-  /**
-   * Route handler on POST /v1/* after the body was parsed: persona grants and rules on the model,
-   * read from the one parse every later step reads too.
-   */
-  public void checkModel(RoutingContext ctx) {
-    Principal p = ctx.get(KeyGate.PRINCIPAL);
-    BodyStep.Checked body = BodyStep.of(ctx);
-    JsonNode modelNode = body == null ? null : body.json().get("model");
-    String model = modelNode != null && modelNode.isTextual() ? modelNode.textValue() : null;
-    if (p == null || model == null) {
-      ctx.next(); // the surface answers a missing or malformed model itself
-      return;
-    }
-    dev.portcullis.telemetry.AccessRecord.of(ctx).model(model);
-    var addr = ctx.request().remoteAddress();
-    Decision d = policy.decide(PolicyRequest.llm(p, p.persona(), model, addr == null ? null : addr.hostAddress()));
-    if (d.outcome() == Decision.Outcome.DENY) {
-      forbidden(ctx, "policy_denied", "Denied by policy (" + d.rule() + "): " + d.reason());
-      return;
-    }
-    if (d.outcome() == Decision.Outcome.REQUIRE_APPROVAL) {
-      forbidden(ctx, "approval_required", "This request needs approval (" + d.rule() + "): " + d.reason()
-          + ". Approval is not available on the LLM routes.");
-      return;
-    }
-    ctx.next();
   }
 
   private static void forbidden(RoutingContext ctx, String code, String message) {

@@ -64,7 +64,7 @@ public final class AccessLog {
     }
     Long start = ctx.get(GatewayVerticle.START_NANOS);
     String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
-    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    Principal p = ctx.get(GatewayVerticle.PRINCIPAL);
     var line = LOG.atInfo()
         .addKeyValue("request_id", requestId)
         .addKeyValue("method", ctx.request().method().name())

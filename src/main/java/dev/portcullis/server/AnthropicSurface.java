@@ -8,6 +8,7 @@ import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ModelGroup;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -26,16 +27,16 @@ final class AnthropicSurface {
   /** Client headers a native Anthropic upstream receives. */
   private static final List<String> FORWARDED = List.of("anthropic-version", "anthropic-beta");
 
+  private final ModelCalls calls;
   private final LlmProxy proxy;
   private final AnthropicErrors errors = new AnthropicErrors();
-  /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
-  private final KeyGate gate;
-  /** The guard, or null when no guard rules are configured. */
-  private dev.portcullis.llm.guard.LlmGuard guard;
+  /** Requests with the {@code portcullis} field: MCP tools run by the gateway. */
+  private final ToolLoopRoute toolLoops;
 
-  AnthropicSurface(LlmProxy proxy, KeyGate gate) {
-    this.proxy = proxy;
-    this.gate = gate;
+  AnthropicSurface(ModelCalls calls, ToolLoopRoute toolLoops) {
+    this.calls = calls;
+    this.toolLoops = toolLoops;
+    this.proxy = calls.proxy();
   }
 
   AnthropicErrors errors() {
@@ -47,27 +48,12 @@ final class AnthropicSurface {
     if (request == null) {
       return;
     }
-    var guarded = GuardStep.apply(guard, ctx, request,
-        m -> errors.respond(ctx.response(), 400, "invalid_request_error", null, m));
-    if (guarded == null) {
+    if (ToolLoopRoute.asked(request.body())) {
+      calls.recordWhenEnded(ctx, calls.call(ctx, Surface.ANTHROPIC, request));
+      toolLoops.messages(ctx, request.body(), errors); // each model step comes back through this route
       return;
     }
-    if (gate != null) {
-      var refusal = gate.admit(ctx, request.model(), request.body());
-      if (refusal != null) {
-        // the code names the limit for the access log; Anthropic's body takes its type from the status
-        errors.respond(ctx.response(), KeyGate.status(refusal), KeyGate.type(refusal), KeyGate.code(refusal),
-            refusal.message());
-        return;
-      }
-    }
-    proxy.forward(guarded.request(), ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS),
-        guarded.filter(), TraceStep.of(ctx), AccessRecord.of(ctx).call());
-  }
-
-  /** Puts the guard in front of these routes (null: none). */
-  void guard(dev.portcullis.llm.guard.LlmGuard guard) {
-    this.guard = guard;
+    calls.run(ctx, calls.call(ctx, Surface.ANTHROPIC, request), errors, this::refused);
   }
 
   void countTokens(RoutingContext ctx) {
@@ -75,15 +61,20 @@ final class AnthropicSurface {
     if (request == null) {
       return;
     }
-    ModelGroup group = proxy.catalog().chain(request.model()).get(0);
-    Deployment first = group.deployments().get(0);
-    Buffer local = first.adapter().answerLocally(request, first);
-    if (local != null) {
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(local);
-      return;
-    }
-    proxy.forward(request, ctx.response(), errors, ctx.get(GatewayVerticle.START_NANOS), null, null,
-        AccessRecord.of(ctx).call());
+    calls.run(ctx, calls.call(ctx, Surface.ANTHROPIC, request), errors, this::refused, () -> {
+      ModelGroup group = proxy.catalog().chain(request.model()).get(0);
+      Deployment first = group.deployments().get(0);
+      return first.adapter().answerLocally(request, first);
+    });
+  }
+
+  private void refused(HttpServerResponse response, dev.portcullis.pipeline.Refused r) {
+    RefusalReplies.anthropic(errors, response, r);
+  }
+
+  private void refuse(RoutingContext ctx, String model, int status, String type, String code, String message) {
+    calls.reject(ctx, Surface.ANTHROPIC, model, status, code, message);
+    errors.respond(ctx.response(), status, type, code, message);
   }
 
   /** The parsed request, or null after answering with an error. */
@@ -93,16 +84,16 @@ final class AnthropicSurface {
     ObjectNode body = checked.json();
     JsonNode model = body.get("model");
     if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
-      errors.respond(response, 400, "invalid_request_error", null, "model: Field required (a string)");
+      refuse(ctx, null, 400, "invalid_request_error", null, "model: Field required (a string)");
       return null;
     }
     if (!body.path("messages").isArray()) {
-      errors.respond(response, 400, "invalid_request_error", null, "messages: Field required (an array)");
+      refuse(ctx, model.textValue(), 400, "invalid_request_error", null, "messages: Field required (an array)");
       return null;
     }
     AccessRecord.of(ctx).model(model.textValue());
     if (proxy.catalog().chain(model.textValue()) == null) {
-      errors.respond(response, 404, "not_found_error", "model_not_found", "model: " + model.textValue());
+      refuse(ctx, model.textValue(), 404, "not_found_error", "model_not_found", "model: " + model.textValue());
       return null;
     }
     Map<String, String> headers = new HashMap<>(4);

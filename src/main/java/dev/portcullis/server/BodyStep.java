@@ -3,6 +3,7 @@ package dev.portcullis.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.ErrorResponder;
+import dev.portcullis.pipeline.Surface;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
@@ -23,10 +24,14 @@ final class BodyStep {
 
   private final JsonBodies bodies;
   private final ErrorResponder errors;
+  private final ModelCalls calls;
+  private final Surface surface;
 
-  BodyStep(JsonBodies bodies, ErrorResponder errors) {
+  BodyStep(JsonBodies bodies, ErrorResponder errors, ModelCalls calls, Surface surface) {
     this.bodies = bodies;
     this.errors = errors;
+    this.calls = calls;
+    this.surface = surface;
   }
 
   void parse(RoutingContext ctx) {
@@ -36,6 +41,7 @@ final class BodyStep {
       ctx.put(BODY, new Checked(json, raw));
       ctx.next();
     } catch (JsonBodies.Rejected e) {
+      calls.reject(ctx, surface, null, 400, code(e.reason()), e.getMessage()); // audited, with no model to name
       errors.respond(ctx.response(), 400, "invalid_request_error", code(e.reason()), e.getMessage());
     }
   }

@@ -8,6 +8,8 @@ import dev.portcullis.json.JsonBodies;
 import dev.portcullis.llm.CallObserver;
 import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.llm.LlmProxy;
+import dev.portcullis.pipeline.Stages;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,6 +36,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final AnthropicErrors ANTHROPIC_ERRORS = new AnthropicErrors();
   static final String REQUEST_ID = "portcullis.requestId";
   static final String START_NANOS = "portcullis.startNanos";
+  /** The authenticated {@link Principal}, with the persona it acts through. */
+  static final String PRINCIPAL = "portcullis.principal";
   private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
   private static final String EMBEDDINGS = "/v1/embeddings";
   private static final String MESSAGES = "/v1/messages";
@@ -41,8 +45,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final String RESPONSES = "/v1/responses";
   private static final String RESPONSES_INPUT_TOKENS = "/v1/responses/input_tokens";
   /** The routes whose JSON body is parsed once, before persona grants and policy read it. */
-  private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS, RESPONSES,
-      RESPONSES_INPUT_TOKENS);
+  private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS);
+  private static final List<String> RESPONSES_BODY_ROUTES = List.of(RESPONSES, RESPONSES_INPUT_TOKENS);
   private static final List<String> ANTHROPIC_BODY_ROUTES = List.of(MESSAGES, COUNT_TOKENS);
 
   private final java.util.function.Supplier<Snapshot> snapshots;
@@ -52,12 +56,14 @@ public final class GatewayVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final CallObserver observer;
   private final BooleanSupplier ready;
-  private final KeyGate gate;
+  private final dev.portcullis.limits.Accountant accountant;
+  private final dev.portcullis.llm.TokenCounter tokens;
+  private final dev.portcullis.policy.Approvals approvals;
+  private dev.portcullis.cluster.Cluster cluster = dev.portcullis.cluster.Cluster.single();
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
   private dev.portcullis.llm.responses.ResponseArchive responses;
-  private dev.portcullis.llm.TokenCounter tokens;
-  private AuditStep auditStep;
+  private dev.portcullis.audit.AuditWriter audit;
   private TraceStep traceStep;
   private dev.portcullis.identity.ResourceServer identity;
   private dev.portcullis.oauth.AuthorizationServer oauth;
@@ -69,6 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.ui.Console console;
   private HttpServer server;
   private HttpClient http;
+  private dev.portcullis.agent.ToolLoop toolLoop;
   private ConnectionGuard connectionGuard;
   /** The snapshot {@link #router} was built from; touched only on this verticle's event loop. */
   private Snapshot routed;
@@ -77,14 +84,18 @@ public final class GatewayVerticle extends VerticleBase {
   /**
    * @param snapshots the reloadable parts in force, read once per request
    * @param bodies the one parser of client JSON bodies
-   * @param gate key limits and budgets on the LLM routes, or null (no store)
+   * @param accountant key, team and persona limits on the LLM routes, or null (none can apply)
+   * @param approvals the queue of calls policy holds for an administrator (/admin/approvals)
    * @param admin the admin API on /admin, or null (no store)
    */
   public GatewayVerticle(java.util.function.Supplier<Snapshot> snapshots, int port, ObjectMapper json,
-      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready, KeyGate gate,
-      AdminApi admin) {
+      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready,
+      dev.portcullis.limits.Accountant accountant, dev.portcullis.llm.TokenCounter tokens,
+      dev.portcullis.policy.Approvals approvals, AdminApi admin) {
     this.snapshots = snapshots;
-    this.gate = gate;
+    this.accountant = accountant;
+    this.tokens = tokens;
+    this.approvals = approvals;
     this.admin = admin;
     this.port = port;
     this.json = json;
@@ -100,9 +111,9 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
-  /** Audits the LLM routes (who called, and calls refused before the proxy); null for no audit trail. */
-  public GatewayVerticle withAudit(dev.portcullis.audit.LlmAuditor auditor) {
-    this.auditStep = auditor == null ? null : new AuditStep(auditor);
+  /** Audits the LLM routes (every call, refusals included); null for no audit trail. */
+  public GatewayVerticle withAudit(dev.portcullis.audit.AuditWriter audit) {
+    this.audit = audit;
     return this;
   }
 
@@ -119,10 +130,8 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /** Serves the Responses API, keeping responses in {@code archive} (required). */
-  public GatewayVerticle withResponses(dev.portcullis.llm.responses.ResponseArchive archive,
-      dev.portcullis.llm.TokenCounter tokens) {
+  public GatewayVerticle withResponses(dev.portcullis.llm.responses.ResponseArchive archive) {
     this.responses = archive;
-    this.tokens = tokens;
     return this;
   }
 
@@ -162,6 +171,12 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /** The other replicas' shared state: governed requests and readiness depend on reaching it. */
+  public GatewayVerticle withCluster(dev.portcullis.cluster.Cluster cluster) {
+    this.cluster = cluster;
+    return this;
+  }
+
   /** Upstream health for /readyz (its readiness policy) and GET /admin/status (required). */
   public GatewayVerticle withStatus(dev.portcullis.admin.UpstreamStatus status) {
     this.status = status;
@@ -178,6 +193,7 @@ public final class GatewayVerticle extends VerticleBase {
     http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
+    toolLoop = new dev.portcullis.agent.ToolLoop(vertx);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(boot.server().host())
         .setPort(port)
@@ -206,15 +222,16 @@ public final class GatewayVerticle extends VerticleBase {
   private Router router(Snapshot snapshot) {
     GatewayConfig config = snapshot.config();
     LlmProxy proxy = new LlmProxy(vertx, http, snapshot.catalog(), config, metrics, observer);
-    OpenAiSurface openai = new OpenAiSurface(json, proxy, gate);
-    OpenAiErrors errors = openai.errors();
-    AnthropicSurface anthropic = new AnthropicSurface(proxy, gate);
-    ResponsesSurface responsesApi = new ResponsesSurface(json, proxy, gate,
-        java.util.Objects.requireNonNull(responses, "withResponses"), tokens);
-    openai.guard(snapshot.llmGuard());
-    anthropic.guard(snapshot.llmGuard());
-    responsesApi.guard(snapshot.llmGuard());
     AccessGate access = snapshot.access();
+    ModelCalls calls = new ModelCalls(Stages.modelCalls(audit, access == null ? null : access.policy(), approvals,
+        vertx, snapshot.llmGuard(), accountant, tokens), proxy);
+    ToolLoopRoute loops = new ToolLoopRoute(mcp, toolLoop, http, config.server().host(), server::actualPort,
+        config.policy().personaHeader(), config.mcp().toolLoop());
+    OpenAiSurface openai = new OpenAiSurface(json, calls, loops);
+    OpenAiErrors errors = openai.errors();
+    AnthropicSurface anthropic = new AnthropicSurface(calls, loops);
+    ResponsesSurface responsesApi = new ResponsesSurface(json, calls,
+        java.util.Objects.requireNonNull(responses, "withResponses"), tokens);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -224,6 +241,11 @@ public final class GatewayVerticle extends VerticleBase {
       snapshot.bind(ctx);
       ctx.response().putHeader("x-request-id", id);
       connectionGuard.requestStarted(ctx, accessLog.start(ctx));
+      String repeated = SingletonHeaders.repeated(ctx.request().headers());
+      if (repeated != null) {
+        routeError(ctx, errors, 400, "duplicate_header", "The " + repeated + " header must be sent at most once.");
+        return;
+      }
       ctx.next();
     });
     // A client gone mid-request (its body deadline passed, or it hung up) can be sent nothing:
@@ -241,7 +263,10 @@ public final class GatewayVerticle extends VerticleBase {
         json(ctx, 503, "{\"status\":\"starting\"}");
         return;
       }
-      java.util.List<String> missing = upstreams.missing();
+      java.util.List<String> missing = new java.util.ArrayList<>(upstreams.missing());
+      if (!cluster.ready()) {
+        missing.add("cluster:redis"); // fail: closed and Redis unreachable: the balancer should send elsewhere
+      }
       if (missing.isEmpty()) {
         json(ctx, 200, "{\"status\":\"ready\"}");
         return;
@@ -254,6 +279,8 @@ public final class GatewayVerticle extends VerticleBase {
 
     new dev.portcullis.admin.StatusAdmin(upstreams, config.admin() == null ? null : config.admin().key()).mount(router);
     adminRoutes.accept(router); // before /admin/*'s catch-all
+    new dev.portcullis.admin.ApprovalAdmin(approvals, config.admin() == null ? null : config.admin().key())
+        .mount(router);
     if (mcp != null) {
       mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
     }
@@ -273,27 +300,29 @@ public final class GatewayVerticle extends VerticleBase {
       new dev.portcullis.identity.credentials.ConnectionRoutes(connections).mount(router,
           ctx -> authenticate(ctx, snapshot, errors));
     }
+    ClusterGate clusterGate = new ClusterGate(cluster, errors, ANTHROPIC_ERRORS);
     if (mcp != null) {
+      router.route("/mcp").handler(clusterGate);
+      router.route("/mcp/*").handler(clusterGate);
       mcp.endpoint().mount(router, ctx -> authenticate(ctx, snapshot, errors), config.server().maxBodyBytes());
     }
+    router.route("/v1/*").handler(clusterGate);
     if (traceStep != null) {
       router.post("/v1/*").handler(traceStep::start); // before authentication: refusals are traced too
     }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, snapshot, errors));
-    if (auditStep != null) {
-      router.route("/v1/*").handler(auditStep::track);
-    }
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
-    BodyStep openAiBody = new BodyStep(bodies, errors);
-    BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS);
+    BodyStep openAiBody = new BodyStep(bodies, errors, calls, Surface.OPENAI);
+    BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS, calls, Surface.ANTHROPIC);
+    BodyStep responsesBody = new BodyStep(bodies, errors, calls, Surface.RESPONSES);
     for (String route : OPENAI_BODY_ROUTES) {
       router.post(route).handler(openAiBody::parse);
     }
+    for (String route : RESPONSES_BODY_ROUTES) {
+      router.post(route).handler(responsesBody::parse);
+    }
     for (String route : ANTHROPIC_BODY_ROUTES) {
       router.post(route).handler(anthropicBody::parse);
-    }
-    if (access != null) {
-      router.post("/v1/*").handler(access::checkModel);
     }
     router.post(CHAT_COMPLETIONS).handler(openai::chatCompletions);
     router.post(MESSAGES).handler(anthropic::messages);
@@ -306,13 +335,18 @@ public final class GatewayVerticle extends VerticleBase {
     router.get(RESPONSES + "/:id/input_items").handler(responsesApi::inputItems);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
-    router.route("/v1/*").handler(ctx -> errorsFor(ctx, errors).respond(ctx.response(), 404,
-        "invalid_request_error", "unknown_url",
-        "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")"));
+    router.route("/v1/*").handler(ctx -> {
+      String message = "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")";
+      rejected(ctx, calls, 404, "unknown_url", message);
+      errorsFor(ctx, errors).respond(ctx.response(), 404, "invalid_request_error", "unknown_url", message);
+    });
 
-    router.errorHandler(413, ctx -> errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error",
-        "request_too_large", "The request body is larger than the gateway's limit of "
-            + config.server().maxBodyBytes() + " bytes."));
+    router.errorHandler(413, ctx -> {
+      String message = "The request body is larger than the gateway's limit of " + config.server().maxBodyBytes()
+          + " bytes.";
+      rejected(ctx, calls, 413, "request_too_large", message);
+      errorsFor(ctx, errors).respond(ctx.response(), 413, "invalid_request_error", "request_too_large", message);
+    });
     router.errorHandler(400, ctx -> routeError(ctx, errors, 400, "bad_request",
         "Bad request: " + ctx.request().method() + " " + ctx.request().uri()));
     router.errorHandler(404, ctx -> routeError(ctx, errors, 404, "unknown_url", "Not found: " + ctx.request().path()));
@@ -359,7 +393,7 @@ public final class GatewayVerticle extends VerticleBase {
           : "Incorrect API key provided.");
       return;
     }
-    ctx.put("portcullis.principal", p);
+    ctx.put(PRINCIPAL, p);
     if (access != null && !access.bind(ctx)) {
       return; // a persona the caller may not use: answered 403
     }
@@ -379,6 +413,20 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     errorsFor(ctx, openai).respond(ctx.response(), status, "invalid_request_error", code, message);
+  }
+
+  /**
+   * An authenticated POST on the LLM routes refused before any surface parsed it (unknown route,
+   * body too large): recorded like every other refused call.
+   */
+  private static void rejected(RoutingContext ctx, ModelCalls calls, int status, String code, String message) {
+    String path = ctx.request().path();
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST && ctx.get(PRINCIPAL) != null && path != null
+        && path.startsWith("/v1/")) {
+      Surface surface = path.startsWith("/v1/messages") ? Surface.ANTHROPIC
+          : path.startsWith(RESPONSES) ? Surface.RESPONSES : Surface.OPENAI;
+      calls.reject(ctx, surface, null, status, code, message);
+    }
   }
 
   /** The error shape of the surface the client called: Anthropic's on /v1/messages, else OpenAI's. */

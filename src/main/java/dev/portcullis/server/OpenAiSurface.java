@@ -10,6 +10,7 @@ import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.ModelGroup;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -22,22 +23,18 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class OpenAiSurface {
   private final ObjectMapper json;
+  private final ModelCalls calls;
   private final LlmProxy proxy;
   private final OpenAiErrors errors = new OpenAiErrors();
   private final Buffer modelList;
-  /** Key limits and budgets, or null when the gateway has no store (no virtual keys). */
-  private final KeyGate gate;
-  /** The guard, or null when no guard rules are configured. */
-  private dev.portcullis.llm.guard.LlmGuard guard;
+  /** Requests with the {@code portcullis} field: MCP tools run by the gateway. */
+  private final ToolLoopRoute toolLoops;
 
-  OpenAiSurface(ObjectMapper json, LlmProxy proxy) {
-    this(json, proxy, null);
-  }
-
-  OpenAiSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate) {
+  OpenAiSurface(ObjectMapper json, ModelCalls calls, ToolLoopRoute toolLoops) {
     this.json = json;
-    this.proxy = proxy;
-    this.gate = gate;
+    this.calls = calls;
+    this.toolLoops = toolLoops;
+    this.proxy = calls.proxy();
     this.modelList = buildModelList(null, null);
   }
 
@@ -54,49 +51,41 @@ final class OpenAiSurface {
   }
 
   private void handle(RoutingContext ctx, Endpoint endpoint) {
-    long start = ctx.get(GatewayVerticle.START_NANOS);
     HttpServerResponse response = ctx.response();
     BodyStep.Checked checked = BodyStep.of(ctx);
     ObjectNode body = checked.json();
     JsonNode modelNode = body.get("model");
     if (modelNode == null || modelNode.isNull() || modelNode.isTextual() && modelNode.textValue().isEmpty()) {
-      errors.respond(response, 400, "invalid_request_error", null, "model",
-          "You must provide a model parameter.");
+      refuse(ctx, null, 400, null, "model", "You must provide a model parameter.");
       return;
     }
     if (!modelNode.isTextual()) {
-      errors.respond(response, 400, "invalid_request_error", null, "model", "The model parameter must be a string.");
+      refuse(ctx, null, 400, null, "model", "The model parameter must be a string.");
       return;
     }
     String model = modelNode.textValue();
     AccessRecord.of(ctx).model(model);
     if (proxy.catalog().chain(model) == null) {
-      errors.respond(response, 404, "invalid_request_error", "model_not_found", "model",
+      refuse(ctx, model, 404, "model_not_found", "model",
           "The model `" + model + "` does not exist or you do not have access to it.");
       return;
     }
     JsonNode streamNode = body.get("stream");
     boolean stream = endpoint == Endpoint.CHAT_COMPLETIONS && streamNode != null && streamNode.asBoolean(false);
-    String requestId = ctx.get(GatewayVerticle.REQUEST_ID);
-    var guarded = GuardStep.apply(guard, ctx, new LlmRequest(endpoint, model, stream, body, checked.raw(), requestId),
-        m -> errors.respond(response, 400, "invalid_request_error", "guard_blocked", null, m));
-    if (guarded == null) {
+    LlmRequest request = new LlmRequest(endpoint, model, stream, body, checked.raw(),
+        ctx.get(GatewayVerticle.REQUEST_ID));
+    if (endpoint == Endpoint.CHAT_COMPLETIONS && ToolLoopRoute.asked(body)) {
+      calls.recordWhenEnded(ctx, calls.call(ctx, Surface.OPENAI, request));
+      toolLoops.chat(ctx, body, errors); // each model step comes back through this route
       return;
     }
-    if (gate != null) {
-      var refusal = gate.admit(ctx, model, body);
-      if (refusal != null) {
-        KeyGate.respond(errors, response, refusal);
-        return;
-      }
-    }
-    proxy.forward(guarded.request(), response, errors, start, guarded.filter(), TraceStep.of(ctx),
-        AccessRecord.of(ctx).call());
+    calls.run(ctx, calls.call(ctx, Surface.OPENAI, request), errors, (r, refused) ->
+        RefusalReplies.openAi(errors, r, refused));
   }
 
-  /** Puts the guard in front of these routes (null: none). */
-  void guard(dev.portcullis.llm.guard.LlmGuard guard) {
-    this.guard = guard;
+  private void refuse(RoutingContext ctx, String model, int status, String code, String param, String message) {
+    calls.reject(ctx, Surface.OPENAI, model, status, code, message);
+    errors.respond(ctx.response(), status, "invalid_request_error", code, param, message);
   }
 
   /** The model groups, less those the caller's virtual key or persona may not use. */
@@ -123,12 +112,12 @@ final class OpenAiSurface {
   }
 
   private static VirtualKey callerKey(RoutingContext ctx) {
-    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    Principal p = ctx.get(GatewayVerticle.PRINCIPAL);
     return p == null ? null : p.key();
   }
 
   private static Persona callerPersona(RoutingContext ctx) {
-    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    Principal p = ctx.get(GatewayVerticle.PRINCIPAL);
     return p == null ? null : p.persona();
   }
 

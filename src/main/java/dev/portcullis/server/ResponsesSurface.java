@@ -8,7 +8,6 @@ import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.ClientFormat;
 import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.InvalidParameterException;
-import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.UnsupportedRequestException;
@@ -17,6 +16,8 @@ import dev.portcullis.llm.responses.ResponseItems;
 import dev.portcullis.llm.responses.ResponsesClientBridge;
 import dev.portcullis.llm.responses.ResponsesRecorder;
 import dev.portcullis.llm.responses.StoredResponse;
+import dev.portcullis.pipeline.Refused;
+import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -24,67 +25,71 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * OpenAI's Responses API routes: {@code POST /v1/responses} (through the same guard, limits and
- * proxy as chat completions), {@code GET}/{@code DELETE /v1/responses/{id}},
+ * OpenAI's Responses API routes: {@code POST /v1/responses} and {@code input_tokens} (calls
+ * through the same pipeline and proxy as chat completions), {@code GET}/{@code DELETE /v1/responses/{id}},
  * {@code GET /v1/responses/{id}/input_items} and {@code POST /v1/responses/input_tokens}. Kept
  * responses belong to the principal that created them: to anyone else they do not exist (404).
  * Answers in OpenAI's error shape. Wiring only: translation and keeping live in llm/responses.
  */
 final class ResponsesSurface {
+  /** The vocabulary {@code input_tokens} counts with when the client names no model (OpenAI's default). */
+  private static final String COUNTING_MODEL = "gpt-4o";
+
   private final ObjectMapper json;
-  private final LlmProxy proxy;
-  private final KeyGate gate;
+  private final ModelCalls calls;
   private final ResponseArchive archive;
   private final TokenCounter tokens;
   private final OpenAiErrors errors = new OpenAiErrors();
-  private dev.portcullis.llm.guard.LlmGuard guard;
 
-  ResponsesSurface(ObjectMapper json, LlmProxy proxy, KeyGate gate, ResponseArchive archive, TokenCounter tokens) {
+  ResponsesSurface(ObjectMapper json, ModelCalls calls, ResponseArchive archive, TokenCounter tokens) {
     this.json = json;
-    this.proxy = proxy;
-    this.gate = gate;
+    this.calls = calls;
     this.archive = archive;
     this.tokens = tokens;
-  }
-
-  /** Puts the guard in front of these routes (null: none). */
-  void guard(dev.portcullis.llm.guard.LlmGuard guard) {
-    this.guard = guard;
   }
 
   void create(RoutingContext ctx) {
     ObjectNode body = BodyStep.of(ctx).json();
     String model = model(ctx, body, true);
-    if (model == null || !checked(ctx, body, true)) {
+    if (model == null || !checked(ctx, model, body, true)) {
       return;
     }
     if (body.path("background").asBoolean(false)) {
-      errors.respond(ctx.response(), 400, "invalid_request_error", "unsupported_parameter", "background",
+      refuse(ctx, model, 400, "unsupported_parameter", "background",
           "Background responses are not supported by this gateway.");
       return;
     }
-    withConversation(ctx, body, input -> send(ctx, body, model, input));
+    withConversation(ctx, model, body, input -> send(ctx, body, model, input));
   }
 
+  /**
+   * Counts the prompt, answered by the gateway once the call is admitted (persona grants and
+   * policy apply, and the audit trail records it, as for Anthropic's count_tokens).
+   */
   void inputTokens(RoutingContext ctx) {
     ObjectNode body = BodyStep.of(ctx).json();
-    String model = body.has("model") ? model(ctx, body, true) : "gpt-4o";
-    if (model == null || !checked(ctx, body, false)) {
+    String model = body.has("model") ? model(ctx, body, true) : COUNTING_MODEL;
+    if (model == null || !checked(ctx, model, body, false)) {
       return;
     }
-    withConversation(ctx, body, input -> {
+    withConversation(ctx, model, body, input -> {
       ObjectNode counted = body.deepCopy();
       counted.set("input", input);
       long count;
       try {
         count = tokens.countPrompt(model, ResponsesClientBridge.asChat(request(ctx, model, counted), false).body());
       } catch (UnsupportedRequestException e) {
-        errors.respond(ctx.response(), 400, "invalid_request_error", "unsupported_input", "input", e.getMessage());
+        refuse(ctx, model, 400, "unsupported_input", "input", e.getMessage());
         return;
       }
-      ok(ctx, json.createObjectNode().put("object", "response.input_tokens").put("input_tokens", count));
+      Buffer answer = Buffer.buffer(json.createObjectNode().put("object", "response.input_tokens")
+          .put("input_tokens", count).toString());
+      LlmRequest request = new LlmRequest(Endpoint.INPUT_TOKENS, model, false, body, BodyStep.of(ctx).raw(),
+          ctx.get(GatewayVerticle.REQUEST_ID), ClientFormat.RESPONSES, Map.of());
+      calls.run(ctx, calls.call(ctx, Surface.RESPONSES, request), errors, this::refused, () -> answer);
     });
   }
 
@@ -169,7 +174,10 @@ final class ResponsesSurface {
     });
   }
 
-  /** Sends the request, whose whole conversation is {@code input}, through guard, limits and proxy. */
+  /**
+   * Sends the request, whose whole conversation is {@code input}, through the pipeline and the
+   * proxy; the answer passes the guard's filter, then the recorder that numbers, echoes and keeps it.
+   */
   private void send(RoutingContext ctx, ObjectNode body, String model, ArrayNode input) {
     String previous = body.path("previous_response_id").isTextual() ? body.get("previous_response_id").textValue()
         : null;
@@ -182,51 +190,38 @@ final class ResponsesSurface {
         ? new LlmRequest(Endpoint.RESPONSES, model, body.path("stream").asBoolean(false), body, BodyStep.of(ctx).raw(),
             ctx.get(GatewayVerticle.REQUEST_ID), ClientFormat.RESPONSES, Map.of())
         : request(ctx, model, sent);
-    HttpServerResponse response = ctx.response();
-    var guarded = GuardStep.apply(guard, ctx, request,
-        m -> errors.respond(response, 400, "invalid_request_error", "guard_blocked", null, m));
-    if (guarded == null) {
-      return;
-    }
-    if (gate != null) {
-      // limits read a chat request: max_output_tokens as max_tokens, the prompt as messages
-      JsonNode counted;
-      try {
-        counted = ResponsesClientBridge.asChat(guarded.request(), false).body();
-      } catch (UnsupportedRequestException e) {
-        counted = json.createObjectNode().put("max_tokens", body.path("max_output_tokens").asLong(1))
-            .set("input", input);
-        if (!body.hasNonNull("max_output_tokens")) {
-          ((ObjectNode) counted).remove("max_tokens");
-        }
-      }
-      var refusal = gate.admit(ctx, model, counted);
-      if (refusal != null) {
-        KeyGate.respond(errors, response, refusal);
-        return;
-      }
-    }
     boolean keep = archive.enabled() && body.path("store").asBoolean(true);
     String owner = owner(ctx);
-    ResponsesRecorder recorder = new ResponsesRecorder(json, guarded.filter(), previous, finished -> {
-      if (keep && finished.path("id").isTextual()) {
-        archive.save(new StoredResponse(finished.get("id").textValue(), owner, model,
-            finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), input, finished));
-      }
+    calls.run(ctx, calls.call(ctx, Surface.RESPONSES, request), errors, this::refused, guardFilter -> {
+      ResponsesRecorder recorder = new ResponsesRecorder(json, guardFilter, previous, finished -> {
+        if (keep && finished.path("id").isTextual()) {
+          archive.save(new StoredResponse(finished.get("id").textValue(), owner, model,
+              finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), input, finished));
+        }
+      });
+      return new ModelCalls.Answer(recorder, new ResponsesErrors(errors, recorder));
     });
-    proxy.forward(guarded.request(), response, new ResponsesErrors(errors, recorder),
-        ctx.get(GatewayVerticle.START_NANOS), recorder, TraceStep.of(ctx), AccessRecord.of(ctx).call());
+  }
+
+  private void refused(HttpServerResponse response, Refused r) {
+    RefusalReplies.openAi(errors, response, r);
+  }
+
+  /** A call refused before the pipeline: recorded by the audit trail, answered in OpenAI's shape. */
+  private void refuse(RoutingContext ctx, String model, int status, String code, String param, String message) {
+    calls.reject(ctx, Surface.RESPONSES, model, status, code, message);
+    errors.respond(ctx.response(), status, "invalid_request_error", code, param, message);
   }
 
   /** Resolves previous_response_id (the owner's, else 404), then goes on with the whole conversation. */
-  private void withConversation(RoutingContext ctx, ObjectNode body, java.util.function.Consumer<ArrayNode> next) {
+  private void withConversation(RoutingContext ctx, String model, ObjectNode body, Consumer<ArrayNode> next) {
     JsonNode previous = body.get("previous_response_id");
     if (previous == null || previous.isNull()) {
       next.accept(ResponseItems.asItems(body.get("input")));
       return;
     }
     if (!previous.isTextual() || previous.textValue().isEmpty()) {
-      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_type", "previous_response_id",
+      refuse(ctx, model, 400, "invalid_type", "previous_response_id",
           "Invalid type for 'previous_response_id': expected a response id (a string).");
       return;
     }
@@ -237,10 +232,11 @@ final class ResponsesSurface {
         return;
       }
       if (ar.failed()) {
+        calls.reject(ctx, Surface.RESPONSES, model, 503, "store_unavailable", "The gateway's store could not be read.");
         storeFailed(ctx);
       } else if (ar.result() == null) {
-        errors.respond(ctx.response(), 404, "invalid_request_error", "previous_response_not_found",
-            "previous_response_id", "Previous response with id '" + id + "' not found.");
+        refuse(ctx, model, 404, "previous_response_not_found", "previous_response_id",
+            "Previous response with id '" + id + "' not found.");
       } else {
         next.accept(ResponseItems.continued(ar.result(), body.get("input")));
       }
@@ -251,16 +247,16 @@ final class ResponsesSurface {
   private String model(RoutingContext ctx, ObjectNode body, boolean mustExist) {
     JsonNode m = body.get("model");
     if (m == null || m.isNull() || m.isTextual() && m.textValue().isEmpty()) {
-      errors.respond(ctx.response(), 400, "invalid_request_error", null, "model", "You must provide a model parameter.");
+      refuse(ctx, null, 400, null, "model", "You must provide a model parameter.");
       return null;
     }
     if (!m.isTextual()) {
-      errors.respond(ctx.response(), 400, "invalid_request_error", null, "model", "The model parameter must be a string.");
+      refuse(ctx, null, 400, null, "model", "The model parameter must be a string.");
       return null;
     }
     AccessRecord.of(ctx).model(m.textValue());
-    if (mustExist && proxy.catalog().chain(m.textValue()) == null) {
-      errors.respond(ctx.response(), 404, "invalid_request_error", "model_not_found", "model",
+    if (mustExist && calls.proxy().catalog().chain(m.textValue()) == null) {
+      refuse(ctx, m.textValue(), 404, "model_not_found", "model",
           "The model `" + m.textValue() + "` does not exist or you do not have access to it.");
       return null;
     }
@@ -268,7 +264,7 @@ final class ResponsesSurface {
   }
 
   /** Checks the input items and settings; false after answering 400. Items only a native provider takes pass. */
-  private boolean checked(RoutingContext ctx, ObjectNode body, boolean create) {
+  private boolean checked(RoutingContext ctx, String model, ObjectNode body, boolean create) {
     try {
       ResponseItems.check(body.get("input"));
       // Upstream-stored state is shared by every caller of the deployment's key: only the
@@ -291,7 +287,7 @@ final class ResponsesSurface {
       }
       ResponsesClientBridge.asChat(request(ctx, "check", body), false);
     } catch (InvalidParameterException e) {
-      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_value", e.param(), e.getMessage());
+      refuse(ctx, model, 400, "invalid_value", e.param(), e.getMessage());
       return false;
     } catch (UnsupportedRequestException e) {
       // only a provider without the Responses API refuses it, when the router picks one
@@ -306,7 +302,7 @@ final class ResponsesSurface {
 
   /** Who kept responses belong to: the principal's id. */
   private static String owner(RoutingContext ctx) {
-    Principal p = ctx.get(KeyGate.PRINCIPAL);
+    Principal p = ctx.get(GatewayVerticle.PRINCIPAL);
     return p == null ? "" : p.kind() + ":" + p.id();
   }
 

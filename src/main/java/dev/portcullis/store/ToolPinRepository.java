@@ -26,11 +26,11 @@ public final class ToolPinRepository implements ToolPins.PinStore {
     List<ToolPins.Pin> out = new ArrayList<>();
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT server, tool, approved_fingerprint, approved_definition, "
-            + "pending_fingerprint, pending_definition, updated_at FROM mcp_tool_pins");
+            + "pending_fingerprint, pending_definition, updated_at, rejected FROM mcp_tool_pins");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         out.add(new ToolPins.Pin(rs.getString(1), rs.getString(2), rs.getString(3), tree(rs.getString(4)),
-            rs.getString(5), tree(rs.getString(6)), rs.getLong(7)));
+            rs.getString(5), tree(rs.getString(6)), rs.getLong(7), rs.getInt(8) != 0));
       }
       return out;
     } catch (SQLException e) {
@@ -42,10 +42,12 @@ public final class ToolPinRepository implements ToolPins.PinStore {
   public void save(ToolPins.Pin p) {
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement("INSERT INTO mcp_tool_pins (server, tool, approved_fingerprint, "
-            + "approved_definition, pending_fingerprint, pending_definition, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            + "approved_definition, pending_fingerprint, pending_definition, updated_at, rejected)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             + "ON CONFLICT (server, tool) DO UPDATE SET approved_fingerprint = excluded.approved_fingerprint, "
             + "approved_definition = excluded.approved_definition, pending_fingerprint = excluded.pending_fingerprint, "
-            + "pending_definition = excluded.pending_definition, updated_at = excluded.updated_at")) {
+            + "pending_definition = excluded.pending_definition, updated_at = excluded.updated_at, "
+            + "rejected = excluded.rejected")) {
       ps.setString(1, p.server());
       ps.setString(2, p.tool());
       ps.setString(3, p.approved());
@@ -53,6 +55,7 @@ public final class ToolPinRepository implements ToolPins.PinStore {
       ps.setString(5, p.pending());
       ps.setString(6, p.pendingDefinition() == null ? null : p.pendingDefinition().toString());
       ps.setLong(7, p.updatedAt());
+      ps.setInt(8, p.rejected() ? 1 : 0);
       ps.executeUpdate();
     } catch (SQLException e) {
       throw new StoreException("cannot save an MCP tool pin", e);

@@ -19,8 +19,8 @@ import javax.sql.DataSource;
 public final class UsageRepository {
   private static final String INSERT = "INSERT INTO usage_records (request_id, ts, key_id, team_id, model,"
       + " deployment, provider, endpoint, stream, status, outcome, prompt_tokens, completion_tokens, cached_tokens,"
-      + " reasoning_tokens, usage_estimated, cost_nanos, latency_ms, persona)"
-      + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      + " reasoning_tokens, usage_estimated, cost_nanos, latency_ms, persona, tool)"
+      + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   private static final String UPSERT_SPEND = "INSERT INTO spend (scope, subject_id, period, period_start,"
       + " cost_nanos, tokens, requests) VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, subject_id, period, period_start)"
       + " DO UPDATE SET cost_nanos = spend.cost_nanos + excluded.cost_nanos,"
@@ -29,7 +29,7 @@ public final class UsageRepository {
   /** The dimensions usage can be grouped by, and their SQL. */
   public static final Map<String, String> DIMENSIONS = Map.of(
       "key", "key_id", "team", "team_id", "model", "model", "deployment", "deployment",
-      "persona", "persona", "day", "(ts / 86400000)");
+      "persona", "persona", "tool", "tool", "day", "(ts / 86400000)");
 
   private final DataSource ds;
 
@@ -83,7 +83,8 @@ public final class UsageRepository {
           ins.setInt(i++, r.estimated() ? 1 : 0);
           ins.setLong(i++, r.costNanos());
           ins.setLong(i++, r.latencyMillis());
-          ins.setString(i, r.persona());
+          ins.setString(i++, r.persona());
+          ins.setString(i, r.tool());
           ins.addBatch();
         }
         ins.executeBatch();
@@ -146,9 +147,18 @@ public final class UsageRepository {
 
   /**
    * Usage between {@code fromMillis} (inclusive) and {@code toMillis} (exclusive), grouped by
-   * the named dimensions (key, team, model, deployment, day), optionally filtered.
+   * the named dimensions (key, team, model, deployment, persona, tool, day), optionally filtered.
    */
   public List<UsageRow> report(long fromMillis, long toMillis, List<String> groupBy, Map<String, String> filters) {
+    return report(fromMillis, toMillis, groupBy, filters, Integer.MAX_VALUE, false);
+  }
+
+  /**
+   * The same report with at most {@code maxRows} groups: ordered by the groups' values, or with
+   * {@code busiestFirst} by requests, most first (for "top" lists that must not read every group).
+   */
+  public List<UsageRow> report(long fromMillis, long toMillis, List<String> groupBy, Map<String, String> filters,
+      int maxRows, boolean busiestFirst) {
     for (String g : groupBy) {
       if (!DIMENSIONS.containsKey(g)) {
         throw new IllegalArgumentException("cannot group by '" + g + "' (expected some of " + Set.copyOf(
@@ -161,31 +171,25 @@ public final class UsageRepository {
     }
     sql.append("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), SUM(reasoning_tokens),"
         + " SUM(cost_nanos) FROM usage_records WHERE ts >= ? AND ts < ?");
-    List<String> args = new ArrayList<>();
-    for (Map.Entry<String, String> f : filters.entrySet()) {
-      String col = DIMENSIONS.get(f.getKey());
-      if (col == null || "day".equals(f.getKey())) {
-        throw new IllegalArgumentException("cannot filter by '" + f.getKey() + "'");
-      }
-      sql.append(" AND ").append(col).append(" = ?");
-      args.add(f.getValue());
-    }
+    List<String> args = filtered(sql, filters);
     if (!groupBy.isEmpty()) {
       sql.append(" GROUP BY ");
       for (int i = 0; i < groupBy.size(); i++) {
         sql.append(i == 0 ? "" : ", ").append(DIMENSIONS.get(groupBy.get(i)));
       }
-      sql.append(" ORDER BY ");
+      sql.append(" ORDER BY ").append(busiestFirst ? "COUNT(*) DESC, " : "");
       for (int i = 0; i < groupBy.size(); i++) {
         sql.append(i == 0 ? "" : ", ").append(DIMENSIONS.get(groupBy.get(i)));
       }
     }
+    sql.append(" LIMIT ?");
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
       ps.setLong(1, fromMillis);
       ps.setLong(2, toMillis);
       for (int i = 0; i < args.size(); i++) {
         ps.setString(3 + i, args.get(i));
       }
+      ps.setInt(3 + args.size(), maxRows);
       List<UsageRow> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -209,6 +213,64 @@ public final class UsageRepository {
       return out;
     } catch (SQLException e) {
       throw new StoreException("could not read usage: " + e.getMessage(), e);
+    }
+  }
+
+  /** Appends {@code AND column = ?} per filter; returns the filters' values in order. */
+  private static List<String> filtered(StringBuilder sql, Map<String, String> filters) {
+    List<String> args = new ArrayList<>();
+    for (Map.Entry<String, String> f : filters.entrySet()) {
+      String col = DIMENSIONS.get(f.getKey());
+      if (col == null || "day".equals(f.getKey())) {
+        throw new IllegalArgumentException("cannot filter by '" + f.getKey() + "'");
+      }
+      sql.append(" AND ").append(col).append(" = ?");
+      args.add(f.getValue());
+    }
+    return args;
+  }
+
+  /**
+   * One interval of a usage timeline. Errors are the requests answered with a status of 400 or
+   * more (refused upstream, failed, or abandoned by the client).
+   */
+  public record Bucket(long startMillis, long requests, long errors, long tokens, long costNanos,
+      double meanLatencyMillis, long maxLatencyMillis) {}
+
+  /**
+   * Usage between {@code fromMillis} and {@code toMillis} in intervals of {@code bucketMillis}
+   * counted from {@code fromMillis}, optionally filtered; intervals without requests are absent.
+   * At most {@code (toMillis - fromMillis) / bucketMillis + 1} rows.
+   */
+  public List<Bucket> timeline(long fromMillis, long toMillis, long bucketMillis, Map<String, String> filters) {
+    if (bucketMillis <= 0 || toMillis <= fromMillis) {
+      throw new IllegalArgumentException("a timeline needs a positive interval and a range that is not empty");
+    }
+    StringBuilder sql = new StringBuilder("SELECT (ts - ?) / ? AS b, COUNT(*),"
+        + " SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens + completion_tokens),"
+        + " SUM(cost_nanos), AVG(latency_ms), MAX(latency_ms) FROM usage_records WHERE ts >= ? AND ts < ?");
+    List<String> args = filtered(sql, filters);
+    // by position: PostgreSQL does not see two parameterised expressions as the same one
+    sql.append(" GROUP BY 1 ORDER BY 1");
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      int i = 1;
+      ps.setLong(i++, fromMillis);
+      ps.setLong(i++, bucketMillis);
+      ps.setLong(i++, fromMillis);
+      ps.setLong(i++, toMillis);
+      for (String a : args) {
+        ps.setString(i++, a);
+      }
+      List<Bucket> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Bucket(fromMillis + rs.getLong(1) * bucketMillis, rs.getLong(2), rs.getLong(3), rs.getLong(4),
+              rs.getLong(5), rs.getDouble(6), rs.getLong(7)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("could not read the usage timeline: " + e.getMessage(), e);
     }
   }
 

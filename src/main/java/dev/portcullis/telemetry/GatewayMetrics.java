@@ -224,6 +224,31 @@ public final class GatewayMetrics {
         .tags("server", server).register(registry);
   }
 
+  /** Reports whether this replica reaches the cluster's Redis (1) or not (0), read at each scrape. */
+  public void clusterUp(BooleanSupplier up) {
+    Gauge.builder("portcullis_cluster_redis_up", () -> up.getAsBoolean() ? 1 : 0)
+        .description("Whether this replica reaches the cluster's Redis: pub/sub subscribed and PING answered")
+        .register(registry);
+  }
+
+  /** A governed request served while Redis was unreachable ({@code cluster.fail: open}), by surface. */
+  public void clusterDegraded(String surface) {
+    counter("portcullis_cluster_degraded_requests", "Governed requests served on local state only while Redis"
+        + " was unreachable (cluster.fail: open)", "surface", surface).increment();
+  }
+
+  /** A change event sent to or received from the other replicas ({@code direction}), by kind. */
+  public void clusterEvent(String direction, String kind) {
+    String key = "portcullis_cluster_events" + '\u0000' + direction + '\u0000' + kind;
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> Counter.builder("portcullis_cluster_events")
+          .description("Change events between replicas, by direction (published, received) and kind")
+          .tags("direction", direction, "kind", kind).register(registry));
+    }
+    c.increment();
+  }
+
   /** Reports the number of open downstream MCP sessions, read at each scrape. */
   public void mcpSessions(java.util.function.IntSupplier open) {
     Gauge.builder("portcullis_mcp_sessions", open::getAsInt)

@@ -56,9 +56,13 @@ public final class Console {
   }
 
   /** Session lifetimes, the session cap and the console's rate limit per client address. */
-  public record Settings(Duration idle, Duration absolute, int maxSessions, int requestsPerMinute) {
-    public static final Settings DEFAULT = new Settings(Duration.ofMinutes(30), Duration.ofHours(12), 10_000, 600);
-  }
+  public record Settings(Duration idle, Duration absolute, int maxSessions, int requestsPerMinute) {}
+
+  /**
+   * How much one console answer may hold: groups on a report page, lines in a CSV download, and
+   * the days a report may span (each day is a point of its chart).
+   */
+  public record Limits(int pageRows, int csvRows, int maxRangeDays) {}
 
   /** Adds the console's routes to one event loop's router. */
   public void mount(Router router) {

@@ -7,10 +7,12 @@ final class Layout {
   /** The console's pages, in navigation order. */
   enum Nav {
     OVERVIEW("Overview", Console.BASE + "/overview"),
+    USAGE("Usage", Console.BASE + "/usage"),
     KEYS("Keys", Console.BASE + "/keys"),
     TEAMS("Teams", Console.BASE + "/teams"),
     MCP("MCP", Console.BASE + "/mcp"),
-    AUDIT("Audit", Console.BASE + "/audit");
+    AUDIT("Audit", Console.BASE + "/audit"),
+    CONFIG("Configuration", Console.BASE + "/config");
 
     final String label;
     final String path;
@@ -59,8 +61,10 @@ final class Layout {
           <meta name="viewport" content="width=device-width, initial-scale=1">
           <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>
           <title>%1$s · Portcullis</title>
+          <link rel="stylesheet" href="%2$s/assets/uPlot.min.css">
           <link rel="stylesheet" href="%2$s/assets/console.css">
           <script src="%2$s/assets/htmx.min.js" defer></script>
+          <script src="%2$s/assets/uPlot.min.js" defer></script>
           <script src="%2$s/assets/console.js" defer></script>
         </head>
         <body>

@@ -5,18 +5,25 @@ import static dev.portcullis.ui.Html.esc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.admin.UpstreamStatus;
+import dev.portcullis.mcp.Entry;
+import dev.portcullis.mcp.ItemKind;
 import dev.portcullis.mcp.McpGateway;
 import dev.portcullis.mcp.ToolNames;
 import dev.portcullis.mcp.ToolPins;
 import dev.portcullis.mcp.Upstream;
 import dev.portcullis.policy.Approvals;
+import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * MCP review work: tool definitions that changed upstream and are held until approved (the rug
+ * The MCP gateway in the console: every upstream with its health, era and tools, each virtual
+ * server with what it exposes, and the review work: tool definitions that changed upstream and are held until approved (the rug
  * pull defence), shown side by side with the approved ones; and tool calls that policy holds for
  * a human, to approve or deny. The same {@link ToolPins} and {@link Approvals} as the admin API.
  */
@@ -24,18 +31,23 @@ final class McpPage implements Console.Page {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The queue shows this many approvals at most, newest first. */
   static final int MAX_APPROVALS = 200;
+  /** The page lists this many virtual servers at most (each is three lists to build). */
+  static final int MAX_VIRTUAL_SERVERS = 50;
 
   /** The MCP gateway, or null when no MCP servers are configured (the page then says so). */
   private final McpGateway mcp;
+  private final UpstreamStatus status;
 
-  McpPage(McpGateway mcp) {
+  McpPage(McpGateway mcp, UpstreamStatus status) {
     this.mcp = mcp;
+    this.status = status;
   }
 
   @Override
   public void mount(Router router) {
     router.get(Console.BASE + "/mcp").handler(this::show);
     router.post(Console.BASE + "/mcp/tools/approve").handler(this::approveTool);
+    router.post(Console.BASE + "/mcp/tools/reject").handler(this::rejectTool);
     router.post(Console.BASE + "/mcp/approvals/:id/approve").handler(ctx -> decide(ctx, true));
     router.post(Console.BASE + "/mcp/approvals/:id/deny").handler(ctx -> decide(ctx, false));
   }
@@ -47,15 +59,32 @@ final class McpPage implements Console.Page {
           + "The MCP gateway is off: no servers under mcp.servers.</p>"));
       return;
     }
-    mcp.approvals().listAsync().onComplete(ar -> {
-      if (ar.failed()) {
-        Replies.fail(ctx, ar.cause());
-        return;
-      }
-      List<Approvals.Approval> queue = ar.result().stream()
-          .sorted((x, y) -> Long.compare(y.createdAt(), x.createdAt())).limit(MAX_APPROVALS).toList();
-      Replies.html(ctx, 200, Layout.page("MCP", Layout.Nav.MCP, s, render(s, mcp.pins().pending(), queue)));
+    Future<List<Entry>> tools = orNull(mcp.listed("", ItemKind.TOOLS));
+    List<Future<McpServersView.Virtual>> virtuals = new ArrayList<>();
+    mcp.virtualServers().entrySet().stream().limit(MAX_VIRTUAL_SERVERS).forEach(v -> {
+      Future<List<Entry>> t = orNull(mcp.listed(v.getKey(), ItemKind.TOOLS));
+      Future<List<Entry>> r = orNull(mcp.listed(v.getKey(), ItemKind.RESOURCES));
+      Future<List<Entry>> p = orNull(mcp.listed(v.getKey(), ItemKind.PROMPTS));
+      virtuals.add(Future.all(t, r, p).map(x -> new McpServersView.Virtual(v.getKey(), v.getValue().description(),
+          t.result(), r.result(), p.result())));
     });
+    Future<List<Approvals.Approval>> approvals = mcp.approvals().listAsync();
+    List<Future<?>> all = new ArrayList<>(virtuals);
+    all.add(tools);
+    all.add(approvals);
+    Replies.bounded(ctx, Future.all(all), done -> {
+      List<Approvals.Approval> queue = approvals.result().stream()
+          .sorted((x, y) -> Long.compare(y.createdAt(), x.createdAt())).limit(MAX_APPROVALS).toList();
+      String servers = McpServersView.upstreams(status.document().path("mcp_upstreams"), tools.result())
+          + McpServersView.virtualServers(virtuals.stream().map(Future::result).toList());
+      Replies.html(ctx, 200, Layout.page("MCP", Layout.Nav.MCP, s, "<h1>MCP</h1>" + servers
+          + render(s, mcp.pins().pending(), queue)));
+    });
+  }
+
+  /** A list that could not be built (an upstream failed) is shown as such, not as a failed page. */
+  private static <T> Future<T> orNull(Future<T> list) {
+    return list.otherwise((T) null);
   }
 
   private void approveTool(RoutingContext ctx) {
@@ -71,6 +100,25 @@ final class McpPage implements Console.Page {
       return;
     }
     Replies.blocking(ctx, () -> mcp.pins().approve(server, tool), ok -> Replies.seeOther(ctx, Console.BASE + "/mcp"));
+  }
+
+  /** Rejects exactly the definition on screen; the tool stays withheld while its server offers it. */
+  private void rejectTool(RoutingContext ctx) {
+    String server = ctx.request().getFormAttribute("server");
+    String tool = ctx.request().getFormAttribute("tool");
+    String fingerprint = ctx.request().getFormAttribute("fingerprint");
+    if (mcp == null || server == null || tool == null || fingerprint == null) {
+      Replies.error(ctx, 400, "Invalid input", "Say which tool change to reject: server, tool and fingerprint.");
+      return;
+    }
+    Replies.blocking(ctx, () -> mcp.pins().reject(server, tool, fingerprint), rejected -> {
+      if (rejected) {
+        Replies.seeOther(ctx, Console.BASE + "/mcp");
+      } else {
+        Replies.error(ctx, 409, "Changed again", "That tool's definition is no longer the one waiting for review;"
+            + " look at it again.");
+      }
+    });
   }
 
   private void decide(RoutingContext ctx, boolean approve) {
@@ -99,7 +147,7 @@ final class McpPage implements Console.Page {
   }
 
   private String render(Session s, List<ToolPins.Pin> pending, List<Approvals.Approval> queue) {
-    StringBuilder b = new StringBuilder("<h1>MCP</h1><h2>Changed tools waiting for review</h2>");
+    StringBuilder b = new StringBuilder("<h2>Changed tools waiting for review</h2>");
     b.append("<p class=\"muted\">Pinning mode: ").append(esc(mcp.pins().mode().name().toLowerCase(java.util.Locale.ROOT)))
         .append(". A tool whose definition changed after it was approved is held until approved here.</p>");
     if (pending.isEmpty()) {
@@ -108,8 +156,9 @@ final class McpPage implements Console.Page {
     for (ToolPins.Pin p : pending) {
       String name = exposed(p);
       b.append("<section class=\"card pending-tool\" data-tool=\"").append(esc(name)).append("\"><h3>")
-          .append(esc(name)).append("</h3><p class=\"muted\">changed ").append(esc(Instant.ofEpochMilli(p.updatedAt())))
-          .append("</p><div class=\"table-wrap\"><table class=\"diff\"><thead><tr><th>Approved</th><th>New</th></tr>")
+          .append(esc(name)).append("</h3><p class=\"muted\">").append(p.rejected() ? "<strong class=\"rejected\">"
+              + "Rejected</strong>: withheld from clients while the server offers this definition; " : "changed ")
+          .append(esc(Instant.ofEpochMilli(p.updatedAt()))).append("</p><div class=\"table-wrap\"><table class=\"diff\"><thead><tr><th>Approved</th><th>New</th></tr>")
           .append("</thead><tbody>");
       for (LineDiff.Row r : LineDiff.rows(pretty(p.approvedDefinition()), pretty(p.pendingDefinition()))) {
         b.append("<tr").append(r.same() ? "" : " class=\"changed\"").append("><td class=\"")
@@ -123,8 +172,16 @@ final class McpPage implements Console.Page {
             .append(esc("Approve the new definition of " + name + "? Clients will see it at once.")).append("\">")
             .append(Layout.csrf(s)).append(hidden("server", p.server())).append(hidden("tool", p.tool()))
             .append(hidden("fingerprint", p.pending()))
-            .append("<button type=\"submit\" class=\"approve-tool\">Approve the new definition</button></form>")
-            .append("<p class=\"muted\">Not approving keeps the tool withheld (or flagged) for clients.</p>");
+            .append("<button type=\"submit\" class=\"approve-tool\">Approve the new definition</button></form>");
+        if (!p.rejected()) {
+          b.append("<form method=\"post\" action=\"").append(Console.BASE).append("/mcp/tools/reject\" data-confirm=\"")
+              .append(esc("Reject the new definition of " + name + "? The tool stays withheld while its server offers it."))
+              .append("\">").append(Layout.csrf(s)).append(hidden("server", p.server())).append(hidden("tool", p.tool()))
+              .append(hidden("fingerprint", p.pending()))
+              .append("<button type=\"submit\" class=\"reject-tool\">Reject</button></form>");
+        }
+        b.append("<p class=\"muted\">Until approved, the tool is withheld (or flagged) for clients; rejected, it is"
+            + " withheld in every mode.</p>");
       }
       b.append("</section>");
     }

@@ -45,11 +45,18 @@ final class Replies {
    * error page (not found, invalid input, or the store's failure) and never reaches {@code then}.
    */
   static <T> void blocking(RoutingContext ctx, Callable<T> work, java.util.function.Consumer<T> then) {
+    bounded(ctx, ctx.vertx().executeBlocking(work, false), then);
+  }
+
+  /**
+   * Waits for {@code work} at most {@link #WORK_TIMEOUT_MS} (an answer that comes later is dropped);
+   * a failure or the timeout is answered with an error page and never reaches {@code then}.
+   */
+  static <T> void bounded(RoutingContext ctx, Future<T> work, java.util.function.Consumer<T> then) {
     Promise<T> done = Promise.promise();
     long timer = ctx.vertx().setTimer(WORK_TIMEOUT_MS, id -> done.tryFail(new java.util.concurrent.TimeoutException(
-        "the store did not answer within " + WORK_TIMEOUT_MS / 1000 + " seconds")));
-    Future<T> f = ctx.vertx().executeBlocking(work, false);
-    f.onComplete(ar -> {
+        "the gateway did not get an answer within " + WORK_TIMEOUT_MS / 1000 + " seconds")));
+    work.onComplete(ar -> {
       ctx.vertx().cancelTimer(timer);
       if (ar.succeeded()) {
         done.tryComplete(ar.result());

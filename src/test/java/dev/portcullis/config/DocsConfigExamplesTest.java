@@ -32,7 +32,7 @@ class DocsConfigExamplesTest {
   private static final Pattern FILE_REF = Pattern.compile("file:([A-Za-z0-9_./-]+)");
   private static final Pattern REQUIRED_VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Set<String> GATEWAY_KEYS = Set.of("server", "clients", "router", "models", "store", "admin",
-      "pricing", "mcp", "identity", "personas", "policy", "guard", "audit", "telemetry", "metrics");
+      "pricing", "mcp", "identity", "personas", "policy", "guard", "audit", "telemetry", "metrics", "cluster");
   private static final String DUMMY = "dummy-value-from-the-environment-0123456789";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

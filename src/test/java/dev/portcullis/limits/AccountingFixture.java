@@ -1,6 +1,6 @@
 package dev.portcullis.limits;
 
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
+import dev.portcullis.config.DeploymentConfig;
 import dev.portcullis.config.GatewayConfig.PriceConfig;
 import dev.portcullis.config.GatewayConfig.PricingConfig;
 import dev.portcullis.config.PersonaConfig;
@@ -23,7 +23,7 @@ import java.util.Map;
 final class AccountingFixture {
   static final String MODEL = "m";
   static final Deployment DEPLOYMENT = new Deployment(MODEL, "m-1",
-      new DeploymentConfig("m-1", "openai", null, null, null, null, null, null, null, null, null), "http://127.0.0.1:1",
+      new DeploymentConfig.OpenAi("m-1", null, null, null, null, null, null, null), "http://127.0.0.1:1",
       null);
   static final PriceTable PRICES = new PriceTable(new PricingConfig(
       Map.of(MODEL, new PriceConfig(1000.0, null, null, 1000.0, null)), Map.of()), null);

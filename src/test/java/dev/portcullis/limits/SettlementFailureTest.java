@@ -45,12 +45,15 @@ class SettlementFailureTest {
     for (String scope : new String[] {BudgetLedger.KEY, BudgetLedger.TEAM, BudgetLedger.PERSONA}) {
       assertThat(f.account(scope).reserved()).as(scope + " reservation").isZero();
     }
-    // the key's own slot (max_parallel 1) is free: another request is admitted, then given back
+    // the key's own slot (max_parallel 1) is free: another request is admitted and holds it, then gives it back
     Accountant.Admission again = admit(a, "again-" + System.nanoTime());
     assertThat(again.refusal()).isNull();
-    assertThat(again.ticket().key.limiter.inFlight()).isEqualTo(1);
-    again.ticket().cancel();
-    assertThat(again.ticket().key.limiter.inFlight()).isZero();
+    assertThat(admit(a, "over-" + System.nanoTime()).refusal().kind()).isEqualTo(Refusal.Kind.PARALLEL_REQUESTS);
+    again.ticket().release();
+    assertThat(a.inFlight()).isZero();
+    Accountant.Admission after = admit(a, "after-" + System.nanoTime());
+    assertThat(after.refusal()).isNull();
+    after.ticket().release();
   }
 
   @Test
@@ -114,7 +117,7 @@ class SettlementFailureTest {
     a.completed(AccountingFixture.finished("r1", SMALL));
     long spent = f.account(BudgetLedger.KEY).spent(Period.TOTAL, System.currentTimeMillis());
     adm.ticket().settle(1000, 1000, System.currentTimeMillis());
-    adm.ticket().cancel();
+    adm.ticket().release();
     a.completed(AccountingFixture.finished("r1", SMALL)); // no ticket any more: recorded, nothing settled
     assertThat(f.account(BudgetLedger.KEY).spent(Period.TOTAL, System.currentTimeMillis())).isEqualTo(spent);
     assertEverythingGivenBack(a);

@@ -26,7 +26,7 @@ public final class FakeHttpMcpServer implements AutoCloseable {
   private final DemoMcpServer demo;
   private final Set<String> sessions = ConcurrentHashMap.newKeySet();
   public final AtomicInteger initializations = new AtomicInteger();
-  final List<String> seenHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+  public final List<String> seenHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
   volatile boolean fail500;
   volatile boolean dropStreams;
   /** When positive, a JSON answer is padded with whitespace (still valid JSON) to this many bytes. */

@@ -18,10 +18,17 @@ public final class McpTestClient {
   private final String key;
   private final AtomicInteger ids = new AtomicInteger();
   public String session;
+  private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
   public McpTestClient(String url, String key) {
     this.url = url;
     this.key = key;
+  }
+
+  /** Sends this header with every request (a persona, say). */
+  public McpTestClient header(String name, String value) {
+    headers.put(name, value);
+    return this;
   }
 
   public HttpRequest.Builder request() {
@@ -34,6 +41,7 @@ public final class McpTestClient {
     if (session != null) {
       b.header("mcp-session-id", session);
     }
+    headers.forEach(b::header);
     return b;
   }
 

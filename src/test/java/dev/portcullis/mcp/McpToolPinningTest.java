@@ -149,6 +149,27 @@ class McpToolPinningTest {
         String listed = m.result("tools/list", null).toString();
         assertThat(listed).contains(ToolPins.FLAG_PREFIX + "Changed while the gateway was down.");
         assertThat(McpTestClient.text(m.callTool("crm__lookup", "{}"))).isEqualTo("customer 7");
+
+        // rejected, the change is withheld, flag mode or not, and no longer waits for review
+        var rejected = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(g.baseUrl()
+            + "/admin/mcp/tools/crm__lookup/reject")).header("authorization", "Bearer admin-secret")
+            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(rejected.statusCode()).as(rejected.body()).isEqualTo(200);
+        assertThat(m.result("tools/list", null).toString()).doesNotContain("crm__lookup");
+        g.gateway().mcp().pins().flush();
+      }
+      try (GatewayHarness g = GatewayHarness.start(yaml)) { // the rejection is kept in the database
+        McpTestClient m = new McpTestClient(g.baseUrl() + "/mcp", GatewayHarness.KEY);
+        m.initialize("2025-11-25");
+        assertThat(m.result("tools/list", null).toString()).doesNotContain("crm__lookup").contains("crm__echo");
+        assertThat(g.gateway().mcp().pins().pending()).singleElement().satisfies(p -> assertThat(p.rejected()).isTrue());
+        // a later, different change waits for review again
+        other.description = "Changed once more.";
+      }
+      try (GatewayHarness g = GatewayHarness.start(yaml)) {
+        McpTestClient m = new McpTestClient(g.baseUrl() + "/mcp", GatewayHarness.KEY);
+        m.initialize("2025-11-25");
+        assertThat(m.result("tools/list", null).toString()).contains(ToolPins.FLAG_PREFIX + "Changed once more.");
       }
     }
   }

@@ -101,13 +101,21 @@ public final class NodeSupport {
   public static String run(String script, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(node(), DIR.resolve(script).toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail(script + " did not finish in time");
+    // stdout goes to a file, not a pipe read to its end: a script that hangs with stdout open would
+    // block that read forever, and the deadline below would never be checked
+    Path out = Files.createTempFile("node-run", ".out");
+    try {
+      Process p = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectOutput(out.toFile())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        fail(script + " did not finish within 120 s; its output so far: " + Files.readString(out));
+      }
+      return Files.readString(out);
+    } finally {
+      Files.deleteIfExists(out);
     }
-    return new String(out, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   public static int freePort() throws IOException {

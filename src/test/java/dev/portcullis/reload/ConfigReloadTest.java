@@ -231,7 +231,7 @@ class ConfigReloadTest {
   }
 
   @Test
-  void personaLimitsChangeIsRejectedNotHalfApplied() throws Exception {
+  void personaLimitsOnAGatewayThatCountsNothingAreRejectedNotHalfApplied() throws Exception {
     steady = new FakeHttpMcpServer();
     moving = new FakeHttpMcpServer();
     Path file = dir.resolve("portcullis.yaml");
@@ -243,7 +243,8 @@ class ConfigReloadTest {
     HttpResponse<String> r = adminReload();
     assertThat(r.statusCode()).isEqualTo(422);
     assertThat(JSON.readTree(r.body()).path("reason").asText())
-        .contains("personas.capped.limits: changing a persona's limits needs a restart");
+        .contains("personas.capped.limits: this gateway started without a store and without persona limits,"
+            + " so it counts no requests; limits need a restart");
     assertThat(chat(KEY, "beta").statusCode()).as("nothing of the rejected file applied").isEqualTo(404);
   }
 

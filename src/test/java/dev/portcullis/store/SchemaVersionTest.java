@@ -17,7 +17,7 @@ class SchemaVersionTest {
   @Test
   void aFreshStoreIsMigratedAndThenKnownToBeCurrent() throws Exception {
     StoreConfig config = new StoreConfig("jdbc:sqlite:" + dir.resolve("s.db"), null, null, null, null, null, null);
-    try (Store store = Store.openForCommand(config)) {
+    try (Store store = Store.open(config)) {
       assertThat(SchemaVersion.current(store.dataSource())).isTrue();
       assertThat(store.keys().list()).isEmpty();
       try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement()) {

@@ -3,6 +3,9 @@ package dev.portcullis.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.audit.AuditRepository;
+import dev.portcullis.audit.ChainKey;
 import dev.portcullis.config.GatewayConfig.StoreConfig;
 import dev.portcullis.identity.KeySecrets;
 import dev.portcullis.identity.Team;
@@ -10,6 +13,7 @@ import dev.portcullis.identity.VirtualKey;
 import dev.portcullis.limits.BudgetLedger;
 import dev.portcullis.limits.Period;
 import dev.portcullis.limits.UsageRecord;
+import dev.portcullis.mcp.ToolPins;
 import java.nio.file.Files;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -105,6 +109,69 @@ class StoreTest {
 
       var todayOnly = store.usage().report(today, today + 86_400_000L, List.of(), Map.of("key", "key_b"));
       assertThat(todayOnly).singleElement().satisfies(r -> assertThat(r.requests()).isEqualTo(10));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
+  void theConsolesTimelinesAndTopListsOnBothEngines(String engine) throws Exception {
+    try (Store store = open(engine)) {
+      long from = 1_800_000_000_000L;
+      long minute = 60_000L;
+      List<UsageRecord> batch = new ArrayList<>();
+      int[][] rows = { // minute, status, latency, key
+          {0, 200, 10, 1}, {0, 500, 30, 1}, {0, 200, 20, 2}, {2, 200, 100, 1}, {2, 429, 300, 1}};
+      for (int i = 0; i < rows.length; i++) {
+        int[] r = rows[i];
+        batch.add(new UsageRecord("req_t" + i, from + r[0] * minute + i, "key_" + r[3], null, "demo", "demo-1", "demo",
+            "chat_completions", false, r[1], "ok", 10, 5, 0, 0, false, 1_000L, r[2]));
+      }
+      store.usage().insert(batch);
+      var timeline = store.usage().timeline(from, from + 4 * minute, minute, Map.of());
+      assertThat(timeline).extracting(UsageRepository.Bucket::startMillis).containsExactly(from, from + 2 * minute);
+      assertThat(timeline.get(0)).satisfies(b -> {
+        assertThat(b.requests()).isEqualTo(3);
+        assertThat(b.errors()).isEqualTo(1);
+        assertThat(b.tokens()).isEqualTo(45);
+        assertThat(b.meanLatencyMillis()).isEqualTo(20.0);
+        assertThat(b.maxLatencyMillis()).isEqualTo(30);
+      });
+      assertThat(timeline.get(1).errors()).isEqualTo(1); // the 429
+      assertThat(store.usage().timeline(from, from + 4 * minute, minute, Map.of("key", "key_2")))
+          .singleElement().satisfies(b -> assertThat(b.requests()).isEqualTo(1));
+      assertThatThrownBy(() -> store.usage().timeline(from, from, minute, Map.of()))
+          .isInstanceOf(IllegalArgumentException.class);
+
+      var busiest = store.usage().report(from, from + 4 * minute, List.of("key"), Map.of(), 1, true);
+      assertThat(busiest).singleElement().satisfies(r -> {
+        assertThat(r.group()).containsEntry("key", "key_1");
+        assertThat(r.requests()).isEqualTo(4);
+      });
+
+      AuditRepository audit = new AuditRepository(store.dataSource(), store.sqlite());
+      ChainKey key = ChainKey.of("a-chain-key-for-the-store-test-0123456789");
+      audit.append(List.of(
+          AuditEvent.builder("e1", "started", "mcp").ts(from).action("tools/call").target("crm/lookup").build(),
+          AuditEvent.builder("e1", "completed", "mcp").ts(from + 1).action("tools/call").target("crm/lookup").build(),
+          AuditEvent.builder("e2", "call", "mcp").ts(from + 2).action("tools/call").target("crm/refund")
+              .decision("deny", "no", null).outcome("refused", null, 0L).build(),
+          AuditEvent.builder("e3", "started", "mcp").ts(from + 2 * minute).action("tools/call").target("crm/lookup")
+              .build(),
+          AuditEvent.builder("e4", "call", "llm").ts(from + 3 * minute).action("chat_completions").target("demo")
+              .decision("deny", "budget", null).outcome("refused", 403, 0L).build()), key);
+      assertThat(audit.outcomeTimeline(from, from + 4 * minute, minute, "refused"))
+          .extracting(AuditRepository.Count::startMillis, AuditRepository.Count::count)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(from, 1L),
+              org.assertj.core.groups.Tuple.tuple(from + 3 * minute, 1L));
+      assertThat(audit.topTargets(from, from + 4 * minute, "tools/call", 5))
+          .extracting(AuditRepository.Count::label, AuditRepository.Count::count)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("crm/lookup", 2L),
+              org.assertj.core.groups.Tuple.tuple("crm/refund", 1L));
+
+      // a rejected tool change is kept (migration V21 on both engines)
+      ToolPinRepository pins = new ToolPinRepository(store.dataSource());
+      pins.save(new ToolPins.Pin("crm", "lookup", "a".repeat(64), null, "b".repeat(64), null, from, true));
+      assertThat(pins.load()).singleElement().satisfies(p -> assertThat(p.rejected()).isTrue());
     }
   }
 

@@ -22,6 +22,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -58,6 +59,13 @@ class ConsoleBrowserTest {
           key: %s
         audit:
           flush_ms: 50
+        mcp:
+          servers:
+            demo: { type: builtin }
+          virtual_servers:
+            desk:
+              description: The help desk's tools
+              tools: [ { match: demo__echo, rename: echo } ]
         """.formatted(dir, ADMIN));
     profile = Files.createTempDirectory("portcullis-chromium");
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless",
@@ -122,7 +130,24 @@ class ConsoleBrowserTest {
         .equals("1"));
     assertThat(browser.findElement(By.id("top-models")).getText()).contains("demo");
     assertThat(requests).isNotNull();
+    // its charts are drawn (uPlot, under the console's strict CSP) and follow the polls
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(
+        By.cssSelector("#traffic-chart figcaption")).getText().contains("requests 1 in all"));
+    waitFor(By.cssSelector("#traffic-chart canvas"));
+    waitFor(By.cssSelector("#latency-chart canvas"));
+    assertThat(browser.findElement(By.id("top-keys")).getText()).contains("key_");
     shoot("03-overview");
+
+    // the usage report, grouped by key, with its chart and CSV link
+    browser.findElement(By.linkText("Usage")).click();
+    new Select(waitFor(By.name("group_by"))).selectByVisibleText("key");
+    browser.findElement(By.cssSelector("#usage-form button")).click();
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("group_by=key"));
+    assertThat(waitFor(By.id("usage")).getText()).contains("key_");
+    waitFor(By.cssSelector("#usage-requests-chart canvas"));
+    assertThat(browser.findElement(By.id("usage-csv")).getAttribute("href")).contains("/ui/usage.csv?")
+        .contains("group_by=key");
+    shoot("08-usage");
 
     // the key list shows it with its spend against the budget; search finds it
     browser.findElement(By.linkText("Keys")).click();
@@ -157,11 +182,28 @@ class ConsoleBrowserTest {
     assertThat(waitFor(By.id("verify-result")).getText()).startsWith("Chain intact.");
     shoot("06-audit");
 
+    // the MCP page: the built-in upstream with its tools, and the virtual server
+    browser.findElement(By.linkText("MCP")).click();
+    WebElement upstream = waitFor(By.cssSelector("tr[data-upstream='demo']"));
+    assertThat(upstream.getText()).contains("connected").contains("demo__echo");
+    assertThat(browser.findElement(By.cssSelector("tr[data-virtual='desk']")).getText()).contains("/mcp/desk")
+        .contains("echo");
+    shoot("10-mcp");
+
+    // the configuration in force, its secrets masked
+    browser.findElement(By.linkText("Configuration")).click();
+    String config = waitFor(By.id("running-config")).getText();
+    assertThat(config).contains(MaskedConfig.MASK).doesNotContain(ADMIN);
+    shoot("11-config");
+
     // a phone-sized window still shows the key list, one card per key
     viewport(390, 844, true);
     browser.findElement(By.linkText("Keys")).click();
     waitFor(By.cssSelector("tr[data-key='browser-made']"));
     shoot("07-keys-phone");
+    browser.findElement(By.linkText("Overview")).click();
+    waitFor(By.cssSelector("#traffic-chart canvas"));
+    shoot("09-overview-phone");
     viewport(1280, 800, false);
 
     // sign out: the console is closed again

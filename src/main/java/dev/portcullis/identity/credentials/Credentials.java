@@ -12,25 +12,35 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The gateway's upstream credentials, built once from configuration (part of the composition
- * root): one {@link UpstreamCredential} per upstream whose {@code auth:} this model serves, and
- * the per-user {@link Connections} when some upstream uses {@code oauth_user}.
+ * The gateway's upstream credentials, built from configuration (part of the composition root):
+ * one {@link UpstreamCredential} per upstream whose {@code auth:} this model serves, and the
+ * per-user {@link Connections} when some upstream uses {@code oauth_user}. A configuration reload
+ * rebuilds the credentials whose {@code auth:} changed ({@link #update}); the per-user connections
+ * are built once.
  */
 public final class Credentials {
   /** The types an openapi upstream still handles itself (with its SSRF-guarded client). */
   private static final Set<String> OPENAPI_OWN = Set.of("api_key", "bearer", "basic", "oauth_client_credentials");
 
-  private final Map<String, UpstreamCredential> byUpstream;
-  private final Connections connections;
+  /** What one upstream's credential was built from, and the credential. */
+  private record Built(AuthConfig auth, UpstreamCredential credential) {}
 
-  private Credentials(Map<String, UpstreamCredential> byUpstream, Connections connections) {
-    this.byUpstream = byUpstream;
+  private final Vertx vertx;
+  private final TokenEndpointClient client;
+  private final Connections connections;
+  /** Replaced whole by {@link #update}. */
+  private volatile Map<String, Built> byUpstream;
+
+  private Credentials(Vertx vertx, TokenEndpointClient client, Connections connections) {
+    this.vertx = vertx;
+    this.client = client;
     this.connections = connections;
+    this.byUpstream = Map.of();
   }
 
   /** No upstream credentials (tests, configurations without auth). */
   public static Credentials none() {
-    return new Credentials(Map.of(), null);
+    return new Credentials(null, null, null);
   }
 
   /**
@@ -52,27 +62,42 @@ public final class Credentials {
     Connections connections = users.isEmpty() ? null : new Connections(users, client,
         new TokenCipher(id.secretsKey()), connectionStore == null ? new MemoryConnectionStore() : connectionStore,
         pending == null ? new MemoryOAuthStore() : pending, id.resource());
-    Map<String, UpstreamCredential> by = new LinkedHashMap<>();
-    for (Map.Entry<String, McpServerConfig> e : config.mcp().servers().entrySet()) {
+    Credentials credentials = new Credentials(vertx, client, connections);
+    credentials.update(config.mcp().servers());
+    return credentials;
+  }
+
+  /**
+   * Builds the credentials of {@code servers} (a reload's, before its upstreams are reconciled,
+   * so that an upstream restarted for a changed {@code auth:} connects with the new one). A
+   * credential whose {@code auth:} is unchanged is kept, with the tokens it holds. Reads
+   * credential files (blocking); on failure nothing changes. A new or changed oauth_user
+   * credential needs the connections built at start-up (the reload refuses it before).
+   */
+  public void update(Map<String, McpServerConfig> servers) {
+    Map<String, Built> running = byUpstream;
+    Map<String, Built> by = new LinkedHashMap<>();
+    for (Map.Entry<String, McpServerConfig> e : servers.entrySet()) {
       McpServerConfig s = e.getValue();
       AuthConfig a = s.auth();
       if (a == null || a.type() == null || "openapi".equals(s.type()) && OPENAPI_OWN.contains(a.type())) {
         continue;
       }
-      UpstreamCredential c = switch (a.type()) {
+      Built old = running.get(e.getKey());
+      by.put(e.getKey(), old != null && old.auth().equals(a) ? old : new Built(a, switch (a.type()) {
         case "oauth_client_credentials" -> new ClientCredentials(vertx, client, a);
         case "oauth_user" -> new UserOAuth(vertx, connections, e.getKey());
         case "token_exchange" -> new TokenExchange(vertx, client, e.getKey(), a);
         default -> StaticCredential.of(a);
-      };
-      by.put(e.getKey(), c);
+      }));
     }
-    return new Credentials(Map.copyOf(by), connections);
+    byUpstream = Map.copyOf(by);
   }
 
   /** The credential of an upstream, or null when it has none here (static headers, or openapi's own types). */
   public UpstreamCredential forUpstream(String key) {
-    return byUpstream.get(key);
+    Built b = byUpstream.get(key);
+    return b == null ? null : b.credential();
   }
 
   /** The per-user connections, or null when no upstream uses oauth_user. */

@@ -96,10 +96,11 @@ public final class DemoProvider {
     }
     String model = body.path("model").asText("demo");
     int n = Math.max(1, body.path("n").asInt(1));
-    DemoReplies.ToolCall call = DemoReplies.toolCall(json, body);
-    List<String> pieces = call != null ? List.of() : words(DemoReplies.text(body));
+    List<DemoReplies.ToolCall> calls = DemoReplies.toolCalls(json, body);
+    boolean calling = !calls.isEmpty();
+    List<String> pieces = calling ? List.of() : words(DemoReplies.text(json, body));
     long maxTokens = body.path("max_completion_tokens").asLong(body.path("max_tokens").asLong(0));
-    String finish = call != null ? "tool_calls" : "stop";
+    String finish = calling ? "tool_calls" : "stop";
     if (maxTokens > 0 && pieces.size() > maxTokens) {
       pieces = pieces.subList(0, (int) maxTokens);
       finish = "length";
@@ -107,13 +108,13 @@ public final class DemoProvider {
     String text = String.join("", pieces);
     boolean logprobs = body.path("logprobs").asBoolean(false);
     long prompt = tokens.countPrompt(model, body);
-    long completion = n * (call != null ? tokens.count(model, call.name() + call.arguments()) : tokens.count(model, text));
+    long completion = n * (calling ? tokens.count(model, callsText(calls)) : tokens.count(model, text));
     String id = "chatcmpl-demo" + shortHash(body.toString());
     long created = System.currentTimeMillis() / 1000;
 
     if (body.path("stream").asBoolean(false)) {
       boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-      stream(resp, id, created, model, n, pieces, call, finish, logprobs, includeUsage, prompt, completion);
+      stream(resp, id, created, model, n, pieces, calls, finish, logprobs, includeUsage, prompt, completion);
       return;
     }
     ObjectNode out = header(id, "chat.completion", created, model);
@@ -121,15 +122,16 @@ public final class DemoProvider {
     for (int i = 0; i < n; i++) {
       ObjectNode choice = choices.addObject().put("index", i);
       ObjectNode message = choice.putObject("message").put("role", "assistant");
-      if (call != null) {
+      if (calling) {
         message.putNull("content");
-        toolCallJson(message.putArray("tool_calls").addObject(), call, true);
+        ArrayNode toolCalls = message.putArray("tool_calls");
+        calls.forEach(c -> toolCallJson(toolCalls.addObject(), c, true));
       } else {
         message.put("content", text);
       }
       message.putNull("refusal");
       message.putArray("annotations");
-      if (logprobs && call == null) {
+      if (logprobs && !calling) {
         logprobsJson(choice.putObject("logprobs"), pieces);
       } else {
         choice.putNull("logprobs");
@@ -141,7 +143,7 @@ public final class DemoProvider {
   }
 
   private void stream(HttpServerResponse resp, String id, long created, String model, int n, List<String> pieces,
-      DemoReplies.ToolCall call, String finish, boolean logprobs, boolean includeUsage, long prompt,
+      List<DemoReplies.ToolCall> calls, String finish, boolean logprobs, boolean includeUsage, long prompt,
       long completion) {
     resp.setChunked(true)
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
@@ -150,18 +152,24 @@ public final class DemoProvider {
     for (int i = 0; i < n; i++) {
       ObjectNode first = chunk(id, created, model, includeUsage);
       ObjectNode delta = choiceChunk(first, i).putObject("delta").put("role", "assistant");
-      if (call != null) {
+      if (!calls.isEmpty()) {
         delta.putNull("content");
-        toolCallJson(delta.putArray("tool_calls").addObject().put("index", 0), call, false);
+        toolCallJson(delta.putArray("tool_calls").addObject().put("index", 0), calls.get(0), false);
       } else {
         delta.put("content", "");
       }
       delta.putNull("refusal");
       event(out, first);
-      if (call != null) {
+      for (int c = 0; c < calls.size(); c++) {
+        if (c > 0) { // each further call starts with its id and name, as OpenAI streams parallel calls
+          ObjectNode start = chunk(id, created, model, includeUsage);
+          toolCallJson(choiceChunk(start, i).putObject("delta").putArray("tool_calls").addObject().put("index", c),
+              calls.get(c), false);
+          event(out, start);
+        }
         ObjectNode args = chunk(id, created, model, includeUsage);
-        ObjectNode tc = choiceChunk(args, i).putObject("delta").putArray("tool_calls").addObject().put("index", 0);
-        tc.putObject("function").put("arguments", call.arguments());
+        ObjectNode tc = choiceChunk(args, i).putObject("delta").putArray("tool_calls").addObject().put("index", c);
+        tc.putObject("function").put("arguments", calls.get(c).arguments());
         event(out, args);
       }
       for (String piece : pieces) {
@@ -270,6 +278,12 @@ public final class DemoProvider {
   private static void toolCallJson(ObjectNode target, DemoReplies.ToolCall call, boolean withArguments) {
     target.put("id", call.id()).put("type", "function");
     target.putObject("function").put("name", call.name()).put("arguments", withArguments ? call.arguments() : "");
+  }
+
+  private static String callsText(List<DemoReplies.ToolCall> calls) {
+    StringBuilder sb = new StringBuilder();
+    calls.forEach(c -> sb.append(c.name()).append(c.arguments()));
+    return sb.toString();
   }
 
   private static void logprobsJson(ObjectNode target, List<String> pieces) {

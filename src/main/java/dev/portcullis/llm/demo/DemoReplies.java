@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
- * What the demo model says, decided only by the request: an echo of the last user message, a
- * call to the first offered tool, or a summary of a tool's result. Same request, same answer.
+ * What the demo model says, decided only by the request: the tool calls a script in the last user
+ * message asks for ({@code call NAME with {JSON}}, see {@link DemoScript}), else a call to the
+ * first offered tool, an echo of the last user message, or a summary of a tool's result. Same
+ * request, same answer.
  */
 final class DemoReplies {
   private static final int MAX_ECHO = 200;
@@ -19,20 +23,54 @@ final class DemoReplies {
   /** A tool call the demo model decides to make, or null to answer in text. */
   record ToolCall(String id, String name, String arguments) {}
 
-  static ToolCall toolCall(ObjectMapper json, JsonNode body) {
+  /**
+   * The tool calls the demo model makes: those a script asks for (when it names offered tools),
+   * else one call to the first offered tool; none after a tool result or with tool_choice none.
+   */
+  static List<ToolCall> toolCalls(ObjectMapper json, JsonNode body) {
     JsonNode tools = body.get("tools");
     if (tools == null || !tools.isArray() || tools.isEmpty()) {
-      return null;
+      return List.of();
     }
     JsonNode choice = body.get("tool_choice");
     if (choice != null && choice.isTextual() && choice.textValue().equals("none")) {
-      return null;
+      return List.of();
     }
     JsonNode messages = body.path("messages");
     JsonNode last = messages.isArray() && !messages.isEmpty() ? messages.get(messages.size() - 1) : null;
     if (last != null && "tool".equals(last.path("role").asText())) {
-      return null; // the tool has answered: now the model speaks
+      return List.of(); // the tool has answered: now the model speaks
     }
+    List<DemoScript.Call> script = DemoScript.calls(json, lastUserText(body));
+    if (!script.isEmpty()) {
+      return scripted(script, tools);
+    }
+    return List.of(firstTool(json, body, tools, choice));
+  }
+
+  /** The scripted calls, or none when the script names a tool that is not offered (the text says so). */
+  private static List<ToolCall> scripted(List<DemoScript.Call> script, JsonNode tools) {
+    List<ToolCall> out = new ArrayList<>();
+    for (DemoScript.Call c : script) {
+      if (!offered(tools, c.name())) {
+        return List.of();
+      }
+      out.add(new ToolCall("call_demo_" + Integer.toHexString((c.name() + out.size()).hashCode() & 0x7fffffff),
+          c.name(), c.arguments().toString()));
+    }
+    return out;
+  }
+
+  private static boolean offered(JsonNode tools, String name) {
+    for (JsonNode t : tools) {
+      if (name.equals(t.path("function").path("name").asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static ToolCall firstTool(ObjectMapper json, JsonNode body, JsonNode tools, JsonNode choice) {
     JsonNode tool = tools.get(0);
     String wanted = choice != null ? choice.path("function").path("name").asText(null) : null;
     if (wanted != null) {
@@ -70,12 +108,15 @@ final class DemoReplies {
     return args;
   }
 
-  static String text(JsonNode body) {
+  static String text(ObjectMapper json, JsonNode body) {
     JsonNode messages = body.path("messages");
     JsonNode last = messages.isArray() && !messages.isEmpty() ? messages.get(messages.size() - 1) : null;
     String reply;
+    List<DemoScript.Call> script = DemoScript.calls(json, lastUserText(body));
     if (last != null && "tool".equals(last.path("role").asText())) {
-      reply = "The tool returned: " + truncate(contentText(last.get("content")), MAX_ECHO);
+      reply = "The tool returned: " + truncate(toolResults(messages), MAX_ECHO);
+    } else if (!script.isEmpty()) {
+      reply = "The demo model was asked to call " + script.get(0).name() + ", but no such tool is offered.";
     } else {
       String said = lastUserText(body);
       reply = said.isEmpty() ? "Hello from the Portcullis demo model."
@@ -86,6 +127,22 @@ final class DemoReplies {
       return new ObjectMapper().createObjectNode().put("reply", reply).toString();
     }
     return reply;
+  }
+
+  /** The results of the tool messages that end the conversation, in order, joined by "; ". */
+  private static String toolResults(JsonNode messages) {
+    int first = messages.size();
+    while (first > 0 && "tool".equals(messages.get(first - 1).path("role").asText())) {
+      first--;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = first; i < messages.size(); i++) {
+      if (sb.length() > 0) {
+        sb.append("; ");
+      }
+      sb.append(contentText(messages.get(i).get("content")));
+    }
+    return sb.toString();
   }
 
   static String lastUserText(JsonNode body) {

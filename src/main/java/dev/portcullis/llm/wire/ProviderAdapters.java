@@ -1,7 +1,7 @@
 package dev.portcullis.llm.wire;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.config.GatewayConfig.DeploymentConfig;
+import dev.portcullis.config.DeploymentConfig;
 import dev.portcullis.llm.ProviderAdapter;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.wire.anthropic.AnthropicAdapter;
@@ -53,7 +53,7 @@ public final class ProviderAdapters {
       case "openai" -> OpenAiAdapter.OPENAI_BASE_URL;
       case "anthropic" -> AnthropicAdapter.BASE_URL;
       case "gemini" -> GeminiAdapter.BASE_URL;
-      case "bedrock" -> BedrockAdapter.baseUrl(d.region());
+      case "bedrock" -> BedrockAdapter.baseUrl(((DeploymentConfig.Bedrock) d).region());
       default -> throw new IllegalStateException("deployment of type " + d.type() + " has no base_url");
     };
   }

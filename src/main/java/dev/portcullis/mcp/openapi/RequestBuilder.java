@@ -168,7 +168,21 @@ public final class RequestBuilder {
       out.append(value);
       i = close + 1;
     }
-    return out.toString();
+    String path = out.toString();
+    if (dotSegment(path) && !dotSegment(template)) {
+      // label style prefixes a dot and joins with dots, so "" or ["",""] would make /./ or /../
+      throw new BadArguments("path parameters must not expand to a '.' or '..' path segment");
+    }
+    return path;
+  }
+
+  private static boolean dotSegment(String path) {
+    for (String segment : path.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private String matrix(OperationTool.Param p, JsonNode v) {

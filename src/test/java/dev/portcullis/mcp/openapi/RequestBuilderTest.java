@@ -62,6 +62,17 @@ class RequestBuilderTest {
   }
 
   @Test
+  void labelValuesCannotMakeDotSegments() throws Exception {
+    for (String label : List.of("\"\"", "[\"\"]", "[]", "[\"\",\"\"]")) {
+      assertThatThrownBy(() -> build(edge, "styles", """
+          {"label":%s,"matrix":[1],"plain":"p"}""".formatted(label)))
+          .as(label).hasMessageContaining("'.' or '..' path segment");
+    }
+    assertThat(build(edge, "styles", "{\"label\":[\".\",\".\"],\"matrix\":[1],\"plain\":\"p\"}").url())
+        .contains("/styles/.%2E.%2E/");
+  }
+
+  @Test
   void jsonFormAndMultipartBodies() throws Exception {
     HttpCall add = build(pets(), "addPet", "{\"body\":{\"name\":\"Rex\",\"photoUrls\":[]}}");
     assertThat(add.method()).isEqualTo("POST");

@@ -53,7 +53,8 @@ public final class AnthropicAdapter implements ProviderAdapter {
     }
     String clientVersion = nativeClient ? request.clientHeaders().get("anthropic-version") : null;
     headers.set("anthropic-version", clientVersion != null ? clientVersion
-        : cfg.anthropicVersion() != null ? cfg.anthropicVersion() : DEFAULT_VERSION);
+        : cfg instanceof dev.portcullis.config.DeploymentConfig.Anthropic a && a.anthropicVersion() != null
+            ? a.anthropicVersion() : DEFAULT_VERSION);
     String beta = nativeClient ? request.clientHeaders().get("anthropic-beta") : null;
     if (beta != null) {
       headers.set("anthropic-beta", beta);

@@ -30,6 +30,13 @@ final class AnthropicToOpenAiRequest {
     for (JsonNode m : in.path("messages")) {
       if ("assistant".equals(m.path("role").asText())) {
         assistant(m.get("content"), messages, dropped);
+      } else if ("system".equals(m.path("role").asText())) {
+        // system text inside the conversation (Claude Code sends its environment so) stays system text,
+        // not words the user said
+        String text = joinText(m.get("content"));
+        if (!text.isEmpty()) {
+          messages.addObject().put("role", "system").put("content", text);
+        }
       } else {
         user(m.get("content"), messages, dropped);
       }

@@ -72,7 +72,8 @@ public final class BedrockAdapter implements ProviderAdapter {
     for (Map.Entry<String, String> h : cfg.headers().entrySet()) {
       headers.set(h.getKey(), h.getValue());
     }
-    signer.sign(uri, headers, bytes, cfg.region(), cfg.accessKeyId(), cfg.secretAccessKey(), cfg.sessionToken());
+    var aws = (dev.portcullis.config.DeploymentConfig.Bedrock) cfg; // this adapter serves type bedrock only
+    signer.sign(uri, headers, bytes, aws.region(), aws.accessKeyId(), aws.secretAccessKey(), aws.sessionToken());
     return new UpstreamRequest(uri, headers, bytes);
   }
 

@@ -39,11 +39,12 @@ public final class OpenAiAdapter implements ProviderAdapter {
   @Override
   public UpstreamRequest prepare(LlmRequest request, Deployment d) {
     var cfg = d.config();
-    boolean azure = "azure".equals(cfg.type());
+    boolean azure = cfg instanceof dev.portcullis.config.DeploymentConfig.Azure;
     // Azure serves the Responses API only on its v1 API, where the model is the deployment's name.
-    String uri = azure && request.endpoint() == Endpoint.RESPONSES ? d.baseUrl() + "/openai/v1/responses"
-        : azure ? d.baseUrl() + "/openai/deployments/" + cfg.deployment() + "/" + request.endpoint().path()
-            + "?api-version=" + cfg.apiVersion()
+    String uri = cfg instanceof dev.portcullis.config.DeploymentConfig.Azure az
+        ? request.endpoint() == Endpoint.RESPONSES ? d.baseUrl() + "/openai/v1/responses"
+            : d.baseUrl() + "/openai/deployments/" + az.deployment() + "/" + request.endpoint().path()
+                + "?api-version=" + az.apiVersion()
         : d.baseUrl() + "/" + request.endpoint().path();
 
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
@@ -65,7 +66,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
   /** The client's bytes when they can go as they are; otherwise a re-serialised copy. */
   private Buffer body(LlmRequest request, Deployment d, boolean azure) {
     boolean responses = request.endpoint() == Endpoint.RESPONSES;
-    String upstreamModel = azure && responses ? d.config().deployment() : d.upstreamModel();
+    String upstreamModel = azure && responses
+        ? ((dev.portcullis.config.DeploymentConfig.Azure) d.config()).deployment() : d.upstreamModel();
     boolean renameModel = (!azure || responses) && !upstreamModel.equals(request.model());
     // stream_options.include_usage is chat's; the Responses API reports usage in its final event
     boolean askUsage = !responses && request.stream() && d.config().streamUsage() && !request.clientWantsStreamUsage();

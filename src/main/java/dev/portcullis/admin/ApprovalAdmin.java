@@ -1,6 +1,7 @@
-package dev.portcullis.mcp;
+package dev.portcullis.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.policy.Approvals;
 import io.vertx.core.http.HttpHeaders;
@@ -13,20 +14,20 @@ import java.time.Instant;
 import java.util.Locale;
 
 /**
- * Admin routes for approvals that policy rules asked for ({@code require_approval}) on MCP calls
- * of clients that cannot be asked themselves: {@code GET /admin/approvals} lists them,
+ * Admin routes for approvals that policy rules asked for ({@code require_approval}): model calls
+ * held for an administrator, and MCP calls of clients that cannot be asked themselves: {@code GET /admin/approvals} lists them,
  * {@code POST /admin/approvals/{id}/approve} and {@code .../deny} decide one (admin key).
  */
-final class ApprovalAdmin {
+public final class ApprovalAdmin {
   private final Approvals approvals;
   private final byte[] adminKey;
 
-  ApprovalAdmin(Approvals approvals, String adminKey) {
+  public ApprovalAdmin(Approvals approvals, String adminKey) {
     this.approvals = approvals;
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
   }
 
-  void mount(Router router) {
+  public void mount(Router router) {
     router.route("/admin/approvals*").handler(this::authenticate);
     router.get("/admin/approvals").handler(this::list);
     router.post("/admin/approvals/:id/approve").handler(ctx -> decide(ctx, true));
@@ -55,7 +56,7 @@ final class ApprovalAdmin {
         error(ctx.response(), 500, "store_error", "Could not read approvals: " + ar.cause().getMessage());
         return;
       }
-      ObjectNode body = JsonRpc.F.objectNode().put("object", "list");
+      ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
       ArrayNode data = body.putArray("data");
       for (Approvals.Approval a : ar.result()) {
         if (status == null || a.status().name().equalsIgnoreCase(status)) {
@@ -79,7 +80,8 @@ final class ApprovalAdmin {
   }
 
   private static ObjectNode view(Approvals.Approval a) {
-    ObjectNode o = JsonRpc.F.objectNode().put("id", a.id()).put("status", a.status().name().toLowerCase(Locale.ROOT))
+    ObjectNode o = JsonNodeFactory.instance.objectNode().put("id", a.id())
+        .put("status", a.status().name().toLowerCase(Locale.ROOT))
         .put("principal", a.principal()).put("persona", a.persona()).put("action", a.action())
         .put("server", a.server()).put("target", a.target()).put("arguments", a.summary())
         .put("arguments_sha256", a.argumentsHash()).put("rule", a.rule()).put("reason", a.reason())
@@ -91,7 +93,7 @@ final class ApprovalAdmin {
   }
 
   private static void error(HttpServerResponse resp, int status, String type, String message) {
-    ObjectNode body = JsonRpc.F.objectNode();
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.putObject("error").put("type", type).put("message", message);
     json(resp, status, body);
   }

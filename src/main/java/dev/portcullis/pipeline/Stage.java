@@ -1,0 +1,34 @@
+package dev.portcullis.pipeline;
+
+import io.vertx.core.Future;
+
+/**
+ * One step every call passes, whichever surface it came in on. The contract the
+ * {@link Pipeline} keeps, and stages rely on:
+ *
+ * <ul>
+ *   <li>{@code admit} runs in the order of {@link Stages}; it succeeds to let the call on, or fails
+ *       with {@link Refused} (any other failure is the gateway's own error). A stage that refuses
+ *       has given back anything it took before it refuses.
+ *   <li>{@code finish} runs exactly once for every stage whose {@code admit} succeeded, in reverse
+ *       order, on every path: answered, refused by a later stage, failed upstream, client gone. It
+ *       must not throw (a throw is logged and the other stages still finish).
+ *   <li>Per-call state lives in the {@link Call}, never in maps keyed by request id.
+ * </ul>
+ */
+public interface Stage {
+  /** A name for logs and tests. */
+  String name();
+
+  Future<Void> admit(Call call);
+
+  void finish(Call call, Outcome outcome);
+
+  /**
+   * Whether this stage also sees calls the surface refused before the stages ran (a body that is
+   * not JSON, an unknown model): the audit trail records every call, the others take nothing.
+   */
+  default boolean recordsRejections() {
+    return false;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.portcullis.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.agent.ChatDialect;
+import dev.portcullis.agent.Dialect;
+import dev.portcullis.agent.LoopError;
+import dev.portcullis.agent.LoopListener;
+import dev.portcullis.agent.McpSelection;
+import dev.portcullis.agent.MessagesDialect;
+import dev.portcullis.agent.StepRefused;
+import dev.portcullis.agent.ToolLoop;
+import dev.portcullis.agent.Toolbox;
+import dev.portcullis.config.McpConfig.ToolLoopConfig;
+import dev.portcullis.identity.Principal;
+import dev.portcullis.llm.ErrorResponder;
+import dev.portcullis.mcp.McpGateway;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+/**
+ * Model requests that carry the {@code portcullis} extension field: the gateway runs the named
+ * MCP servers' tools for the model ({@link ToolLoop}) and answers in the route's own shape.
+ * Wiring only: the loop, the tools and every rule live elsewhere.
+ */
+final class ToolLoopRoute {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ToolLoopRoute.class);
+  /** The request field that asks for a tool loop. */
+  static final String FIELD = "portcullis";
+  /** The client headers every step sends on: credential, persona and session choice, Anthropic versions. */
+  private static final List<String> FORWARDED = List.of("authorization", "x-api-key", "user-agent", "x-session-id",
+      "anthropic-version", "anthropic-beta");
+
+  private final McpGateway mcp;
+  private final ToolLoop loop;
+  private final HttpClient http;
+  private final String host;
+  private final IntSupplier port;
+  private final String personaHeader;
+  private final ToolLoopConfig bounds;
+  private final SecureRandom random = new SecureRandom();
+
+  /**
+   * @param mcp the MCP gateway, or null: then every such request is refused
+   * @param host the listener's host (a wildcard address is reached on loopback)
+   * @param port the listener's port, once it listens
+   */
+  ToolLoopRoute(McpGateway mcp, ToolLoop loop, HttpClient http, String host, IntSupplier port, String personaHeader,
+      ToolLoopConfig bounds) {
+    this.mcp = mcp;
+    this.loop = loop;
+    this.http = http;
+    this.host = loopback(host);
+    this.port = port;
+    this.personaHeader = personaHeader;
+    this.bounds = bounds;
+  }
+
+  /** Whether this request asks for a tool loop. */
+  static boolean asked(ObjectNode body) {
+    return body.has(FIELD);
+  }
+
+  void chat(RoutingContext ctx, ObjectNode body, ErrorResponder errors) {
+    if (body.path("n").asInt(1) != 1) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_value",
+          "'n' must be 1 when 'portcullis.mcp' asks the gateway to run tools.");
+      return;
+    }
+    run(ctx, body, new ChatDialect(), "/v1/chat/completions", errors);
+  }
+
+  void messages(RoutingContext ctx, ObjectNode body, ErrorResponder errors) {
+    run(ctx, body, new MessagesDialect(), "/v1/messages", errors);
+  }
+
+  private void run(RoutingContext ctx, ObjectNode body, Dialect dialect, String path, ErrorResponder errors) {
+    HttpServerResponse response = ctx.response();
+    List<McpSelection> selections;
+    try {
+      selections = McpSelection.parse(body.get(FIELD));
+    } catch (LoopError e) {
+      errors.respond(response, 400, "invalid_request_error", "invalid_portcullis_field", e.getMessage());
+      return;
+    }
+    if (mcp == null) {
+      errors.respond(response, 400, "invalid_request_error", "mcp_not_configured",
+          "'portcullis.mcp' names MCP servers, but this gateway serves none (mcp.servers is empty).");
+      return;
+    }
+    Principal principal = ctx.get(GatewayVerticle.PRINCIPAL);
+    String clientIp = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    String traceparent = traceparent(ctx);
+    String runId = ctx.get(GatewayVerticle.REQUEST_ID);
+    ObjectNode step = body.deepCopy();
+    step.remove(List.of(FIELD, "stream", "stream_options"));
+    LoopbackModel model = new LoopbackModel(http, host, port.getAsInt(), path, headers(ctx, traceparent));
+    Promise<Void> gone = Promise.promise();
+    response.closeHandler(v -> gone.tryComplete());
+    loop.run(dialect, step, Toolbox.open(mcp, selections, principal, clientIp, traceparent, runId), model, bounds,
+        LoopListener.NONE, gone.future()).onComplete(ar -> answer(response, ar, dialect, body, errors, runId));
+  }
+
+  private static void answer(HttpServerResponse response, AsyncResult<ToolLoop.Result> ar, Dialect dialect,
+      ObjectNode body, ErrorResponder errors, String runId) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (ar.succeeded()) {
+      boolean stream = body.path("stream").asBoolean(false);
+      if (stream) {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").end(dialect.stream(ar.result().answer(), body));
+      } else {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ar.result().answer().toString());
+      }
+    } else if (ar.cause() instanceof StepRefused r) { // already in this surface's shape
+      response.setStatusCode(r.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(r.body());
+    } else if (ar.cause() instanceof LoopError e) {
+      errors.respond(response, e.kind().status, e.kind().type, e.kind().code, e.getMessage());
+    } else {
+      LOG.atWarn().setCause(ar.cause()).addKeyValue("request_id", runId).log("tool loop failed");
+      errors.respond(response, 502, "server_error", "tool_loop_failed",
+          "The gateway could not finish the tool loop (request id " + runId + ").");
+    }
+  }
+
+  /** The caller's own credential, persona and session headers, and the loop's trace. */
+  private MultiMap headers(RoutingContext ctx, String traceparent) {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap();
+    for (String name : FORWARDED) {
+      String v = ctx.request().getHeader(name);
+      if (v != null) {
+        h.add(name, v);
+      }
+    }
+    String persona = ctx.request().getHeader(personaHeader);
+    if (persona != null) {
+      h.add(personaHeader, persona);
+    }
+    h.add("traceparent", traceparent);
+    return h;
+  }
+
+  /**
+   * One trace for the whole run: the gateway's span when tracing is on, else the client's trace
+   * (a new span id under it), else a new trace.
+   */
+  private String traceparent(RoutingContext ctx) {
+    var call = TraceStep.of(ctx);
+    if (call != null) {
+      var sc = call.span().getSpanContext();
+      return "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-" + (sc.isSampled() ? "01" : "00");
+    }
+    String given = ctx.request().getHeader("traceparent");
+    String trace = given != null && given.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+        && !given.startsWith("00-00000000000000000000000000000000") ? given.substring(3, 35) : hex(16);
+    return "00-" + trace + "-" + hex(8) + "-01";
+  }
+
+  private String hex(int bytes) {
+    byte[] b = new byte[bytes];
+    random.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** Where the listener is reached from inside: loopback for a wildcard address. */
+  private static String loopback(String host) {
+    if (host == null || host.isEmpty() || host.equals("0.0.0.0")) {
+      return "127.0.0.1";
+    }
+    return host.equals("::") || host.equals("[::]") ? "::1" : host;
+  }
+}
