@@ -55,6 +55,10 @@ class ResponsesRoutingTest {
             models: [demo]
             keys: [config-key-1]
             limits: { rpm: 1 }
+          few-tokens:
+            models: [demo]
+            keys: [config-key-1]
+            limits: { tpm: 500 }
         """.formatted(fake.rootUrl(), fake.baseUrl(), Files.createTempDirectory("responses-routing")));
   }
 
@@ -121,5 +125,26 @@ class ResponsesRoutingTest {
     assertThat(JSON.readTree(second.body()).at("/error/code").asText()).isEqualTo("rate_limit_exceeded");
     assertThat(JSON.readTree(second.body()).at("/error/message").asText()).contains("one-a-minute");
     assertThat(second.headers().firstValue("retry-after")).isPresent();
+  }
+
+  @Test
+  void aPersonasTokenLimitCountsMaxOutputTokensAndTheInputItems() throws Exception {
+    HttpRequest.Builder asPersona = HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/v1/responses"))
+        .header("authorization", "Bearer test-key").header("content-type", "application/json")
+        .header("x-portcullis-persona", "few-tokens");
+    // max_output_tokens is what the limits reserve for the answer, as max_tokens on chat
+    HttpResponse<String> tooLong = gw.send(asPersona.copy().POST(HttpRequest.BodyPublishers.ofString(
+        "{\"model\":\"demo\",\"input\":\"hi\",\"max_output_tokens\":5000,\"store\":false}")).build());
+    assertThat(tooLong.statusCode()).as(tooLong.body()).isEqualTo(429);
+    assertThat(JSON.readTree(tooLong.body()).at("/error/type").asText()).isEqualTo("tokens");
+    // the prompt is counted from the input items (message text parts), not from a messages array
+    String longText = "word ".repeat(800);
+    HttpResponse<String> tooLongInput = gw.send(asPersona.copy().POST(HttpRequest.BodyPublishers.ofString(
+        "{\"model\":\"demo\",\"max_output_tokens\":16,\"store\":false,\"input\":[{\"role\":\"user\","
+            + "\"content\":[{\"type\":\"input_text\",\"text\":\"" + longText + "\"}]}]}")).build());
+    assertThat(tooLongInput.statusCode()).as(tooLongInput.body()).isEqualTo(429);
+    HttpResponse<String> fits = gw.send(asPersona.copy().POST(HttpRequest.BodyPublishers.ofString(
+        "{\"model\":\"demo\",\"input\":\"hi\",\"max_output_tokens\":16,\"store\":false}")).build());
+    assertThat(fits.statusCode()).as(fits.body()).isEqualTo(200);
   }
 }
