@@ -93,7 +93,8 @@ final class ModelCalls {
   }
 
   private void run(RoutingContext ctx, Call call, ErrorResponder errors,
-      BiConsumer<HttpServerResponse, Refused> refusals, Supplier<Buffer> local, Function<ResponseFilter, Answer> finishing) {
+      BiConsumer<HttpServerResponse, Refused> refusals, Supplier<Buffer> local,
+      Function<ResponseFilter, Answer> finishing) {
     HttpServerResponse response = ctx.response();
     Future<Pipeline.Admitted> admitted = pipeline.run(call);
     if (!admitted.isComplete()) { // held (an approval): a client that leaves stops the wait
