@@ -215,6 +215,9 @@ public final class Gateway implements AutoCloseable {
           gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::changed, gov.ledger), audit, mcpGateway,
           new dev.portcullis.ui.ConsoleWiring.Live(() -> current.get().config(), () -> current.get().access().policy(),
               () -> reloads == null || reloads.last() == null ? null : reloads.last().toJson(), status));
+      dev.portcullis.llm.responses.ResponseArchive responses = new dev.portcullis.llm.responses.ResponseArchive(vertx,
+          gov == null ? null : new dev.portcullis.store.ResponseRepository(gov.store.dataSource(), requestJson),
+          java.util.concurrent.TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
       tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
@@ -225,7 +228,7 @@ public final class Gateway implements AutoCloseable {
                 () -> reloads.last() == null ? null : reloads.last().toJson(), () -> reloads.reload("admin").toJson(),
                 config.admin().key())::mount)
             .withConnections(credentials.connections()).withConnectionLimits(connectionLimits).withAccessLog(accessLog)
-            .withStatus(status).withCluster(shared)
+            .withStatus(status).withCluster(shared).withResponses(responses)
             .withAudit(audit == null ? null : audit.writer()).withTracing(otel.llm()).withConsole(console);
         any.set(v);
         return v;

@@ -54,6 +54,7 @@ final class ConfigValidator {
       positive("store.flush_ms", st.flushMs(), problems);
       positive("store.batch_size", st.batchSize(), problems);
       positive("store.key_refresh_ms", st.keyRefreshMs(), problems);
+      positive("store.responses_retention_days", st.responsesRetentionDays(), problems);
     }
     McpConfigValidator.validate(c.mcp(), problems);
     LimitsConfigValidator.validate(c.limits(), problems);

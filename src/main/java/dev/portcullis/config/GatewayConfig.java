@@ -112,12 +112,18 @@ public record GatewayConfig(
    * @param keyRefreshMs how often keys changed by another process (the CLI) are re-read
    */
   public record StoreConfig(String url, String user, String password, Integer poolSize, Long flushMs,
-      Integer batchSize, Long keyRefreshMs) {
+      Integer batchSize, Long keyRefreshMs, Integer responsesRetentionDays) {
     public StoreConfig {
       poolSize = poolSize == null ? 4 : poolSize;
       flushMs = flushMs == null ? 200L : flushMs;
       batchSize = batchSize == null ? 500 : batchSize;
       keyRefreshMs = keyRefreshMs == null ? 5_000L : keyRefreshMs;
+      responsesRetentionDays = responsesRetentionDays == null ? 30 : responsesRetentionDays; // OpenAI keeps 30 days
+    }
+
+    public StoreConfig(String url, String user, String password, Integer poolSize, Long flushMs, Integer batchSize,
+        Long keyRefreshMs) {
+      this(url, user, password, poolSize, flushMs, batchSize, keyRefreshMs, null);
     }
   }
 

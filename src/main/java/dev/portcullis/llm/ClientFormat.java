@@ -5,5 +5,7 @@ public enum ClientFormat {
   /** {@code /v1/chat/completions}, {@code /v1/embeddings}. */
   OPENAI,
   /** {@code /v1/messages}, {@code /v1/messages/count_tokens}. */
-  ANTHROPIC
+  ANTHROPIC,
+  /** {@code /v1/responses}, OpenAI's Responses API. */
+  RESPONSES
 }

@@ -2,7 +2,6 @@ package dev.portcullis.pipeline;
 
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.identity.Principal;
-import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.guard.LlmGuard;
 import io.vertx.core.Future;
 
@@ -28,7 +27,7 @@ public final class GuardStage implements Stage {
   @Override
   public Future<Void> admit(Call call) {
     // counting tokens generates nothing and is not guarded (as before the pipeline)
-    if (call.model() == null || call.model().endpoint() == Endpoint.COUNT_TOKENS) {
+    if (call.model() == null || call.model().endpoint().countsOnly()) {
       return Future.succeededFuture();
     }
     Principal p = call.principal();

@@ -1,9 +1,10 @@
 package dev.portcullis.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.limits.Refusal;
 import dev.portcullis.llm.CallSummary;
-import dev.portcullis.llm.Endpoint;
+import dev.portcullis.llm.CountedBody;
 import dev.portcullis.llm.InvalidParameterException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.RequestedCompletion;
@@ -38,18 +39,20 @@ public final class LimitsStage implements Stage {
   @Override
   public Future<Void> admit(Call call) {
     LlmRequest request = call.model();
-    if (request == null || request.endpoint() == Endpoint.COUNT_TOKENS) {
+    if (request == null || request.endpoint().countsOnly()) {
       return Future.succeededFuture(); // nothing to reserve; a proxied count is still recorded when it ends
     }
     RequestedCompletion asked;
+    JsonNode counted;
     try {
-      asked = RequestedCompletion.read(request.body());
+      counted = CountedBody.of(request);
+      asked = RequestedCompletion.read(counted);
     } catch (InvalidParameterException e) {
       return Future.failedFuture(Refused.limit(new Refusal(Refusal.Kind.INVALID_REQUEST, e.getMessage(), -1, null,
           e.param())));
     }
     Accountant.Admission a = accountant.admit(call.requestId(), call.principal(), request.model(),
-        () -> tokens.countPrompt(request.model(), request.body()), asked.maxTokens(), asked.choices());
+        () -> tokens.countPrompt(request.model(), counted), asked.maxTokens(), asked.choices());
     if (a.refusal() != null) {
       return Future.failedFuture(Refused.limit(a.refusal()));
     }

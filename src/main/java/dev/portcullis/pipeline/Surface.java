@@ -4,6 +4,8 @@ package dev.portcullis.pipeline;
 public enum Surface {
   OPENAI("llm"),
   ANTHROPIC("llm"),
+  /** OpenAI's Responses API. */
+  RESPONSES("llm"),
   MCP("mcp");
 
   private final String audited;

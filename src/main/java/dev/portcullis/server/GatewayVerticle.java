@@ -42,8 +42,11 @@ public final class GatewayVerticle extends VerticleBase {
   private static final String EMBEDDINGS = "/v1/embeddings";
   private static final String MESSAGES = "/v1/messages";
   private static final String COUNT_TOKENS = "/v1/messages/count_tokens";
+  private static final String RESPONSES = "/v1/responses";
+  private static final String RESPONSES_INPUT_TOKENS = "/v1/responses/input_tokens";
   /** The routes whose JSON body is parsed once, before persona grants and policy read it. */
   private static final List<String> OPENAI_BODY_ROUTES = List.of(CHAT_COMPLETIONS, EMBEDDINGS);
+  private static final List<String> RESPONSES_BODY_ROUTES = List.of(RESPONSES, RESPONSES_INPUT_TOKENS);
   private static final List<String> ANTHROPIC_BODY_ROUTES = List.of(MESSAGES, COUNT_TOKENS);
 
   private final java.util.function.Supplier<Snapshot> snapshots;
@@ -59,6 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
   private dev.portcullis.cluster.Cluster cluster = dev.portcullis.cluster.Cluster.single();
   private final AdminApi admin;
   private dev.portcullis.mcp.McpGateway mcp;
+  private dev.portcullis.llm.responses.ResponseArchive responses;
   private dev.portcullis.audit.AuditWriter audit;
   private TraceStep traceStep;
   private dev.portcullis.identity.ResourceServer identity;
@@ -122,6 +126,12 @@ public final class GatewayVerticle extends VerticleBase {
   /** Traces the LLM routes (OpenTelemetry, GenAI conventions); null when tracing is off. */
   public GatewayVerticle withTracing(dev.portcullis.telemetry.LlmTracing tracing) {
     this.traceStep = tracing == null ? null : new TraceStep(tracing);
+    return this;
+  }
+
+  /** Serves the Responses API, keeping responses in {@code archive} (required). */
+  public GatewayVerticle withResponses(dev.portcullis.llm.responses.ResponseArchive archive) {
+    this.responses = archive;
     return this;
   }
 
@@ -220,6 +230,8 @@ public final class GatewayVerticle extends VerticleBase {
     OpenAiSurface openai = new OpenAiSurface(json, calls, loops);
     OpenAiErrors errors = openai.errors();
     AnthropicSurface anthropic = new AnthropicSurface(calls, loops);
+    ResponsesSurface responsesApi = new ResponsesSurface(json, calls,
+        java.util.Objects.requireNonNull(responses, "withResponses"), tokens);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -302,8 +314,12 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
     BodyStep openAiBody = new BodyStep(bodies, errors, calls, Surface.OPENAI);
     BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS, calls, Surface.ANTHROPIC);
+    BodyStep responsesBody = new BodyStep(bodies, errors, calls, Surface.RESPONSES);
     for (String route : OPENAI_BODY_ROUTES) {
       router.post(route).handler(openAiBody::parse);
+    }
+    for (String route : RESPONSES_BODY_ROUTES) {
+      router.post(route).handler(responsesBody::parse);
     }
     for (String route : ANTHROPIC_BODY_ROUTES) {
       router.post(route).handler(anthropicBody::parse);
@@ -312,6 +328,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.post(MESSAGES).handler(anthropic::messages);
     router.post(COUNT_TOKENS).handler(anthropic::countTokens);
     router.post(EMBEDDINGS).handler(openai::embeddings);
+    router.post(RESPONSES).handler(responsesApi::create);
+    router.post(RESPONSES_INPUT_TOKENS).handler(responsesApi::inputTokens);
+    router.get(RESPONSES + "/:id").handler(responsesApi::retrieve);
+    router.delete(RESPONSES + "/:id").handler(responsesApi::delete);
+    router.get(RESPONSES + "/:id/input_items").handler(responsesApi::inputItems);
     router.get("/v1/models").handler(openai::listModels);
     router.get("/v1/models/:id").handler(openai::getModel);
     router.route("/v1/*").handler(ctx -> {
@@ -402,8 +423,9 @@ public final class GatewayVerticle extends VerticleBase {
     String path = ctx.request().path();
     if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST && ctx.get(PRINCIPAL) != null && path != null
         && path.startsWith("/v1/")) {
-      calls.reject(ctx, path.startsWith("/v1/messages") ? Surface.ANTHROPIC : Surface.OPENAI, null, status, code,
-          message);
+      Surface surface = path.startsWith("/v1/messages") ? Surface.ANTHROPIC
+          : path.startsWith(RESPONSES) ? Surface.RESPONSES : Surface.OPENAI;
+      calls.reject(ctx, surface, null, status, code, message);
     }
   }
 

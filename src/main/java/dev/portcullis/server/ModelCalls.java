@@ -2,10 +2,10 @@ package dev.portcullis.server;
 
 import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.CallObserver;
-import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.ErrorResponder;
 import dev.portcullis.llm.LlmProxy;
 import dev.portcullis.llm.LlmRequest;
+import dev.portcullis.llm.ResponseFilter;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Outcome;
 import dev.portcullis.pipeline.Pipeline;
@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -75,6 +76,25 @@ final class ModelCalls {
    */
   void run(RoutingContext ctx, Call call, ErrorResponder errors, BiConsumer<HttpServerResponse, Refused> refusals,
       Supplier<Buffer> local) {
+    run(ctx, call, errors, refusals, local, guardFilter -> new Answer(guardFilter, errors));
+  }
+
+  /** How a surface finishes an answer itself: the filter after the guard's, and the errors that go with it. */
+  record Answer(ResponseFilter filter, ErrorResponder errors) {}
+
+  /**
+   * As above, for a surface that keeps or renumbers its answers (the Responses API): {@code answer}
+   * gets the guard's filter (or null) once the call is admitted and gives the filter and errors the
+   * answer is forwarded with.
+   */
+  void run(RoutingContext ctx, Call call, ErrorResponder errors, BiConsumer<HttpServerResponse, Refused> refusals,
+      Function<ResponseFilter, Answer> answer) {
+    run(ctx, call, errors, refusals, () -> null, answer);
+  }
+
+  private void run(RoutingContext ctx, Call call, ErrorResponder errors,
+      BiConsumer<HttpServerResponse, Refused> refusals, Supplier<Buffer> local,
+      Function<ResponseFilter, Answer> finishing) {
     HttpServerResponse response = ctx.response();
     Future<Pipeline.Admitted> admitted = pipeline.run(call);
     if (!admitted.isComplete()) { // held (an approval): a client that leaves stops the wait
@@ -103,11 +123,11 @@ final class ModelCalls {
       }
       RefusalReplies.rateHeaders(response, call.rate());
       // counting tokens is not traced as a model call (as before the pipeline)
-      var trace = call.model().endpoint() == Endpoint.COUNT_TOKENS ? null : TraceStep.of(ctx);
+      var trace = call.model().endpoint().countsOnly() ? null : TraceStep.of(ctx);
       CallObserver ended = AccessRecord.of(ctx).call().andThen(s -> a.finish(Outcome.served(s)));
       try {
-        proxy.forward(call.forwarded(), response, errors, call.startNanos(), call.responseFilter(), trace,
-            ended);
+        Answer out = finishing.apply(call.responseFilter());
+        proxy.forward(call.forwarded(), response, out.errors(), call.startNanos(), out.filter(), trace, ended);
       } catch (RuntimeException e) {
         a.finish(Outcome.failed(500, "gateway_error"));
         throw e;

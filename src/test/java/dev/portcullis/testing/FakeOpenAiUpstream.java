@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A scriptable stand-in for an OpenAI-compatible provider, speaking OpenAI's wire format: chat
- * completions (JSON and SSE), embeddings and OpenAI-shaped errors. It records every request it
+ * completions (JSON and SSE), the Responses API (JSON and its event stream), embeddings and
+ * OpenAI-shaped errors. It records every request it
  * receives. Tests queue behaviours ({@link #enqueue}); each request takes the next one, or the
  * default behaviour ({@link #otherwise}) when the queue is empty (at first: a plain success).
  */
@@ -145,6 +146,10 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   public static Behaviour ok(String text) {
     return (req, r) -> {
       JsonNode body = r.json();
+      if (req.path().endsWith("/responses")) {
+        responses(text).respond(req, r);
+        return;
+      }
       String out = req.path().endsWith("/embeddings") ? embeddings(body) : completion(body, text);
       req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(out);
     };
@@ -268,6 +273,100 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   }
 
   // ---- OpenAI wire format ----
+
+  /**
+   * The Responses API as OpenAI answers it: a response whose one message says {@code text}, as
+   * JSON, or with {@code "stream": true} as OpenAI's event stream (created, in_progress, the
+   * message item with its part and one delta per word, the done events, completed).
+   */
+  public static Behaviour responses(String text) {
+    return responses(body -> text);
+  }
+
+  /** As {@link #responses(String)}, saying what {@code reply} makes of the request body. */
+  public static Behaviour responses(java.util.function.Function<JsonNode, String> reply) {
+    return (req, r) -> {
+      JsonNode body = r.json();
+      String text = reply.apply(body);
+      String id = "resp_fake" + Long.toHexString(System.nanoTime());
+      ObjectNode response = responseObject(body, id, "in_progress");
+      if (!body.path("stream").asBoolean(false)) {
+        ObjectNode done = responseObject(body, id, "completed");
+        ((ArrayNode) done.get("output")).add(messageItem(text, "completed"));
+        done.set("usage", responsesUsage(text));
+        req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(done.toString());
+        return;
+      }
+      HttpServerResponse resp = startStream(req);
+      int[] seq = {0};
+      java.util.function.BiConsumer<String, ObjectNode> send = (type, e) -> {
+        e.put("type", type).put("sequence_number", seq[0]++);
+        resp.write("event: " + type + "\ndata: " + e + "\n\n");
+      };
+      send.accept("response.created", JSON.createObjectNode().set("response", response));
+      send.accept("response.in_progress", JSON.createObjectNode().set("response", response));
+      ObjectNode item = messageItem("", "in_progress");
+      ((ArrayNode) item.get("content")).removeAll();
+      String itemId = item.get("id").textValue();
+      send.accept("response.output_item.added", JSON.createObjectNode().put("output_index", 0).set("item", item));
+      send.accept("response.content_part.added", itemEvent(itemId).set("part", textPart("")));
+      for (String word : text.split("(?<= )")) {
+        ObjectNode delta = itemEvent(itemId).put("delta", word);
+        delta.putArray("logprobs");
+        send.accept("response.output_text.delta", delta);
+      }
+      ObjectNode textDone = itemEvent(itemId).put("text", text);
+      textDone.putArray("logprobs");
+      send.accept("response.output_text.done", textDone);
+      send.accept("response.content_part.done", itemEvent(itemId).set("part", textPart(text)));
+      ObjectNode finished = messageItem(text, "completed").put("id", itemId);
+      send.accept("response.output_item.done", JSON.createObjectNode().put("output_index", 0).set("item", finished));
+      ObjectNode done = responseObject(body, id, "completed");
+      ((ArrayNode) done.get("output")).add(finished);
+      done.set("usage", responsesUsage(text));
+      send.accept("response.completed", JSON.createObjectNode().set("response", done));
+      resp.end();
+    };
+  }
+
+  private static ObjectNode responseObject(JsonNode req, String id, String status) {
+    ObjectNode r = JSON.createObjectNode().put("id", id).put("object", "response").put("created_at", 1_700_000_000L)
+        .put("status", status).putNull("error").putNull("incomplete_details");
+    r.set("instructions", req.path("instructions").isTextual() ? req.get("instructions") : JSON.nullNode());
+    r.put("model", req.path("model").asText() + "-2025-01-01");
+    r.putArray("output");
+    r.put("parallel_tool_calls", true).putNull("previous_response_id").put("store", req.path("store").asBoolean(true))
+        .put("temperature", 1.0).put("tool_choice", "auto").put("top_p", 1.0).putNull("usage");
+    r.putArray("tools");
+    r.putObject("metadata");
+    return r;
+  }
+
+  private static ObjectNode messageItem(String text, String status) {
+    ObjectNode item = JSON.createObjectNode().put("id", "msg_fake" + Long.toHexString(System.nanoTime()))
+        .put("type", "message").put("status", status).put("role", "assistant");
+    item.putArray("content").add(textPart(text));
+    return item;
+  }
+
+  private static ObjectNode textPart(String text) {
+    ObjectNode part = JSON.createObjectNode().put("type", "output_text");
+    part.putArray("annotations");
+    part.putArray("logprobs");
+    return part.put("text", text);
+  }
+
+  private static ObjectNode itemEvent(String itemId) {
+    return JSON.createObjectNode().put("item_id", itemId).put("output_index", 0).put("content_index", 0);
+  }
+
+  private static ObjectNode responsesUsage(String text) {
+    ObjectNode u = JSON.createObjectNode().put("input_tokens", 11);
+    u.putObject("input_tokens_details").put("cached_tokens", 0);
+    u.put("output_tokens", text.split(" ").length);
+    u.putObject("output_tokens_details").put("reasoning_tokens", 0);
+    return u.put("total_tokens", 11 + text.split(" ").length);
+  }
 
   public static String errorBody(String message, String type, String code) {
     ObjectNode e = JSON.createObjectNode();

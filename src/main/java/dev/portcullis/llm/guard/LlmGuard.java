@@ -26,6 +26,7 @@ import java.util.function.UnaryOperator;
  * list is in docs/guardrails.md: OpenAI messages, parts, names, refusals, tool-call arguments,
  * {@code user}, {@code metadata}, {@code prediction}, tool and schema descriptions; Anthropic
  * system prompt, blocks, tool input and results, tool descriptions, {@code metadata.user_id};
+ * Responses API instructions, input items, tool and schema descriptions, {@code metadata};
  * embeddings input),
  * passes it through the call's {@link GuardSession}, and gives back the rewritten request and
  * a {@link ResponseFilter} that restores and scans the answer, streams included. When no rule
@@ -67,8 +68,11 @@ public final class LlmGuard {
         }
       }
     }
-    ResponseFilter filter = session.touchesResponses() ? (request.format() == ClientFormat.ANTHROPIC
-        ? new AnthropicGuardFilter(json, session) : new OpenAiGuardFilter(json, session)) : null;
+    ResponseFilter filter = !session.touchesResponses() ? null : switch (request.format()) {
+      case ANTHROPIC -> new AnthropicGuardFilter(json, session);
+      case RESPONSES -> new ResponsesGuardFilter(json, session);
+      case OPENAI -> new OpenAiGuardFilter(json, session);
+    };
     return new Guarded(out, filter, session);
   }
 
@@ -86,6 +90,10 @@ public final class LlmGuard {
         c.array(a);
       }
       c.field(body, "user");
+      return c.changed;
+    }
+    if (format == ClientFormat.RESPONSES) {
+      responsesRequest(body, c);
       return c.changed;
     }
     if (format == ClientFormat.ANTHROPIC) {
@@ -164,6 +172,57 @@ public final class LlmGuard {
     return c.changed;
   }
 
+  /**
+   * A Responses API request: instructions, the input (a string, or items: message text parts,
+   * function call arguments and outputs, reasoning summaries), tool and schema descriptions,
+   * {@code user}, {@code metadata}.
+   */
+  private static void responsesRequest(ObjectNode body, Changes c) {
+    c.field(body, "instructions");
+    c.field(body, "input");
+    for (JsonNode i : body.path("input")) {
+      if (i instanceof ObjectNode item) {
+        responsesItem(item, c);
+      }
+    }
+    c.field(body, "user");
+    c.field(body, "safety_identifier");
+    if (body.get("metadata") instanceof ObjectNode meta) {
+      c.values(meta);
+    }
+    for (JsonNode t : body.path("tools")) {
+      if (t instanceof ObjectNode tool) {
+        c.field(tool, "description");
+        c.descriptions(tool.get("parameters"));
+      }
+    }
+    if (body.path("text").get("format") instanceof ObjectNode format) {
+      c.field(format, "description");
+      c.descriptions(format.get("schema"));
+    }
+  }
+
+  /** The free text of one Responses item, in a request or an answer. */
+  static void responsesItem(ObjectNode item, Changes c) {
+    JsonNode content = item.get("content");
+    if (content != null && content.isTextual()) {
+      c.field(item, "content");
+    } else if (content instanceof ArrayNode parts) {
+      c.textParts(parts);
+    }
+    c.field(item, "arguments");
+    c.field(item, "input"); // custom tool calls
+    JsonNode output = item.get("output");
+    if (output != null && output.isTextual()) {
+      c.field(item, "output");
+    } else if (output instanceof ArrayNode parts) {
+      c.textParts(parts);
+    }
+    if (item.get("summary") instanceof ArrayNode summary) {
+      c.textParts(summary);
+    }
+  }
+
   private static void anthropicBlocks(ArrayNode blocks, Changes c) {
     c.textParts(blocks);
     for (JsonNode b : blocks) {
@@ -194,6 +253,14 @@ public final class LlmGuard {
   static boolean rewriteResponse(ObjectNode body, ClientFormat format, UnaryOperator<String> f,
       UnaryOperator<List<String>> parts) {
     Changes c = new Changes(f, parts);
+    if (format == ClientFormat.RESPONSES) {
+      for (JsonNode i : body.path("output")) {
+        if (i instanceof ObjectNode item) {
+          responsesItem(item, c);
+        }
+      }
+      return c.changed;
+    }
     if (format == ClientFormat.ANTHROPIC) {
       JsonNode content = body.get("content");
       if (content instanceof ArrayNode blocks) {

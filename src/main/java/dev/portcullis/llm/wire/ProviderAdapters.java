@@ -8,6 +8,7 @@ import dev.portcullis.llm.wire.anthropic.AnthropicAdapter;
 import dev.portcullis.llm.wire.anthropic.AnthropicClientBridge;
 import dev.portcullis.llm.wire.bedrock.BedrockAdapter;
 import dev.portcullis.llm.wire.gemini.GeminiAdapter;
+import dev.portcullis.llm.responses.ResponsesClientBridge;
 import dev.portcullis.llm.wire.openai.OpenAiAdapter;
 
 /**
@@ -16,16 +17,23 @@ import dev.portcullis.llm.wire.openai.OpenAiAdapter;
  */
 public final class ProviderAdapters {
   private final ProviderAdapter openai;
+  /** OpenAI and Azure: the Responses API passes through to them as it is. */
+  private final ProviderAdapter openaiResponses;
   private final ProviderAdapter anthropic;
   private final ProviderAdapter gemini;
   private final ProviderAdapter bedrock;
 
   public ProviderAdapters(ObjectMapper json, TokenCounter tokens) {
     // Providers that speak the OpenAI client contract serve Anthropic clients through the bridge.
-    this.openai = new AnthropicClientBridge(new OpenAiAdapter(json, tokens), json, tokens);
-    this.anthropic = new AnthropicAdapter(json);
-    this.gemini = new AnthropicClientBridge(new GeminiAdapter(json, tokens), json, tokens);
-    this.bedrock = new AnthropicClientBridge(new BedrockAdapter(json, tokens), json, tokens);
+    // Responses API clients get their API natively from OpenAI and Azure, translated to chat elsewhere.
+    ProviderAdapter openaiChat = new AnthropicClientBridge(new OpenAiAdapter(json, tokens), json, tokens);
+    this.openai = new ResponsesClientBridge(openaiChat, false, json, tokens);
+    this.openaiResponses = new ResponsesClientBridge(openaiChat, true, json, tokens);
+    this.anthropic = new ResponsesClientBridge(new AnthropicAdapter(json), false, json, tokens);
+    this.gemini = new ResponsesClientBridge(new AnthropicClientBridge(new GeminiAdapter(json, tokens), json, tokens),
+        false, json, tokens);
+    this.bedrock = new ResponsesClientBridge(new AnthropicClientBridge(new BedrockAdapter(json, tokens), json,
+        tokens), false, json, tokens);
   }
 
   public ProviderAdapter forType(String type) {
@@ -33,7 +41,8 @@ public final class ProviderAdapters {
       case "anthropic" -> anthropic;
       case "gemini" -> gemini;
       case "bedrock" -> bedrock;
-      default -> openai; // openai, azure, openai_compatible, demo
+      case "openai", "azure" -> openaiResponses;
+      default -> openai; // openai_compatible, demo
     };
   }
 

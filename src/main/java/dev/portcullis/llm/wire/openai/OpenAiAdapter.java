@@ -40,9 +40,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
   public UpstreamRequest prepare(LlmRequest request, Deployment d) {
     var cfg = d.config();
     boolean azure = cfg instanceof dev.portcullis.config.DeploymentConfig.Azure;
+    // Azure serves the Responses API only on its v1 API, where the model is the deployment's name.
     String uri = cfg instanceof dev.portcullis.config.DeploymentConfig.Azure az
-        ? d.baseUrl() + "/openai/deployments/" + az.deployment() + "/" + request.endpoint().path()
-            + "?api-version=" + az.apiVersion()
+        ? request.endpoint() == Endpoint.RESPONSES ? d.baseUrl() + "/openai/v1/responses"
+            : d.baseUrl() + "/openai/deployments/" + az.deployment() + "/" + request.endpoint().path()
+                + "?api-version=" + az.apiVersion()
         : d.baseUrl() + "/" + request.endpoint().path();
 
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
@@ -63,14 +65,18 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
   /** The client's bytes when they can go as they are; otherwise a re-serialised copy. */
   private Buffer body(LlmRequest request, Deployment d, boolean azure) {
-    boolean renameModel = !azure && !d.upstreamModel().equals(request.model());
-    boolean askUsage = request.stream() && d.config().streamUsage() && !request.clientWantsStreamUsage();
+    boolean responses = request.endpoint() == Endpoint.RESPONSES;
+    String upstreamModel = azure && responses
+        ? ((dev.portcullis.config.DeploymentConfig.Azure) d.config()).deployment() : d.upstreamModel();
+    boolean renameModel = (!azure || responses) && !upstreamModel.equals(request.model());
+    // stream_options.include_usage is chat's; the Responses API reports usage in its final event
+    boolean askUsage = !responses && request.stream() && d.config().streamUsage() && !request.clientWantsStreamUsage();
     if (!renameModel && !askUsage) {
       return request.raw();
     }
     ObjectNode copy = request.body().deepCopy();
     if (renameModel) {
-      copy.put("model", d.upstreamModel());
+      copy.put("model", upstreamModel);
     }
     if (askUsage) {
       JsonNode opts = copy.get("stream_options");
