@@ -33,6 +33,14 @@ class ResponsesMcpToolTest {
   @BeforeAll
   static void start() throws Exception {
     Path dir = Files.createTempDirectory("responses-mcp");
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, """
+        rules:
+          - name: no-launch-codes
+            when: "has(arguments.text) && arguments.text == 'launch codes'"
+            effect: deny
+            reason: launch codes stay inside
+        """);
     gw = GatewayHarness.start("""
         store:
           url: "jdbc:sqlite:%s"
@@ -49,7 +57,9 @@ class ResponsesMcpToolTest {
             basics:
               tools:
                 - { match: demo__echo, rename: echo }
-        """.formatted(dir.resolve("r.db")));
+        policy:
+          file: %s
+        """.formatted(dir.resolve("r.db"), policy));
   }
 
   @AfterAll
@@ -119,14 +129,14 @@ class ResponsesMcpToolTest {
   }
 
   @Test
-  void aFailedCallIsAnMcpCallWithAnError() throws Exception {
-    HttpResponse<String> r = post(request("call demo__echo with {\"wrong\":1}",
+  void aRefusedCallIsAnMcpCallWithAnError() throws Exception {
+    HttpResponse<String> r = post(request("call demo__echo with {\"text\":\"launch codes\"}",
         "{\"type\":\"mcp\",\"server_label\":\"gw\",\"server_url\":\"" + gw.baseUrl() + "/mcp\"}"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode call = JSON.readTree(r.body()).path("output").get(1);
     assertThat(call.path("type").asText()).isEqualTo("mcp_call");
     assertThat(call.path("status").asText()).isEqualTo("failed");
-    assertThat(call.path("error").asText()).isNotEmpty();
+    assertThat(call.path("error").asText()).contains("launch codes stay inside");
     assertThat(call.path("output").isNull()).isTrue();
   }
 
