@@ -98,7 +98,7 @@ public final class Toolbox {
       view = s.server();
       prefix = "";
     } else {
-      return Future.failedFuture(new LoopError(LoopError.Kind.INVALID_REQUEST, "'portcullis.mcp' names '"
+      return Future.failedFuture(new LoopError(LoopError.Kind.INVALID_REQUEST, "The request names '"
           + s.server() + "', which is neither an MCP server nor a virtual server of this gateway"));
     }
     return list(view, null, new ArrayList<>()).map(all -> {

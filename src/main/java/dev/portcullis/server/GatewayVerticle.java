@@ -231,7 +231,7 @@ public final class GatewayVerticle extends VerticleBase {
     OpenAiErrors errors = openai.errors();
     AnthropicSurface anthropic = new AnthropicSurface(calls, loops);
     ResponsesSurface responsesApi = new ResponsesSurface(json, calls,
-        java.util.Objects.requireNonNull(responses, "withResponses"), tokens);
+        java.util.Objects.requireNonNull(responses, "withResponses"), tokens, loops);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.agent.ResponsesMcpTools;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.ClientFormat;
 import dev.portcullis.llm.Endpoint;
@@ -43,8 +44,11 @@ final class ResponsesSurface {
   private final ResponseArchive archive;
   private final TokenCounter tokens;
   private final OpenAiErrors errors = new OpenAiErrors();
+  private final ToolLoopRoute toolLoops;
 
-  ResponsesSurface(ObjectMapper json, ModelCalls calls, ResponseArchive archive, TokenCounter tokens) {
+  ResponsesSurface(ObjectMapper json, ModelCalls calls, ResponseArchive archive, TokenCounter tokens,
+      ToolLoopRoute toolLoops) {
+    this.toolLoops = toolLoops;
     this.json = json;
     this.calls = calls;
     this.archive = archive;
@@ -60,6 +64,10 @@ final class ResponsesSurface {
     if (body.path("background").asBoolean(false)) {
       refuse(ctx, model, 400, "unsupported_parameter", "background",
           "Background responses are not supported by this gateway.");
+      return;
+    }
+    if (ResponsesMcpTools.asked(body)) {
+      toolLoops.responses(ctx, body, errors); // each model step comes back through this route
       return;
     }
     withConversation(ctx, model, body, input -> send(ctx, body, model, input));

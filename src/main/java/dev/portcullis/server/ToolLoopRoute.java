@@ -7,6 +7,8 @@ import dev.portcullis.agent.LoopError;
 import dev.portcullis.agent.LoopListener;
 import dev.portcullis.agent.McpSelection;
 import dev.portcullis.agent.MessagesDialect;
+import dev.portcullis.agent.ResponsesDialect;
+import dev.portcullis.agent.ResponsesMcpTools;
 import dev.portcullis.agent.StepRefused;
 import dev.portcullis.agent.ToolLoop;
 import dev.portcullis.agent.Toolbox;
@@ -22,8 +24,11 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.function.IntSupplier;
 
 /**
@@ -82,6 +87,40 @@ final class ToolLoopRoute {
     run(ctx, body, new MessagesDialect(), "/v1/messages", errors);
   }
 
+  /**
+   * A Responses request with {@code {"type": "mcp"}} tools naming this gateway's own MCP endpoints.
+   * Steps are not stored (only the client sees the answer); the answer is not kept either.
+   */
+  void responses(RoutingContext ctx, ObjectNode body, ErrorResponder errors) {
+    if (mcp == null) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "mcp_not_configured",
+          "The request has an mcp tool, but this gateway serves no MCP servers (mcp.servers is empty).");
+      return;
+    }
+    ResponsesMcpTools tools;
+    try {
+      tools = ResponsesMcpTools.parse(body.path("tools"), ownHosts(ctx),
+          mcp.upstreams().stream().map(u -> u.key()).toList());
+    } catch (LoopError e) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_mcp_tool", e.getMessage());
+      return;
+    }
+    ObjectNode step = body.deepCopy();
+    step.put("store", false);
+    run(ctx, body, step, tools.selections(), new ResponsesDialect(tools.labels(), body.path("tools")),
+        "/v1/responses", errors);
+  }
+
+  /** The names the client reached this gateway by: the Host it sent, and loopback. */
+  private static Set<String> ownHosts(RoutingContext ctx) {
+    Set<String> hosts = new HashSet<>(List.of("localhost", "127.0.0.1", "::1", "[::1]"));
+    var authority = ctx.request().authority();
+    if (authority != null && authority.host() != null) {
+      hosts.add(authority.host().toLowerCase(Locale.ROOT));
+    }
+    return hosts;
+  }
+
   private void run(RoutingContext ctx, ObjectNode body, Dialect dialect, String path, ErrorResponder errors) {
     HttpServerResponse response = ctx.response();
     List<McpSelection> selections;
@@ -96,12 +135,22 @@ final class ToolLoopRoute {
           "'portcullis.mcp' names MCP servers, but this gateway serves none (mcp.servers is empty).");
       return;
     }
+    ObjectNode step = body.deepCopy();
+    step.remove(FIELD);
+    run(ctx, body, step, selections, dialect, path, errors);
+  }
+
+  /**
+   * @param step the request each model step starts from (without the loop's own fields)
+   */
+  private void run(RoutingContext ctx, ObjectNode body, ObjectNode step, List<McpSelection> selections,
+      Dialect dialect, String path, ErrorResponder errors) {
+    HttpServerResponse response = ctx.response();
     Principal principal = ctx.get(GatewayVerticle.PRINCIPAL);
     String clientIp = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
     String traceparent = traceparent(ctx);
     String runId = ctx.get(GatewayVerticle.REQUEST_ID);
-    ObjectNode step = body.deepCopy();
-    step.remove(List.of(FIELD, "stream", "stream_options"));
+    step.remove(List.of("stream", "stream_options"));
     LoopbackModel model = new LoopbackModel(http, host, port.getAsInt(), path, headers(ctx, traceparent));
     Promise<Void> gone = Promise.promise();
     response.closeHandler(v -> gone.tryComplete());
