@@ -126,12 +126,12 @@ class ConsoleBrowserTest {
     // the overview shows the request without a reload (it polls)
     browser.findElement(By.linkText("Overview")).click();
     WebElement requests = waitFor(By.id("overview"));
-    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("requests-today")).getText()
+    patiently(30).until(d -> d.findElement(By.id("requests-today")).getText()
         .equals("1"));
     assertThat(browser.findElement(By.id("top-models")).getText()).contains("demo");
     assertThat(requests).isNotNull();
     // its charts are drawn (uPlot, under the console's strict CSP) and follow the polls
-    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(
+    patiently(30).until(d -> d.findElement(
         By.cssSelector("#traffic-chart figcaption")).getText().contains("requests 1 in all"));
     waitFor(By.cssSelector("#traffic-chart canvas"));
     waitFor(By.cssSelector("#latency-chart canvas"));
@@ -142,7 +142,7 @@ class ConsoleBrowserTest {
     browser.findElement(By.linkText("Usage")).click();
     new Select(waitFor(By.name("group_by"))).selectByVisibleText("key");
     browser.findElement(By.cssSelector("#usage-form button")).click();
-    new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("group_by=key"));
+    patiently(20).until(d -> d.getCurrentUrl().contains("group_by=key"));
     assertThat(waitFor(By.id("usage")).getText()).contains("key_");
     waitFor(By.cssSelector("#usage-requests-chart canvas"));
     assertThat(browser.findElement(By.id("usage-csv")).getAttribute("href")).contains("/ui/usage.csv?")
@@ -153,7 +153,7 @@ class ConsoleBrowserTest {
     browser.findElement(By.linkText("Keys")).click();
     WebElement search = waitFor(By.id("q"));
     search.sendKeys("browser");
-    new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("q=browser"));
+    patiently(20).until(d -> d.getCurrentUrl().contains("q=browser"));
     WebElement row = waitFor(By.cssSelector("tr[data-key='browser-made']"));
     assertThat(row.findElement(By.tagName("meter")).getAttribute("max")).isEqualTo("5");
     assertThat(row.getText()).contains("active").contains("web");
@@ -161,7 +161,7 @@ class ConsoleBrowserTest {
 
     // disabled in the console, refused by the gateway
     row.findElement(By.xpath(".//button[text()='Disable']")).click();
-    new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElement(
+    patiently(20).until(d -> d.findElement(
         By.cssSelector("tr[data-key='browser-made'] td.status")).getText().equals("disabled"));
     assertThatThrownBy(() -> sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("demo")
         .addUserMessage("still there?").build())).isInstanceOf(OpenAIServiceException.class)
@@ -173,7 +173,7 @@ class ConsoleBrowserTest {
 
     // the audit trail has the calls, and its chain verifies
     browser.findElement(By.linkText("Audit")).click();
-    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+    patiently(30).until(d -> {
       d.navigate().refresh(); // audit records of model calls are written in batches
       return d.findElements(By.cssSelector("#audit tbody tr td[data-label='Outcome']")).size() >= 1;
     });
@@ -228,11 +228,19 @@ class ConsoleBrowserTest {
   }
 
   private static WebElement waitFor(By by) {
-    return new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.visibilityOfElementLocated(by));
+    return patiently(30).until(ExpectedConditions.visibilityOfElementLocated(by));
   }
 
   private static void shoot(String name) throws Exception {
     Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
   }
 
+  /**
+   * Waits up to {@code seconds}; an element htmx replaced between finding and reading it (the
+   * live parts re-render themselves) is looked up again instead of failing the wait.
+   */
+  private static org.openqa.selenium.support.ui.FluentWait<org.openqa.selenium.WebDriver> patiently(int seconds) {
+    return new WebDriverWait(browser, Duration.ofSeconds(seconds))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+  }
 }
