@@ -9,6 +9,7 @@ import dev.portcullis.Gateway;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.mcp.FakeHttpMcpServer;
 import dev.portcullis.mcp.McpTestClient;
+import dev.portcullis.testing.LoadLoops;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,11 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,8 +112,7 @@ class ConfigReloadTest {
         assertThat(McpTestClient.text(mcp.callTool("moving__echo", "{\"text\":\"up\"}"))).isEqualTo("up"));
     int steadySessions = steady.initializations.get();
 
-    Load load = new Load(mcp);
-    load.start();
+    LoadLoops load = load(mcp).start();
     await().atMost(Duration.ofSeconds(20)).until(() -> load.done.get() >= 20);
 
     // 1. watch, an editor's save (write beside, rename over): a model added
@@ -270,69 +266,25 @@ class ConfigReloadTest {
   }
 
   /** Four clients: two plain chats, one streamed chat, one MCP tool caller; every failure recorded. */
-  final class Load {
-    final AtomicBoolean running = new AtomicBoolean(true);
-    final AtomicInteger done = new AtomicInteger();
-    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-    final List<Thread> threads = new ArrayList<>();
-    final McpTestClient mcp;
-
-    Load(McpTestClient mcp) {
-      this.mcp = mcp;
-    }
-
-    void start() {
-      threads.add(loop("chat-1", () -> check(chat(KEY, "alpha"), false)));
-      threads.add(loop("chat-2", () -> check(chat(KEY, "alpha"), false)));
-      threads.add(loop("stream", () -> check(stream(KEY, "alpha"), true)));
-      threads.add(loop("mcp", () -> {
-        JsonNode res = mcp.callTool("steady__echo", "{\"text\":\"load\"}");
-        return "load".equals(McpTestClient.text(res)) ? null : "mcp: " + res;
-      }));
-      threads.forEach(Thread::start);
-    }
-
-    Thread loop(String name, Step step) {
-      return new Thread(() -> {
-        while (running.get()) {
-          try {
-            String failure = step.run();
-            if (failure != null) {
-              failures.add(name + ": " + failure);
-            }
-          } catch (Exception e) {
-            failures.add(name + ": " + e);
-          }
-          done.incrementAndGet();
-          try {
-            Thread.sleep(10);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "load-" + name);
-    }
-
-    void stop() throws InterruptedException {
-      running.set(false);
-      for (Thread t : threads) {
-        t.join(30_000);
-      }
-    }
-
-    private String check(HttpResponse<String> r, boolean streamed) {
-      if (r.statusCode() != 200) {
-        return r.statusCode() + " " + r.body();
-      }
-      if (streamed ? !r.body().contains("data: [DONE]") : !r.body().contains("\"choices\"")) {
-        return "incomplete: " + r.body();
-      }
-      return null;
-    }
+  LoadLoops load(McpTestClient mcp) {
+    return new LoadLoops(Duration.ofMillis(10))
+        .add("chat-1", () -> check(chat(KEY, "alpha"), false))
+        .add("chat-2", () -> check(chat(KEY, "alpha"), false))
+        .add("stream", () -> check(stream(KEY, "alpha"), true))
+        .add("mcp", () -> {
+          JsonNode res = mcp.callTool("steady__echo", "{\"text\":\"load\"}");
+          return "load".equals(McpTestClient.text(res)) ? null : "mcp: " + res;
+        });
   }
 
-  interface Step {
-    String run() throws Exception;
+  private static String check(HttpResponse<String> r, boolean streamed) {
+    if (r.statusCode() != 200) {
+      return r.statusCode() + " " + r.body();
+    }
+    if (streamed ? !r.body().contains("data: [DONE]") : !r.body().contains("\"choices\"")) {
+      return "incomplete: " + r.body();
+    }
+    return null;
   }
 
   String base() {

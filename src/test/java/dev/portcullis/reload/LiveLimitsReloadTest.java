@@ -8,6 +8,7 @@ import dev.portcullis.Gateway;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.mcp.FakeHttpMcpServer;
 import dev.portcullis.mcp.McpTestClient;
+import dev.portcullis.testing.LoadLoops;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,11 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,8 +84,7 @@ class LiveLimitsReloadTest {
         assertThat(McpTestClient.text(mcp.callTool("up__echo", "{\"text\":\"up\"}"))).isEqualTo("up"));
     assertThat(upstream.seenHeaders).contains("secret-one");
 
-    Load load = new Load(mcp);
-    load.start();
+    LoadLoops load = load(mcp).start();
     await().atMost(Duration.ofSeconds(20)).until(() -> load.done.get() >= 10);
 
     // rpm 1: one request, then refused with the limit in force
@@ -141,53 +137,18 @@ class LiveLimitsReloadTest {
   static final String PLAIN_ID = "config-key-3";
 
   /** Two chat clients through persona loaded, one MCP tool caller; every failure recorded. */
-  final class Load {
-    final AtomicBoolean running = new AtomicBoolean(true);
-    final AtomicInteger done = new AtomicInteger();
-    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-    final List<Thread> threads = new ArrayList<>();
-    final McpTestClient mcp;
-
-    Load(McpTestClient mcp) {
-      this.mcp = mcp;
+  LoadLoops load(McpTestClient mcp) {
+    LoadLoops load = new LoadLoops(Duration.ZERO);
+    for (String name : List.of("chat-1", "chat-2")) {
+      load.add(name, () -> {
+        HttpResponse<String> r = chat(LOADED);
+        return r.statusCode() == 200 && r.body().contains("\"choices\"") ? null : r.statusCode() + " " + r.body();
+      });
     }
-
-    void start() {
-      for (String name : List.of("chat-1", "chat-2")) {
-        threads.add(loop(name, () -> {
-          HttpResponse<String> r = chat(LOADED);
-          return r.statusCode() == 200 && r.body().contains("\"choices\"") ? null : r.statusCode() + " " + r.body();
-        }));
-      }
-      threads.add(loop("mcp", () -> {
-        var res = mcp.callTool("up__echo", "{\"text\":\"load\"}");
-        return "load".equals(McpTestClient.text(res)) ? null : "mcp: " + res;
-      }));
-      threads.forEach(Thread::start);
-    }
-
-    Thread loop(String name, ConfigReloadTest.Step step) {
-      return new Thread(() -> {
-        while (running.get()) {
-          try {
-            String failure = step.run();
-            if (failure != null) {
-              failures.add(name + ": " + failure);
-            }
-          } catch (Exception e) {
-            failures.add(name + ": " + e);
-          }
-          done.incrementAndGet();
-        }
-      }, "load-" + name);
-    }
-
-    void stop() throws InterruptedException {
-      running.set(false);
-      for (Thread t : threads) {
-        t.join(30_000);
-      }
-    }
+    return load.add("mcp", () -> {
+      var res = mcp.callTool("up__echo", "{\"text\":\"load\"}");
+      return "load".equals(McpTestClient.text(res)) ? null : "mcp: " + res;
+    });
   }
 
   String base() {
