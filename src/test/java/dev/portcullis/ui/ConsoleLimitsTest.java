@@ -43,7 +43,11 @@ class ConsoleLimitsTest {
       gw.openAi(admin.createKey("{\"name\":\"" + name + "\"}")).chat().completions().create(
           ChatCompletionCreateParams.builder().model("demo").addUserMessage("hi").build());
     }
-    gw.gateway().flushUsage();
+    // a call's usage row is written when its settlement ends, just after the client has its answer
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+      gw.gateway().flushUsage();
+      return admin.ok("GET", "/admin/usage?group_by=key", null).get("data").size() == 2;
+    });
   }
 
   @AfterAll
