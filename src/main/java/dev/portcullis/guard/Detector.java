@@ -24,6 +24,14 @@ public interface Detector {
    */
   int maxSpan();
 
+  /**
+   * False when {@code facts} show that this detector cannot find anything in their text, so the
+   * scan skips it. Only a necessary condition of a match may answer false.
+   */
+  default boolean possibleIn(TextFacts facts) {
+    return true;
+  }
+
   /** Appends this detector's findings in {@code text} to {@code out}. */
   void detect(String text, List<Finding> out);
 }

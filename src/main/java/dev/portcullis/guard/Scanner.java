@@ -63,7 +63,11 @@ public final class Scanner {
   private List<Finding> settle(String text) {
     List<Ranked> all = new ArrayList<>();
     List<Finding> buf = new ArrayList<>();
+    TextFacts facts = new TextFacts(text);
     for (Detector d : detectors) {
+      if (!d.possibleIn(facts)) {
+        continue;
+      }
       buf.clear();
       d.detect(text, buf);
       for (Finding f : buf) {
