@@ -84,11 +84,24 @@ public final class PhoneDetector implements Detector {
 
   @Override
   public void detect(String text, List<Finding> out) {
+    detect(text, position -> false, out);
+  }
+
+  /**
+   * Every finding of a candidate starts where the candidate starts, so a candidate starting
+   * inside a finding of higher priority (the digits of an IBAN or a card number) is not worth
+   * libphonenumber's time.
+   */
+  @Override
+  public void detect(String text, IntPredicate claimed, List<Finding> out) {
     Candidates candidates = new Candidates(CANDIDATE, text, CAN_START);
     while (candidates.next()) {
       Matcher m = candidates.match();
-      String c = m.group();
       int s = m.start();
+      if (claimed.test(s)) {
+        continue;
+      }
+      String c = m.group();
       // a candidate may swallow a trailing number separated by a space that is not part of the
       // phone number; never cut at '-' or '.', which would leave a fragment of a longer code
       for (int tries = 0; tries < 3 && c.length() >= 7; tries++) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.function.IntPredicate;
@@ -14,19 +15,21 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The detectors' prefilters ({@link Detector#possibleIn}) must be necessary conditions: whenever a
+ * The guard's shortcuts change its speed, never its findings. The detectors' prefilters ({@link Detector#possibleIn}) must be necessary conditions: whenever a
  * detector finds something in a text, its prefilter must have let the text through. Checked on
  * both corpora (every record and every line), on windows cut from them at every offset, and on
  * random strings built from the characters the patterns care about. And the search that tries only
- * the positions a match can start at ({@link Candidates}) must find what {@code find()} finds.
+ * the positions a match can start at ({@link Candidates}) must find what {@code find()} finds. And
+ * the scanner, which settles overlaps as it goes so that a detector can skip what a finding of
+ * higher priority owns, must keep exactly what settling every detector's findings at the end keeps.
  */
-class TextFactsPrefilterTest {
+class ScannerShortcutsTest {
   private static final List<Detector> DETECTORS = BuiltInDetectors.all(BuiltInDetectors.DEFAULT_PHONE_REGIONS, 20, 4.0)
       .values().stream().flatMap(List::stream).toList();
 
   @Test
   void aPrefilterNeverSkipsATextItsDetectorFindsSomethingIn() throws IOException {
-    List<String> texts = texts();
+    List<String> texts = texts(true);
     int skipped = 0;
     List<Finding> found = new ArrayList<>();
     for (String t : texts) {
@@ -61,7 +64,7 @@ class TextFactsPrefilterTest {
     patterns.add(IbanDetector.CANDIDATE);
     starts.add(IbanDetector.CAN_START);
     int matches = 0;
-    for (String t : texts()) {
+    for (String t : texts(true)) {
       for (int i = 0; i < patterns.size(); i++) {
         List<String> expected = new ArrayList<>();
         Matcher m = patterns.get(i).matcher(t);
@@ -80,27 +83,56 @@ class TextFactsPrefilterTest {
     assertThat(matches).isGreaterThan(1000);
   }
 
-  private static List<String> texts() throws IOException {
+  @Test
+  void theScannerKeepsWhatSettlingAllFindingsAtTheEndKeeps() throws IOException {
+    Scanner scanner = new Scanner(DETECTORS);
+    int findings = 0;
+    for (String t : texts(false)) {
+      String text = NormalizedText.of(t).text;
+      record Ranked(Finding finding, int priority) {}
+      List<Ranked> all = new ArrayList<>();
+      for (Detector d : DETECTORS) {
+        List<Finding> found = new ArrayList<>();
+        d.detect(text, found);
+        found.forEach(f -> all.add(new Ranked(f, d.priority())));
+      }
+      all.sort(Comparator.comparingInt((Ranked r) -> -r.priority)
+          .thenComparingInt(r -> -r.finding.length()).thenComparingInt(r -> r.finding.start()));
+      List<Finding> expected = new ArrayList<>();
+      for (Ranked r : all) {
+        if (expected.stream().noneMatch(k -> k.overlaps(r.finding))) {
+          expected.add(r.finding);
+        }
+      }
+      expected.sort(Comparator.comparingInt(Finding::start));
+      assertThat(scanner.scan(text)).as(text).isEqualTo(expected);
+      findings += expected.size();
+    }
+    assertThat(findings).isGreaterThan(500);
+  }
+
+  /** Both corpora, random strings, and (with {@code windows}) short windows cut from the corpora. */
+  private static List<String> texts(boolean windows) throws IOException {
     List<String> texts = new ArrayList<>();
     for (GuardHeldOutCorpusTest.Doc d : GuardHeldOutCorpusTest.corpus()) {
       texts.add(NormalizedText.of(d.text()).text);
     }
     for (String f : new String[] {"corpus-app.log", "corpus-chat.txt", "corpus-config.txt", "corpus-customers.csv",
         "corpus-misc.txt", "corpus-tool-results.jsonl"}) {
-      try (InputStream in = TextFactsPrefilterTest.class.getResourceAsStream("/guard/" + f)) {
+      try (InputStream in = ScannerShortcutsTest.class.getResourceAsStream("/guard/" + f)) {
         texts.addAll(List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")));
       }
     }
-    List<String> windows = new ArrayList<>();
-    for (String t : texts) {
+    List<String> cut = new ArrayList<>();
+    for (String t : windows ? texts : List.<String>of()) {
       // tight windows: a match that fills its text is where a wrong width or count would show
       for (int width : new int[] {8, 11, 15, 23, 34}) {
-        for (int i = 0; i + width <= t.length(); i += 7) {
-          windows.add(t.substring(i, i + width));
+        for (int i = 0; i + width <= t.length(); i += 11) {
+          cut.add(t.substring(i, i + width));
         }
       }
     }
-    texts.addAll(windows);
+    texts.addAll(cut);
     Random random = new Random(20261203);
     String alphabet = "0123456789 -.()/+:@ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_=\"'\n";
     for (int i = 0; i < 5_000; i++) {
