@@ -37,7 +37,8 @@ public final class BuiltInDetectors {
   public static Map<String, List<Detector>> all(List<String> phoneRegions, int entropyMinLength,
       double entropyThreshold) {
     Map<String, List<Detector>> m = new LinkedHashMap<>();
-    // personal data
+    // personal data. Each pattern's last argument is a necessary condition of a match (digits it
+    // needs within its span, a literal it contains) that lets text which cannot match skip it.
     add(m, new RegexDetector("email", "EMAIL", Pattern.compile(
         "(?<![\\p{L}\\p{N}._%+\\-])(?<v>[\\p{L}\\p{N}][\\p{L}\\p{N}._%+'\\-]{0,63}@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]{0,61}"
             + "[\\p{L}\\p{N}])?\\.)+(?:\\p{L}{2,24}|xn--[a-z0-9]{2,59}))(?![\\p{L}\\p{N}\\-])"),
@@ -45,33 +46,37 @@ public final class BuiltInDetectors {
     add(m, new PhoneDetector(phoneRegions));
     add(m, new RegexDetector("credit_card", "CREDIT_CARD",
         Pattern.compile("(?<![\\d\\-.+])(?<v>\\d(?:[ \\-]?\\d){11,18})(?![\\d]|[\\-.]\\d)"),
-        Validators::paymentCard, 0.95, 70, 23, false));
+        Validators::paymentCard, 0.95, 70, 23, false, f -> f.digitsWithin(12, 23), Candidates::digit));
     add(m, new IbanDetector());
     add(m, new RegexDetector("us_ssn", "US_SSN",
         Pattern.compile("(?<![\\d\\-])(?<v>\\d{3}([\\- ])\\d{2}\\2\\d{4})(?![\\d]|-\\d)"),
-        Validators::usSsn, 0.85, 65, 11, false));
+        Validators::usSsn, 0.85, 65, 11, false, f -> f.digitsWithin(9, 11), Candidates::digit));
     add(m, new RegexDetector("us_ssn", "US_SSN", Pattern.compile(
         "(?i)(?:ssn|social security(?: number| no\\.?)?|soc\\.? ?sec\\.?)\\W{0,5}(?:no\\.?|number|#)?\\W{0,3}(?<v>\\d{9})(?!\\d)"),
-        Validators::usSsn, 0.9, 66, 11, false));
+        Validators::usSsn, 0.9, 66, 11, false,
+        f -> f.longestDigitRun() >= 9 && f.containsAnyIgnoringCase("ssn", "soc"), c -> c == 's' || c == 'S'));
     add(m, new RegexDetector("uk_nino", "UK_NINO",
         Pattern.compile("(?<![A-Za-z0-9])(?<v>[A-Z]{2} ?\\d{2} ?\\d{2} ?\\d{2} ?[A-D])(?![A-Za-z0-9])"),
-        Validators::ukNino, 0.9, 65, 13, false));
+        Validators::ukNino, 0.9, 65, 13, false, f -> f.hasCapitalsThenDigits(true) && f.digitsWithin(6, 8), c -> c >= 'A' && c <= 'Z'));
     add(m, new RegexDetector("es_dni", "ES_DNI",
         Pattern.compile("(?<![A-Za-z0-9\\-])(?<v>(?:[XYZ]\\d{7}|\\d{8})-?[A-Z])(?![A-Za-z0-9])"),
-        Validators::spanishId, 0.9, 65, 10, false));
+        Validators::spanishId, 0.9, 65, 10, false, f -> f.longestDigitRun() >= 7,
+        c -> c == 'X' || c == 'Y' || c == 'Z' || Candidates.digit(c)));
     add(m, new RegexDetector("ipv4", "IP_ADDRESS",
         Pattern.compile("(?<![\\w.])(?<v>(?:\\d{1,3}\\.){3}\\d{1,3})(?![\\w]|\\.\\d)"),
-        Validators::ipv4, 0.9, 55, 15, false, "."));
+        Validators::ipv4, 0.9, 55, 15, false, f -> f.digitDotDigitsWithin(3, 15), Candidates::digit));
     add(m, new RegexDetector("ipv6", "IP_ADDRESS", Pattern.compile(
         "(?<![\\w:.])(?<v>(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?)(?![\\w:])"),
         Validators::ipv6, 0.9, 60, 45, false, ":"));
     // secrets
     add(m, new RegexDetector("aws_access_key", "AWS_ACCESS_KEY", Pattern.compile(
         "(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z2-7]{16})(?![A-Za-z0-9])"),
-        BuiltInDetectors::notAwsExample, 0.95, 85, 20, true));
+        BuiltInDetectors::notAwsExample, 0.95, 85, 20, true,
+        "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "APKA"));
     add(m, new RegexDetector("aws_secret_key", "AWS_SECRET_KEY", Pattern.compile(
         "(?i)(?:aws.{0,24}?(?:secret|sk)|SecretAccessKey).{0,24}?[=:\"'\\s]+(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-        BuiltInDetectors::notAwsExample, 0.9, 85, 40, true));
+        BuiltInDetectors::notAwsExample, 0.9, 85, 40, true,
+        f -> f.containsAnyIgnoringCase("aws", "secretaccesskey")));
     add(m, new RegexDetector("github_token", "GITHUB_TOKEN", Pattern.compile(
         "(?<![A-Za-z0-9_])(?<v>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{60,255})(?![A-Za-z0-9_])"),
         null, 0.99, 85, 255, true, "gh", "github_pat_"));

@@ -1,6 +1,7 @@
 package dev.portcullis.guard;
 
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /** Finds one kind of sensitive data in plain text. Implementations are immutable and thread-safe. */
 public interface Detector {
@@ -24,6 +25,23 @@ public interface Detector {
    */
   int maxSpan();
 
+  /**
+   * False when {@code facts} show that this detector cannot find anything in their text, so the
+   * scan skips it. Only a necessary condition of a match may answer false.
+   */
+  default boolean possibleIn(TextFacts facts) {
+    return true;
+  }
+
   /** Appends this detector's findings in {@code text} to {@code out}. */
   void detect(String text, List<Finding> out);
+
+  /**
+   * The same, told which positions a finding of higher priority already owns: a finding that
+   * overlaps one is dropped anyway, so an expensive detector may skip validating candidates
+   * whose every possible finding would overlap it.
+   */
+  default void detect(String text, IntPredicate claimed, List<Finding> out) {
+    detect(text, out);
+  }
 }

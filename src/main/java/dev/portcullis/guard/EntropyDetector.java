@@ -53,6 +53,17 @@ public final class EntropyDetector implements Detector {
     return 512;
   }
 
+  /** A token is a run of at least 16 base64/base62 characters. */
+  @Override
+  public boolean possibleIn(TextFacts facts) {
+    return facts.longestRunOf(EntropyDetector::tokenCharacter) >= 16;
+  }
+
+  private static boolean tokenCharacter(int c) {
+    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '_'
+        || c == '-';
+  }
+
   @Override
   public void detect(String text, List<Finding> out) {
     List<int[]> publicSpans = publicMaterial(text);

@@ -1,6 +1,7 @@
 package dev.portcullis.guard;
 
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,7 +11,9 @@ import java.util.regex.Pattern;
  * ISO 7064 mod-97 check.
  */
 public final class IbanDetector implements Detector {
-  private static final Pattern CANDIDATE = Pattern.compile("(?<![A-Za-z0-9])[A-Z]{2}\\d{2}(?:[ -]?[A-Za-z0-9]){11,30}");
+  static final Pattern CANDIDATE = Pattern.compile("(?<![A-Za-z0-9])[A-Z]{2}\\d{2}(?:[ -]?[A-Za-z0-9]){11,30}");
+  /** Every candidate starts with its country code. */
+  static final IntPredicate CAN_START = c -> c >= 'A' && c <= 'Z';
 
   @Override
   public String name() {
@@ -33,9 +36,15 @@ public final class IbanDetector implements Detector {
   }
 
   @Override
+  public boolean possibleIn(TextFacts facts) {
+    return facts.hasCapitalsThenDigits(false);
+  }
+
+  @Override
   public void detect(String text, List<Finding> out) {
-    Matcher m = CANDIDATE.matcher(text);
-    while (m.find()) {
+    Candidates candidates = new Candidates(CANDIDATE, text, CAN_START);
+    while (candidates.next()) {
+      Matcher m = candidates.match();
       int want = Validators.ibanLength(m.group().substring(0, 2));
       if (want < 0) {
         continue;
@@ -55,7 +64,7 @@ public final class IbanDetector implements Detector {
       String candidate = text.substring(m.start(), end);
       if (Validators.iban(candidate)) {
         out.add(new Finding("iban", "IBAN", m.start(), end, 0.99));
-        m.region(end, text.length());
+        candidates.skipTo(end);
       }
     }
   }

@@ -5,6 +5,7 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.Currency;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -28,8 +29,10 @@ import java.util.regex.Pattern;
  */
 public final class PhoneDetector implements Detector {
   private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
-  private static final Pattern CANDIDATE = Pattern.compile(
+  static final Pattern CANDIDATE = Pattern.compile(
       "(?<![\\w+.\\-/:=#])(?:\\+|00)?(?:\\(\\+?\\d{1,4}\\)[ .\\-]?)?\\d[\\d ().\\-/]{5,22}\\d(?![\\w]|[.\\-/:]\\d)");
+  /** Every candidate starts with '+', '(' or a digit ("00" included). */
+  static final IntPredicate CAN_START = c -> c == '+' || c == '(' || Candidates.digit(c);
   private static final Pattern DATE = Pattern.compile(
       "\\d{4}[-./]\\d{1,2}[-./]\\d{1,2}|\\d{1,2}[-./]\\d{1,2}[-./]\\d{2,4}|\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   /** Shapes that are something else: IP address fragments, US social security numbers. */
@@ -73,12 +76,32 @@ public final class PhoneDetector implements Detector {
     return 32;
   }
 
+  /** A candidate spans at most 34 characters (prefix, bracketed code, 24) and needs seven digits. */
+  @Override
+  public boolean possibleIn(TextFacts facts) {
+    return facts.digitsWithin(7, 34);
+  }
+
   @Override
   public void detect(String text, List<Finding> out) {
-    Matcher m = CANDIDATE.matcher(text);
-    while (m.find()) {
-      String c = m.group();
+    detect(text, position -> false, out);
+  }
+
+  /**
+   * Every finding of a candidate starts where the candidate starts, so a candidate starting
+   * inside a finding of higher priority (the digits of an IBAN or a card number) is not worth
+   * libphonenumber's time.
+   */
+  @Override
+  public void detect(String text, IntPredicate claimed, List<Finding> out) {
+    Candidates candidates = new Candidates(CANDIDATE, text, CAN_START);
+    while (candidates.next()) {
+      Matcher m = candidates.match();
       int s = m.start();
+      if (claimed.test(s)) {
+        continue;
+      }
+      String c = m.group();
       // a candidate may swallow a trailing number separated by a space that is not part of the
       // phone number; never cut at '-' or '.', which would leave a fragment of a longer code
       for (int tries = 0; tries < 3 && c.length() >= 7; tries++) {

@@ -1,6 +1,7 @@
 package dev.portcullis.guard;
 
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,11 +21,32 @@ public final class RegexDetector implements Detector {
   private final int maxSpan;
   private final boolean secret;
   private final boolean hasGroup;
-  /** A cheap literal every match contains, checked before running the pattern; null for none. */
-  private final String[] anyOf;
+  /** A cheap necessary condition of a match, checked before running the pattern. */
+  private final Predicate<TextFacts> possible;
+  /** The characters a match can start with (see {@link Candidates}); null: any. */
+  private final IntPredicate canStart;
 
   public RegexDetector(String name, String type, Pattern pattern, Predicate<String> validator, double confidence,
       int priority, int maxSpan, boolean secret, String... anyOf) {
+    this(name, type, pattern, validator, confidence, priority, maxSpan, secret,
+        anyOf.length == 0 ? facts -> true : facts -> facts.containsAny(anyOf));
+  }
+
+  /**
+   * @param possible a necessary condition of a match (a literal every match contains, a number of
+   *     digits it needs), so that text which cannot match skips the pattern
+   */
+  public RegexDetector(String name, String type, Pattern pattern, Predicate<String> validator, double confidence,
+      int priority, int maxSpan, boolean secret, Predicate<TextFacts> possible) {
+    this(name, type, pattern, validator, confidence, priority, maxSpan, secret, possible, null);
+  }
+
+  /**
+   * @param canStart accepts the first character of every possible match (null: any), so that
+   *     the search tries only those positions
+   */
+  public RegexDetector(String name, String type, Pattern pattern, Predicate<String> validator, double confidence,
+      int priority, int maxSpan, boolean secret, Predicate<TextFacts> possible, IntPredicate canStart) {
     this.name = name;
     this.type = type;
     this.pattern = pattern;
@@ -34,7 +56,8 @@ public final class RegexDetector implements Detector {
     this.maxSpan = maxSpan;
     this.secret = secret;
     this.hasGroup = pattern.pattern().contains("(?<v>");
-    this.anyOf = anyOf.length == 0 ? null : anyOf;
+    this.possible = possible;
+    this.canStart = canStart;
   }
 
   @Override
@@ -63,29 +86,38 @@ public final class RegexDetector implements Detector {
   }
 
   @Override
+  public boolean possibleIn(TextFacts facts) {
+    return possible.test(facts);
+  }
+
+  @Override
   public void detect(String text, List<Finding> out) {
-    if (anyOf != null && !containsAny(text)) {
+    if (canStart == null) {
+      Matcher m = pattern.matcher(text);
+      while (m.find()) {
+        collect(m, text, out);
+      }
       return;
     }
-    Matcher m = pattern.matcher(text);
-    while (m.find()) {
-      int s = hasGroup ? m.start("v") : m.start();
-      int e = hasGroup ? m.end("v") : m.end();
-      if (s < 0 || e <= s) {
-        continue;
-      }
-      if (validator.test(text.substring(s, e))) {
-        out.add(new Finding(name, type, s, e, confidence));
-      }
+    Candidates candidates = new Candidates(pattern, text, canStart);
+    while (candidates.next()) {
+      collect(candidates.match(), text, out);
     }
   }
 
-  private boolean containsAny(String text) {
-    for (String a : anyOf) {
-      if (text.contains(a)) {
-        return true;
-      }
+  Pattern pattern() {
+    return pattern;
+  }
+
+  IntPredicate canStart() {
+    return canStart;
+  }
+
+  private void collect(Matcher m, String text, List<Finding> out) {
+    int s = hasGroup ? m.start("v") : m.start();
+    int e = hasGroup ? m.end("v") : m.end();
+    if (s >= 0 && e > s && validator.test(text.substring(s, e))) {
+      out.add(new Finding(name, type, s, e, confidence));
     }
-    return false;
   }
 }

@@ -3,6 +3,7 @@ package dev.portcullis.guard;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * Runs a set of detectors over a text and settles overlaps: where two findings overlap, the
@@ -13,10 +14,15 @@ import java.util.List;
  */
 public final class Scanner {
   private final List<Detector> detectors;
+  /** The detectors, highest priority first (stable: equal priorities keep their order). */
+  private final List<Detector> byPriority;
   private final int maxSpan;
 
   public Scanner(List<Detector> detectors) {
     this.detectors = List.copyOf(detectors);
+    List<Detector> sorted = new ArrayList<>(detectors);
+    sorted.sort(Comparator.comparingInt((Detector d) -> -d.priority()));
+    this.byPriority = List.copyOf(sorted);
     int span = 0;
     for (Detector d : detectors) {
       span = Math.max(span, d.maxSpan());
@@ -60,38 +66,50 @@ public final class Scanner {
     return mapped;
   }
 
+  /**
+   * Runs the detectors from the highest priority down and keeps, in each priority, the longest
+   * findings first that overlap nothing kept before: the same greedy order as sorting all findings
+   * by (priority, length, position), computed as it goes so that a detector can skip candidates
+   * that a finding of higher priority already owns (see {@link Detector#detect(String, IntPredicate, List)}).
+   */
   private List<Finding> settle(String text) {
-    List<Ranked> all = new ArrayList<>();
-    List<Finding> buf = new ArrayList<>();
-    for (Detector d : detectors) {
-      buf.clear();
-      d.detect(text, buf);
-      for (Finding f : buf) {
-        all.add(new Ranked(f, d.priority()));
-      }
-    }
-    if (all.isEmpty()) {
-      return List.of();
-    }
-    if (all.size() == 1) {
-      return List.of(all.get(0).finding);
-    }
-    all.sort(Comparator.comparingInt((Ranked r) -> -r.priority)
-        .thenComparingInt(r -> -r.finding.length())
-        .thenComparingInt(r -> r.finding.start()));
+    TextFacts facts = new TextFacts(text);
     List<Finding> kept = new ArrayList<>();
-    outer:
-    for (Ranked r : all) {
+    IntPredicate claimed = position -> {
       for (Finding k : kept) {
-        if (k.overlaps(r.finding)) {
-          continue outer;
+        if (position >= k.start() && position < k.end()) {
+          return true;
         }
       }
-      kept.add(r.finding);
+      return false;
+    };
+    List<Finding> group = new ArrayList<>();
+    int i = 0;
+    while (i < byPriority.size()) {
+      int priority = byPriority.get(i).priority();
+      group.clear();
+      for (; i < byPriority.size() && byPriority.get(i).priority() == priority; i++) {
+        Detector d = byPriority.get(i);
+        if (d.possibleIn(facts)) {
+          d.detect(text, claimed, group);
+        }
+      }
+      if (group.size() > 1) {
+        group.sort(Comparator.comparingInt((Finding f) -> -f.length()).thenComparingInt(Finding::start));
+      }
+      outer:
+      for (Finding f : group) {
+        for (Finding k : kept) {
+          if (k.overlaps(f)) {
+            continue outer;
+          }
+        }
+        kept.add(f);
+      }
     }
-    kept.sort(Comparator.comparingInt(Finding::start));
+    if (kept.size() > 1) {
+      kept.sort(Comparator.comparingInt(Finding::start));
+    }
     return kept;
   }
-
-  private record Ranked(Finding finding, int priority) {}
 }
