@@ -1,0 +1,18 @@
+package dev.portcullis.agent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A streamed answer that shows the run while it goes (tool listings and calls as they happen),
+ * then the rest of the answer when the loop ends. Called on the loop's event loop.
+ */
+public interface LiveStream extends LoopListener {
+  /** The run began: the stream's first events. */
+  void started();
+
+  /** The run finished with this answer: the events of what was not shown yet, then the end. */
+  void finish(ObjectNode answer);
+
+  /** The run failed after the stream began: its last event says why. */
+  void failed(String code, String message);
+}
