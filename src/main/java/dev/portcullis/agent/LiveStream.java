@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * then the rest of the answer when the loop ends. Called on the loop's event loop.
  */
 public interface LiveStream extends LoopListener {
-  /** The run began: the stream's first events. */
-  void started();
-
-  /** The run finished with this answer: the events of what was not shown yet, then the end. */
+  /**
+   * The run finished with this answer: the events of what was not shown yet, then the end. The
+   * stream's first events come with the first thing to show.
+   */
   void finish(ObjectNode answer);
 
   /** The run failed after the stream began: its last event says why. */

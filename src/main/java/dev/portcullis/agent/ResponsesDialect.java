@@ -39,6 +39,7 @@ public final class ResponsesDialect implements Dialect {
   private final Map<String, String> labels;
   private final JsonNode clientTools;
   private final String responseId;
+  private final long createdAt = System.currentTimeMillis() / 1000;
   private final List<McpItems.Answered> answered;
   private List<Toolbox.Tool> listed = List.of();
 
@@ -172,7 +173,7 @@ public final class ResponsesDialect implements Dialect {
   @Override
   public ObjectNode answer(List<ObjectNode> responses, List<ToolStep> steps, Set<String> gatewayTools) {
     ObjectNode out = responses.get(responses.size() - 1).deepCopy();
-    out.put("id", responseId);
+    out.put("id", responseId).put("created_at", createdAt);
     ArrayNode output = F.arrayNode();
     listings().forEach(output::add);
     Set<String> made = new HashSet<>();
@@ -296,9 +297,7 @@ public final class ResponsesDialect implements Dialect {
   @Override
   public Buffer stream(ObjectNode answer, ObjectNode request) {
     Buffer out = Buffer.buffer();
-    LiveStream whole = live(answer, out::appendBuffer);
-    whole.started();
-    whole.finish(answer);
+    live(answer, out::appendBuffer).finish(answer);
     return out;
   }
 
@@ -310,7 +309,7 @@ public final class ResponsesDialect implements Dialect {
   /** The response as it stands when the stream starts: nothing in its output yet. */
   private ObjectNode shell(ObjectNode request) {
     ObjectNode shell = F.objectNode().put("id", responseId).put("object", "response")
-        .put("created_at", request.path("created_at").asLong(System.currentTimeMillis() / 1000))
+        .put("created_at", createdAt)
         .put("status", "in_progress");
     shell.putNull("error");
     shell.putNull("incomplete_details");

@@ -35,14 +35,17 @@ final class ResponsesLoopStream implements LiveStream {
     this.out = out;
   }
 
-  @Override
-  public void started() {
-    emit(F.objectNode().put("type", "response.created").set("response", shell));
-    emit(F.objectNode().put("type", "response.in_progress").set("response", shell));
+  /** The stream's first events, before the first thing to show. */
+  private void start() {
+    if (sequence == 0) {
+      emit(F.objectNode().put("type", "response.created").set("response", shell));
+      emit(F.objectNode().put("type", "response.in_progress").set("response", shell));
+    }
   }
 
   @Override
   public void toolsListed(List<Toolbox.Tool> tools) {
+    start();
     for (ObjectNode listing : dialect.listings()) {
       item(index++, listing);
     }
@@ -50,6 +53,7 @@ final class ResponsesLoopStream implements LiveStream {
 
   @Override
   public void toolStarted(ToolUse use, Toolbox.Tool tool) {
+    start();
     ObjectNode item = dialect.running(use, tool);
     String id = item.path("id").asText();
     String args = use.arguments().isTextual() ? use.arguments().textValue() : use.arguments().toString();
@@ -71,6 +75,7 @@ final class ResponsesLoopStream implements LiveStream {
 
   @Override
   public void finish(ObjectNode answer) {
+    start();
     ArrayNode output = (ArrayNode) answer.path("output");
     for (JsonNode item : output) {
       if (!shown.contains(item.path("id").asText())) {
@@ -82,6 +87,7 @@ final class ResponsesLoopStream implements LiveStream {
 
   @Override
   public void failed(String code, String message) {
+    start();
     ObjectNode response = shell.deepCopy().put("status", "failed");
     response.putObject("error").put("code", code).put("message", message);
     emit(F.objectNode().put("type", "response.failed").set("response", response));

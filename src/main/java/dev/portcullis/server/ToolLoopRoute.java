@@ -176,19 +176,21 @@ final class ToolLoopRoute {
     Promise<Void> gone = Promise.promise();
     response.closeHandler(v -> gone.tryComplete());
     LiveStream live = body.path("stream").asBoolean(false) ? dialect.live(body, response::write) : null;
-    if (live != null) { // the run shows as it goes: the stream starts now
+    if (live != null) { // the run shows as it goes, once the tools are listed: a bad request before is still a 4xx
       response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
-      live.started();
     }
     loop.run(dialect, step, Toolbox.open(mcp, selections, principal, clientIp, traceparent, runId), model, bounds,
         live != null ? live : LoopListener.NONE, gone.future()).onComplete(ar -> {
           if (ar.succeeded()) {
             finished.accept(ar.result().answer());
           }
-          if (live != null) {
+          if (live != null && response.headWritten()) {
             streamed(response, ar, live, runId);
           } else {
+            if (live != null && !response.ended() && !response.closed()) {
+              response.setChunked(false); // refused before the stream began: a plain error answer
+            }
             answer(response, ar, dialect, body, errors, runId);
           }
         });

@@ -151,11 +151,15 @@ class ResponsesMcpToolTest {
         "{\"type\":\"mcp\",\"server_label\":\"x\",\"require_approval\":{\"never\":{\"tool_name\":[\"echo\"]}}}",
         "{\"type\":\"mcp\",\"server_label\":\"nosuch\"}",
         "{\"type\":\"mcp\",\"server_url\":\"" + gw.baseUrl() + "/mcp\"}")) {
-      HttpResponse<String> r = post(request("hi", tool));
-      assertThat(r.statusCode()).as(tool + " -> " + r.body()).isEqualTo(400);
-      JsonNode error = JSON.readTree(r.body()).path("error");
-      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
-      assertThat(error.path("message").asText()).isNotEmpty();
+      for (boolean stream : new boolean[] {false, true}) { // a stream that never began answers the same
+        ObjectNode body = (ObjectNode) JSON.readTree(request("hi", tool));
+        HttpResponse<String> r = post(body.put("stream", stream).toString());
+        assertThat(r.statusCode()).as(tool + " -> " + r.body()).isEqualTo(400);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText()).isNotEmpty();
+      }
     }
   }
 
