@@ -13,6 +13,10 @@ public interface LiveStream extends LoopListener {
    */
   void finish(ObjectNode answer);
 
-  /** The run failed after the stream began: its last event says why. */
-  void failed(String code, String message);
+  /**
+   * The run failed after the stream began: its last event says why.
+   *
+   * @param type the OpenAI error type ({@code invalid_request_error}, {@code server_error}...)
+   */
+  void failed(String type, String code, String message);
 }

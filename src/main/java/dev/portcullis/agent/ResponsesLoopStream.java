@@ -86,7 +86,7 @@ final class ResponsesLoopStream implements LiveStream {
   }
 
   @Override
-  public void failed(String code, String message) {
+  public void failed(String type, String code, String message) {
     start();
     ObjectNode response = shell.deepCopy().put("status", "failed");
     response.putObject("error").put("code", code).put("message", message);

@@ -11,6 +11,7 @@ import dev.portcullis.agent.LoopError;
 import dev.portcullis.agent.LoopListener;
 import dev.portcullis.agent.McpSelection;
 import dev.portcullis.agent.MessagesDialect;
+import dev.portcullis.agent.ProgressStream;
 import dev.portcullis.agent.ResponsesDialect;
 import dev.portcullis.agent.ResponsesMcpTools;
 import dev.portcullis.agent.StepRefused;
@@ -35,6 +36,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -175,7 +177,9 @@ final class ToolLoopRoute {
     LoopbackModel model = new LoopbackModel(http, host, port.getAsInt(), path, headers(ctx, traceparent));
     Promise<Void> gone = Promise.promise();
     response.closeHandler(v -> gone.tryComplete());
-    LiveStream live = body.path("stream").asBoolean(false) ? dialect.live(body, response::write) : null;
+    LiveStream live = !body.path("stream").asBoolean(false) ? null
+        : Objects.requireNonNullElseGet(dialect.live(body, response::write),
+            () -> new ProgressStream(dialect, body, response::write, errors::streamError));
     if (live != null) { // the run shows as it goes, once the tools are listed: a bad request before is still a 4xx
       response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
@@ -205,12 +209,14 @@ final class ToolLoopRoute {
     if (ar.succeeded()) {
       live.finish(ar.result().answer());
     } else if (ar.cause() instanceof StepRefused r) {
-      live.failed("model_step_refused", "A model step was refused (HTTP " + r.status() + "): " + errorMessage(r));
+      live.failed(r.status() < 500 ? "invalid_request_error" : "server_error", "model_step_refused",
+          "A model step was refused (HTTP " + r.status() + "): " + errorMessage(r));
     } else if (ar.cause() instanceof LoopError e) {
-      live.failed(e.kind().code, e.getMessage());
+      live.failed(e.kind().type, e.kind().code, e.getMessage());
     } else {
       LOG.atWarn().setCause(ar.cause()).addKeyValue("request_id", runId).log("tool loop failed");
-      live.failed("tool_loop_failed", "The gateway could not finish the tool loop (request id " + runId + ").");
+      live.failed("server_error", "tool_loop_failed", "The gateway could not finish the tool loop (request id "
+          + runId + ").");
     }
     response.end();
   }

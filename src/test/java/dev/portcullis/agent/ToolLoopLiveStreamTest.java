@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.testing.FakeOpenAiUpstream;
 import dev.portcullis.testing.GatewayHarness;
 import java.net.URI;
@@ -22,12 +23,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A streamed Responses request with an mcp tool shows each tool step while the run goes on: the
- * events of a call arrive while the next model step has not answered (it never does here), and a
- * run that fails after the stream began ends with response.failed. Over HTTP, with a fake OpenAI
- * provider behind the Responses surface.
+ * A streamed tool loop shows each tool step while the run goes on: on the Responses API as its
+ * mcp_list_tools and mcp_call events, on chat completions and Anthropic Messages as SSE comments.
+ * They arrive while the next model step has not answered (it never does here), and a run that
+ * fails after the stream began ends with the surface's error event. Over HTTP, with a fake OpenAI
+ * provider behind the surfaces.
  */
-class ResponsesMcpLiveStreamTest {
+class ToolLoopLiveStreamTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> LIST_AND_CALL = List.of("response.created", "response.in_progress",
       "response.output_item.added", "response.mcp_list_tools.in_progress", "response.mcp_list_tools.completed",
@@ -82,8 +84,21 @@ class ResponsesMcpLiveStreamTest {
     String body = JSON.createObjectNode().put("model", "looping").put("stream", true).put("input", input)
         .set("tools", JSON.readTree("[{\"type\":\"mcp\",\"server_label\":\"gw\",\"server_url\":\"" + gw.baseUrl()
             + "/mcp\",\"allowed_tools\":[\"demo__echo\"],\"require_approval\":\"never\"}]")).toString();
+    return stream("/v1/responses", body);
+  }
+
+  /** A chat completion or Anthropic message streamed with the demo server's echo run by the gateway. */
+  static HttpResponse<Stream<String>> streamWithExtension(String path, String content) throws Exception {
+    ObjectNode body = JSON.createObjectNode().put("model", "looping").put("stream", true).put("max_tokens", 100);
+    body.putArray("messages").addObject().put("role", "user").put("content", content);
+    body.set("portcullis", JSON.readTree("{\"mcp\":[{\"server\":\"demo\",\"allowed_tools\":[\"echo\"]}]}"));
+    return stream(path, body.toString());
+  }
+
+  static HttpResponse<Stream<String>> stream(String path, String body) throws Exception {
     HttpResponse<Stream<String>> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create(gw.baseUrl() + "/v1/responses")).header("authorization", "Bearer " + GatewayHarness.KEY)
+        URI.create(gw.baseUrl() + path)).header("authorization", "Bearer " + GatewayHarness.KEY)
+        .header("anthropic-version", "2023-06-01")
         .header("content-type", "application/json").timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
     assertThat(r.statusCode()).isEqualTo(200);
@@ -91,10 +106,17 @@ class ResponsesMcpLiveStreamTest {
     return r;
   }
 
+  /** Waits until the one model step after a tool result of the conversation that says {@code input} was given up. */
+  static void awaitHangingStepClosed(String input) {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(fake.requests().stream().filter(r -> waitsAfterTool(r) && r.body().toString().contains(input)))
+            .singleElement().satisfies(q -> assertThat(q.connectionClosed()).isTrue()));
+  }
+
   @Test
   void eachToolStepIsStreamedWhileTheNextModelStepIsStillOpen() throws Exception {
     List<JsonNode> events = new ArrayList<>();
-    try (Stream<String> lines = stream("echo then wait").body()) {
+    try (Stream<String> lines = stream("echo then wait-responses").body()) {
       Iterator<String> it = lines.iterator();
       while (events.size() < LIST_AND_CALL.size() && it.hasNext()) {
         String line = it.next();
@@ -109,9 +131,48 @@ class ResponsesMcpLiveStreamTest {
     assertThat(done.path("output").asText()).isEqualTo("again");
     assertThat(events.get(0).at("/response/id").asText()).startsWith("resp_");
     // the step that could not have answered was open all along, and is given up once the client left
-    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-        assertThat(fake.requests().stream().filter(ResponsesMcpLiveStreamTest::waitsAfterTool))
-            .singleElement().satisfies(q -> assertThat(q.connectionClosed()).isTrue()));
+    awaitHangingStepClosed("echo then wait-responses");
+  }
+
+  @Test
+  void chatCompletionsAndMessagesShowEachToolStepAsAComment() throws Exception {
+    for (String path : List.of("/v1/chat/completions", "/v1/messages")) {
+      List<String> comments = new ArrayList<>();
+      String input = "echo then wait-" + path.substring(path.lastIndexOf('/') + 1);
+      try (Stream<String> lines = streamWithExtension(path, input).body()) {
+        Iterator<String> it = lines.iterator();
+        while (comments.size() < 3 && it.hasNext()) {
+          String line = it.next();
+          assertThat(line).as(path).satisfiesAnyOf(l -> assertThat(l).isEmpty(), l -> assertThat(l).startsWith(":"));
+          if (line.startsWith(":")) {
+            comments.add(line);
+          }
+        }
+      } // the client leaves while the model step after the tool result has not answered
+      assertThat(comments).as(path).containsExactly(": portcullis: 1 MCP tool(s) listed",
+          ": portcullis: calling demo__echo", ": portcullis: demo__echo returned");
+      awaitHangingStepClosed(input);
+    }
+  }
+
+  @Test
+  void aChatOrMessagesRunThatFailsAfterTheStreamBeganEndsWithTheSurfacesErrorEvent() throws Exception {
+    for (String path : List.of("/v1/chat/completions", "/v1/messages")) {
+      List<String> lines;
+      try (Stream<String> s = streamWithExtension(path, "loop forever").body()) {
+        lines = s.filter(l -> !l.isEmpty()).toList();
+      }
+      assertThat(lines.get(0)).as(path).startsWith(": portcullis:");
+      String last = lines.get(lines.size() - 1);
+      JsonNode error = JSON.readTree(last.substring("data: ".length()));
+      if (path.equals("/v1/messages")) {
+        assertThat(lines.get(lines.size() - 2)).isEqualTo("event: error");
+        assertThat(error.path("type").asText()).isEqualTo("error");
+      } else {
+        assertThat(error.at("/error/code").asText()).isEqualTo("max_iterations_exceeded");
+      }
+      assertThat(error.at("/error/message").asText()).as(path).contains("max_iterations");
+    }
   }
 
   @Test
