@@ -70,30 +70,28 @@ public final class McpItems {
     }
     List<Answered> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    for (int i = 0; i < conversation.size(); i++) {
-      JsonNode item = conversation.get(i);
+    for (JsonNode item : conversation) { // the conversation may hold kept items: "input" is all a client can be told
       if (!item.path("type").asText().equals(RESPONSE)) {
         continue;
       }
-      String at = "input[" + i + "]";
       JsonNode id = item.get("approval_request_id");
       JsonNode approve = item.get("approve");
       if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
-        throw new InvalidParameterException(at + ".approval_request_id", "Missing required parameter: '" + at
-            + ".approval_request_id'.");
+        throw new InvalidParameterException("input", "Missing required parameter: 'approval_request_id' of an"
+            + " mcp_approval_response item.");
       }
       if (approve == null || !approve.isBoolean()) {
-        throw new InvalidParameterException(at + ".approve", "Invalid type for '" + at
-            + ".approve': expected a boolean.");
+        throw new InvalidParameterException("input", "Invalid type for 'approve' of the mcp_approval_response to '"
+            + id.textValue() + "': expected a boolean.");
       }
       JsonNode request = requests.get(id.textValue());
       if (request == null) {
-        throw new InvalidParameterException(at + ".approval_request_id", "No mcp_approval_request with id '"
+        throw new InvalidParameterException("input", "No mcp_approval_request with id '"
             + id.textValue() + "' in this conversation: continue the response that asked for it"
             + " (previous_response_id), or send its mcp_approval_request item before the answer.");
       }
       if (!seen.add(id.textValue())) {
-        throw new InvalidParameterException(at + ".approval_request_id", "The approval request '"
+        throw new InvalidParameterException("input", "The approval request '"
             + id.textValue() + "' is answered more than once.");
       }
       if (ran.contains(id.textValue())) {
