@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * What a tool loop needs to know about one wire format: how tools are offered, how the model
@@ -39,4 +40,30 @@ public interface Dialect {
    * @param request the client's request (stream options)
    */
   Buffer stream(ObjectNode answer, ObjectNode request);
+
+  /**
+   * Whether the client wants to approve this call of a gateway tool before it runs: the run then
+   * stops, and the answer asks the client for it.
+   */
+  default boolean held(ToolUse use, Toolbox.Tool tool) {
+    return false;
+  }
+
+  /** The calls the client decided on since the run stopped for its approval: made before the model is asked. */
+  default List<Decided> decided() {
+    return List.of();
+  }
+
+  /** The first request once the {@link #decided} calls are made: their calls and results added. */
+  default ObjectNode resumed(ObjectNode request, List<ToolStep> results) {
+    return request;
+  }
+
+  /**
+   * A stream that shows the run as it goes, writing to {@code out}; null when the surface has no
+   * events for tool steps (the answer is then streamed whole at the end, {@link #stream}).
+   */
+  default LiveStream live(ObjectNode request, Consumer<Buffer> out) {
+    return null;
+  }
 }

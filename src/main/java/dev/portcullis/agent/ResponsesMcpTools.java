@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,10 +17,15 @@ import java.util.Set;
  * gateway ({@code /mcp} for every server, {@code /mcp/{virtual-server}} for one view) on a host
  * the client reached it by; without a URL the {@code server_label} names a server or virtual server.
  *
+ * <p>{@code require_approval} is the client's own wish to approve calls before the gateway runs
+ * them ({@link ClientApprovalFilter}); the gateway's policy applies to every call regardless.
+ *
  * @param selections what the toolbox lists
  * @param labels the client's {@code server_label} of each selected server or virtual server
+ * @param approvals which tools of each selected server or virtual server the client approves itself
  */
-public record ResponsesMcpTools(List<McpSelection> selections, Map<String, String> labels) {
+public record ResponsesMcpTools(List<McpSelection> selections, Map<String, String> labels,
+    Map<String, ClientApprovalFilter> approvals) {
   /** The tool type the Responses API gives remote MCP servers. */
   public static final String TYPE = "mcp";
   private static final String MCP_PATH = "/mcp";
@@ -43,6 +49,7 @@ public record ResponsesMcpTools(List<McpSelection> selections, Map<String, Strin
   public static ResponsesMcpTools parse(JsonNode tools, Set<String> ownHosts, List<String> serverKeys) {
     List<McpSelection> selections = new ArrayList<>();
     Map<String, String> labels = new LinkedHashMap<>();
+    Map<String, ClientApprovalFilter> approvals = new LinkedHashMap<>();
     for (int i = 0; i < tools.size(); i++) {
       JsonNode t = tools.get(i);
       if (!TYPE.equals(t.path("type").asText())) {
@@ -53,11 +60,7 @@ public record ResponsesMcpTools(List<McpSelection> selections, Map<String, Strin
       if (label == null) {
         throw invalid("'" + where + ".server_label' is required for an mcp tool");
       }
-      String approval = t.path("require_approval").isTextual() ? t.path("require_approval").textValue() : null;
-      if (t.has("require_approval") && !"never".equals(approval)) {
-        throw invalid("'" + where + ".require_approval' must be \"never\": the gateway runs the tools itself, and"
-            + " tools that need a person's approval are governed by its own policy (require_approval rules)");
-      }
+      ClientApprovalFilter approval = ClientApprovalFilter.parse(t.get("require_approval"), where + ".require_approval");
       if (t.has("connector_id") || t.has("headers") || t.has("authorization")) {
         throw invalid("'" + where + "' may not carry connector_id, headers or authorization: the gateway calls"
             + " its own MCP servers under the caller's identity");
@@ -68,9 +71,16 @@ public record ResponsesMcpTools(List<McpSelection> selections, Map<String, Strin
       for (String s : servers) {
         selections.add(new McpSelection(s, allowed));
         labels.putIfAbsent(s, label);
+        approvals.putIfAbsent(s, approval);
       }
     }
-    return new ResponsesMcpTools(List.copyOf(selections), Map.copyOf(labels));
+    return new ResponsesMcpTools(List.copyOf(selections), Collections.unmodifiableMap(labels), Map.copyOf(approvals));
+  }
+
+  /** Whether the client approves calls of this tool itself before the gateway runs them. */
+  public boolean clientApproves(Toolbox.Tool tool) {
+    ClientApprovalFilter f = approvals.get(tool.server());
+    return f == null || f.required(tool);
   }
 
   private static List<String> servers(String url, Set<String> ownHosts, List<String> serverKeys, String where) {

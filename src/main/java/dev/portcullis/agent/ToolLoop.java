@@ -23,6 +23,10 @@ import java.util.function.Consumer;
  * fails the run with a {@link LoopError}; calls still in flight are cancelled. Tool calls run one
  * after another in the order the model gave them, so the audit trail and the policy's session
  * history read in the model's order.
+ *
+ * <p>A call the client wants to approve first ({@link Dialect#held}) ends the run like a call of
+ * the client's own tools: the answer asks for the approval, and the request that answers it
+ * starts a new run with the calls the client decided on ({@link Dialect#decided}).
  */
 public final class ToolLoop {
   private final Vertx vertx;
@@ -82,7 +86,16 @@ public final class ToolLoop {
         tools.forEach(t -> gatewayTools.add(t.name()));
         ObjectNode offered = dialect.offer(request, tools);
         listener.toolsListed(tools);
-        ask(offered);
+        List<Decided> decided = dialect.decided();
+        if (decided.isEmpty()) {
+          ask(offered);
+        } else if (decided.size() > bounds.maxToolCalls()) {
+          fail(new LoopError(LoopError.Kind.MAX_TOOL_CALLS, "The request answers " + decided.size()
+              + " approval request(s); mcp.tool_loop.max_tool_calls allows " + bounds.maxToolCalls()
+              + " tool call(s) in one request."));
+        } else { // the calls the client decided on first, then the model is told how they went
+          callAll(decided, 0, new ArrayList<>(), results -> ask(dialect.resumed(offered, results)));
+        }
       });
       return done.future();
     }
@@ -98,20 +111,23 @@ public final class ToolLoop {
         responses.add(response);
         List<ToolUse> ours = dialect.toolUses(response).stream()
             .filter(u -> gatewayTools.contains(u.name())).toList();
+        List<Decided> now = ours.stream().filter(u -> !dialect.held(u, toolbox.find(u.name())))
+            .map(u -> new Decided(u, null)).toList();
         if (ours.isEmpty()) {
           done.tryComplete(new Result(dialect.answer(responses, steps, gatewayTools), List.copyOf(steps),
               responses.size()));
           return;
         }
-        if (steps.size() + ours.size() > bounds.maxToolCalls()) {
-          fail(new LoopError(LoopError.Kind.MAX_TOOL_CALLS, "The model asked for " + ours.size()
+        if (steps.size() + now.size() > bounds.maxToolCalls()) {
+          fail(new LoopError(LoopError.Kind.MAX_TOOL_CALLS, "The model asked for " + now.size()
               + " more tool call(s) after " + steps.size() + "; mcp.tool_loop.max_tool_calls allows "
               + bounds.maxToolCalls() + " in one request."));
           return;
         }
-        boolean clientCalls = dialect.toolUses(response).size() > ours.size();
-        callAll(ours, 0, new ArrayList<>(), results -> {
-          if (clientCalls) { // the client runs its own tools: the answer goes back to it now
+        // the client runs its own tools, or approves some of ours first: the answer goes back to it now
+        boolean clientTurn = dialect.toolUses(response).size() > ours.size() || now.size() < ours.size();
+        callAll(now, 0, new ArrayList<>(), results -> {
+          if (clientTurn) {
             done.tryComplete(new Result(dialect.answer(responses, steps, gatewayTools), List.copyOf(steps),
                 responses.size()));
           } else {
@@ -121,14 +137,14 @@ public final class ToolLoop {
       });
     }
 
-    private void callAll(List<ToolUse> uses, int i, List<ToolStep> results, Consumer<List<ToolStep>> then) {
+    private void callAll(List<Decided> uses, int i, List<ToolStep> results, Consumer<List<ToolStep>> then) {
       if (i == uses.size()) {
         then.accept(results);
         return;
       }
-      ToolUse use = uses.get(i);
+      ToolUse use = uses.get(i).use();
       listener.toolStarted(use, toolbox.find(use.name()));
-      on(toolbox.call(use), step -> {
+      on(toolbox.call(use, uses.get(i).approval()), step -> {
         steps.add(step);
         results.add(step);
         listener.toolDone(step);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.mcp.CallContext;
+import dev.portcullis.mcp.ClientApproval;
 import dev.portcullis.mcp.McpError;
 import dev.portcullis.mcp.McpGateway;
 import dev.portcullis.mcp.Upstream;
@@ -35,11 +36,12 @@ public final class Toolbox {
    * A tool offered to the model.
    *
    * @param name its name on the gateway (in the view it was listed from), as offered to the model
+   * @param ownName its name without the gateway's server prefix (the server's name for it)
    * @param server the server or virtual server named in the request
    * @param view the endpoint it is called through ("" for all servers, else the virtual server)
    * @param definition its MCP definition (description, inputSchema, annotations)
    */
-  public record Tool(String name, String server, String view, JsonNode definition) {
+  public record Tool(String name, String ownName, String server, String view, JsonNode definition) {
     public String description() {
       return definition.path("description").asText("");
     }
@@ -111,7 +113,7 @@ public final class Toolbox {
         if (s.allowedTools() != null && !s.allowedTools().contains(name) && !s.allowedTools().contains(own)) {
           continue;
         }
-        tools.putIfAbsent(name, new Tool(name, s.server(), view, def));
+        tools.putIfAbsent(name, new Tool(name, own, s.server(), view, def));
       }
       return null;
     });
@@ -147,7 +149,19 @@ public final class Toolbox {
    * becomes an error step whose text says why, which the model is shown like any tool error.
    */
   public Future<ToolStep> call(ToolUse use) {
+    return call(use, null);
+  }
+
+  /**
+   * Calls one tool the client decided on itself ({@link ClientApproval}): refused when the client
+   * refused it, recorded as approved by the client otherwise; the gateway's policy applies as always.
+   */
+  public Future<ToolStep> call(ToolUse use, ClientApproval approval) {
     Tool tool = tools.get(use.name());
+    if (tool == null) { // a call the client approved of a tool this request no longer offers
+      return Future.succeededFuture(new ToolStep(use.id(), use.name(), "", use.arguments(), "The gateway did not run "
+          + use.name() + ": the request's mcp tools do not offer it.", true, McpError.INVALID_PARAMS));
+    }
     if (!use.arguments().isObject()) {
       return Future.succeededFuture(new ToolStep(use.id(), use.name(), tool.server(), use.arguments(),
           "The arguments of " + use.name() + " must be a JSON object.", true, McpError.INVALID_PARAMS));
@@ -157,7 +171,8 @@ public final class Toolbox {
     params.putObject("_meta").put(TRACEPARENT, traceparent);
     Cancellation cancel = new Cancellation();
     inFlight.add(cancel);
-    return mcp.governed(context(tool.view(), "call-" + calls.incrementAndGet(), cancel), "tools/call", params)
+    return mcp.governed(context(tool.view(), "call-" + calls.incrementAndGet(), cancel, approval), "tools/call",
+        params)
         .transform(ar -> {
           inFlight.remove(cancel);
           if (ar.succeeded()) {
@@ -178,13 +193,13 @@ public final class Toolbox {
   }
 
   private CallContext context(String view, String request) {
-    return context(view, request, null);
+    return context(view, request, null, null);
   }
 
-  private CallContext context(String view, String request, Cancellation cancel) {
+  private CallContext context(String view, String request, Cancellation cancel, ClientApproval approval) {
     // no session and no 2026-07-28 meta: the plain request/response path, nothing asked of a client
     return new CallContext(principal, null, view, TextNode.valueOf(runId + "-" + request), m -> { }, null, cancel,
-        clientIp);
+        clientIp, null, approval);
   }
 
   /** The text blocks of a result, joined; structured content or the whole result when it has none. */

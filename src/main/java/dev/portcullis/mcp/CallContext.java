@@ -17,10 +17,19 @@ import java.util.function.Consumer;
  * @param cancel fires when the client gives up on the request (2026-07-28: it closed the stream)
  * @param clientIp the client's address (for policy and audit), or null
  * @param trace the gateway's server span of this request, or null (tracing off)
+ * @param clientApproval the decision of a client that approves the gateway's tool calls for its
+ *     model itself (a tool loop), or null
  */
 public record CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
     Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel, String clientIp,
-    dev.portcullis.telemetry.McpTracing.Span trace) {
+    dev.portcullis.telemetry.McpTracing.Span trace, ClientApproval clientApproval) {
+
+  /** A request, traced or not, that no client approved on its own. */
+  public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
+      Consumer<JsonNode> related, RequestMeta meta, Cancellation cancel, String clientIp,
+      dev.portcullis.telemetry.McpTracing.Span trace) {
+    this(principal, session, view, requestId, related, meta, cancel, clientIp, trace, null);
+  }
 
   /** A request that is not traced. */
   public CallContext(Principal principal, McpSession session, String view, JsonNode requestId,
@@ -48,7 +57,8 @@ public record CallContext(Principal principal, McpSession session, String view, 
 
   /** This request under the gateway's server span. */
   public CallContext traced(dev.portcullis.telemetry.McpTracing.Span span) {
-    return new CallContext(principal, session, view, requestId, related, meta, cancel, clientIp, span);
+    return new CallContext(principal, session, view, requestId, related, meta, cancel, clientIp, span,
+        clientApproval);
   }
 
   /** Whether the request came in a stateless (2026-07-28 or later) revision. */

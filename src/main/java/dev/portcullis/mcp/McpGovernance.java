@@ -63,6 +63,8 @@ import java.util.function.BiFunction;
 public final class McpGovernance {
   static final String APPROVAL_STATE = "portcullis-approval.";
   private static final String APPROVAL_KEY = "approval";
+  /** The rule a client's own refusal of a call is recorded under (its {@code require_approval} setting). */
+  static final String CLIENT_APPROVAL_RULE = "client:require_approval";
   private static final long ASK_TTL_MS = 10 * 60_000L;
   private static final long ELICIT_TIMEOUT_MS = 5 * 60_000L;
   private static final int SUMMARY_CHARS = 1000;
@@ -263,6 +265,14 @@ public final class McpGovernance {
     if (reachOnly) {
       return Future.succeededFuture(new Ticket(ctx, item, method, params, null, null, null, null, d, started));
     }
+    ClientApproval client = ctx.clientApproval();
+    if (client != null && !client.approved()) { // the client's own refusal, audited like a person's
+      String why = "not approved by the client (" + client.requestId() + ")"
+          + (client.reason() == null || client.reason().isBlank() ? "" : ": " + audited(cut(client.reason())));
+      return refused(ctx, method, item, null, Decision.deny(CLIENT_APPROVAL_RULE, why),
+          new McpError(McpError.POLICY_DENIED, "Not run: " + why, JsonRpc.F.objectNode()
+              .put("rule", CLIENT_APPROVAL_RULE).put("approval_request_id", client.requestId())), "not_approved");
+    }
     // the guard on the way in, before any approval is asked: reviewers see what would go upstream
     GuardSession gs = guard == null ? null : guard.session(GuardContext.mcp(method, item.server(), item.original(),
         keyId(ctx.principal()), personaOrKind(ctx.principal())));
@@ -318,7 +328,7 @@ public final class McpGovernance {
               .holding(slot));
         }
         AuditEvent.Builder b = event(ctx, "started", id, method, item, summary)
-            .decision("allow", ok.reason(), ok.rule());
+            .decision("allow", withClient(ok.reason(), client), ok.rule());
         findings(b, gs, null);
         // write-ahead: the call leaves only once its audit event is committed
         Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
@@ -337,6 +347,15 @@ public final class McpGovernance {
         throw x;
       }
     });
+  }
+
+  /** The reason a call was allowed, with the client's approval when the client gave one. */
+  private static String withClient(String reason, ClientApproval client) {
+    if (client == null) {
+      return reason;
+    }
+    String approved = "approved by the client (" + client.requestId() + ")";
+    return reason == null ? approved : reason + "; " + approved;
   }
 
   private static boolean isAction(String method) {

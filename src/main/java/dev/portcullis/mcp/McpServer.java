@@ -426,6 +426,11 @@ public final class McpServer implements McpHandler {
     }
     McpGovernance g = governance;
     if (g == null) {
+      ClientApproval client = ctx.clientApproval();
+      if (client != null && !client.approved()) { // nothing to record it in, but still not run
+        return Future.failedFuture(new McpError(McpError.POLICY_DENIED, "Not run: not approved by the client ("
+            + client.requestId() + ")"));
+      }
       return relay(ctx, e, method, params, null);
     }
     return g.admit(ctx, e, method, params).compose(t -> t.answer != null ? Future.succeededFuture(t.answer)

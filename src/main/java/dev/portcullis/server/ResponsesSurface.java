@@ -12,6 +12,7 @@ import dev.portcullis.llm.InvalidParameterException;
 import dev.portcullis.llm.LlmRequest;
 import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.llm.UnsupportedRequestException;
+import dev.portcullis.llm.responses.McpItems;
 import dev.portcullis.llm.responses.ResponseArchive;
 import dev.portcullis.llm.responses.ResponseItems;
 import dev.portcullis.llm.responses.ResponsesClientBridge;
@@ -66,11 +67,25 @@ final class ResponsesSurface {
           "Background responses are not supported by this gateway.");
       return;
     }
-    if (ResponsesMcpTools.asked(body)) {
-      toolLoops.responses(ctx, body, errors); // each model step comes back through this route
+    if (ResponsesMcpTools.asked(body)) { // each model step comes back through this route
+      withConversation(ctx, model, body, conversation -> toolLoops.responses(ctx, body, conversation, errors,
+          answer -> finished(ctx, body, model, conversation, answer)));
       return;
     }
     withConversation(ctx, model, body, input -> send(ctx, body, model, input));
+  }
+
+  /** A tool loop's answer: echoes what the client continued, and is kept when the client asked for it. */
+  private void finished(RoutingContext ctx, ObjectNode body, String model, ArrayNode conversation,
+      ObjectNode answer) {
+    boolean keep = archive.enabled() && body.path("store").asBoolean(true);
+    answer.put("store", keep);
+    answer.set("previous_response_id", body.path("previous_response_id").isTextual()
+        ? body.get("previous_response_id") : json.nullNode());
+    if (keep) {
+      archive.save(new StoredResponse(answer.get("id").textValue(), owner(ctx), model, answer.path("created_at")
+          .asLong(), archive.expiresAt(System.currentTimeMillis()), conversation, answer.deepCopy()));
+    }
   }
 
   /**
@@ -189,12 +204,22 @@ final class ResponsesSurface {
   private void send(RoutingContext ctx, ObjectNode body, String model, ArrayNode input) {
     String previous = body.path("previous_response_id").isTextual() ? body.get("previous_response_id").textValue()
         : null;
-    ObjectNode sent = body;
-    if (previous != null) {
-      sent = body.deepCopy();
-      sent.set("input", input.deepCopy());
+    boolean mcpItems = McpItems.any(input);
+    try {
+      if (mcpItems && !McpItems.answered(input).isEmpty()) {
+        throw new InvalidParameterException("input", "The input answers an mcp_approval_request, but the request"
+            + " has no mcp tool to run the call with: send the same mcp tool in 'tools'.");
+      }
+    } catch (InvalidParameterException e) {
+      refuse(ctx, model, 400, "invalid_value", e.param(), e.getMessage());
+      return;
     }
-    LlmRequest request = previous == null
+    ObjectNode sent = body;
+    if (previous != null || mcpItems) { // the model is given MCP items as the function calls they were
+      sent = body.deepCopy();
+      sent.set("input", McpItems.forModel(input));
+    }
+    LlmRequest request = previous == null && !mcpItems
         ? new LlmRequest(Endpoint.RESPONSES, model, body.path("stream").asBoolean(false), body, BodyStep.of(ctx).raw(),
             ctx.get(GatewayVerticle.REQUEST_ID), ClientFormat.RESPONSES, Map.of())
         : request(ctx, model, sent);

@@ -1,12 +1,17 @@
 package dev.portcullis.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.agent.ChatDialect;
 import dev.portcullis.agent.Dialect;
+import dev.portcullis.agent.LiveStream;
 import dev.portcullis.agent.LoopError;
 import dev.portcullis.agent.LoopListener;
 import dev.portcullis.agent.McpSelection;
 import dev.portcullis.agent.MessagesDialect;
+import dev.portcullis.agent.ProgressStream;
 import dev.portcullis.agent.ResponsesDialect;
 import dev.portcullis.agent.ResponsesMcpTools;
 import dev.portcullis.agent.StepRefused;
@@ -15,6 +20,9 @@ import dev.portcullis.agent.Toolbox;
 import dev.portcullis.config.McpConfig.ToolLoopConfig;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.llm.ErrorResponder;
+import dev.portcullis.llm.InvalidParameterException;
+import dev.portcullis.llm.responses.McpItems;
+import dev.portcullis.llm.responses.ResponseItems;
 import dev.portcullis.mcp.McpGateway;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
@@ -28,7 +36,9 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -38,6 +48,7 @@ import java.util.function.IntSupplier;
  */
 final class ToolLoopRoute {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ToolLoopRoute.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** The request field that asks for a tool loop. */
   static final String FIELD = "portcullis";
   /** The client headers every step sends on: credential, persona and session choice, Anthropic versions. */
@@ -89,26 +100,37 @@ final class ToolLoopRoute {
 
   /**
    * A Responses request with {@code {"type": "mcp"}} tools naming this gateway's own MCP endpoints.
-   * Steps are not stored (only the client sees the answer); the answer is not kept either.
+   * The model steps are not kept; the answer is handed to {@code finished} (which may keep it)
+   * before the client gets it.
+   *
+   * @param conversation the whole conversation: the continued responses' items and this input
    */
-  void responses(RoutingContext ctx, ObjectNode body, ErrorResponder errors) {
+  void responses(RoutingContext ctx, ObjectNode body, ArrayNode conversation, ErrorResponder errors,
+      Consumer<ObjectNode> finished) {
     if (mcp == null) {
       errors.respond(ctx.response(), 400, "invalid_request_error", "mcp_not_configured",
           "The request has an mcp tool, but this gateway serves no MCP servers (mcp.servers is empty).");
       return;
     }
     ResponsesMcpTools tools;
+    List<McpItems.Answered> answered;
     try {
       tools = ResponsesMcpTools.parse(body.path("tools"), ownHosts(ctx),
           mcp.upstreams().stream().map(u -> u.key()).toList());
+      answered = McpItems.answered(conversation);
     } catch (LoopError e) {
       errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_mcp_tool", e.getMessage());
+      return;
+    } catch (InvalidParameterException e) {
+      errors.respond(ctx.response(), 400, "invalid_request_error", "invalid_value", e.getMessage());
       return;
     }
     ObjectNode step = body.deepCopy();
     step.put("store", false);
-    run(ctx, body, step, tools.selections(), new ResponsesDialect(tools.labels(), body.path("tools")),
-        "/v1/responses", errors);
+    step.remove("previous_response_id"); // the gateway resolved it: each step gets the whole conversation
+    step.set("input", McpItems.forModel(conversation));
+    run(ctx, body, step, tools.selections(), new ResponsesDialect(tools, body.path("tools"),
+        ResponseItems.newId("resp"), answered), "/v1/responses", errors, finished);
   }
 
   /** The names the client reached this gateway by: the Host it sent, and loopback. */
@@ -137,14 +159,15 @@ final class ToolLoopRoute {
     }
     ObjectNode step = body.deepCopy();
     step.remove(FIELD);
-    run(ctx, body, step, selections, dialect, path, errors);
+    run(ctx, body, step, selections, dialect, path, errors, answer -> { });
   }
 
   /**
    * @param step the request each model step starts from (without the loop's own fields)
+   * @param finished sees the answer before the client does
    */
   private void run(RoutingContext ctx, ObjectNode body, ObjectNode step, List<McpSelection> selections,
-      Dialect dialect, String path, ErrorResponder errors) {
+      Dialect dialect, String path, ErrorResponder errors, Consumer<ObjectNode> finished) {
     HttpServerResponse response = ctx.response();
     Principal principal = ctx.get(GatewayVerticle.PRINCIPAL);
     String clientIp = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
@@ -154,8 +177,58 @@ final class ToolLoopRoute {
     LoopbackModel model = new LoopbackModel(http, host, port.getAsInt(), path, headers(ctx, traceparent));
     Promise<Void> gone = Promise.promise();
     response.closeHandler(v -> gone.tryComplete());
+    LiveStream live = !body.path("stream").asBoolean(false) ? null
+        : Objects.requireNonNullElseGet(dialect.live(body, response::write),
+            () -> new ProgressStream(dialect, body, response::write, errors::streamError));
+    if (live != null) { // the run shows as it goes, once the tools are listed: a bad request before is still a 4xx
+      response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+    }
     loop.run(dialect, step, Toolbox.open(mcp, selections, principal, clientIp, traceparent, runId), model, bounds,
-        LoopListener.NONE, gone.future()).onComplete(ar -> answer(response, ar, dialect, body, errors, runId));
+        live != null ? live : LoopListener.NONE, gone.future()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            finished.accept(ar.result().answer());
+          }
+          if (live != null && response.headWritten()) {
+            streamed(response, ar, live, runId);
+          } else {
+            if (live != null && !response.ended() && !response.closed()) {
+              response.setChunked(false); // refused before the stream began: a plain error answer
+            }
+            answer(response, ar, dialect, body, errors, runId);
+          }
+        });
+  }
+
+  /** The end of a stream that began with the run: the rest of the answer, or response.failed. */
+  private static void streamed(HttpServerResponse response, AsyncResult<ToolLoop.Result> ar, LiveStream live,
+      String runId) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (ar.succeeded()) {
+      live.finish(ar.result().answer());
+    } else if (ar.cause() instanceof StepRefused r) {
+      live.failed(r.status() < 500 ? "invalid_request_error" : "server_error", "model_step_refused",
+          "A model step was refused (HTTP " + r.status() + "): " + errorMessage(r));
+    } else if (ar.cause() instanceof LoopError e) {
+      live.failed(e.kind().type, e.kind().code, e.getMessage());
+    } else {
+      LOG.atWarn().setCause(ar.cause()).addKeyValue("request_id", runId).log("tool loop failed");
+      live.failed("server_error", "tool_loop_failed", "The gateway could not finish the tool loop (request id "
+          + runId + ").");
+    }
+    response.end();
+  }
+
+  /** The message of a refused step's error body (the surface's own error shape). */
+  private static String errorMessage(StepRefused r) {
+    try {
+      JsonNode e = JSON.readTree(r.body()).path("error");
+      return e.path("message").asText(r.body());
+    } catch (java.io.IOException x) {
+      return r.body();
+    }
   }
 
   private static void answer(HttpServerResponse response, AsyncResult<ToolLoop.Result> ar, Dialect dialect,

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Responses API's {@code {"type": "mcp"}} tool naming the gateway's own /mcp: the gateway lists
  * and runs the tools under the caller's identity (audited), answers with OpenAI's mcp_list_tools and
- * mcp_call items and streams their events; other MCP URLs and approval modes are refused with a 400.
+ * mcp_call items and streams their events; other MCP URLs and unknown approval settings are refused with a 400.
  * Through HTTP and the official OpenAI Node SDK, on the demo model's scripted mode.
  */
 class ResponsesMcpToolTest {
@@ -118,8 +118,9 @@ class ResponsesMcpToolTest {
   @Test
   void aVirtualServerByUrlOrLabel() throws Exception {
     for (String tool : List.of(
-        "{\"type\":\"mcp\",\"server_label\":\"b\",\"server_url\":\"" + gw.baseUrl() + "/mcp/basics\"}",
-        "{\"type\":\"mcp\",\"server_label\":\"basics\"}")) {
+        "{\"type\":\"mcp\",\"server_label\":\"b\",\"server_url\":\"" + gw.baseUrl() + "/mcp/basics\","
+            + "\"require_approval\":\"never\"}",
+        "{\"type\":\"mcp\",\"server_label\":\"basics\",\"require_approval\":\"never\"}")) {
       HttpResponse<String> r = post(request("call echo with {\"text\":\"curated\"}", tool));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       JsonNode output = JSON.readTree(r.body()).path("output");
@@ -131,7 +132,8 @@ class ResponsesMcpToolTest {
   @Test
   void aRefusedCallIsAnMcpCallWithAnError() throws Exception {
     HttpResponse<String> r = post(request("call demo__echo with {\"text\":\"launch codes\"}",
-        "{\"type\":\"mcp\",\"server_label\":\"gw\",\"server_url\":\"" + gw.baseUrl() + "/mcp\"}"));
+        "{\"type\":\"mcp\",\"server_label\":\"gw\",\"server_url\":\"" + gw.baseUrl() + "/mcp\","
+        + "\"require_approval\":\"never\"}"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode call = JSON.readTree(r.body()).path("output").get(1);
     assertThat(call.path("type").asText()).isEqualTo("mcp_call");
@@ -141,18 +143,23 @@ class ResponsesMcpToolTest {
   }
 
   @Test
-  void otherMcpUrlsAndApprovalModesAreRefused() throws Exception {
+  void otherMcpUrlsAndUnknownApprovalModesAreRefused() throws Exception {
     for (String tool : List.of(
         "{\"type\":\"mcp\",\"server_label\":\"x\",\"server_url\":\"https://mcp.example.com/mcp\"}",
         "{\"type\":\"mcp\",\"server_label\":\"x\",\"server_url\":\"" + gw.baseUrl() + "/v1/models\"}",
-        "{\"type\":\"mcp\",\"server_label\":\"x\",\"server_url\":\"" + gw.baseUrl() + "/mcp\",\"require_approval\":\"always\"}",
+        "{\"type\":\"mcp\",\"server_label\":\"x\",\"server_url\":\"" + gw.baseUrl() + "/mcp\",\"require_approval\":\"sometimes\"}",
+        "{\"type\":\"mcp\",\"server_label\":\"x\",\"require_approval\":{\"never\":{\"tool_name\":[\"echo\"]}}}",
         "{\"type\":\"mcp\",\"server_label\":\"nosuch\"}",
         "{\"type\":\"mcp\",\"server_url\":\"" + gw.baseUrl() + "/mcp\"}")) {
-      HttpResponse<String> r = post(request("hi", tool));
-      assertThat(r.statusCode()).as(tool + " -> " + r.body()).isEqualTo(400);
-      JsonNode error = JSON.readTree(r.body()).path("error");
-      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
-      assertThat(error.path("message").asText()).isNotEmpty();
+      for (boolean stream : new boolean[] {false, true}) { // a stream that never began answers the same
+        ObjectNode body = (ObjectNode) JSON.readTree(request("hi", tool));
+        HttpResponse<String> r = post(body.put("stream", stream).toString());
+        assertThat(r.statusCode()).as(tool + " -> " + r.body()).isEqualTo(400);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText()).isNotEmpty();
+      }
     }
   }
 
