@@ -1,6 +1,7 @@
 package dev.portcullis.cluster;
 
 import dev.portcullis.config.ClusterConfig;
+import dev.portcullis.limits.SharedLimits;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -42,6 +43,8 @@ public final class RedisCluster implements Cluster {
   private final boolean failOpen;
   private final GatewayMetrics metrics;
   private final RedisSessionStore sessions;
+  private final RedisLimits limits;
+  private final long renewTimer;
   private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
   private final long timer;
@@ -64,8 +67,11 @@ public final class RedisCluster implements Cluster {
     new SecureRandom().nextBytes(id);
     this.origin = HexFormat.of().formatHex(id);
     this.sessions = new RedisSessionStore(this::send, rc.channel() + ":mcp-session:", sessionTtlMs);
+    this.limits = new RedisLimits(this::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
+        () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
     metrics.clusterUp(this::healthy);
     this.timer = vertx.setPeriodic(rc.reconnectMs(), t -> check());
+    this.renewTimer = limits.startRenewing(vertx);
   }
 
   /**
@@ -103,14 +109,20 @@ public final class RedisCluster implements Cluster {
     if (!failOpen) {
       return false;
     }
+    degraded(surface);
+    return true;
+  }
+
+  /** A governed request served on local state only (fail: open): metered, and warned about every 10 s at most. */
+  private void degraded(String surface) {
     metrics.clusterDegraded(surface);
     long last = lastWarnNanos.get();
     long now = System.nanoTime();
     if (now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(last, now)) {
       LOG.atWarn().addKeyValue("surface", surface).log("Redis is unreachable: serving with fail: open on this"
-          + " replica's local state (changes made on other replicas arrive at the next store refresh)");
+          + " replica's local state (its own limits; changes made on other replicas arrive at the next store"
+          + " refresh)");
     }
-    return true;
   }
 
   @Override
@@ -133,6 +145,11 @@ public final class RedisCluster implements Cluster {
   @Override
   public void onEvent(Consumer<ChangeEvent> listener) {
     listeners.add(listener);
+  }
+
+  @Override
+  public SharedLimits limits() {
+    return limits;
   }
 
   @Override
@@ -221,6 +238,7 @@ public final class RedisCluster implements Cluster {
   public void close() {
     closed = true;
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(renewTimer);
     RedisConnection s = subscriber;
     if (s != null) {
       s.close();
