@@ -43,6 +43,7 @@ public final class RedisCluster implements Cluster {
   private final boolean failOpen;
   private final GatewayMetrics metrics;
   private final RedisSessionStore sessions;
+  private final PipelinedLink limitsLink;
   private final RedisLimits limits;
   private final long renewTimer;
   private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -55,6 +56,7 @@ public final class RedisCluster implements Cluster {
   private volatile boolean closed;
 
   private RedisCluster(Vertx vertx, ClusterConfig config, GatewayMetrics metrics, long sessionTtlMs) {
+    // a pool of command connections plus, held for good, the subscriber and the limits' pipelined link
     this.vertx = vertx;
     ClusterConfig.RedisConfig rc = config.redis();
     this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(rc.url()).setMaxPoolSize(8)
@@ -67,7 +69,8 @@ public final class RedisCluster implements Cluster {
     new SecureRandom().nextBytes(id);
     this.origin = HexFormat.of().formatHex(id);
     this.sessions = new RedisSessionStore(this::send, rc.channel() + ":mcp-session:", sessionTtlMs);
-    this.limits = new RedisLimits(this::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
+    this.limitsLink = new PipelinedLink(redis, COMMAND_TIMEOUT_MS);
+    this.limits = new RedisLimits(limitsLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
         () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
     metrics.clusterUp(this::healthy);
     this.timer = vertx.setPeriodic(rc.reconnectMs(), t -> check());
@@ -171,7 +174,8 @@ public final class RedisCluster implements Cluster {
       return Future.succeededFuture();
     });
     Future<Void> sub = subscriber != null || subscribing ? Future.succeededFuture() : subscribe();
-    return Future.join(ping, sub).transform(ar -> {
+    Future<Void> link = limitsLink.open().otherwiseEmpty(); // ready before the first call needs it
+    return Future.join(ping, sub, link).transform(ar -> {
       boolean now = healthy();
       if (now != wasHealthy) {
         wasHealthy = now;
@@ -239,6 +243,7 @@ public final class RedisCluster implements Cluster {
     closed = true;
     vertx.cancelTimer(timer);
     vertx.cancelTimer(renewTimer);
+    limitsLink.close();
     RedisConnection s = subscriber;
     if (s != null) {
       s.close();

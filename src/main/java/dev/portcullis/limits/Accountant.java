@@ -127,6 +127,9 @@ public final class Accountant {
     if (plan.refusedBeforeAsking() != null) {
       return Future.succeededFuture(new Admission(plan.refusedBeforeAsking(), null));
     }
+    if (plan.counters().isEmpty()) { // no limit to count: nothing to ask (its cost is still charged here)
+      return Future.succeededFuture(admitted(d, need, new SharedHolding(shared, plan, SharedLimits.Taken.NOTHING)));
+    }
     return shared.take(plan.counters()).transform(ar -> {
       if (ar.failed()) {
         if (!shared.failOpen()) {

@@ -68,7 +68,10 @@ public interface SharedLimits {
    *     amount left (or sum when refused), the budget counter's value
    * @param waits per counter, ms until the window's oldest slot leaves (or, refused, until enough has)
    */
-  record Taken(String member, long nowMs, int refused, long[] values, long[] waits) {}
+  record Taken(String member, long nowMs, int refused, long[] values, long[] waits) {
+    /** A call with no shared counter to take from took nothing. */
+    public static final Taken NOTHING = new Taken("", 0, -1, new long[0], new long[0]);
+  }
 
   /**
    * What one counter gets back when the call ends.

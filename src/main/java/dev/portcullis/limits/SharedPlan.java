@@ -78,6 +78,7 @@ final class SharedPlan {
     return refused;
   }
 
+  /** The counters to take from, in order (empty: none). */
   List<SharedLimits.Counter> counters() {
     List<SharedLimits.Counter> out = new ArrayList<>(entries.size());
     entries.forEach(e -> out.add(e.counter()));
