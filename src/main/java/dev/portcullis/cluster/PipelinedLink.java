@@ -19,6 +19,7 @@ final class PipelinedLink {
   private final Redis redis;
   private final long timeoutMs;
   private Future<RedisConnection> link;
+  private volatile long lastAnswerNanos = System.nanoTime();
 
   PipelinedLink(Redis redis, long timeoutMs) {
     this.redis = redis;
@@ -28,8 +29,12 @@ final class PipelinedLink {
   Future<Response> send(Request r) {
     Future<RedisConnection> l = link();
     return l.compose(c -> c.send(r)).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onSuccess(x -> lastAnswerNanos = System.nanoTime())
         .onFailure(e -> {
-          if (!(e instanceof Response)) { // the link itself failed, not Redis answering with an error
+          // Redis answering with an error is no fault of the link; nor is one slow answer while others
+          // arrive (dropping the link would fail every command in flight on it): only silence is
+          boolean silent = System.nanoTime() - lastAnswerNanos > TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+          if (!(e instanceof Response) && silent) {
             drop(l);
           }
         });
@@ -62,6 +67,11 @@ final class PipelinedLink {
     if (which.succeeded()) {
       which.result().close();
     }
+  }
+
+  /** Whether Redis answered a command on this link in the last {@code ms} milliseconds. */
+  boolean answeredWithin(long ms) {
+    return System.nanoTime() - lastAnswerNanos <= TimeUnit.MILLISECONDS.toNanos(ms);
   }
 
   synchronized void close() {

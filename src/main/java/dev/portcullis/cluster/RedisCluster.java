@@ -34,6 +34,13 @@ public final class RedisCluster implements Cluster {
   private static final Logger LOG = LoggerFactory.getLogger(RedisCluster.class);
   /** A command not answered in this time counts as Redis being unreachable. */
   static final long COMMAND_TIMEOUT_MS = 1_000;
+  /**
+   * A limits script not answered in this time fails its call (503, or local limits with fail:
+   * open). Longer than the health PING's timeout: an unreachable Redis is found by the PING and
+   * then fails calls at once; this only bounds the calls in flight, which a busy replica's event
+   * loop may answer late.
+   */
+  static final long LIMITS_TIMEOUT_MS = 3_000;
   private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final Vertx vertx;
@@ -69,7 +76,7 @@ public final class RedisCluster implements Cluster {
     new SecureRandom().nextBytes(id);
     this.origin = HexFormat.of().formatHex(id);
     this.sessions = new RedisSessionStore(this::send, rc.channel() + ":mcp-session:", sessionTtlMs);
-    this.limitsLink = new PipelinedLink(redis, COMMAND_TIMEOUT_MS);
+    this.limitsLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
     this.limits = new RedisLimits(limitsLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
         () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
     metrics.clusterUp(this::healthy);
@@ -170,7 +177,9 @@ public final class RedisCluster implements Cluster {
       return Future.succeededFuture();
     }
     Future<Void> ping = send(Request.cmd(Command.PING)).transform(ar -> {
-      pinged = ar.succeeded();
+      // a PING late behind a busy event loop while the limits' scripts are being answered is a
+      // slow replica, not a lost Redis: not a reason to refuse every request
+      pinged = ar.succeeded() || limitsLink.answeredWithin(COMMAND_TIMEOUT_MS);
       return Future.succeededFuture();
     });
     Future<Void> sub = subscriber != null || subscribing ? Future.succeededFuture() : subscribe();
