@@ -59,6 +59,7 @@ public final class RedisCluster implements Cluster {
   private volatile RedisConnection subscriber;
   private volatile boolean subscribing;
   private volatile boolean pinged;
+  private volatile int missedPings;
   private volatile boolean wasHealthy;
   private volatile boolean closed;
 
@@ -177,9 +178,11 @@ public final class RedisCluster implements Cluster {
       return Future.succeededFuture();
     }
     Future<Void> ping = send(Request.cmd(Command.PING)).transform(ar -> {
-      // a PING late behind a busy event loop while the limits' scripts are being answered is a
-      // slow replica, not a lost Redis: not a reason to refuse every request
-      pinged = ar.succeeded() || limitsLink.answeredWithin(COMMAND_TIMEOUT_MS);
+      // one PING late behind a busy event loop, or late while the limits' scripts are being
+      // answered, is a slow replica, not a lost Redis: not a reason to refuse every request (a
+      // lost connection is seen at once, by the subscriber's)
+      missedPings = ar.succeeded() || limitsLink.answeredWithin(COMMAND_TIMEOUT_MS) ? 0 : missedPings + 1;
+      pinged = missedPings < 2;
       return Future.succeededFuture();
     });
     Future<Void> sub = subscriber != null || subscribing ? Future.succeededFuture() : subscribe();
