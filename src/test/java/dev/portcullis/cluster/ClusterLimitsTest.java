@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.admin.AdminClient;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,14 +156,22 @@ class ClusterLimitsTest {
     assertThat(statuses.getOrDefault(403, 0)).as(statuses.toString()).isPositive();
     assertThat(served + statuses.getOrDefault(403, 0)).as("served or refused for the budget: " + statuses + unexpected())
         .isEqualTo(200);
-    // every call reserved its prompt and max_tokens at the model's price, which the demo never exceeds:
-    // the documented bound (what reservations under-estimated) is zero here, across all three replicas
-    JsonNode spent = usage("key", created.path("id").asText(), served);
-    assertThat(spent.path("cost_usd").decimalValue()).as("spend of " + served + " calls").isPositive()
-        .isLessThanOrEqualTo(budget);
     HttpResponse<String> after = chat(rig.replicaUrl(3), key);
     assertThat(after.statusCode()).isEqualTo(403);
-    assertThat(JSON.readTree(after.body()).at("/error/code").asText()).isEqualTo("key_budget_exceeded");
+    JsonNode error = JSON.readTree(after.body()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("key_budget_exceeded");
+    // what each of these identical calls reserved, as the refusal says, and what each really cost
+    Matcher needs = Pattern.compile("needs \\$([0-9.]+) reserved").matcher(error.path("message").asText());
+    assertThat(needs.find()).as(error.toString()).isTrue();
+    BigDecimal reserved = new BigDecimal(needs.group(1));
+    JsonNode spent = usage("key", created.path("id").asText(), served);
+    BigDecimal cost = spent.path("cost_usd").decimalValue();
+    BigDecimal perCall = cost.divide(BigDecimal.valueOf(served), MathContext.DECIMAL64);
+    // the documented bound: the budget plus what the reservations of the calls in flight under-estimated
+    BigDecimal underEstimate = perCall.subtract(reserved).max(BigDecimal.ZERO);
+    BigDecimal bound = budget.add(underEstimate.multiply(BigDecimal.valueOf(served)));
+    assertThat(cost).as("spend of %d calls, each reserving %s and costing %s", served, reserved, perCall)
+        .isPositive().isLessThanOrEqualTo(bound);
   }
 
   @Test
