@@ -121,7 +121,7 @@ public final class Gateway implements AutoCloseable {
           : config.personas().values().stream().anyMatch(p -> p.limits() != null && p.limits().any())
               || config.limits().any()
               ? new dev.portcullis.limits.Accountant(prices, new dev.portcullis.limits.BudgetLedger(), spend,
-                  personaLimits, config.limits())
+                  personaLimits, config.limits(), shared.limits())
               : null;
       if (accountant != null) {
         metrics.budgets(new dev.portcullis.limits.BudgetGauges(gov == null ? null : gov.directory,

@@ -58,7 +58,7 @@ final class Governance implements AutoCloseable {
     this.accountant = new Accountant(prices, ledger, r -> {
       written.record(r);
       spend.record(r);
-    }, personaLimits, config.limits());
+    }, personaLimits, config.limits(), cluster.limits());
     this.admin = new AdminApi(new KeyAdmin(store, this::changed, ledger), store.usage(), writer,
         config.admin().key(), bodies);
     this.refreshMs = config.store().keyRefreshMs();

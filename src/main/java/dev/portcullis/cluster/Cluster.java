@@ -1,5 +1,6 @@
 package dev.portcullis.cluster;
 
+import dev.portcullis.limits.SharedLimits;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +39,9 @@ public interface Cluster extends AutoCloseable {
    * (events may have been missed: re-read everything).
    */
   void onEvent(Consumer<ChangeEvent> listener);
+
+  /** The limit counters the replicas share ({@link SharedLimits#NONE} for one replica). */
+  SharedLimits limits();
 
   /** The MCP session records. */
   SessionStore sessions();

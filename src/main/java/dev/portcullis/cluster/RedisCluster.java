@@ -1,6 +1,7 @@
 package dev.portcullis.cluster;
 
 import dev.portcullis.config.ClusterConfig;
+import dev.portcullis.limits.SharedLimits;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,6 +34,13 @@ public final class RedisCluster implements Cluster {
   private static final Logger LOG = LoggerFactory.getLogger(RedisCluster.class);
   /** A command not answered in this time counts as Redis being unreachable. */
   static final long COMMAND_TIMEOUT_MS = 1_000;
+  /**
+   * A limits script not answered in this time fails its call (503, or local limits with fail:
+   * open). Longer than the health PING's timeout: an unreachable Redis is found by the PING and
+   * then fails calls at once; this only bounds the calls in flight, which a busy replica's event
+   * loop may answer late.
+   */
+  static final long LIMITS_TIMEOUT_MS = 3_000;
   private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final Vertx vertx;
@@ -42,16 +50,21 @@ public final class RedisCluster implements Cluster {
   private final boolean failOpen;
   private final GatewayMetrics metrics;
   private final RedisSessionStore sessions;
+  private final PipelinedLink limitsLink;
+  private final RedisLimits limits;
+  private final long renewTimer;
   private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
   private final long timer;
   private volatile RedisConnection subscriber;
   private volatile boolean subscribing;
   private volatile boolean pinged;
+  private volatile int missedPings;
   private volatile boolean wasHealthy;
   private volatile boolean closed;
 
   private RedisCluster(Vertx vertx, ClusterConfig config, GatewayMetrics metrics, long sessionTtlMs) {
+    // a pool of command connections plus, held for good, the subscriber and the limits' pipelined link
     this.vertx = vertx;
     ClusterConfig.RedisConfig rc = config.redis();
     this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(rc.url()).setMaxPoolSize(8)
@@ -64,8 +77,12 @@ public final class RedisCluster implements Cluster {
     new SecureRandom().nextBytes(id);
     this.origin = HexFormat.of().formatHex(id);
     this.sessions = new RedisSessionStore(this::send, rc.channel() + ":mcp-session:", sessionTtlMs);
+    this.limitsLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
+    this.limits = new RedisLimits(limitsLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
+        () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
     metrics.clusterUp(this::healthy);
     this.timer = vertx.setPeriodic(rc.reconnectMs(), t -> check());
+    this.renewTimer = limits.startRenewing(vertx);
   }
 
   /**
@@ -103,14 +120,20 @@ public final class RedisCluster implements Cluster {
     if (!failOpen) {
       return false;
     }
+    degraded(surface);
+    return true;
+  }
+
+  /** A governed request served on local state only (fail: open): metered, and warned about every 10 s at most. */
+  private void degraded(String surface) {
     metrics.clusterDegraded(surface);
     long last = lastWarnNanos.get();
     long now = System.nanoTime();
     if (now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(last, now)) {
       LOG.atWarn().addKeyValue("surface", surface).log("Redis is unreachable: serving with fail: open on this"
-          + " replica's local state (changes made on other replicas arrive at the next store refresh)");
+          + " replica's local state (its own limits; changes made on other replicas arrive at the next store"
+          + " refresh)");
     }
-    return true;
   }
 
   @Override
@@ -136,6 +159,11 @@ public final class RedisCluster implements Cluster {
   }
 
   @Override
+  public SharedLimits limits() {
+    return limits;
+  }
+
+  @Override
   public SessionStore sessions() {
     return sessions;
   }
@@ -150,11 +178,16 @@ public final class RedisCluster implements Cluster {
       return Future.succeededFuture();
     }
     Future<Void> ping = send(Request.cmd(Command.PING)).transform(ar -> {
-      pinged = ar.succeeded();
+      // one PING late behind a busy event loop, or late while the limits' scripts are being
+      // answered, is a slow replica, not a lost Redis: not a reason to refuse every request (a
+      // lost connection is seen at once, by the subscriber's)
+      missedPings = ar.succeeded() || limitsLink.answeredWithin(COMMAND_TIMEOUT_MS) ? 0 : missedPings + 1;
+      pinged = missedPings < 2;
       return Future.succeededFuture();
     });
     Future<Void> sub = subscriber != null || subscribing ? Future.succeededFuture() : subscribe();
-    return Future.join(ping, sub).transform(ar -> {
+    Future<Void> link = limitsLink.open().otherwiseEmpty(); // ready before the first call needs it
+    return Future.join(ping, sub, link).transform(ar -> {
       boolean now = healthy();
       if (now != wasHealthy) {
         wasHealthy = now;
@@ -221,6 +254,8 @@ public final class RedisCluster implements Cluster {
   public void close() {
     closed = true;
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(renewTimer);
+    limitsLink.close();
     RedisConnection s = subscriber;
     if (s != null) {
       s.close();

@@ -1,5 +1,6 @@
 package dev.portcullis.cluster;
 
+import dev.portcullis.limits.SharedLimits;
 import java.util.function.Consumer;
 
 /** The cluster of one: there is no other replica to tell and no shared state to lose. */
@@ -33,6 +34,11 @@ final class SingleReplica implements Cluster {
 
   @Override
   public void onEvent(Consumer<ChangeEvent> listener) {
+  }
+
+  @Override
+  public SharedLimits limits() {
+    return SharedLimits.NONE;
   }
 
   @Override

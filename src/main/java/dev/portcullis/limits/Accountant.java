@@ -5,6 +5,7 @@ import dev.portcullis.identity.Principal;
 import dev.portcullis.identity.VirtualKey;
 import dev.portcullis.llm.CallSummary;
 import dev.portcullis.llm.Usage;
+import io.vertx.core.Future;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -38,6 +39,7 @@ public final class Accountant {
   private final UsageSink sink;
   private final PersonaLimits personaLimits;
   private final ScopeCatalog scopes;
+  private final SharedLimits shared;
   private final ConcurrentHashMap<String, Ticket> inFlight = new ConcurrentHashMap<>();
 
   public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink) {
@@ -51,6 +53,13 @@ public final class Accountant {
   /** @param limits per-user and per-tool limits */
   public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits,
       LimitsConfig limits) {
+    this(prices, ledger, sink, personaLimits, limits, SharedLimits.NONE);
+  }
+
+  /** @param shared the cluster's shared counters, or {@link SharedLimits#NONE}: one replica, limits counted here */
+  public Accountant(PriceLookup prices, BudgetLedger ledger, UsageSink sink, PersonaLimits personaLimits,
+      LimitsConfig limits, SharedLimits shared) {
+    this.shared = shared;
     this.prices = prices;
     this.ledger = ledger;
     this.sink = sink;
@@ -81,26 +90,84 @@ public final class Accountant {
    * Nothing is held after a refusal, nor after an exception.
    */
   public Admission admit(Demand d) {
-    Principal principal = d.principal();
-    VirtualKey key = principal == null ? null : principal.key();
-    if (!d.isMcp() && key != null && !key.allows(d.model())) {
-      return new Admission(new Refusal(Refusal.Kind.MODEL_NOT_ALLOWED,
-          "This API key is not allowed to use model `" + d.model() + "` (allowed: " + String.join(", ", key.models())
-              + ").", -1, null).in(Scope.KEY, key.id()), null);
+    Refusal notAllowed = modelNotAllowed(d);
+    if (notAllowed != null) {
+      return new Admission(notAllowed, null);
     }
     long now = System.currentTimeMillis();
     List<Scope> held = scopes.scopes(d, now);
-    Need need = d.isMcp() ? Need.fixed(d.priceNanos())
-        : Need.model(d.promptTokens(), d.maxTokens(), d.choices(), () -> prices.admissionPrice(d.model()), held, now);
+    Need need = need(d, held, now);
     CompensationStack stack = new CompensationStack();
     Refusal refusal = stack.reserveAll(held, need, now);
     if (refusal != null) {
       return new Admission(refusal, null);
     }
-    if (d.isMcp()) {
-      return new Admission(null, new Ticket(d, need, stack, () -> { }));
+    return admitted(d, need, stack);
+  }
+
+  /**
+   * {@link #admit(Demand)}, wherever the limits count: in this process (one replica; the answer
+   * is at once), or in the cluster's shared counters, one round trip for all scopes together.
+   * Never blocks. While the shared counters cannot be reached, the call is admitted on this
+   * replica's own limits ({@code cluster.fail: open}, with a warning) or refused as
+   * {@link Refusal.Kind#SHARED_LIMITS_UNAVAILABLE} ({@code fail: closed}).
+   */
+  public Future<Admission> admission(Demand d) {
+    if (!shared.enabled()) {
+      return Future.succeededFuture(admit(d));
     }
-    Ticket t = new Ticket(d, need, stack, () -> inFlight.remove(d.requestId()));
+    Refusal notAllowed = modelNotAllowed(d);
+    if (notAllowed != null) {
+      return Future.succeededFuture(new Admission(notAllowed, null));
+    }
+    long now = System.currentTimeMillis();
+    List<Scope> held = scopes.scopes(d, now);
+    Need need = need(d, held, now);
+    SharedPlan plan = SharedPlan.of(held, need, now);
+    if (plan.refusedBeforeAsking() != null) {
+      return Future.succeededFuture(new Admission(plan.refusedBeforeAsking(), null));
+    }
+    if (plan.counters().isEmpty()) { // no limit to count: nothing to ask (its cost is still charged here)
+      return Future.succeededFuture(admitted(d, need, new SharedHolding(shared, plan, SharedLimits.Taken.NOTHING)));
+    }
+    return shared.take(plan.counters()).transform(ar -> {
+      if (ar.failed()) {
+        if (!shared.failOpen()) {
+          return Future.succeededFuture(new Admission(Refusal.sharedLimitsUnavailable(), null));
+        }
+        shared.degraded();
+        return Future.succeededFuture(admit(d));
+      }
+      SharedLimits.Taken t = ar.result();
+      if (t.refused() >= 0) {
+        return Future.succeededFuture(new Admission(plan.refusal(t), null));
+      }
+      plan.taken(t);
+      return Future.succeededFuture(admitted(d, need, new SharedHolding(shared, plan, t)));
+    });
+  }
+
+  private static Refusal modelNotAllowed(Demand d) {
+    Principal principal = d.principal();
+    VirtualKey key = principal == null ? null : principal.key();
+    if (!d.isMcp() && key != null && !key.allows(d.model())) {
+      return new Refusal(Refusal.Kind.MODEL_NOT_ALLOWED,
+          "This API key is not allowed to use model `" + d.model() + "` (allowed: " + String.join(", ", key.models())
+              + ").", -1, null).in(Scope.KEY, key.id());
+    }
+    return null;
+  }
+
+  private Need need(Demand d, List<Scope> held, long now) {
+    return d.isMcp() ? Need.fixed(d.priceNanos())
+        : Need.model(d.promptTokens(), d.maxTokens(), d.choices(), () -> prices.admissionPrice(d.model()), held, now);
+  }
+
+  private Admission admitted(Demand d, Need need, Holding holding) {
+    if (d.isMcp()) {
+      return new Admission(null, new Ticket(d, need, holding, () -> { }));
+    }
+    Ticket t = new Ticket(d, need, holding, () -> inFlight.remove(d.requestId()));
     inFlight.put(d.requestId(), t);
     return new Admission(null, t);
   }

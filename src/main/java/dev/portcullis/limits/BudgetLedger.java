@@ -23,6 +23,10 @@ public final class BudgetLedger {
     private final long[] start = new long[Period.ALL.length];
     private final long[] spent = new long[Period.ALL.length];
     private long reserved;
+    /** What the cluster's shared counter of one period held when last heard of (spend and reservations). */
+    private Period sharedPeriod;
+    private long sharedStart;
+    private long sharedUsed;
 
     Account(long now) {
       for (Period p : Period.ALL) {
@@ -86,6 +90,18 @@ public final class BudgetLedger {
 
     public synchronized long reserved() {
       return reserved;
+    }
+
+    /** Remembers what the shared counter of a period held (spend and reservations on every replica). */
+    synchronized void sawShared(Period p, long periodStart, long used) {
+      sharedPeriod = p;
+      sharedStart = periodStart;
+      sharedUsed = used;
+    }
+
+    /** What the shared counter of that period held when last heard of, or 0. */
+    synchronized long seenShared(Period p, long periodStart) {
+      return p == sharedPeriod && periodStart == sharedStart ? sharedUsed : 0;
     }
   }
 

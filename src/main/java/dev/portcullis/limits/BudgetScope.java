@@ -17,6 +17,8 @@ final class BudgetScope implements Scope {
   /** The budget, or null for an account that is only charged. */
   private final Long limit;
   private final Period period;
+  /** How long a shared budget counter outlives its period (a call settling just after the end still finds it). */
+  private static final long EXPIRY_GRACE_MS = 24 * 60 * 60 * 1000L;
   private long amount;
 
   BudgetScope(BudgetLedger.Account account, String kind, String subject, String who, Long limit, String period) {
@@ -35,10 +37,38 @@ final class BudgetScope implements Scope {
     }
     long wanted = need.budget();
     if ((wanted == 0 && left(now) == 0) || !account.tryReserve(period, limit, wanted, now)) {
-      return () -> refusal(need, wanted, now);
+      return () -> {
+      String reserved = account.reserved() > 0 ? " ($" + usd(account.reserved()) + " is reserved by requests in flight)"
+          : "";
+      return refusal(need, wanted, now, left(now), reserved);
+    };
     }
     amount = wanted;
     return null;
+  }
+
+  @Override
+  public void share(SharedPlan plan, Need need, long now) {
+    plan.chargeHere(this);
+    if (limit == null) {
+      return;
+    }
+    long wanted = need.budget();
+    long start = period.start(now);
+    // keyed by the period's start: the counter of a period that ended expires by itself
+    long expireAt = period == Period.TOTAL ? 0 : Saturating.add(period.end(start), EXPIRY_GRACE_MS);
+    int index = plan.add(SharedLimits.Type.BUDGET, SharedPlan.Role.BUDGET, "budget:" + kind + ":" + period.id() + ":" + start
+        + ":" + subject, limit, wanted, account.spent(period, now), expireAt, (used, wait, at) -> {
+          account.sawShared(period, start, used);
+          return refusal(need, wanted, at, used >= limit ? 0 : limit - used,
+              " (spend and requests in flight on every replica counted)");
+        });
+    plan.onTaken(index, used -> account.sawShared(period, start, used));
+  }
+
+  /** Charges this replica's view of the account (the shared counter was charged by the call's settlement). */
+  void chargeHere(long costNanos, long now) {
+    account.settle(0, costNanos, now);
   }
 
   @Override
@@ -63,19 +93,22 @@ final class BudgetScope implements Scope {
     return amount;
   }
 
-  /** The budget less what it spent this period and what is reserved, never below zero. */
+  /**
+   * The budget less what it spent this period and what is reserved, never below zero; with a
+   * cluster, less what the shared counter last said when that is more.
+   */
   private long left(long now) {
-    long used = Saturating.add(account.spent(period, now), account.reserved());
+    long used = Math.max(Saturating.add(account.spent(period, now), account.reserved()),
+        account.seenShared(period, period.start(now)));
     return used >= limit ? 0 : limit - used;
   }
 
-  private Refusal refusal(Need need, long wanted, long now) {
+  /** @param reserved what the remaining amount already counts, for the message */
+  private Refusal refusal(Need need, long wanted, long now, long left, String reserved) {
     long end = period.end(period.start(now));
     String per = period == Period.TOTAL ? "" : " per " + period.id();
-    String reserved = account.reserved() > 0 ? " ($" + usd(account.reserved()) + " is reserved by requests in flight)"
-        : "";
     return new Refusal(kind(), "Budget exceeded for " + who + ": $" + usd(limit) + per + "; this request needs $"
-        + usd(wanted) + " reserved for " + need.pays() + "; $" + usd(left(now)) + " remains" + reserved
+        + usd(wanted) + " reserved for " + need.pays() + "; $" + usd(left) + " remains" + reserved
         + (period == Period.TOTAL ? "." : "; it renews at the start of the next " + period.id() + " (UTC)."),
         period == Period.TOTAL ? -1 : (end - now) * 1_000_000L, null).in(kind, subject);
   }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * <p>This is the local backend of "reserve all scopes of a call together": a shared backend does
  * the same reservation in one atomic round trip.
  */
-final class CompensationStack {
+final class CompensationStack implements Holding {
   private static final Logger LOG = LoggerFactory.getLogger(CompensationStack.class);
 
   private final List<Scope> held = new ArrayList<>();
@@ -55,7 +55,8 @@ final class CompensationStack {
   }
 
   /** The call ran: settles every scope with what it used (newest first). Throws the first failure, after all ran. */
-  void settle(long tokens, long costNanos, long now) {
+  @Override
+  public void settle(long tokens, long costNanos, long now) {
     if (!finish()) {
       return;
     }
@@ -68,7 +69,8 @@ final class CompensationStack {
   }
 
   /** The call did not run: gives back every scope (newest first). Throws the first failure, after all ran. */
-  void release() {
+  @Override
+  public void release() {
     if (!finish()) {
       return;
     }
@@ -89,8 +91,8 @@ final class CompensationStack {
     return true;
   }
 
-  /** Per dimension, the tightest rate limits of the scopes held (for x-ratelimit-* headers), or null. */
-  RateState rate() {
+  @Override
+  public RateState rate() {
     RateState r = null;
     for (Scope s : held) {
       r = tighter(r, s.rate());
@@ -98,8 +100,8 @@ final class CompensationStack {
     return r;
   }
 
-  /** The largest budget reservation held: the most the call was allowed to cost. */
-  long mostReserved() {
+  @Override
+  public long mostReserved() {
     long most = 0;
     for (Scope s : held) {
       most = Math.max(most, s.reserved());

@@ -47,6 +47,46 @@ final class RateScope implements Scope {
   }
 
   @Override
+  public void share(SharedPlan plan, Need need, long now) {
+    String id = subject == null ? "" : subject;
+    if (limiter.maxParallel != null) {
+      int max = limiter.maxParallel;
+      plan.add(SharedLimits.Type.SLOTS, SharedPlan.Role.PARALLEL, kind + ":parallel:" + id, max, 1, 0, 0,
+          (held, wait, at) -> parallelRefusal(who, max, null).in(kind, subject));
+    }
+    int requests = -1;
+    if (limiter.rpm != null) {
+      long rpm = limiter.rpm;
+      requests = plan.add(SharedLimits.Type.WINDOW, SharedPlan.Role.REQUESTS, kind + ":rpm:" + id, rpm, 1, 0, 0,
+          (sum, wait, at) -> rpmRefusal(who, rpm, wait * 1_000_000L, windowState(rpm, sum, wait, null)).in(kind,
+              subject));
+    }
+    int tokens = -1;
+    if (limiter.hasTokenLimit()) {
+      long tpm = limiter.tpm;
+      long n = need.tokens();
+      if (n > tpm) {
+        plan.refuse(tpmRefusal(who, tpm, n, Long.MAX_VALUE, null).in(kind, subject));
+        return;
+      }
+      tokens = plan.add(SharedLimits.Type.WINDOW, SharedPlan.Role.TOKENS, kind + ":tpm:" + id, tpm, n, 0, 0,
+          (sum, wait, at) -> tpmRefusal(who, tpm, n, wait * 1_000_000L, windowState(null, 0, 0,
+              new long[] {tpm, sum, wait})).in(kind, subject));
+    }
+    if (requests >= 0 || tokens >= 0) {
+      plan.rateView(requests, limiter.rpm == null ? -1 : limiter.rpm, tokens, tokens < 0 ? -1 : limiter.tpm);
+    }
+  }
+
+  /** A shared window's x-ratelimit-* view at refusal: requests (rpm, sum, wait) or tokens {tpm, sum, wait}. */
+  private static RateState windowState(Long rpm, long sum, long waitMs, long[] tokens) {
+    if (rpm != null) {
+      return new RateState(rpm, Math.max(0, rpm - sum), waitMs * 1_000_000L, -1, -1, -1);
+    }
+    return new RateState(-1, -1, -1, tokens[0], Math.max(0, tokens[0] - tokens[1]), tokens[2] * 1_000_000L);
+  }
+
+  @Override
   public void settle(Unwinding u, long actualTokens, long costNanos, long now) {
     u.run(() -> limiter.settleTokens(tokens, actualTokens));
     u.run(this::exit);
@@ -74,22 +114,34 @@ final class RateScope implements Scope {
   }
 
   static Refusal parallelRefusal(String who, KeyLimiter l) {
+    return parallelRefusal(who, l.maxParallel, l.state());
+  }
+
+  private static Refusal parallelRefusal(String who, int maxParallel, RateState state) {
     return new Refusal(Refusal.Kind.PARALLEL_REQUESTS, "Too many parallel requests for " + who + ": limit "
-        + l.maxParallel + ". Wait for one to finish.", 1_000_000_000L, l.state());
+        + maxParallel + ". Wait for one to finish.", 1_000_000_000L, state);
   }
 
   static Refusal rpmRefusal(String who, KeyLimiter l, long wait) {
+    return rpmRefusal(who, l.rpm, wait, l.state());
+  }
+
+  private static Refusal rpmRefusal(String who, long rpm, long wait, RateState state) {
     return new Refusal(Refusal.Kind.REQUESTS_PER_MINUTE, "Rate limit reached for " + who + " on requests per min"
-        + " (RPM): Limit " + l.rpm + ". Please try again in " + seconds(wait) + ".", wait, l.state());
+        + " (RPM): Limit " + rpm + ". Please try again in " + seconds(wait) + ".", wait, state);
   }
 
   private static Refusal tpmRefusal(String who, KeyLimiter l, long tokens, long wait) {
+    return tpmRefusal(who, l.tpm, tokens, wait, l.state());
+  }
+
+  private static Refusal tpmRefusal(String who, long tpm, long tokens, long wait, RateState state) {
     String msg = wait == Long.MAX_VALUE
         ? "Request too large for " + (who.startsWith("this") ? who + "'s" : "the " + who + "'s")
-            + " tokens per min (TPM): Limit " + l.tpm + ", Requested " + tokens + ". Lower max_tokens or the prompt."
-        : "Rate limit reached for " + who + " on tokens per min (TPM): Limit " + l.tpm + ", Requested " + tokens
+            + " tokens per min (TPM): Limit " + tpm + ", Requested " + tokens + ". Lower max_tokens or the prompt."
+        : "Rate limit reached for " + who + " on tokens per min (TPM): Limit " + tpm + ", Requested " + tokens
             + ". Please try again in " + seconds(wait) + ".";
-    return new Refusal(Refusal.Kind.TOKENS_PER_MINUTE, msg, wait == Long.MAX_VALUE ? -1 : wait, l.state());
+    return new Refusal(Refusal.Kind.TOKENS_PER_MINUTE, msg, wait == Long.MAX_VALUE ? -1 : wait, state);
   }
 
   static String seconds(long nanos) {

@@ -15,7 +15,9 @@ public record Refusal(Kind kind, String message, long retryAfterNanos, RateState
   public enum Kind {
     MODEL_NOT_ALLOWED, REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS, KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET,
     /** A number the limits must account (max_tokens, n) is not one they can: not an integer, or below 1. */
-    INVALID_REQUEST;
+    INVALID_REQUEST,
+    /** The cluster's shared counters could not be reached, and the cluster fails closed. */
+    SHARED_LIMITS_UNAVAILABLE;
 
     /** The limit's name as configured (rpm, tpm, max_parallel, budget_usd), or null for refusals of no limit. */
     public String limit() {
@@ -25,7 +27,7 @@ public record Refusal(Kind kind, String message, long retryAfterNanos, RateState
         case PARALLEL_REQUESTS -> "max_parallel";
         case KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> "budget_usd";
         case MODEL_NOT_ALLOWED -> "models";
-        case INVALID_REQUEST -> null;
+        case INVALID_REQUEST, SHARED_LIMITS_UNAVAILABLE -> null;
       };
     }
   }
@@ -36,6 +38,12 @@ public record Refusal(Kind kind, String message, long retryAfterNanos, RateState
 
   public Refusal(Kind kind, String message, long retryAfterNanos, RateState rate) {
     this(kind, message, retryAfterNanos, rate, kind == Kind.MODEL_NOT_ALLOWED ? "model" : null);
+  }
+
+  /** The limits are shared by the replicas of a cluster and cannot be reached now ({@code cluster.fail: closed}). */
+  public static Refusal sharedLimitsUnavailable() {
+    return new Refusal(Kind.SHARED_LIMITS_UNAVAILABLE, "The gateway cannot reach the limits its replicas share (Redis)"
+        + " and refuses governed requests until it can (cluster.fail: closed). Retry shortly.", 1_000_000_000L, null);
   }
 
   /** The same refusal, naming the scope that gave it. */

@@ -32,6 +32,12 @@ interface Scope {
   /** The call did not run: gives back what {@link #reserve} took, as if it had never asked. */
   void release(Unwinding u);
 
+  /**
+   * Adds this scope's limits to a call's reservation in the cluster's shared counters (instead
+   * of {@link #reserve}: with a cluster, the counters are shared and taken all at once).
+   */
+  void share(SharedPlan plan, Need need, long now);
+
   /** The x-ratelimit-* view of this scope's rate limits, or null when it has none. */
   default RateState rate() {
     return null;

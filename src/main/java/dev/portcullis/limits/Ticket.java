@@ -13,12 +13,12 @@ public final class Ticket {
   final Principal principal;
   final Demand demand;
   final Need need;
-  private final CompensationStack held;
+  private final Holding held;
   private final RateState rate;
   /** Forgets the ticket where its settlement would look it up (a model call's request id). */
   private final Runnable forget;
 
-  Ticket(Demand demand, Need need, CompensationStack held, Runnable forget) {
+  Ticket(Demand demand, Need need, Holding held, Runnable forget) {
     this.principal = demand.principal();
     this.demand = demand;
     this.need = need;

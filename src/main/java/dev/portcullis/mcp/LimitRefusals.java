@@ -8,6 +8,9 @@ final class LimitRefusals {
   private LimitRefusals() {}
 
   static McpError error(Refusal r) {
+    if (r.kind() == Refusal.Kind.SHARED_LIMITS_UNAVAILABLE) {
+      return new McpError(McpError.CLUSTER_UNAVAILABLE, r.message());
+    }
     ObjectNode data = JsonRpc.F.objectNode().put("limit", r.kind().limit());
     if (r.scope() != null) {
       data.put("scope", r.scope()).put("subject", r.subject()).put(r.scope(), r.subject());
@@ -18,9 +21,9 @@ final class LimitRefusals {
     return new McpError(budget(r) ? McpError.BUDGET_EXCEEDED : McpError.RATE_LIMITED, r.message(), data);
   }
 
-  /** The audit outcome: budget_exceeded or rate_limited. */
+  /** The audit outcome: budget_exceeded, rate_limited or (the cluster's shared limits unreachable) error. */
   static String outcome(Refusal r) {
-    return budget(r) ? "budget_exceeded" : "rate_limited";
+    return r.kind() == Refusal.Kind.SHARED_LIMITS_UNAVAILABLE ? "error" : budget(r) ? "budget_exceeded" : "rate_limited";
   }
 
   /** The rule the audit trail names: which scope's limits refused. */

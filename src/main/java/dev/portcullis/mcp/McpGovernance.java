@@ -300,53 +300,62 @@ public final class McpGovernance {
             started));
       }
       // the limits, last of the checks: a request that will go upstream reserves in every scope
-      dev.portcullis.limits.Ticket slot = null;
-      if (limits != null) {
-        Accountant.Admission a = limits.admit(Demand.mcp(newId(), ctx.principal(), method, item.server(),
-            item.name(), "tools/call".equals(method) ? prices.nanos(item.server(), item.original()) : 0));
+      Future<Accountant.Admission> admitted = limits == null ? Future.succeededFuture(NO_LIMITS)
+          : limits.admission(Demand.mcp(newId(), ctx.principal(), method, item.server(), item.name(),
+              "tools/call".equals(method) ? prices.nanos(item.server(), item.original()) : 0));
+      return admitted.compose(a -> {
         if (a.refusal() != null) {
           return refused(ctx, method, item, summary, Decision.deny(LimitRefusals.rule(a.refusal()),
               a.refusal().kind().limit() + ": " + a.refusal().message()), LimitRefusals.error(a.refusal()),
               LimitRefusals.outcome(a.refusal()));
         }
-        slot = a.ticket();
-      }
-      try {
-        if (policy != null && ctx.principal() != null) {
-          policy.record(request(ctx, item, method, arguments));
-        }
-        if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
-          upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
-        }
-        if (audit == null) {
-          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
-              .holding(slot));
-        }
-        String id = newId();
-        if (!"tools/call".equals(method)) {
-          return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
-              .holding(slot));
-        }
-        AuditEvent.Builder b = event(ctx, "started", id, method, item, summary)
-            .decision("allow", withClient(ok.reason(), client), ok.rule());
-        findings(b, gs, null);
-        // write-ahead: the call leaves only once its audit event is committed
-        Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
-        return onContext(audit.commit(b.build())).transform(ar -> {
-          if (ar.succeeded()) {
-            return Future.succeededFuture(ticket);
-          }
-          ticket.release();
-          return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
-              "The call was not sent: the audit trail could not record it"));
-        });
-      } catch (RuntimeException x) { // nothing left: what the call reserved goes back
-        if (slot != null) {
-          slot.release();
-        }
-        throw x;
-      }
+        return admitted(ctx, method, item, params, arguments, upstream, gs, summary, ok, started, a.ticket(), client);
+      });
     });
+  }
+
+  /** No limits apply: admitted, holding nothing. */
+  private static final Accountant.Admission NO_LIMITS = new Accountant.Admission(null, null);
+
+  /** After the limits admitted the request: records it and commits its write-ahead audit event. */
+  private Future<Ticket> admitted(CallContext ctx, String method, Item item, ObjectNode params,
+      Map<String, Object> arguments, ObjectNode upstream, GuardSession gs, String summary, Decision ok, long started,
+      dev.portcullis.limits.Ticket slot, ClientApproval client) {
+    try {
+      if (policy != null && ctx.principal() != null) {
+        policy.record(request(ctx, item, method, arguments));
+      }
+      if (params.path("requestState").asText("").startsWith(APPROVAL_STATE)) {
+        upstream.remove(List.of("requestState", "inputResponses")); // the gateway's own approval round
+      }
+      if (audit == null) {
+        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, null, null, ok, started)
+            .holding(slot));
+      }
+      String id = newId();
+      if (!"tools/call".equals(method)) {
+        return Future.succeededFuture(new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started)
+            .holding(slot));
+      }
+      AuditEvent.Builder b = event(ctx, "started", id, method, item, summary)
+          .decision("allow", withClient(ok.reason(), client), ok.rule());
+      findings(b, gs, null);
+      // write-ahead: the call leaves only once its audit event is committed
+      Ticket ticket = new Ticket(ctx, item, method, upstream, null, gs, id, summary, ok, started).holding(slot);
+      return onContext(audit.commit(b.build())).transform(ar -> {
+        if (ar.succeeded()) {
+          return Future.succeededFuture(ticket);
+        }
+        ticket.release();
+        return Future.failedFuture(new McpError(McpError.INTERNAL_ERROR,
+            "The call was not sent: the audit trail could not record it"));
+      });
+    } catch (RuntimeException x) { // nothing left: what the call reserved goes back
+      if (slot != null) {
+        slot.release();
+      }
+      throw x;
+    }
   }
 
   /** The reason a call was allowed, with the client's approval when the client gave one. */

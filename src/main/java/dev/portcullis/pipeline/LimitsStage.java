@@ -2,6 +2,7 @@ package dev.portcullis.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.limits.Accountant;
+import dev.portcullis.limits.Demand;
 import dev.portcullis.limits.Refusal;
 import dev.portcullis.llm.CallSummary;
 import dev.portcullis.llm.CountedBody;
@@ -51,14 +52,15 @@ public final class LimitsStage implements Stage {
       return Future.failedFuture(Refused.limit(new Refusal(Refusal.Kind.INVALID_REQUEST, e.getMessage(), -1, null,
           e.param())));
     }
-    Accountant.Admission a = accountant.admit(call.requestId(), call.principal(), request.model(),
-        () -> tokens.countPrompt(request.model(), counted), asked.maxTokens(), asked.choices());
-    if (a.refusal() != null) {
-      return Future.failedFuture(Refused.limit(a.refusal()));
-    }
-    call.rated(a.ticket().rate());
-    call.admittedByLimits(true);
-    return Future.succeededFuture();
+    return accountant.admission(Demand.model(call.requestId(), call.principal(), request.model(),
+        () -> tokens.countPrompt(request.model(), counted), asked.maxTokens(), asked.choices())).compose(a -> {
+          if (a.refusal() != null) {
+            return Future.failedFuture(Refused.limit(a.refusal()));
+          }
+          call.rated(a.ticket().rate());
+          call.admittedByLimits(true);
+          return Future.succeededFuture();
+        });
   }
 
   @Override

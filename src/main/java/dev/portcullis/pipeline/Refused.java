@@ -70,6 +70,7 @@ public final class Refused extends RuntimeException {
       case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS -> 429;
       case MODEL_NOT_ALLOWED, KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> 403;
       case INVALID_REQUEST -> 400;
+      case SHARED_LIMITS_UNAVAILABLE -> 503;
     };
     return new Refused(r.kind() == Refusal.Kind.INVALID_REQUEST ? Reason.INVALID_REQUEST : Reason.LIMIT, status,
         null, r.message(), null, null, r, r.param(), null);

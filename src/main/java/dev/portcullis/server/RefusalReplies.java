@@ -42,6 +42,7 @@ final class RefusalReplies {
       case TOKENS_PER_MINUTE -> "tokens";
       case MODEL_NOT_ALLOWED, INVALID_REQUEST -> "invalid_request_error";
       case KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> "insufficient_quota";
+      case SHARED_LIMITS_UNAVAILABLE -> "service_unavailable";
     };
   }
 
@@ -54,6 +55,7 @@ final class RefusalReplies {
       case KEY_BUDGET -> "key_budget_exceeded";
       case TEAM_BUDGET -> "team_budget_exceeded";
       case PERSONA_BUDGET -> "persona_budget_exceeded";
+      case SHARED_LIMITS_UNAVAILABLE -> ClusterGate.CODE;
     };
   }
 

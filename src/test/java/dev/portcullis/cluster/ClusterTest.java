@@ -44,161 +44,49 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three gateway replicas as a user runs them: separate JVMs on one PostgreSQL store and one
- * Redis, behind HAProxy in round robin (no sticky sessions), driven by the official OpenAI Java
- * SDK and the MCP TypeScript SDK v1 (legacy sessions). The stages build on each other (a
- * replica killed in the MCP stage stays dead), hence the order.
+ * Three gateway replicas as a user runs them ({@link ClusterRig}: separate JVMs on one PostgreSQL
+ * store and one Redis, behind HAProxy in round robin), driven by the official OpenAI Java SDK and
+ * the MCP TypeScript SDK v1 (legacy sessions). The stages build on each other (a replica killed
+ * in the MCP stage stays dead), hence the order.
  */
 @DisabledOnOs(OS.WINDOWS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTest {
-  private static final Pattern LISTENING = Pattern.compile("portcullis listening on http://[^:]+:(\\d+)");
-  private static final String ADMIN_KEY = "cluster-admin-key-0123456789abcdef";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   static Path dir;
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  final List<ExternalProcess> replicas = new ArrayList<>();
-  final List<Integer> ports = new ArrayList<>();
-  ExternalProcess redis;
-  ExternalProcess haproxy;
-  String redisServer;
-  int redisPort;
-  String balancer;
-  Path config;
-  String storeUrl;
+  ClusterRig rig;
 
   @BeforeAll
   void startCluster() throws Exception {
-    redisServer = ExternalProcess.require("redis-server", "redis-server");
-    String haproxyBin = ExternalProcess.require("haproxy", "haproxy");
-    NodeSupport.node(); // fails now, not half-way, when the MCP SDK is missing
-    storeUrl = PostgresServer.get().newDatabase();
-    redisPort = NodeSupport.freePort();
-    startRedis();
-    config = dir.resolve("portcullis.yaml");
-    Files.writeString(config, yaml(""));
-    for (int i = 0; i < 3; i++) {
-      ports.add(NodeSupport.freePort());
-    }
-    for (int n = 1; n <= 3; n++) { // together, as a rollout would: they migrate the fresh database under its lock
-      replicas.add(replica(n));
-    }
-    replicas.forEach(ClusterTest::awaitListening);
-    int front = NodeSupport.freePort();
-    Path cfg = dir.resolve("haproxy.cfg");
-    StringBuilder servers = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
-      servers.append("  server r").append(i + 1).append(" 127.0.0.1:").append(ports.get(i))
-          .append(" check inter 250 fall 2 rise 1\n");
-    }
-    Files.writeString(cfg, """
-        defaults
-          mode http
-          timeout connect 1s
-          timeout client 60s
-          timeout server 60s
-          timeout tunnel 1h
-          retries 3
-          option redispatch 1
-        listen gateway
-          bind 127.0.0.1:%d
-          balance roundrobin
-          option httpchk GET /readyz
-          http-response set-header X-Served-By %%s
-        %s""".formatted(front, servers));
-    haproxy = ExternalProcess.start("haproxy", new ProcessBuilder(haproxyBin, "-db", "-f", cfg.toString()))
-        .awaitPort(front);
-    balancer = "http://127.0.0.1:" + front;
-    await().atMost(Duration.ofSeconds(20)).until(() -> get(balancer + "/readyz").statusCode() == 200);
-    // warm every replica (and the SDK) up: the timed stages measure events, not class loading
-    String warm = new AdminClient(replicaUrl(1), ADMIN_KEY).createKey("{\"name\":\"cluster-warm-up\"}");
-    for (int n = 1; n <= 3; n++) {
-      OpenAIClient c = openAi(replicaUrl(n), warm);
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-          .until(() -> c.chat().completions().create(ask("warm up")).choices().size() == 1);
-    }
+    rig = ClusterRig.start(dir, "");
   }
 
   @AfterAll
   void stopCluster() throws Exception {
-    for (ExternalProcess p : replicas) {
-      p.close();
+    if (rig != null) {
+      rig.close();
     }
-    if (haproxy != null) {
-      haproxy.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  private void startRedis() throws Exception {
-    redis = ExternalProcess.start("redis-server", new ProcessBuilder(redisServer, "--port", String.valueOf(redisPort),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")).awaitPort(redisPort);
-  }
-
-  /** The configuration of every replica; {@code extraServers} adds MCP servers (a reload). */
-  private String yaml(String extraServers) {
-    return """
-        server:
-          host: 127.0.0.1
-          reload: { watch: false }
-          max_connections_per_address: 0
-        models:
-          demo: { deployments: [ { type: demo } ] }
-        store:
-          url: "%s"
-          key_refresh_ms: 600000   # far beyond the test: a change seen in time came as an event
-        admin: { key: %s }
-        audit: { enabled: false }
-        mcp:
-          servers:
-            demo: { type: builtin }
-        %s
-        cluster:
-          redis: { url: "redis://127.0.0.1:%d", reconnect_ms: 200 }
-          fail: closed
-        """.formatted(storeUrl, ADMIN_KEY, extraServers, redisPort);
-  }
-
-  private ExternalProcess replica(int n) throws Exception {
-    ProcessBuilder b = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx128m",
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        "dev.portcullis.Main", "serve", "--config", config.toString(), "--port", String.valueOf(ports.get(n - 1)),
-        "--event-loops", "1");
-    b.environment().put("PORTCULLIS_LOG_LEVEL", "INFO"); // the test waits for the INFO line "listening on"
-    return ExternalProcess.start("replica " + n, b);
-  }
-
-  private static void awaitListening(ExternalProcess p) {
-    await().atMost(Duration.ofSeconds(90)).alias(p.name + " listening; output: " + p.output).until(() -> {
-      if (!p.process.isAlive()) {
-        throw new AssertionError(p.name + " exited: " + String.join("\n", p.output));
-      }
-      return p.output.stream().map(LISTENING::matcher).anyMatch(Matcher::find);
-    });
   }
 
   private String replicaUrl(int n) {
-    return "http://127.0.0.1:" + ports.get(n - 1);
+    return rig.replicaUrl(n);
   }
 
   private static OpenAIClient openAi(String base, String key) {
-    return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(key).maxRetries(0)
-        .timeout(Duration.ofSeconds(20)).build();
+    return ClusterRig.openAi(base, key);
   }
 
   private static ChatCompletionCreateParams ask(String text) {
-    return ChatCompletionCreateParams.builder().model("demo").addUserMessage(text).maxTokens(5).build();
+    return ClusterRig.ask(text);
   }
 
   @Test
   @Order(1)
   void aKeyDisabledThroughReplicaOneIsRefusedByReplicaThreeWithinOneSecond() throws Exception {
-    AdminClient admin1 = new AdminClient(replicaUrl(1), ADMIN_KEY);
+    AdminClient admin1 = rig.admin(1);
     JsonNode created = admin1.ok("POST", "/admin/keys", "{\"name\":\"cluster-disable\"}");
     String key = created.path("key").asText();
     String id = created.path("id").asText();
@@ -223,13 +111,13 @@ class ClusterTest {
   @Test
   @Order(2)
   void aLegacyMcpSessionSpansEveryReplicaIsNotifiedOfChangesElsewhereAndSurvivesAKill() throws Exception {
-    AdminClient admin1 = new AdminClient(replicaUrl(1), ADMIN_KEY);
+    AdminClient admin1 = rig.admin(1);
     String key = admin1.createKey("{\"name\":\"cluster-mcp\"}");
     for (int n = 1; n <= 3; n++) {
       String base = replicaUrl(n);
       await().atMost(Duration.ofSeconds(5)).until(() -> get(base + "/v1/models", key).statusCode() == 200);
     }
-    Process node = new ProcessBuilder(NodeSupport.node(), "cluster-session-v1.mjs", balancer + "/mcp", key, "50")
+    Process node = new ProcessBuilder(NodeSupport.node(), "cluster-session-v1.mjs", rig.balancer + "/mcp", key, "50")
         .directory(Path.of("src/test/node").toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BlockingQueue<JsonNode> phases = new LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {
@@ -256,7 +144,7 @@ class ClusterTest {
       for (int n = 1; n <= 3; n++) {
         String base = replicaUrl(n);
         await().atMost(Duration.ofSeconds(5)).until(() -> get(base + "/v1/models", stranger).statusCode() == 200);
-        HttpResponse<String> hijack = http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
+        HttpResponse<String> hijack = rig.http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
             .timeout(Duration.ofSeconds(10)).header("authorization", "Bearer " + stranger)
             .header("mcp-session-id", served.path("sessionId").asText()).header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
@@ -268,14 +156,14 @@ class ClusterTest {
       // the cause goes to a replica the client's stream is not on
       int holder = Integer.parseInt(streamOn.substring(1));
       int other = holder % 3 + 1;
-      Files.writeString(config, yaml("    second: { type: builtin }"));
-      JsonNode reload = new AdminClient(replicaUrl(other), ADMIN_KEY).ok("POST", "/admin/config/reload", null);
+      rig.writeConfig("    second: { type: builtin }");
+      JsonNode reload = rig.admin(other).ok("POST", "/admin/config/reload", null);
       assertThat(reload.path("result").asText()).as(reload.toString()).isEqualTo("applied");
       JsonNode notified = phase(phases, "notified");
       assertThat(notified.path("changed").asInt()).as("tools/list_changed reached the stream on r" + holder)
           .isPositive();
 
-      replicas.get(holder - 1).kill(); // the replica holding the client's stream, kill -9
+      rig.replicas.get(holder - 1).kill(); // the replica holding the client's stream, kill -9
       stdin.write("killed\n");
       stdin.flush();
       JsonNode after = phase(phases, "after");
@@ -294,15 +182,15 @@ class ClusterTest {
   void withRedisDownGovernedRequestsGet503AndReadinessFailsUntilItReturns() throws Exception {
     List<String> alive = new ArrayList<>();
     for (int n = 1; n <= 3; n++) {
-      if (replicas.get(n - 1).process.isAlive()) {
+      if (rig.replicas.get(n - 1).process.isAlive()) {
         alive.add(replicaUrl(n));
       }
     }
-    String key = new AdminClient(alive.get(0), ADMIN_KEY).createKey("{\"name\":\"cluster-redis\"}");
+    String key = new AdminClient(alive.get(0), ClusterRig.ADMIN_KEY).createKey("{\"name\":\"cluster-redis\"}");
     for (String base : alive) {
       await().atMost(Duration.ofSeconds(5)).until(() -> get(base + "/v1/models", key).statusCode() == 200);
     }
-    redis.close();
+    rig.redis.close();
     for (String base : alive) {
       await().atMost(Duration.ofSeconds(10)).until(() -> get(base + "/readyz").statusCode() == 503);
       assertThat(get(base + "/readyz").body()).contains("cluster:redis");
@@ -323,12 +211,12 @@ class ClusterTest {
       assertThat(JSON.readTree(mcp.body()).path("error").path("code").asInt()).isEqualTo(-32040);
     }
 
-    startRedis(); // the same address, empty: the replicas find it again by themselves
+    rig.startRedis(); // the same address, empty: the replicas find it again by themselves
     for (String base : alive) {
       await().atMost(Duration.ofSeconds(10)).until(() -> get(base + "/readyz").statusCode() == 200);
     }
     await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
-        openAi(balancer, key).chat().completions().create(ask("back")).choices().size() == 1);
+        openAi(rig.balancer, key).chat().completions().create(ask("back")).choices().size() == 1);
   }
 
   private static JsonNode phase(BlockingQueue<JsonNode> phases, String name) throws InterruptedException {
@@ -339,21 +227,14 @@ class ClusterTest {
   }
 
   private HttpResponse<String> get(String url) throws Exception {
-    return get(url, null);
+    return rig.get(url);
   }
 
   private HttpResponse<String> get(String url, String key) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
-    if (key != null) {
-      b.header("authorization", "Bearer " + key);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return rig.get(url, key);
   }
 
   private HttpResponse<String> post(String url, String key, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-        .header("authorization", "Bearer " + key).header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return rig.post(url, key, body);
   }
 }

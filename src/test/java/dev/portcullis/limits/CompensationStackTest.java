@@ -22,6 +22,11 @@ class CompensationStackTest {
 
   /** A scope that records reserve, settle and release, and refuses or throws when told to. */
   final class Recording implements Scope {
+    @Override
+    public void share(SharedPlan plan, Need need, long now) {
+      throw new UnsupportedOperationException("local scopes only");
+    }
+
     final String name;
     boolean refuse;
     boolean throwOnReserve;

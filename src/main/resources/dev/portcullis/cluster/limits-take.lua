@@ -1,0 +1,114 @@
+-- Takes what one call needs from every shared limit it counts against, or nothing: all counters
+-- are checked first, and only when every one has room is anything written. One round trip, one
+-- atomic step, whatever the number of scopes (Redis runs a script alone).
+--
+-- KEYS[i]  the counter of limit i
+-- ARGV[1]  the call's member name (unique per call), ARGV[2] the parallel slot lease in ms
+-- then five arguments per limit: type, limit, amount, base, expire_at_ms
+--   S  parallel slots: a sorted set of members scored by their lease's deadline; a member whose
+--      deadline passed (its replica died, or stopped renewing) no longer counts
+--   W  a sliding window of 60 one-second slots (hash: second -> amount): requests or tokens
+--   B  a budget period: spend plus in-flight reservations; created from base (the spend the
+--      store knows) when absent, expiring at expire_at_ms (0: never)
+-- Clock: Redis's own, so that replicas with drifting clocks share one window.
+--
+-- Returns {1, now_ms, v1, x1, v2, x2, ...} when all were taken (S: slots held now; W: amount
+-- left in the window, ms until its oldest slot leaves; B: the counter now), or {0, now_ms, i, v, x}
+-- when limit i refused (S: slots held; W: the window's sum, ms until enough leaves it; B: the counter).
+local t = redis.call('TIME')
+local sec = tonumber(t[1])
+local now = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
+local member = ARGV[1]
+local lease = tonumber(ARGV[2])
+local WINDOW = 60
+
+local function window(key)
+  local all = redis.call('HGETALL', key)
+  local sum, slots, stale = 0, {}, {}
+  for i = 1, #all, 2 do
+    local s = tonumber(all[i])
+    if s <= sec - WINDOW then
+      stale[#stale + 1] = all[i]
+    else
+      local v = tonumber(all[i + 1])
+      sum = sum + v
+      slots[#slots + 1] = {s, v}
+    end
+  end
+  if #stale > 0 then
+    redis.call('HDEL', key, unpack(stale))
+  end
+  table.sort(slots, function(a, b) return a[1] < b[1] end)
+  return sum, slots
+end
+
+-- ms until `free` has left the window (its oldest slots first)
+local function waitFor(slots, free)
+  local freed = 0
+  for _, s in ipairs(slots) do
+    freed = freed + s[2]
+    if freed >= free then
+      return math.max(1, (s[1] + WINDOW) * 1000 - now)
+    end
+  end
+  return WINDOW * 1000
+end
+
+local seen = {}
+for i = 1, #KEYS do
+  local a = 2 + (i - 1) * 5
+  local kind, limit, amount = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local key = KEYS[i]
+  if kind == 'S' then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    local held = redis.call('ZCARD', key)
+    if held >= limit then
+      return {0, now, i, held, 0}
+    end
+    seen[i] = {held}
+  elseif kind == 'W' then
+    local sum, slots = window(key)
+    if sum + amount > limit then
+      return {0, now, i, sum, waitFor(slots, sum + amount - limit)}
+    end
+    local oldest = slots[1] and slots[1][1] or sec
+    seen[i] = {sum, (oldest + WINDOW) * 1000 - now}
+  else
+    local cur = tonumber(redis.call('GET', key) or ARGV[a + 4])
+    if cur + amount > limit or (amount == 0 and cur >= limit) then
+      return {0, now, i, cur, 0}
+    end
+    seen[i] = {cur}
+  end
+end
+
+local out = {1, now}
+for i = 1, #KEYS do
+  local a = 2 + (i - 1) * 5
+  local kind, limit, amount = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local key = KEYS[i]
+  if kind == 'S' then
+    redis.call('ZADD', key, now + lease, member)
+    redis.call('PEXPIRE', key, lease)
+    out[#out + 1] = seen[i][1] + 1
+    out[#out + 1] = 0
+  elseif kind == 'W' then
+    if amount > 0 then
+      redis.call('HINCRBY', key, sec, amount)
+      redis.call('PEXPIRE', key, (WINDOW + 1) * 1000)
+    end
+    out[#out + 1] = limit - seen[i][1] - amount
+    out[#out + 1] = seen[i][2]
+  else
+    if redis.call('EXISTS', key) == 0 then
+      redis.call('SET', key, ARGV[a + 4])
+      local expireAt = tonumber(ARGV[a + 5])
+      if expireAt > 0 then
+        redis.call('PEXPIREAT', key, expireAt)
+      end
+    end
+    out[#out + 1] = redis.call('INCRBY', key, amount)
+    out[#out + 1] = 0
+  end
+end
+return out
