@@ -218,7 +218,6 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.llm.responses.ResponseArchive responses = new dev.portcullis.llm.responses.ResponseArchive(vertx,
           gov == null ? null : new dev.portcullis.store.ResponseRepository(gov.store.dataSource(), requestJson),
           java.util.concurrent.TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
-      tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
@@ -247,6 +246,9 @@ public final class Gateway implements AutoCloseable {
             () -> reloads.reloadIfChanged("watch"));
       }
       ready.set(true);
+      // Read once listening rather than before: on two cores reading them took a quarter of
+      // start-up. LLM requests that come in meanwhile wait for them (VocabularyGate).
+      tokens.load();
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
       started.cluster = cluster;
       started.mcp = mcp;
