@@ -67,6 +67,15 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(java.nio.file.Path file, GatewayConfig config, int port, int eventLoops)
       throws Exception {
+    return start(file, config, port, eventLoops, new TokenCounter());
+  }
+
+  /**
+   * As above, counting tokens with {@code tokens}, whose vocabularies the gateway starts reading
+   * once it listens.
+   */
+  public static Gateway start(java.nio.file.Path file, GatewayConfig config, int port, int eventLoops,
+      TokenCounter tokens) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
     dev.portcullis.cluster.Cluster cluster = null;
@@ -75,7 +84,6 @@ public final class Gateway implements AutoCloseable {
     dev.portcullis.telemetry.Telemetry telemetry = null;
     dev.portcullis.config.ConfigWatcher watcher = null;
     try {
-      TokenCounter tokens = new TokenCounter();
       ObjectMapper requestJson = new ObjectMapper(JsonFactory.builder()
           .streamReadConstraints(StreamReadConstraints.builder()
               .maxNestingDepth(config.server().maxJsonDepth())

@@ -68,14 +68,18 @@ public final class TokenCounter {
     if (started != null) {
       return started; // another thread started the reading first
     }
-    reader.execute(() -> {
-      try {
-        mine.complete(new Vocabularies(registry.getEncoding(EncodingType.O200K_BASE),
-            registry.getEncoding(EncodingType.CL100K_BASE)));
-      } catch (RuntimeException | Error e) {
-        mine.completeExceptionally(e);
-      }
-    });
+    try {
+      reader.execute(() -> {
+        try {
+          mine.complete(new Vocabularies(registry.getEncoding(EncodingType.O200K_BASE),
+              registry.getEncoding(EncodingType.CL100K_BASE)));
+        } catch (RuntimeException | Error e) {
+          mine.completeExceptionally(e);
+        }
+      });
+    } catch (RuntimeException e) { // a reader that refuses the task: counts fail instead of waiting forever
+      mine.completeExceptionally(e);
+    }
     return mine;
   }
 
