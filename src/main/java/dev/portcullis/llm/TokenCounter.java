@@ -25,7 +25,8 @@ public final class TokenCounter {
   // waits on an event loop; anything that counts earlier starts the reading itself and waits.
   private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
   private final Executor reader;
-  private final AtomicReference<CompletableFuture<Vocabularies>> vocabularies = new AtomicReference<>();
+  /** The reading under way or done; null before the first ask, and again after a reading failed. */
+  private final AtomicReference<CompletableFuture<Vocabularies>> reading = new AtomicReference<>();
 
   private record Vocabularies(Encoding o200k, Encoding cl100k) { }
 
@@ -49,7 +50,7 @@ public final class TokenCounter {
 
   /** Whether both vocabularies are read (counting then never waits). */
   public boolean loaded() {
-    CompletableFuture<Vocabularies> v = vocabularies.get();
+    CompletableFuture<Vocabularies> v = reading.get();
     return v != null && v.isDone() && !v.isCompletedExceptionally();
   }
 
@@ -59,12 +60,12 @@ public final class TokenCounter {
   }
 
   private CompletableFuture<Vocabularies> vocabularies() {
-    CompletableFuture<Vocabularies> started = vocabularies.get();
+    CompletableFuture<Vocabularies> started = reading.get();
     if (started != null) {
       return started;
     }
     CompletableFuture<Vocabularies> mine = new CompletableFuture<>();
-    started = vocabularies.compareAndExchange(null, mine);
+    started = reading.compareAndExchange(null, mine);
     if (started != null) {
       return started; // another thread started the reading first
     }
@@ -73,14 +74,19 @@ public final class TokenCounter {
         try {
           mine.complete(new Vocabularies(registry.getEncoding(EncodingType.O200K_BASE),
               registry.getEncoding(EncodingType.CL100K_BASE)));
-        } catch (RuntimeException | Error e) {
-          mine.completeExceptionally(e);
+        } catch (RuntimeException | Error e) { // out of memory, say: those waiting fail, the next ask reads again
+          failed(mine, e);
         }
       });
     } catch (RuntimeException e) { // a reader that refuses the task: counts fail instead of waiting forever
-      mine.completeExceptionally(e);
+      failed(mine, e);
     }
     return mine;
+  }
+
+  private void failed(CompletableFuture<Vocabularies> attempt, Throwable cause) {
+    reading.compareAndSet(attempt, null);
+    attempt.completeExceptionally(cause);
   }
 
   private Encoding encodingFor(String model) {

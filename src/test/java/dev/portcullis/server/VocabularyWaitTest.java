@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -83,19 +84,19 @@ class VocabularyWaitTest {
       // the event loops are free meanwhile: fresh connections (spread over both loops) are answered
       for (int i = 0; i < 4; i++) {
         HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create(gw.baseUrl() + "/readyz")).timeout(Duration.ofSeconds(5)).build(),
+            URI.create(gw.baseUrl() + "/readyz")).timeout(Duration.ofSeconds(20)).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).isEqualTo(200);
       }
       assertThat(admitted).isNotDone();
 
       reader.released.complete(null);
-      HttpResponse<String> ok = admitted.get();
+      HttpResponse<String> ok = admitted.get(60, TimeUnit.SECONDS);
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
       JsonNode usage = JSON.readTree(ok.body()).path("usage");
       assertThat(usage.path("prompt_tokens").asLong())
           .isEqualTo(new TokenCounter().countPrompt("demo", JSON.readTree(small)));
-      HttpResponse<String> no = refused.get();
+      HttpResponse<String> no = refused.get(60, TimeUnit.SECONDS);
       assertThat(no.statusCode()).as(no.body()).isEqualTo(429);
       assertThat(JSON.readTree(no.body()).at("/error/message").asText()).contains("tokens per min (TPM)");
       assertThat(tokens.loaded()).isTrue();
@@ -104,24 +105,34 @@ class VocabularyWaitTest {
   }
 
   @Test
-  void vocabulariesThatCannotBeReadFailTheRequestInTheSurfacesShapeInsteadOfHanging() throws Exception {
+  void vocabulariesThatCannotBeReadFailTheRequestInTheSurfacesShapeAndAreReadAgainByTheNext() throws Exception {
+    AtomicInteger asked = new AtomicInteger();
     TokenCounter tokens = new TokenCounter(task -> {
-      throw new RejectedExecutionException("no thread to read the vocabularies on");
+      if (asked.incrementAndGet() <= 3) { // the gateway's own ask once listening, then two requests'
+        throw new RejectedExecutionException("no thread to read the vocabularies on");
+      }
+      new Thread(task).start();
     });
     try (GatewayHarness gw = GatewayHarness.start(CONFIG, tokens);
         LogCapture log = LogCapture.of(GatewayVerticle.class)) {
       HttpResponse<String> openai = postAsync(gw, "/v1/chat/completions", chat("hi", 5))
-          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+          .get(30, TimeUnit.SECONDS);
       assertThat(openai.statusCode()).isEqualTo(500);
       assertThat(JSON.readTree(openai.body()).at("/error/code").asText()).isEqualTo("internal_error");
       assertThat(openai.body()).doesNotContain("RejectedExecution").doesNotContain("at dev.portcullis");
       HttpResponse<String> anthropic = postAsync(gw, "/v1/messages", chat("hi", 5))
-          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+          .get(30, TimeUnit.SECONDS);
       assertThat(anthropic.statusCode()).isEqualTo(500);
       assertThat(JSON.readTree(anthropic.body()).path("type").asText()).isEqualTo("error");
       assertThat(JSON.readTree(anthropic.body()).at("/error/message").asText()).contains("request id req_");
       // the operator learns why, the client does not
       assertThat(log.where("path", "/v1/chat/completions")).extracting(LogCapture.Line::level).contains("ERROR");
+
+      HttpResponse<String> again = postAsync(gw, "/v1/chat/completions", chat("hi", 5))
+          .get(30, TimeUnit.SECONDS);
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+      assertThat(asked).hasValue(4);
+      assertThat(tokens.loaded()).isTrue();
     }
   }
 }
