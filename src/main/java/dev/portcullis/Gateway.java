@@ -67,6 +67,15 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(java.nio.file.Path file, GatewayConfig config, int port, int eventLoops)
       throws Exception {
+    return start(file, config, port, eventLoops, new TokenCounter());
+  }
+
+  /**
+   * As above, counting tokens with {@code tokens}, whose vocabularies the gateway starts reading
+   * once it listens.
+   */
+  public static Gateway start(java.nio.file.Path file, GatewayConfig config, int port, int eventLoops,
+      TokenCounter tokens) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     Governance governance = null;
     dev.portcullis.cluster.Cluster cluster = null;
@@ -75,7 +84,6 @@ public final class Gateway implements AutoCloseable {
     dev.portcullis.telemetry.Telemetry telemetry = null;
     dev.portcullis.config.ConfigWatcher watcher = null;
     try {
-      TokenCounter tokens = new TokenCounter();
       ObjectMapper requestJson = new ObjectMapper(JsonFactory.builder()
           .streamReadConstraints(StreamReadConstraints.builder()
               .maxNestingDepth(config.server().maxJsonDepth())
@@ -218,7 +226,6 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.llm.responses.ResponseArchive responses = new dev.portcullis.llm.responses.ResponseArchive(vertx,
           gov == null ? null : new dev.portcullis.store.ResponseRepository(gov.store.dataSource(), requestJson),
           java.util.concurrent.TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
-      tokens.awaitVocabularies(); // read in the background meanwhile; counted from the first request on
       AtomicReference<GatewayVerticle> any = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         GatewayVerticle v = new GatewayVerticle(current::get, port, requestJson, bodies, metrics, observed,
@@ -247,6 +254,9 @@ public final class Gateway implements AutoCloseable {
             () -> reloads.reloadIfChanged("watch"));
       }
       ready.set(true);
+      // Read once listening rather than before: on two cores reading them took a quarter of
+      // start-up. LLM requests that come in meanwhile wait for them (VocabularyGate).
+      tokens.load();
       Gateway started = new Gateway(vertx, demo, metrics, bound, gov);
       started.cluster = cluster;
       started.mcp = mcp;

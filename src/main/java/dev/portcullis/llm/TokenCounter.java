@@ -6,6 +6,9 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Counts tokens with jtokkit when an upstream reports no usage. Counts follow OpenAI's published
@@ -15,30 +18,83 @@ public final class TokenCounter {
   private static final int TOKENS_PER_MESSAGE = 3;
   private static final int TOKENS_REPLY_PRIMING = 3;
 
-  // Reading the two vocabularies takes about a third of the gateway's start-up CPU time: they load
-  // on a background thread from construction, in parallel with the rest of start-up, and a server
-  // waits for them (awaitVocabularies) before it listens, so that no count ever waits on an event
-  // loop (which would hold up every other request and timer of that loop).
-  private final CompletableFuture<Encoding> o200k;
-  private final CompletableFuture<Encoding> cl100k;
+  // Reading the two vocabularies costs about half a second of CPU and leaves ~50 MB of maps on the
+  // heap, which on two cores was the largest part of start-up (its own thread, the young
+  // collections copying the maps, the JIT compiling the reader). A server starts reading them once
+  // it listens (load) and holds its LLM requests until they are read (loaded), so that no count
+  // waits on an event loop; anything that counts earlier starts the reading itself and waits.
+  private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+  private final Executor reader;
+  /** The reading under way or done; null before the first ask, and again after a reading failed. */
+  private final AtomicReference<CompletableFuture<Vocabularies>> reading = new AtomicReference<>();
 
+  private record Vocabularies(Encoding o200k, Encoding cl100k) { }
+
+  /** A counter that reads its vocabularies on the common pool. */
   public TokenCounter() {
-    EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
-    this.o200k = CompletableFuture.supplyAsync(() -> registry.getEncoding(EncodingType.O200K_BASE));
-    this.cl100k = o200k.thenApplyAsync(o -> registry.getEncoding(EncodingType.CL100K_BASE));
+    this(ForkJoinPool.commonPool());
   }
 
-  /** Waits until both vocabularies are read; call it before serving. */
+  /** A counter that reads its vocabularies with {@code reader} (one task, when first asked). */
+  public TokenCounter(Executor reader) {
+    this.reader = reader;
+  }
+
+  /**
+   * Starts reading both vocabularies in the background, the first time it is called, and returns
+   * what completes once they are read.
+   */
+  public CompletableFuture<Void> load() {
+    return vocabularies().thenApply(v -> null);
+  }
+
+  /** Whether both vocabularies are read (counting then never waits). */
+  public boolean loaded() {
+    CompletableFuture<Vocabularies> v = reading.get();
+    return v != null && v.isDone() && !v.isCompletedExceptionally();
+  }
+
+  /** Waits until both vocabularies are read, starting the reading if nothing has. */
   public void awaitVocabularies() {
-    o200k.join();
-    cl100k.join();
+    vocabularies().join();
+  }
+
+  private CompletableFuture<Vocabularies> vocabularies() {
+    CompletableFuture<Vocabularies> started = reading.get();
+    if (started != null) {
+      return started;
+    }
+    CompletableFuture<Vocabularies> mine = new CompletableFuture<>();
+    started = reading.compareAndExchange(null, mine);
+    if (started != null) {
+      return started; // another thread started the reading first
+    }
+    try {
+      reader.execute(() -> {
+        try {
+          mine.complete(new Vocabularies(registry.getEncoding(EncodingType.O200K_BASE),
+              registry.getEncoding(EncodingType.CL100K_BASE)));
+        } catch (RuntimeException | Error e) { // out of memory, say: those waiting fail, the next ask reads again
+          failed(mine, e);
+        }
+      });
+    } catch (RuntimeException e) { // a reader that refuses the task: counts fail instead of waiting forever
+      failed(mine, e);
+    }
+    return mine;
+  }
+
+  private void failed(CompletableFuture<Vocabularies> attempt, Throwable cause) {
+    reading.compareAndSet(attempt, null);
+    attempt.completeExceptionally(cause);
   }
 
   private Encoding encodingFor(String model) {
     String m = model == null ? "" : model;
     boolean older = m.startsWith("gpt-3.5") || m.startsWith("gpt-4-") || m.equals("gpt-4")
         || m.startsWith("text-embedding");
-    return (older ? cl100k : o200k).join();
+    Vocabularies v = vocabularies().join();
+    return older ? v.cl100k() : v.o200k();
   }
 
   public long count(String model, String text) {

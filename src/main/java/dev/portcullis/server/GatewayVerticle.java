@@ -58,6 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final dev.portcullis.limits.Accountant accountant;
   private final dev.portcullis.llm.TokenCounter tokens;
+  private final VocabularyGate vocabularyGate;
   private final dev.portcullis.policy.Approvals approvals;
   private dev.portcullis.cluster.Cluster cluster = dev.portcullis.cluster.Cluster.single();
   private final AdminApi admin;
@@ -95,6 +96,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.snapshots = snapshots;
     this.accountant = accountant;
     this.tokens = tokens;
+    this.vocabularyGate = new VocabularyGate(tokens);
     this.approvals = approvals;
     this.admin = admin;
     this.port = port;
@@ -312,6 +314,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.route("/v1/*").handler(ctx -> authenticate(ctx, snapshot, errors));
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
+    router.post("/v1/*").handler(vocabularyGate); // the first requests after start-up wait for the vocabularies
     BodyStep openAiBody = new BodyStep(bodies, errors, calls, Surface.OPENAI);
     BodyStep anthropicBody = new BodyStep(bodies, ANTHROPIC_ERRORS, calls, Surface.ANTHROPIC);
     BodyStep responsesBody = new BodyStep(bodies, errors, calls, Surface.RESPONSES);

@@ -5,6 +5,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import dev.portcullis.Gateway;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.llm.TokenCounter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,12 +28,17 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Starts a gateway; the YAML may omit {@code clients} (then {@link #KEY} is accepted). */
   public static GatewayHarness start(String yaml) throws Exception {
+    return start(yaml, new TokenCounter());
+  }
+
+  /** As above, counting tokens with {@code tokens} (a test holding its vocabularies back, say). */
+  public static GatewayHarness start(String yaml, TokenCounter tokens) throws Exception {
     String full = yaml.contains("clients:") ? yaml : yaml + "\nclients:\n  keys: [" + KEY + "]\n";
     Path file = Files.createTempFile("portcullis-test", ".yaml");
     Files.writeString(file, full);
     try {
       GatewayConfig config = new ConfigLoader().load(file);
-      return new GatewayHarness(Gateway.start(config, 0, 2));
+      return new GatewayHarness(Gateway.start(null, config, 0, 2, tokens));
     } finally {
       Files.deleteIfExists(file);
     }
