@@ -17,6 +17,8 @@ import dev.portcullis.llm.responses.ResponseItems;
 import dev.portcullis.llm.responses.ResponsesClientBridge;
 import dev.portcullis.llm.responses.ResponsesRecorder;
 import dev.portcullis.llm.responses.StoredResponse;
+import dev.portcullis.llm.guard.LlmGuard;
+import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Refused;
 import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.AccessRecord;
@@ -200,11 +202,15 @@ final class ResponsesSurface {
         : request(ctx, model, sent);
     boolean keep = archive.enabled() && body.path("store").asBoolean(true);
     String owner = owner(ctx);
-    calls.run(ctx, calls.call(ctx, Surface.RESPONSES, request), errors, this::refused, guardFilter -> {
+    Call call = calls.call(ctx, Surface.RESPONSES, request);
+    calls.run(ctx, call, errors, this::refused, guardFilter -> {
+      // kept as it went upstream: what the guard took out of the request is not kept either
+      ArrayNode kept = LlmGuard.keptInput(ResponseItems.asItems(call.forwarded().body().get("input")),
+          call.guardSession());
       ResponsesRecorder recorder = new ResponsesRecorder(json, guardFilter, previous, finished -> {
         if (keep && finished.path("id").isTextual()) {
           archive.save(new StoredResponse(finished.get("id").textValue(), owner, model,
-              finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), input, finished));
+              finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), kept, finished));
         }
       });
       return new ModelCalls.Answer(recorder, new ResponsesErrors(errors, recorder));
