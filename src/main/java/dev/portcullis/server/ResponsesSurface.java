@@ -17,6 +17,7 @@ import dev.portcullis.llm.responses.ResponseItems;
 import dev.portcullis.llm.responses.ResponsesClientBridge;
 import dev.portcullis.llm.responses.ResponsesRecorder;
 import dev.portcullis.llm.responses.StoredResponse;
+import dev.portcullis.llm.responses.UpstreamReferences;
 import dev.portcullis.llm.guard.LlmGuard;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Refused;
@@ -281,18 +282,7 @@ final class ResponsesSurface {
   private boolean checked(RoutingContext ctx, String model, ObjectNode body, boolean create) {
     try {
       ResponseItems.check(body.get("input"));
-      // Upstream-stored state is shared by every caller of the deployment's key: only the
-      // gateway's own store, bound to the caller, may feed a request (previous_response_id).
-      if (body.hasNonNull("conversation")) {
-        throw new InvalidParameterException("conversation", "Conversations are not supported by this gateway; "
-            + "continue a response with previous_response_id.");
-      }
-      for (JsonNode item : body.path("input")) {
-        if ("item_reference".equals(item.path("type").asText())) {
-          throw new InvalidParameterException("input", "Items of type 'item_reference' are not supported by this "
-              + "gateway; send the items themselves, or continue a response with previous_response_id.");
-        }
-      }
+      UpstreamReferences.refuse(body);
       if (create && body.has("stream") && !body.get("stream").isBoolean() && !body.get("stream").isNull()) {
         throw new InvalidParameterException("stream", "Invalid type for 'stream': expected a boolean.");
       }
