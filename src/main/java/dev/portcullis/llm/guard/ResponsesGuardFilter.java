@@ -21,9 +21,10 @@ import java.util.function.Consumer;
  * text of an item (a content part's text or refusal, a function call's arguments, a reasoning
  * summary or reasoning text part, an MCP call's arguments, a code interpreter's code, and any other
  * {@code .delta} event's text) is a channel: its deltas go through the channel's guard stream, what
- * the stream held back goes out as one more delta just before the channel's done event, and every event that
- * repeats the whole text (the done events, content_part.done, output_item.done and the final
- * response) carries exactly what the client was sent. Sequence numbers are set after this filter.
+ * the stream held back goes out as one more delta just before the channel's done event, and every
+ * event that repeats the whole text (the done events, content_part.done, output_item.done and the
+ * final response) carries exactly what the client was sent. Every other string of a whole item
+ * (tool outputs, commands, queries, errors) is guarded as one. Sequence numbers are set after this filter.
  */
 final class ResponsesGuardFilter extends GuardFilterBase {
   /** Delta event types and the field their done event carries the whole text in. */
