@@ -26,8 +26,8 @@ public final class GuardStage implements Stage {
 
   @Override
   public Future<Void> admit(Call call) {
-    // counting tokens generates nothing and is not guarded (as before the pipeline)
-    if (call.model() == null || call.model().endpoint().countsOnly()) {
+    // counting tokens is guarded too: a count may be forwarded to the provider (Anthropic's count_tokens)
+    if (call.model() == null) {
       return Future.succeededFuture();
     }
     Principal p = call.principal();

@@ -18,6 +18,9 @@ import dev.portcullis.llm.responses.ResponseItems;
 import dev.portcullis.llm.responses.ResponsesClientBridge;
 import dev.portcullis.llm.responses.ResponsesRecorder;
 import dev.portcullis.llm.responses.StoredResponse;
+import dev.portcullis.llm.responses.UpstreamReferences;
+import dev.portcullis.llm.guard.LlmGuard;
+import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Refused;
 import dev.portcullis.pipeline.Surface;
 import dev.portcullis.telemetry.AccessRecord;
@@ -225,11 +228,15 @@ final class ResponsesSurface {
         : request(ctx, model, sent);
     boolean keep = archive.enabled() && body.path("store").asBoolean(true);
     String owner = owner(ctx);
-    calls.run(ctx, calls.call(ctx, Surface.RESPONSES, request), errors, this::refused, guardFilter -> {
+    Call call = calls.call(ctx, Surface.RESPONSES, request);
+    calls.run(ctx, call, errors, this::refused, guardFilter -> {
+      // kept as it went upstream: what the guard took out of the request is not kept either
+      ArrayNode kept = LlmGuard.keptInput(ResponseItems.asItems(call.forwarded().body().get("input")),
+          call.guardSession());
       ResponsesRecorder recorder = new ResponsesRecorder(json, guardFilter, previous, finished -> {
         if (keep && finished.path("id").isTextual()) {
           archive.save(new StoredResponse(finished.get("id").textValue(), owner, model,
-              finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), input, finished));
+              finished.path("created_at").asLong(), archive.expiresAt(System.currentTimeMillis()), kept, finished));
         }
       });
       return new ModelCalls.Answer(recorder, new ResponsesErrors(errors, recorder));
@@ -300,18 +307,7 @@ final class ResponsesSurface {
   private boolean checked(RoutingContext ctx, String model, ObjectNode body, boolean create) {
     try {
       ResponseItems.check(body.get("input"));
-      // Upstream-stored state is shared by every caller of the deployment's key: only the
-      // gateway's own store, bound to the caller, may feed a request (previous_response_id).
-      if (body.hasNonNull("conversation")) {
-        throw new InvalidParameterException("conversation", "Conversations are not supported by this gateway; "
-            + "continue a response with previous_response_id.");
-      }
-      for (JsonNode item : body.path("input")) {
-        if ("item_reference".equals(item.path("type").asText())) {
-          throw new InvalidParameterException("input", "Items of type 'item_reference' are not supported by this "
-              + "gateway; send the items themselves, or continue a response with previous_response_id.");
-        }
-      }
+      UpstreamReferences.refuse(body);
       if (create && body.has("stream") && !body.get("stream").isBoolean() && !body.get("stream").isNull()) {
         throw new InvalidParameterException("stream", "Invalid type for 'stream': expected a boolean.");
       }

@@ -3,6 +3,7 @@ package dev.portcullis.llm.guard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.portcullis.guard.Guard;
@@ -16,9 +17,11 @@ import dev.portcullis.llm.ResponseFilter;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -190,6 +193,9 @@ public final class LlmGuard {
     if (body.get("metadata") instanceof ObjectNode meta) {
       c.values(meta);
     }
+    if (body.get("prompt") instanceof ObjectNode prompt && prompt.get("variables") instanceof ObjectNode vars) {
+      c.deepExcept(vars, PROTOCOL_FIELDS); // a stored prompt's variables: strings or input_text parts
+    }
     for (JsonNode t : body.path("tools")) {
       if (t instanceof ObjectNode tool) {
         c.field(tool, "description");
@@ -202,7 +208,26 @@ public final class LlmGuard {
     }
   }
 
-  /** The free text of one Responses item, in a request or an answer. */
+  /**
+   * The fields of a Responses item (at any depth) that are never free text: ids, types, states,
+   * tool names (they route the call), and opaque or binary payloads (encrypted reasoning, base64
+   * images and files, which detectors would only misread).
+   */
+  static final Set<String> PROTOCOL_FIELDS = Set.of("type", "id", "call_id", "status", "role", "name",
+      "server_label", "approval_request_id", "container_id", "file_id", "encrypted_content", "image_url",
+      "file_data", "result", "mime_type", "detail");
+  /** The fields {@link #responsesItem} reads itself: a message's parts are guarded as one text. */
+  private static final Set<String> ITEM_TEXT_FIELDS = Set.of("content", "arguments", "input", "output", "summary");
+  /** The fields of an output part {@link Changes#textParts} reads already. */
+  private static final Set<String> OUTPUT_PART_SKIP = union(PROTOCOL_FIELDS, Set.of("text", "refusal"));
+  private static final Set<String> ITEM_SKIP = union(PROTOCOL_FIELDS, ITEM_TEXT_FIELDS);
+
+  /**
+   * The free text of one Responses item, in a request or an answer: message text parts, tool-call
+   * arguments and outputs, reasoning summaries and text, and every other string of the item
+   * (hosted and local tool calls: code, shell commands, search queries, patches, MCP errors and
+   * tool lists, approval reasons), so that an item type no field list names is scanned too.
+   */
   static void responsesItem(ObjectNode item, Changes c) {
     JsonNode content = item.get("content");
     if (content != null && content.isTextual()) {
@@ -221,6 +246,41 @@ public final class LlmGuard {
     if (item.get("summary") instanceof ArrayNode summary) {
       c.textParts(summary);
     }
+    if (output instanceof ArrayNode outputs) { // shell outputs: stdout and stderr objects
+      for (JsonNode o : outputs) {
+        if (o instanceof ObjectNode part) {
+          c.deepExcept(part, OUTPUT_PART_SKIP);
+        }
+      }
+    } else if (output instanceof ObjectNode o) {
+      c.deepExcept(o, PROTOCOL_FIELDS);
+    }
+    c.deepExcept(item, ITEM_SKIP);
+  }
+
+  /**
+   * The conversation a kept response holds, from the input as it went upstream: what the guard
+   * redacted, masked or hashed stays so (the store must not keep what the provider was not
+   * allowed to see), and the caller's own pseudonymised values are put back so that continuing
+   * the response ({@code previous_response_id}) reads as the caller wrote it.
+   *
+   * @param session the call's guard session, or null when no rule applied
+   */
+  public static ArrayNode keptInput(ArrayNode forwardedItems, GuardSession session) {
+    ArrayNode items = forwardedItems.deepCopy();
+    if (session == null) {
+      return items;
+    }
+    ObjectNode holder = JsonNodeFactory.instance.objectNode();
+    holder.set("input", items);
+    responsesRequest(holder, new Changes(session::restore, parts -> parts.stream().map(session::restore).toList()));
+    return items;
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> u = new HashSet<>(a);
+    u.addAll(b);
+    return Set.copyOf(u);
   }
 
   private static void anthropicBlocks(ArrayNode blocks, Changes c) {
@@ -378,6 +438,42 @@ public final class LlmGuard {
             a.set(i, TextNode.valueOf(after));
             changed = true;
           }
+        }
+      }
+    }
+
+    /** Every string value at any depth under the fields of {@code o} not named in {@code skip} (at any depth). */
+    void deepExcept(ObjectNode o, Set<String> skip) {
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String n : names) {
+        if (skip.contains(n)) {
+          continue;
+        }
+        JsonNode v = o.get(n);
+        if (v.isTextual()) {
+          field(o, n);
+        } else if (v instanceof ObjectNode child) {
+          deepExcept(child, skip);
+        } else if (v instanceof ArrayNode a) {
+          deepExcept(a, skip);
+        }
+      }
+    }
+
+    private void deepExcept(ArrayNode a, Set<String> skip) {
+      for (int i = 0; i < a.size(); i++) {
+        JsonNode v = a.get(i);
+        if (v.isTextual()) {
+          String after = f.apply(v.textValue());
+          if (!after.equals(v.textValue())) {
+            a.set(i, TextNode.valueOf(after));
+            changed = true;
+          }
+        } else if (v instanceof ObjectNode child) {
+          deepExcept(child, skip);
+        } else if (v instanceof ArrayNode inner) {
+          deepExcept(inner, skip);
         }
       }
     }

@@ -11,16 +11,20 @@ import dev.portcullis.llm.SseEventSplitter;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Restores and scans a Responses API answer for the client, plain or streamed. In a stream each
  * text of an item (a content part's text or refusal, a function call's arguments, a reasoning
- * summary part) is a channel: its deltas go through the channel's guard stream, what the stream
- * held back goes out as one more delta just before the channel's done event, and every event that
- * repeats the whole text (the done events, content_part.done, output_item.done and the final
- * response) carries exactly what the client was sent. Sequence numbers are set after this filter.
+ * summary or reasoning text part, an MCP call's arguments, a code interpreter's code, and any other
+ * {@code .delta} event's text) is a channel: its deltas go through the channel's guard stream, what
+ * the stream held back goes out as one more delta just before the channel's done event, and every
+ * event that repeats the whole text (the done events, content_part.done, output_item.done and the
+ * final response) carries exactly what the client was sent. Every other string of a whole item
+ * (tool outputs, commands, queries, errors) is guarded as one. Sequence numbers are set after this filter.
  */
 final class ResponsesGuardFilter extends GuardFilterBase {
   /** Delta event types and the field their done event carries the whole text in. */
@@ -29,7 +33,24 @@ final class ResponsesGuardFilter extends GuardFilterBase {
       "response.refusal", "refusal",
       "response.function_call_arguments", "arguments",
       "response.reasoning_summary_text", "text",
-      "response.custom_tool_call_input", "input");
+      "response.reasoning_text", "text",
+      "response.custom_tool_call_input", "input",
+      "response.mcp_call_arguments", "arguments",
+      "response.code_interpreter_call_code", "code");
+  /** Delta events whose delta is base64 data, not text. */
+  private static final Set<String> BINARY_DELTAS = Set.of("response.audio");
+  /** The fields of a whole item that are channels (or a message's parts): every other string is guarded as one. */
+  private static final Set<String> CHANNEL_FIELDS = Set.of("content", "arguments", "input", "code", "summary");
+  private static final Set<String> OTHER_SKIP = with(LlmGuard.PROTOCOL_FIELDS, CHANNEL_FIELDS);
+  /** What the done event of an unknown text type holds besides its text (and what is guarded on its own). */
+  private static final Set<String> EVENT_SKIP = with(LlmGuard.PROTOCOL_FIELDS,
+      Set.of("item_id", "part", "item", "response", "logprobs"));
+
+  private static Set<String> with(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
 
   /** What each channel has sent the client so far. */
   private final Map<String, StringBuilder> sent = new HashMap<>();
@@ -78,6 +99,26 @@ final class ResponsesGuardFilter extends GuardFilterBase {
       out.accept(write(type, e));
       return;
     }
+    if (field == null && type.endsWith(".delta") && e.path("delta").isTextual() && !BINARY_DELTAS.contains(base)) {
+      // a text event this filter has no name for (a newer API's): guarded as a channel all the same
+      String text = stream(otherChannel(base, e)).push(e.get("delta").textValue());
+      if (text.isEmpty()) {
+        return;
+      }
+      e.put("delta", text);
+      out.accept(write(type, e));
+      return;
+    }
+    if (field == null && type.endsWith(".done")) {
+      GuardStream s = streams.remove(otherChannel(base, e));
+      String rest = s == null ? "" : s.finish();
+      if (!rest.isEmpty()) {
+        ObjectNode delta = e.deepCopy();
+        delta.retain("item_id", "output_index", "content_index", "summary_index");
+        out.accept(write(base + ".delta", delta.put("type", base + ".delta").put("delta", rest)));
+      }
+      otherText().deepExcept(e, EVENT_SKIP); // the whole text it repeats, in a field not known here
+    }
     if (e.get("part") instanceof ObjectNode part && e.has("item_id")) {
       part(e.path("item_id").asText(), "" + e.path("content_index").asInt(0), part);
     }
@@ -118,6 +159,7 @@ final class ResponsesGuardFilter extends GuardFilterBase {
     }
     replace(item, "arguments", id + "/arguments");
     replace(item, "input", id + "/input");
+    replace(item, "code", id + "/code");
     if (item.get("summary") instanceof ArrayNode summary) {
       for (int i = 0; i < summary.size(); i++) {
         if (summary.get(i) instanceof ObjectNode p) {
@@ -125,6 +167,18 @@ final class ResponsesGuardFilter extends GuardFilterBase {
         }
       }
     }
+    // what never streams as deltas (tool outputs, commands, queries, errors): each string guarded whole
+    otherText().deepExcept(item, OTHER_SKIP);
+  }
+
+  private LlmGuard.Changes otherText() {
+    return new LlmGuard.Changes(this::finish, parts -> parts.stream().map(this::finish).toList());
+  }
+
+  /** The channel of a text event of a type not in {@link #TEXT_EVENTS}. */
+  private static String otherChannel(String base, JsonNode e) {
+    return base + "/" + e.path("item_id").asText("") + "/" + e.path("content_index").asInt(0) + "/"
+        + e.path("summary_index").asInt(0);
   }
 
   private void part(String itemId, String index, ObjectNode part) {

@@ -97,8 +97,9 @@ public final class ResponseItems {
       }
       if (type.equals("message") && item.path("content").isTextual()) {
         String role = item.path("role").asText();
+        String text = item.get("content").textValue();
         item.putArray("content").addObject().put("type", role.equals("assistant") ? "output_text" : "input_text")
-            .put("text", item.get("content").textValue());
+            .put("text", text);
       }
       if (type.equals("message") && !item.has("status")) {
         item.put("status", "completed");

@@ -60,6 +60,10 @@ final class ResponsesStreamRelay implements StreamTranslator {
       return false; // not part of this API; some compatible servers add it after the final event
     }
     JsonNode e = json.object(data, "a Responses stream event");
+    if (!e.path("type").isTextual() || e.get("type").textValue().isEmpty()) {
+      // every event of this API names its type: an SDK cannot read one without
+      throw new InvalidUpstreamResponseException("a Responses stream event has no type: " + abbreviated(data));
+    }
     String type = e.path("type").asText("");
     if (type.equals("error") || "error".equals(SseEventSplitter.type(event))) {
       JsonNode err = e.has("error") && e.get("error").isObject() ? e.get("error") : e;
@@ -79,6 +83,10 @@ final class ResponsesStreamRelay implements StreamTranslator {
       }
     }
     return true;
+  }
+
+  private static String abbreviated(String data) {
+    return data.length() <= 200 ? data : data.substring(0, 200) + "...";
   }
 
   @Override
