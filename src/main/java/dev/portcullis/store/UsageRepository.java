@@ -184,8 +184,10 @@ public final class UsageRepository {
             DIMENSIONS.keySet()) + ")");
       }
     }
-    // whole days (every report the console asks for) are summed from the daily table
-    Source src = Source.of(fromMillis, toMillis, 86_400_000L);
+    // whole days (every usage report the console asks for) from the daily sums, whole hours (the
+    // overview's week) from the hourly ones; grouped by day, only days will do
+    Source src = Source.of(fromMillis, toMillis, groupBy.contains("day") ? UsageRollups.Grain.DAY.millis
+        : UsageRollups.Grain.HOUR.millis);
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int i = 0; i < groupBy.size(); i++) {
       sql.append(src.dimensions().get(groupBy.get(i))).append(" AS g").append(i).append(", ");

@@ -56,6 +56,10 @@ class ConsoleQueriesTest {
       assertThat(usage.report(from, to, List.of("key"), Map.of("model", "gpt-4o")))
           .isEqualTo(usage.report(from - 1, to, List.of("key"), Map.of("model", "gpt-4o")));
       assertThat(usage.report(from, to, List.of(), Map.of()).get(0).requests()).isEqualTo(600);
+      // whole hours that are not whole days: the hourly sums
+      assertThat(usage.report(from + 5 * HOUR, to - 2 * HOUR, List.of("model", "persona"), Map.of()))
+          .isEqualTo(usage.report(from + 5 * HOUR - 1, to - 2 * HOUR, List.of("model", "persona"), Map.of()))
+          .isNotEmpty();
       assertThat(usage.report(from, to, List.of("key"), Map.of(), 2, true)).hasSize(2)
           .isEqualTo(usage.report(from - 1, to, List.of("key"), Map.of(), 2, true));
 
