@@ -38,7 +38,7 @@ const pages = [
   '/ui/overview', '/ui/overview?window=1h', '/ui/overview?window=7d', '/ui/overview/numbers?window=24h',
   '/ui/keys', '/ui/keys?page=3', '/ui/keys?q=bench+key+17', '/ui/teams',
   '/ui/usage', '/ui/usage?group_by=key', '/ui/usage?group_by=model&group_by=key',
-  '/ui/usage?group_by=day&group_by=tool', '/ui/usage?group_by=key&model=model-3', '/ui/usage.csv?group_by=key',
+  '/ui/usage?group_by=day&group_by=persona', '/ui/usage?group_by=key&model=model-3', '/ui/usage.csv?group_by=key',
   '/ui/mcp', '/ui/audit', 'AUDIT_PAGE_2', '/ui/audit?principal=key%3Akey-7', '/ui/audit?outcome=refused',
   '/ui/audit?target=tool-3', '/ui/audit?principal=nobody', '/ui/config',
 ];
