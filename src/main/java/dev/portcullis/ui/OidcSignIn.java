@@ -63,12 +63,20 @@ final class OidcSignIn {
     String verifier = Secrets.random(48);
     Session.OidcPending pending = new Session.OidcPending(Secrets.token(), Secrets.token(), verifier);
     String redirect = redirectUri;
-    Replies.bounded(ctx, sessions.signedOut(now, pending), visitor -> Replies.blocking(ctx,
-        () -> idp.authorizationUrl(redirect, pending.state(), pending.nonce(), Secrets.s256(verifier), null),
-        url -> {
-          ctx.response().addCookie(cookie(ctx, visitor.id).setMaxAge(sessions.maxAgeSeconds(visitor)));
-          ctx.response().setStatusCode(303).putHeader("location", url).end();
-        }));
+    Replies.bounded(ctx, sessions.signedOut(now, pending), visitor -> Replies.blocking(ctx, () -> {
+      try {
+        return idp.authorizationUrl(redirect, pending.state(), pending.nonce(), Secrets.s256(verifier), null);
+      } catch (UpstreamIdp.LoginFailed e) {
+        return new Failed(e.getMessage());
+      }
+    }, url -> {
+      if (url instanceof Failed f) {
+        Replies.error(ctx, 502, "Sign-in unavailable", "Cannot sign in now: " + f.message() + ".");
+        return;
+      }
+      ctx.response().addCookie(cookie(ctx, visitor.id).setMaxAge(sessions.maxAgeSeconds(visitor)));
+      ctx.response().setStatusCode(303).putHeader("location", (String) url).end();
+    }));
   }
 
   private void callback(RoutingContext ctx) {

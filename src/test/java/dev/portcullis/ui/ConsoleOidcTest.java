@@ -186,6 +186,29 @@ class ConsoleOidcTest {
     assertThat(page.body()).contains("id=\"sign-in-sso\"").doesNotContain("id=\"key\"");
   }
 
+  @Test
+  void anIdpThatCannotBeReachedIsAClearErrorNotAStackTrace() throws Exception {
+    var dir = Files.createTempDirectory("portcullis-console-oidc-down");
+    try (GatewayHarness down = GatewayHarness.start("""
+        models:
+          demo: { deployments: [ { type: demo } ] }
+        store:
+          url: jdbc:sqlite:%s/p.db
+        identity:
+          fetch: { allow_private_networks: true, allow_http: true, timeout_ms: 2000 }
+        admin:
+          console:
+            oidc:
+              issuer: http://127.0.0.1:%d/nobody-listens
+              client_id: portcullis-console
+              admins: { groups: [ %s ] }
+        """.formatted(dir, dev.portcullis.mcp.NodeSupport.freePort(), ADMINS_GROUP))) {
+      HttpResponse<String> r = new ConsoleClient(down.baseUrl()).get("/ui/oidc/start");
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(r.body()).contains("the identity provider is unavailable").doesNotContain("Exception");
+    }
+  }
+
   /** From the console's sign-in page through the IdP's login form, typing the user and the claims of their ID token. */
   private static void signInAtIdp(String user, String claims) {
     browser.get(gw.baseUrl() + "/ui/login");
