@@ -185,9 +185,9 @@ public final class UsageRepository {
       }
     }
     // whole days (every usage report the console asks for) from the daily sums, whole hours (the
-    // overview's week) from the hourly ones; grouped by day, only days will do
-    Source src = Source.of(fromMillis, toMillis, groupBy.contains("day") ? UsageRollups.Grain.DAY.millis
-        : UsageRollups.Grain.HOUR.millis);
+    // overview's windows) from the hourly ones: an hour's row lies within one day, so grouping by
+    // day is right on either
+    Source src = Source.of(fromMillis, toMillis, UsageRollups.Grain.DAY.millis);
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int i = 0; i < groupBy.size(); i++) {
       sql.append(src.dimensions().get(groupBy.get(i))).append(" AS g").append(i).append(", ");
