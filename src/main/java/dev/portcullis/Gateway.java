@@ -219,10 +219,10 @@ public final class Gateway implements AutoCloseable {
       dev.portcullis.admin.UpstreamStatus status = new dev.portcullis.admin.UpstreamStatus(() -> current.get().catalog(),
           () -> mcpNow == null ? java.util.List.of() : mcpNow.upstreams(), () -> current.get().config().mcp().servers(),
           () -> current.get().config().readiness());
-      dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(config,
-          gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::changed, gov.ledger), audit, mcpGateway,
+      dev.portcullis.ui.Console console = gov == null ? null : dev.portcullis.ui.ConsoleWiring.console(vertx,
+          config, gov.store, new dev.portcullis.admin.KeyAdmin(gov.store, gov::changed, gov.ledger), audit, mcpGateway,
           new dev.portcullis.ui.ConsoleWiring.Live(() -> current.get().config(), () -> current.get().access().policy(),
-              () -> reloads == null || reloads.last() == null ? null : reloads.last().toJson(), status));
+              () -> reloads == null || reloads.last() == null ? null : reloads.last().toJson(), status), shared);
       dev.portcullis.llm.responses.ResponseArchive responses = new dev.portcullis.llm.responses.ResponseArchive(vertx,
           gov == null ? null : new dev.portcullis.store.ResponseRepository(gov.store.dataSource(), requestJson),
           java.util.concurrent.TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
@@ -241,13 +241,18 @@ public final class Gateway implements AutoCloseable {
         return v;
       }, new DeploymentOptions().setInstances(eventLoops)));
       int bound = any.get().actualPort();
+      String base;
       if (identity != null) {
         identity.bound(config.server().host(), bound);
-        credentials.bound(identity.base());
+        base = identity.base();
       } else {
         String h = config.server().host().equals("0.0.0.0") || config.server().host().equals("::") ? "127.0.0.1"
             : config.server().host();
-        credentials.bound("http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + bound);
+        base = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + bound;
+      }
+      credentials.bound(base);
+      if (console != null) { // the public URL when identity.resource gives it, else the listener's
+        console.bound(config.identity().resource() != null ? config.identity().resource() : base);
       }
       if (reloads != null && config.server().reload().watch()) {
         watcher = dev.portcullis.config.ConfigWatcher.start(file, config.server().reload().debounceMs(),

@@ -46,6 +46,9 @@ public interface Cluster extends AutoCloseable {
   /** The MCP session records. */
   SessionStore sessions();
 
+  /** Expiring values in their own name space (the console's sessions); {@link ExpiringValues#NONE} for one replica. */
+  ExpiringValues values(String space);
+
   @Override
   void close();
 

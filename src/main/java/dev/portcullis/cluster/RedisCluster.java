@@ -46,6 +46,8 @@ public final class RedisCluster implements Cluster {
   private final Vertx vertx;
   private final Redis redis;
   private final String channel;
+  /** What every key and channel of this deployment starts with ({@code cluster.redis.channel}). */
+  private final String namespace;
   private final String origin;
   private final boolean failOpen;
   private final GatewayMetrics metrics;
@@ -70,7 +72,8 @@ public final class RedisCluster implements Cluster {
     this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(rc.url()).setMaxPoolSize(8)
         .setMaxPoolWaiting(1024).setNetClientOptions(new NetClientOptions()
             .setConnectTimeout((int) COMMAND_TIMEOUT_MS).setTcpNoDelay(true).setTcpKeepAlive(true)));
-    this.channel = rc.channel() + ":events";
+    this.namespace = rc.channel();
+    this.channel = namespace + ":events";
     this.failOpen = config.failOpen();
     this.metrics = metrics;
     byte[] id = new byte[8];
@@ -166,6 +169,11 @@ public final class RedisCluster implements Cluster {
   @Override
   public SessionStore sessions() {
     return sessions;
+  }
+
+  @Override
+  public ExpiringValues values(String space) {
+    return new RedisValues(this::send, namespace + ":" + space + ":");
   }
 
   Future<Response> send(Request r) {

@@ -47,6 +47,11 @@ final class SingleReplica implements Cluster {
   }
 
   @Override
+  public ExpiringValues values(String space) {
+    return ExpiringValues.NONE;
+  }
+
+  @Override
   public void close() {
   }
 }

@@ -172,6 +172,20 @@ final class ConfigValidator {
     between("admin.console.page_rows", k.pageRows(), 1, 5_000, problems);
     between("admin.console.csv_rows", k.csvRows(), 1, 1_000_000, problems);
     between("admin.console.max_range_days", k.maxRangeDays(), 1, 3_660, problems);
+    GatewayConfig.ConsoleOidcConfig o = k.oidc();
+    if (o != null) {
+      url("admin.console.oidc.issuer", o.issuer(), true, problems);
+      url("admin.console.oidc.redirect_uri", o.redirectUri(), false, problems);
+      if (o.clientId() == null || o.clientId().isBlank()) {
+        problems.add("admin.console.oidc.client_id: required");
+      }
+      if (!o.scopes().contains("openid")) {
+        problems.add("admin.console.oidc.scopes: must contain openid (the console signs in with the ID token)");
+      }
+      if (o.admins().empty() && o.readers().empty()) {
+        problems.add("admin.console.oidc: list who may sign in, under admins or readers (groups or emails)");
+      }
+    }
   }
 
   private static void between(String field, long value, long min, long max, List<String> problems) {

@@ -134,7 +134,7 @@ public record GatewayConfig(
   public record AdminConfig(String key, List<String> readOnlyKeys, ConsoleConfig console) {
     public AdminConfig {
       readOnlyKeys = readOnlyKeys == null ? List.of() : List.copyOf(readOnlyKeys);
-      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null) : console;
+      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null, null) : console;
     }
 
     public AdminConfig(String key, List<String> readOnlyKeys) {
@@ -152,7 +152,7 @@ public record GatewayConfig(
    * download may hold, and how many days a usage report may span.
    */
   public record ConsoleConfig(Long sessionIdleSeconds, Long sessionMaxSeconds, Integer maxSessions,
-      Integer requestsPerMinute, Integer pageRows, Integer csvRows, Integer maxRangeDays) {
+      Integer requestsPerMinute, Integer pageRows, Integer csvRows, Integer maxRangeDays, ConsoleOidcConfig oidc) {
     public ConsoleConfig {
       sessionIdleSeconds = sessionIdleSeconds == null ? 1_800L : sessionIdleSeconds;
       sessionMaxSeconds = sessionMaxSeconds == null ? 43_200L : sessionMaxSeconds;
@@ -161,6 +161,38 @@ public record GatewayConfig(
       pageRows = pageRows == null ? 500 : pageRows;
       csvRows = csvRows == null ? 50_000 : csvRows;
       maxRangeDays = maxRangeDays == null ? 366 : maxRangeDays;
+    }
+  }
+
+  /**
+   * Console sign-in through an OpenID Connect provider (authorization code with PKCE). Who may
+   * come in is listed here, by group (the {@code groups_claim} of the ID token) or by verified
+   * e-mail address; anyone else the IdP knows is refused.
+   *
+   * @param redirectUri the callback the IdP sends the browser back to (default: the gateway's
+   *     public base URL, {@code identity.resource} or the listener, + {@code /ui/oidc/callback})
+   * @param admins who signs in with the admin role
+   * @param readers who signs in read-only (admins win when someone is in both)
+   */
+  public record ConsoleOidcConfig(String issuer, String clientId, String clientSecret, List<String> scopes,
+      String groupsClaim, String redirectUri, ConsoleMembersConfig admins, ConsoleMembersConfig readers) {
+    public ConsoleOidcConfig {
+      scopes = scopes == null ? List.of("openid", "profile", "email") : List.copyOf(scopes);
+      groupsClaim = groupsClaim == null ? "groups" : groupsClaim;
+      admins = admins == null ? new ConsoleMembersConfig(null, null) : admins;
+      readers = readers == null ? new ConsoleMembersConfig(null, null) : readers;
+    }
+  }
+
+  /** Members of a console role: any of these groups, or any of these e-mail addresses (case does not matter). */
+  public record ConsoleMembersConfig(List<String> groups, List<String> emails) {
+    public ConsoleMembersConfig {
+      groups = groups == null ? List.of() : List.copyOf(groups);
+      emails = emails == null ? List.of() : List.copyOf(emails);
+    }
+
+    public boolean empty() {
+      return groups.isEmpty() && emails.isEmpty();
     }
   }
 

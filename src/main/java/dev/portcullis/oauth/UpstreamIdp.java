@@ -29,16 +29,17 @@ import java.util.Set;
  * SSRF-checked fetcher), the authorization request (authorization code, PKCE S256, state, nonce;
  * the RFC 8707 resource parameter only when configured, since Entra ID refuses it), the code
  * exchange, and the ID token check with Nimbus against the IdP's JWK set (signature, exact
- * issuer, audience = our client id, nonce, expiry). Blocking.
+ * issuer, audience = our client id, nonce, expiry). Blocking. The authorization server and the
+ * console's sign-in both use it.
  */
-final class UpstreamIdp {
+public final class UpstreamIdp {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
       JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256,
       JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.EdDSA);
 
   /** Why a login failed; the message is safe to show. */
-  static final class LoginFailed extends Exception {
+  public static final class LoginFailed extends Exception {
     private static final long serialVersionUID = 1L;
 
     LoginFailed(String message) {
@@ -47,7 +48,7 @@ final class UpstreamIdp {
   }
 
   /** The user as the IdP asserted it in a valid ID token. */
-  record Identity(String subject, Map<String, Object> claims) {}
+  public record Identity(String subject, Map<String, Object> claims) {}
 
   private record Endpoints(String authorization, String token, JWSVerificationKeySelector<SecurityContext> keys,
       boolean issParameter, long loadedAt) {}
@@ -58,7 +59,7 @@ final class UpstreamIdp {
   private final long skewSeconds;
   private volatile Endpoints endpoints;
 
-  UpstreamIdp(UpstreamIdpConfig config, SafeFetcher fetcher, FetchConfig rules, long skewSeconds) {
+  public UpstreamIdp(UpstreamIdpConfig config, SafeFetcher fetcher, FetchConfig rules, long skewSeconds) {
     this.config = config;
     this.fetcher = fetcher;
     this.rules = rules;
@@ -115,7 +116,7 @@ final class UpstreamIdp {
   }
 
   /** Where the browser goes to log in. */
-  String authorizationUrl(String redirectUri, String state, String nonce, String challenge, String resource)
+  public String authorizationUrl(String redirectUri, String state, String nonce, String challenge, String resource)
       throws LoginFailed {
     Map<String, String> q = new LinkedHashMap<>();
     q.put("response_type", "code");
@@ -133,14 +134,14 @@ final class UpstreamIdp {
   }
 
   /** Checks the RFC 9207 iss parameter of the IdP's answer (mix-up defence). */
-  void checkResponseIssuer(String iss) throws LoginFailed {
+  public void checkResponseIssuer(String iss) throws LoginFailed {
     if (iss != null ? !iss.equals(config.issuer()) : endpoints().issParameter()) {
       throw new LoginFailed("the login answer came from another issuer");
     }
   }
 
   /** Exchanges the IdP's code and checks its ID token. */
-  Identity exchange(String code, String verifier, String redirectUri, String nonce) throws LoginFailed {
+  public Identity exchange(String code, String verifier, String redirectUri, String nonce) throws LoginFailed {
     Endpoints e = endpoints();
     StringBuilder form = new StringBuilder("grant_type=authorization_code&code=").append(enc(code))
         .append("&redirect_uri=").append(enc(redirectUri)).append("&code_verifier=").append(enc(verifier));

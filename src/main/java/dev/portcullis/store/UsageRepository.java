@@ -31,6 +31,24 @@ public final class UsageRepository {
       "key", "key_id", "team", "team_id", "model", "model", "deployment", "deployment",
       "persona", "persona", "tool", "tool", "day", "(ts / 86400000)");
 
+  /**
+   * Where a question is answered from: the usage rows, or the sums of one grain (whose dimension
+   * columns hold "" for NULL, and whose rows each count {@code requests} calls).
+   */
+  private record Source(String table, String time, String requests, String errors, String latencySum,
+      String latencyMax, Map<String, String> dimensions) {
+    static final Source ROWS = new Source("usage_records", "ts", "COUNT(*)",
+        "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END)", "SUM(latency_ms)", "MAX(latency_ms)", DIMENSIONS);
+
+    static Source of(long from, long to, long bucketMillis) {
+      UsageRollups.Grain g = UsageRollups.covering(from, to, bucketMillis);
+      return g == null ? ROWS : new Source(g.table, "bucket", "SUM(requests)", "SUM(errors)", "SUM(latency_sum)",
+          "MAX(latency_max)", Map.of("key", "NULLIF(key_id, '')", "team", "NULLIF(team_id, '')", "model", "model",
+              "deployment", "NULLIF(deployment, '')", "persona", "NULLIF(persona, '')", "tool", "NULLIF(tool, '')",
+              "day", "(bucket / 86400000)"));
+    }
+  }
+
   private final DataSource ds;
 
   UsageRepository(DataSource ds) {
@@ -100,6 +118,7 @@ public final class UsageRepository {
           up.addBatch();
         }
         up.executeBatch();
+        UsageRollups.add(c, batch);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         c.rollback();
@@ -165,21 +184,26 @@ public final class UsageRepository {
             DIMENSIONS.keySet()) + ")");
       }
     }
+    // whole days (every usage report the console asks for) from the daily sums, whole hours (the
+    // overview's windows) from the hourly ones: an hour's row lies within one day, so grouping by
+    // day is right on either
+    Source src = Source.of(fromMillis, toMillis, UsageRollups.Grain.DAY.millis);
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int i = 0; i < groupBy.size(); i++) {
-      sql.append(DIMENSIONS.get(groupBy.get(i))).append(" AS g").append(i).append(", ");
+      sql.append(src.dimensions().get(groupBy.get(i))).append(" AS g").append(i).append(", ");
     }
-    sql.append("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), SUM(reasoning_tokens),"
-        + " SUM(cost_nanos) FROM usage_records WHERE ts >= ? AND ts < ?");
+    sql.append(src.requests()).append(", SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),"
+        + " SUM(reasoning_tokens), SUM(cost_nanos) FROM ").append(src.table()).append(" WHERE ")
+        .append(src.time()).append(" >= ? AND ").append(src.time()).append(" < ?");
     List<String> args = filtered(sql, filters);
     if (!groupBy.isEmpty()) {
       sql.append(" GROUP BY ");
       for (int i = 0; i < groupBy.size(); i++) {
-        sql.append(i == 0 ? "" : ", ").append(DIMENSIONS.get(groupBy.get(i)));
+        sql.append(i == 0 ? "" : ", ").append(src.dimensions().get(groupBy.get(i)));
       }
-      sql.append(" ORDER BY ").append(busiestFirst ? "COUNT(*) DESC, " : "");
+      sql.append(" ORDER BY ").append(busiestFirst ? src.requests() + " DESC, " : "");
       for (int i = 0; i < groupBy.size(); i++) {
-        sql.append(i == 0 ? "" : ", ").append(DIMENSIONS.get(groupBy.get(i)));
+        sql.append(i == 0 ? "" : ", ").append(src.dimensions().get(groupBy.get(i)));
       }
     }
     sql.append(" LIMIT ?");
@@ -220,6 +244,7 @@ public final class UsageRepository {
   private static List<String> filtered(StringBuilder sql, Map<String, String> filters) {
     List<String> args = new ArrayList<>();
     for (Map.Entry<String, String> f : filters.entrySet()) {
+      // the column itself, in the rows and the sums alike (a filter's value is never empty)
       String col = DIMENSIONS.get(f.getKey());
       if (col == null || "day".equals(f.getKey())) {
         throw new IllegalArgumentException("cannot filter by '" + f.getKey() + "'");
@@ -246,9 +271,10 @@ public final class UsageRepository {
     if (bucketMillis <= 0 || toMillis <= fromMillis) {
       throw new IllegalArgumentException("a timeline needs a positive interval and a range that is not empty");
     }
-    StringBuilder sql = new StringBuilder("SELECT (ts - ?) / ? AS b, COUNT(*),"
-        + " SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens + completion_tokens),"
-        + " SUM(cost_nanos), AVG(latency_ms), MAX(latency_ms) FROM usage_records WHERE ts >= ? AND ts < ?");
+    Source src = Source.of(fromMillis, toMillis, bucketMillis);
+    StringBuilder sql = new StringBuilder("SELECT (" + src.time() + " - ?) / ? AS b, " + src.requests() + ", "
+        + src.errors() + ", SUM(prompt_tokens + completion_tokens), SUM(cost_nanos), " + src.latencySum() + ", "
+        + src.latencyMax() + " FROM " + src.table() + " WHERE " + src.time() + " >= ? AND " + src.time() + " < ?");
     List<String> args = filtered(sql, filters);
     // by position: PostgreSQL does not see two parameterised expressions as the same one
     sql.append(" GROUP BY 1 ORDER BY 1");
@@ -264,8 +290,9 @@ public final class UsageRepository {
       List<Bucket> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(new Bucket(fromMillis + rs.getLong(1) * bucketMillis, rs.getLong(2), rs.getLong(3), rs.getLong(4),
-              rs.getLong(5), rs.getDouble(6), rs.getLong(7)));
+          long requests = rs.getLong(2);
+          out.add(new Bucket(fromMillis + rs.getLong(1) * bucketMillis, requests, rs.getLong(3), rs.getLong(4),
+              rs.getLong(5), requests == 0 ? 0 : (double) rs.getLong(6) / requests, rs.getLong(7)));
         }
       }
       return out;

@@ -8,14 +8,15 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The web console under {@code /ui}: sign-in with the admin key (or a read-only key) into a
- * server-side session, then server-rendered pages. Everything here sits in front of the admin
+ * The web console under {@code /ui}: sign-in with the admin key (or a read-only key), or through
+ * the OpenID Connect IdP, into a server-side session, then server-rendered pages. Everything here sits in front of the admin
  * services the REST API uses; the console adds no business rules of its own. Its own rate limit,
  * body limit and time bound keep a busy console from hurting the data plane.
  */
@@ -29,6 +30,7 @@ public final class Console {
   private final byte[] adminKey;
   private final List<byte[]> readOnlyKeys = new ArrayList<>();
   private final Sessions sessions;
+  private final OidcSignIn oidc;
   private final RateLimit rateLimit;
   private final List<Page> pages;
 
@@ -38,21 +40,33 @@ public final class Console {
   }
 
   /**
-   * @param adminKey the admin key (admin role); null or blank closes the console
+   * @param adminKey the admin key (admin role); null or blank: no sign-in with a key
    * @param readOnlyKeys keys that sign in with the read-only role
-   * @param settings session lifetimes, caps and the rate limit
+   * @param settings the rate limit
+   * @param sessions where sessions are kept (in memory, or shared by the replicas)
+   * @param oidc sign-in through the OpenID Connect IdP, or null when not configured; with neither
+   *     an admin key nor this, the console is closed
    * @param pages the console's pages
    */
-  public Console(String adminKey, List<String> readOnlyKeys, Settings settings, List<Page> pages) {
+  Console(String adminKey, List<String> readOnlyKeys, Settings settings, Sessions sessions, OidcSignIn oidc,
+      List<Page> pages) {
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
     for (String k : readOnlyKeys) {
       if (k != null && !k.isBlank()) {
         this.readOnlyKeys.add(k.getBytes(StandardCharsets.UTF_8));
       }
     }
-    this.sessions = new Sessions(settings.idle(), settings.absolute(), settings.maxSessions());
+    this.sessions = sessions;
+    this.oidc = oidc;
     this.rateLimit = new RateLimit(settings.requestsPerMinute());
     this.pages = List.copyOf(pages);
+  }
+
+  /** The gateway's public base URL, once it listens (the default OpenID Connect callback is under it). */
+  public void bound(String base) {
+    if (oidc != null) {
+      oidc.bound(base);
+    }
   }
 
   /** Session lifetimes, the session cap and the console's rate limit per client address. */
@@ -73,6 +87,9 @@ public final class Console {
     router.get(BASE + "/").handler(ctx -> Replies.seeOther(ctx, BASE + "/overview"));
     router.get(BASE + "/login").handler(this::loginForm);
     router.post(BASE + "/login").handler(this::login);
+    if (oidc != null) {
+      oidc.mount(router);
+    }
     router.route(BASE + "/*").handler(this::signedIn);
     router.post(BASE + "/logout").handler(this::logout);
     for (Page p : pages) {
@@ -103,51 +120,55 @@ public final class Console {
     ctx.next();
   }
 
+  private boolean closed() {
+    return adminKey == null && oidc == null;
+  }
+
   private void loginForm(RoutingContext ctx) {
-    if (adminKey == null) {
-      Replies.error(ctx, 403, "Console disabled", "The console is disabled: set admin.key in the configuration.");
+    if (closed()) {
+      Replies.error(ctx, 403, "Console disabled", "The console is disabled: set admin.key or admin.console.oidc"
+          + " in the configuration.");
       return;
     }
     long now = System.currentTimeMillis();
-    Optional<Session> current = session(ctx, now);
-    if (current.isPresent() && current.get().role.signedIn()) {
-      Replies.seeOther(ctx, BASE + "/overview");
-      return;
-    }
-    Session s;
-    try {
-      s = current.orElseGet(() -> sessions.signedOut(now));
-    } catch (IllegalStateException full) {
-      Replies.error(ctx, 503, "Try again", "The console has too many open sign-in forms; try again shortly.");
-      return;
-    }
-    setCookie(ctx, s);
-    Replies.html(ctx, 200, SignInPage.render(s, null));
+    Replies.bounded(ctx, session(ctx, now), current -> {
+      if (current.isPresent() && current.get().role.signedIn()) {
+        Replies.seeOther(ctx, BASE + "/overview");
+        return;
+      }
+      Replies.bounded(ctx, current.map(Future::succeededFuture)
+          .orElseGet(() -> sessions.signedOut(now, null)), s -> {
+            setCookie(ctx, s);
+            Replies.html(ctx, 200, SignInPage.render(s, null, adminKey != null, oidc != null));
+          });
+    });
   }
 
   private void login(RoutingContext ctx) {
     if (adminKey == null) {
-      Replies.error(ctx, 403, "Console disabled", "The console is disabled: set admin.key in the configuration.");
+      Replies.error(ctx, 403, "No key sign-in", "Signing in with a key is off: set admin.key in the configuration.");
       return;
     }
     long now = System.currentTimeMillis();
-    Optional<Session> current = session(ctx, now);
-    if (current.isEmpty() || !Sessions.csrfMatches(current.get(), ctx.request().getFormAttribute(CSRF_FIELD))) {
-      Replies.error(ctx, 403, "Form expired", "The sign-in form expired or did not come from this console;"
-          + " open the sign-in page again.");
-      return;
-    }
-    String presented = ctx.request().getFormAttribute("key");
-    Role role = roleOf(presented);
-    if (role == null) {
-      Replies.html(ctx, 401, SignInPage.render(current.get(), presented == null || presented.isBlank()
-          ? "Enter the admin key." : "Incorrect key."));
-      return;
-    }
-    // a new id at sign-in: an id someone planted in this browser before does not become signed in
-    Session signedIn = sessions.signIn(current.get(), role, now);
-    setCookie(ctx, signedIn);
-    Replies.seeOther(ctx, BASE + "/overview");
+    Replies.bounded(ctx, session(ctx, now), current -> {
+      if (current.isEmpty() || !Sessions.csrfMatches(current.get(), ctx.request().getFormAttribute(CSRF_FIELD))) {
+        Replies.error(ctx, 403, "Form expired", "The sign-in form expired or did not come from this console;"
+            + " open the sign-in page again.");
+        return;
+      }
+      String presented = ctx.request().getFormAttribute("key");
+      Role role = roleOf(presented);
+      if (role == null) {
+        Replies.html(ctx, 401, SignInPage.render(current.get(), presented == null || presented.isBlank()
+            ? "Enter the admin key." : "Incorrect key.", true, oidc != null));
+        return;
+      }
+      // a new id at sign-in: an id someone planted in this browser before does not become signed in
+      Replies.bounded(ctx, sessions.signIn(current.get(), role, "", now), signedIn -> {
+            setCookie(ctx, signedIn);
+            Replies.seeOther(ctx, BASE + "/overview");
+          });
+    });
   }
 
   private Role roleOf(String presented) {
@@ -169,39 +190,41 @@ public final class Console {
 
   /** Every page past sign-in: a signed-in session, and on changes its CSRF token and the admin role. */
   private void signedIn(RoutingContext ctx) {
-    Optional<Session> s = session(ctx, System.currentTimeMillis());
-    if (s.isEmpty() || !s.get().role.signedIn()) {
-      if (ctx.request().method() == HttpMethod.GET) {
-        Replies.seeOther(ctx, BASE + "/login");
-      } else {
-        Replies.error(ctx, 401, "Signed out", "Your console session ended; sign in again.");
-      }
-      return;
-    }
-    Session session = s.get();
-    if (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD) {
-      if (!Sessions.csrfMatches(session, ctx.request().getFormAttribute(CSRF_FIELD))) {
-        Replies.error(ctx, 403, "Form expired", "The form did not carry this session's CSRF token;"
-            + " reload the page and try again.");
+    Replies.bounded(ctx, session(ctx, System.currentTimeMillis()), s -> {
+      if (s.isEmpty() || !s.get().role.signedIn()) {
+        if (ctx.request().method() == HttpMethod.GET) {
+          Replies.seeOther(ctx, BASE + "/login");
+        } else {
+          Replies.error(ctx, 401, "Signed out", "Your console session ended; sign in again.");
+        }
         return;
       }
-      if (!session.role.mayChange() && !ctx.request().path().equals(BASE + "/logout")) {
-        Replies.error(ctx, 403, "Read-only", "You are signed in with a read-only key: nothing can be changed.");
-        return;
+      Session session = s.get();
+      if (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD) {
+        if (!Sessions.csrfMatches(session, ctx.request().getFormAttribute(CSRF_FIELD))) {
+          Replies.error(ctx, 403, "Form expired", "The form did not carry this session's CSRF token;"
+              + " reload the page and try again.");
+          return;
+        }
+        if (!session.role.mayChange() && !ctx.request().path().equals(BASE + "/logout")) {
+          Replies.error(ctx, 403, "Read-only", "You are signed in with the read-only role: nothing can be changed.");
+          return;
+        }
       }
-    }
-    ctx.put(SESSION, session);
-    ctx.next();
+      ctx.put(SESSION, session);
+      ctx.next();
+    });
   }
 
   private void logout(RoutingContext ctx) {
-    sessions.end(ctx.get(SESSION));
-    Cookie gone = cookie(ctx, "").setMaxAge(0);
-    ctx.response().addCookie(gone);
-    Replies.seeOther(ctx, BASE + "/login");
+    Replies.bounded(ctx, sessions.end(ctx.get(SESSION)), v -> {
+      Cookie gone = cookie(ctx, "").setMaxAge(0);
+      ctx.response().addCookie(gone);
+      Replies.seeOther(ctx, BASE + "/login");
+    });
   }
 
-  private Optional<Session> session(RoutingContext ctx, long now) {
+  private Future<Optional<Session>> session(RoutingContext ctx, long now) {
     Cookie c = ctx.request().getCookie(COOKIE);
     return sessions.find(c == null ? null : c.getValue(), now);
   }
@@ -210,11 +233,15 @@ public final class Console {
     ctx.response().addCookie(cookie(ctx, s.id).setMaxAge(sessions.maxAgeSeconds(s)));
   }
 
-  private static Cookie cookie(RoutingContext ctx, String value) {
-    // Secure when the browser reached us over TLS, directly or through a proxy that says so
-    boolean https = ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("x-forwarded-proto"));
+  /** The session cookie: HttpOnly, SameSite=Strict, only under /ui. */
+  static Cookie cookie(RoutingContext ctx, String value) {
     return Cookie.cookie(COOKIE, value).setPath(BASE).setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
-        .setSecure(https);
+        .setSecure(https(ctx));
+  }
+
+  /** Whether the browser reached us over TLS, directly or through a proxy that says so (cookies are then Secure). */
+  static boolean https(RoutingContext ctx) {
+    return ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("x-forwarded-proto"));
   }
 
   /** The signed-in session of a request past {@link #signedIn}. */

@@ -4,10 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.admin.KeyAdmin;
 import dev.portcullis.admin.UpstreamStatus;
 import dev.portcullis.audit.AuditModule;
+import dev.portcullis.cluster.Cluster;
+import dev.portcullis.cluster.ExpiringValues;
 import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.config.IdentityConfig;
+import dev.portcullis.identity.SafeFetcher;
+import dev.portcullis.oauth.UpstreamIdp;
 import dev.portcullis.mcp.McpGateway;
 import dev.portcullis.policy.PolicyEngine;
 import dev.portcullis.store.Store;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
@@ -30,20 +36,41 @@ public final class ConsoleWiring {
       UpstreamStatus status) {}
 
   /**
-   * The console over this store; it lets nobody in while {@code admin.key} is unset.
+   * The console over this store; it lets nobody in while neither {@code admin.key} nor
+   * {@code admin.console.oidc} is set.
    *
    * @param audit the audit trail, or null when it is off
    * @param mcp the MCP gateway, or null when no MCP servers are configured
+   * @param cluster where the replicas share state: console sessions go there when it is shared
    */
-  public static Console console(GatewayConfig config, Store store, KeyAdmin keys, AuditModule audit,
-      McpGateway mcp, Live live) {
+  public static Console console(Vertx vertx, GatewayConfig config, Store store, KeyAdmin keys, AuditModule audit,
+      McpGateway mcp, Live live, Cluster cluster) {
     GatewayConfig.ConsoleConfig c = config.admin().console();
     Console.Settings settings = new Console.Settings(Duration.ofSeconds(c.sessionIdleSeconds()),
         Duration.ofSeconds(c.sessionMaxSeconds()), c.maxSessions(), c.requestsPerMinute());
     Console.Limits limits = new Console.Limits(c.pageRows(), c.csvRows(), c.maxRangeDays());
-    return new Console(config.admin().key(), config.admin().readOnlyKeys(), settings, List.of(
+    ExpiringValues shared = cluster.values(SESSIONS_SPACE);
+    Sessions sessions = shared.shared() ? new SharedSessions(shared, settings.idle(), settings.absolute())
+        : new LocalSessions(settings.idle(), settings.absolute(), settings.maxSessions());
+    return new Console(config.admin().key(), config.admin().readOnlyKeys(), settings, sessions,
+        oidc(vertx, c.oidc(), config.identity(), sessions), List.of(
         new OverviewPage(store.usage(), audit), new UsagePage(store.usage(), limits),
         new KeysPage(keys, store.keys()), new TeamsPage(keys), new McpPage(mcp, live.status()), new AuditPage(audit),
         new ConfigPage(new ConfigPage.Sources(live.config(), live.policy(), live.lastReload()))));
+  }
+
+  /** The Redis name space of the console's sessions. */
+  private static final String SESSIONS_SPACE = "console-session";
+
+  /** Sign-in through the IdP, fetched under the {@code identity.fetch} rules; null when not configured. */
+  private static OidcSignIn oidc(Vertx vertx, GatewayConfig.ConsoleOidcConfig o, IdentityConfig identity,
+      Sessions sessions) {
+    if (o == null) {
+      return null;
+    }
+    UpstreamIdp idp = new UpstreamIdp(new IdentityConfig.UpstreamIdpConfig(o.issuer(), o.clientId(), o.clientSecret(),
+        o.scopes(), o.groupsClaim(), false), new SafeFetcher(vertx, identity.fetch()), identity.fetch(),
+        identity.clockSkewSeconds());
+    return new OidcSignIn(idp, new OidcMembers(o.admins(), o.readers()), o.redirectUri(), sessions);
   }
 }

@@ -43,7 +43,8 @@ final class Layout {
             <button type="submit" id="sign-out">Sign out</button>
           </form>
         </header>
-        """.formatted(Console.BASE, nav, esc(session.csrf), esc(session.role.label()));
+        """.formatted(Console.BASE, nav, esc(session.csrf), esc(session.who.isEmpty()
+        ? session.role.label() : session.who + " (" + session.role.label() + ")"));
     return shell(title, header + "<main>" + body + "</main>");
   }
 

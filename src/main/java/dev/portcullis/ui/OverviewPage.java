@@ -19,7 +19,9 @@ import java.util.Map;
  * The gateway at a glance: today's (UTC) requests, tokens and spend; requests, errors, refusals,
  * spend and latency over the last hour, day or week as charts; the busiest keys, models and
  * tools of that window. The section polls for fresh numbers every few seconds (htmx), so it is
- * live without a reload; each poll is a handful of bounded, aggregated queries.
+ * live without a reload; each poll is a handful of bounded, aggregated queries (over the store's
+ * hourly sums from the day window up), and a day's or week's reading serves every browser for a
+ * few seconds or a minute.
  */
 final class OverviewPage implements Console.Page {
   static final int TOP = 5;
@@ -29,20 +31,28 @@ final class OverviewPage implements Console.Page {
 
   /** The windows the overview shows, each cut into a fixed number of intervals. */
   enum Window {
-    HOUR("1h", "last hour", 3_600_000L, 60_000L),
-    DAY("24h", "last 24 hours", 86_400_000L, 1_800_000L),
-    WEEK("7d", "last 7 days", 7 * 86_400_000L, 3_600_000L);
+    // whole hours from the day up: the store answers those from its hourly sums, not the rows
+    HOUR("1h", "last hour", 3_600_000L, 60_000L, 0),
+    DAY("24h", "last 24 hours", 86_400_000L, 3_600_000L, REFRESH_SECONDS * 1000L),
+    WEEK("7d", "last 7 days", 7 * 86_400_000L, 3_600_000L, 60_000L);
 
     final String id;
     final String label;
     final long spanMillis;
     final long bucketMillis;
+    /**
+     * How long one reading serves every browser showing this window: every open overview polls
+     * every few seconds, and a week in hours does not change visibly in a minute, so operators
+     * keeping it open all day cost the store one set of queries a minute, not one per browser.
+     */
+    final long reuseMillis;
 
-    Window(String id, String label, long spanMillis, long bucketMillis) {
+    Window(String id, String label, long spanMillis, long bucketMillis, long reuseMillis) {
       this.id = id;
       this.label = label;
       this.spanMillis = spanMillis;
       this.bucketMillis = bucketMillis;
+      this.reuseMillis = reuseMillis;
     }
 
     int buckets() {
@@ -71,6 +81,11 @@ final class OverviewPage implements Console.Page {
   /** The audit trail (refusals, tools), or null when it is off. */
   private final AuditModule audit;
 
+  /** The last reading of each window, served again while younger than the window's {@code reuseMillis}. */
+  private final Map<Window, Reading> readings = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Reading(long at, Numbers numbers) {}
+
   OverviewPage(UsageRepository usage, AuditModule audit) {
     this.usage = usage;
     this.audit = audit;
@@ -96,17 +111,27 @@ final class OverviewPage implements Console.Page {
     }
     Replies.blocking(ctx, () -> {
       long now = System.currentTimeMillis();
+      Reading last = readings.get(window);
+      if (last != null && now - last.at() < window.reuseMillis) {
+        return last.numbers();
+      }
       Instant today = Instant.ofEpochMilli(now).atOffset(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
-      List<UsageRepository.UsageRow> all = usage.report(today.toEpochMilli(), now + 1, List.of(), Map.of());
+      // up to the end of this hour (nothing is later than now): whole hours, read from the hourly sums
+      long hourEnd = (now / 3_600_000L + 1) * 3_600_000L;
+      List<UsageRepository.UsageRow> all = usage.report(today.toEpochMilli(), hourEnd, List.of(), Map.of());
       long from = window.from(now);
       long to = from + window.spanMillis;
       AuditRepository trail = audit == null ? null : audit.repository();
-      return new Numbers(window, today, all.isEmpty() ? null : all.get(0), from,
+      Numbers n = new Numbers(window, today, all.isEmpty() ? null : all.get(0), from,
           usage.timeline(from, to, window.bucketMillis, Map.of()),
           trail == null ? List.of() : trail.outcomeTimeline(from, to, window.bucketMillis, REFUSED),
           usage.report(from, to, List.of("key"), Map.of(), TOP, true),
           usage.report(from, to, List.of("model"), Map.of(), TOP, true),
           trail == null ? List.of() : trail.topTargets(from, to, TOOLS_CALL, TOP));
+      if (window.reuseMillis > 0) {
+        readings.put(window, new Reading(now, n));
+      }
+      return n;
     }, n -> {
       String fragment = fragment(n);
       Replies.html(ctx, 200, wholePage ? Layout.page("Overview", Layout.Nav.OVERVIEW, Console.sessionOf(ctx),

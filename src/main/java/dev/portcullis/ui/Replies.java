@@ -78,6 +78,8 @@ final class Replies {
       error(ctx, 404, "Not found", e.getMessage());
     } else if (e instanceof IllegalArgumentException) {
       error(ctx, 400, "Invalid input", e.getMessage());
+    } else if (e instanceof SessionsUnavailable) {
+      error(ctx, 503, "Try again", e.getMessage());
     } else if (e instanceof java.util.concurrent.TimeoutException) {
       error(ctx, 503, "Try again", e.getMessage());
     } else {

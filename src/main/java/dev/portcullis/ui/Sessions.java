@@ -1,69 +1,37 @@
 package dev.portcullis.ui;
 
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The console's sessions, in memory: ids and CSRF tokens are 256 random bits each. A session ends
- * after {@code idle} without a request or {@code absolute} after it began, whichever is first.
- * Sign-in always makes a new session (a new id), so an id planted before sign-in is worth nothing.
+ * Where the console keeps its sessions: in this process ({@link LocalSessions}) or, with
+ * {@code cluster:} configured, in Redis ({@link SharedSessions}) so that any replica behind a load
+ * balancer honours a session and a sign-out anywhere ends it everywhere. Ids and CSRF tokens are
+ * 256 random bits each; sign-in always makes a new session (a new id), so an id planted before
+ * sign-in is worth nothing.
  */
-final class Sessions {
+interface Sessions {
   /** Sessions of visitors who have not signed in yet last only as long as a sign-in form should. */
-  static final Duration SIGNED_OUT_LIFETIME = Duration.ofMinutes(15);
+  Duration SIGNED_OUT_LIFETIME = Duration.ofMinutes(15);
 
-  private final SecureRandom random = new SecureRandom();
-  private final Map<String, Session> byId = new ConcurrentHashMap<>();
-  private final long idleMs;
-  private final long absoluteMs;
-  private final int max;
-
-  /** @param max how many sessions may exist at once: signed-out ones are dropped first when full */
-  Sessions(Duration idle, Duration absolute, int max) {
-    this.idleMs = idle.toMillis();
-    this.absoluteMs = absolute.toMillis();
-    this.max = max;
-  }
-
-  /** A new session for a visitor who has not signed in: it carries the sign-in form's CSRF token. */
-  Session signedOut(long now) {
-    return add(Role.SIGNED_OUT, now);
-  }
+  /** A new session for a visitor who has not signed in: the sign-in form's CSRF token, an OpenID Connect sign-in under way (or null). */
+  Future<Session> signedOut(long now, Session.OidcPending pending);
 
   /** Ends {@code previous} (if any) and starts a signed-in session under a new id. */
-  Session signIn(Session previous, Role role, long now) {
-    if (previous != null) {
-      byId.remove(previous.id);
-    }
-    return add(role, now);
-  }
+  Future<Session> signIn(Session previous, Role role, String who, long now);
 
-  /** The live session with this id, touched; empty when unknown or expired (an expired one is removed). */
-  Optional<Session> find(String id, long now) {
-    if (id == null) {
-      return Optional.empty();
-    }
-    Session s = byId.get(id);
-    if (s == null) {
-      return Optional.empty();
-    }
-    if (expired(s, now)) {
-      byId.remove(id, s);
-      return Optional.empty();
-    }
-    s.touch(now);
-    return Optional.of(s);
-  }
+  /** The live session with this id, its idle time restarted; empty when unknown or expired. */
+  Future<Optional<Session>> find(String id, long now);
 
-  void end(Session s) {
-    byId.remove(s.id, s);
-  }
+  Future<Void> end(Session s);
+
+  /** Seconds until the session ends at the latest (the cookie's Max-Age). */
+  long maxAgeSeconds(Session s);
 
   /** Whether {@code presented} is this session's CSRF token (compared in constant time). */
   static boolean csrfMatches(Session s, String presented) {
@@ -71,41 +39,33 @@ final class Sessions {
         presented.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Seconds until the session ends at the latest (the cookie's Max-Age). */
-  long maxAgeSeconds(Session s) {
-    return (s.role.signedIn() ? absoluteMs : SIGNED_OUT_LIFETIME.toMillis()) / 1000;
-  }
-
-  int size() {
-    return byId.size();
-  }
-
-  private Session add(Role role, long now) {
-    if (byId.size() >= max) {
-      byId.values().removeIf(s -> expired(s, now));
-    }
-    if (byId.size() >= max) {
-      // a flood of sign-in forms must not push signed-in operators out: their sessions stay
-      byId.values().removeIf(s -> !s.role.signedIn());
-    }
-    if (byId.size() >= max && !role.signedIn()) {
-      throw new IllegalStateException("too many console sessions");
-    }
-    Session s = new Session(token(), token(), role, now);
-    byId.put(s.id, s);
-    return s;
-  }
-
-  private boolean expired(Session s, long now) {
-    if (!s.role.signedIn()) {
-      return now - s.createdAt >= SIGNED_OUT_LIFETIME.toMillis();
-    }
-    return now - s.lastSeen() >= idleMs || now - s.createdAt >= absoluteMs;
-  }
-
-  private String token() {
+  /** 256 random bits, URL-safe. */
+  static String token(SecureRandom random) {
     byte[] b = new byte[32];
     random.nextBytes(b);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** When sessions end: {@code idle} after the last request or {@code absolute} after sign-in, whichever is first. */
+  record Lifetimes(long idleMs, long absoluteMs) {
+    Lifetimes(Duration idle, Duration absolute) {
+      this(idle.toMillis(), absolute.toMillis());
+    }
+
+    boolean expired(Session s, long now) {
+      return remainingMs(s, now) <= 0;
+    }
+
+    /** How long the session lives from now if no request comes. */
+    long remainingMs(Session s, long now) {
+      if (!s.role.signedIn()) {
+        return s.createdAt + SIGNED_OUT_LIFETIME.toMillis() - now;
+      }
+      return Math.min(s.lastSeen() + idleMs, s.createdAt + absoluteMs) - now;
+    }
+
+    long maxAgeSeconds(Session s) {
+      return (s.role.signedIn() ? absoluteMs : SIGNED_OUT_LIFETIME.toMillis()) / 1000;
+    }
   }
 }

@@ -135,7 +135,7 @@ class ConsoleUsageTest {
     ConsoleClient c = signedIn(ADMIN);
     String day = c.get("/ui/overview").body();
     assertThat(day).contains("id=\"traffic-chart\"").contains("Traffic: requests 4 in all, errors 0 in all, refusals 0 in all")
-        .contains("id=\"spend-chart\"").contains("id=\"latency-chart\"").contains("Last 24 hours, per 30 min");
+        .contains("id=\"spend-chart\"").contains("id=\"latency-chart\"").contains("Last 24 hours, per 1 h");
     // busiest first
     assertThat(day.indexOf(cell("Key", keyA))).isPositive().isLessThan(day.indexOf(cell("Key", keyB)));
     assertThat(day).contains("id=\"top-tools\"");

@@ -1,7 +1,6 @@
 package dev.portcullis.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -12,26 +11,26 @@ class SessionsTest {
 
   @Test
   void aSessionEndsWhenIdleOrTooOldWhicheverIsFirst() {
-    Sessions s = new Sessions(Duration.ofMinutes(30), Duration.ofHours(2), 100);
-    Session a = s.signIn(null, Role.ADMIN, 0);
-    assertThat(s.find(a.id, 29 * MIN)).isPresent();
-    assertThat(s.find(a.id, 58 * MIN)).isPresent(); // each request restarts the idle time
-    assertThat(s.find(a.id, 89 * MIN)).isEmpty();
-    Session b = s.signIn(null, Role.ADMIN, 0);
+    LocalSessions s = new LocalSessions(Duration.ofMinutes(30), Duration.ofHours(2), 100);
+    Session a = s.signIn(null, Role.ADMIN, "", 0).result();
+    assertThat(s.find(a.id, 29 * MIN).result()).isPresent();
+    assertThat(s.find(a.id, 58 * MIN).result()).isPresent(); // each request restarts the idle time
+    assertThat(s.find(a.id, 89 * MIN).result()).isEmpty();
+    Session b = s.signIn(null, Role.ADMIN, "", 0).result();
     for (long t = 20 * MIN; t < 120 * MIN; t += 20 * MIN) {
-      assertThat(s.find(b.id, t)).isPresent();
+      assertThat(s.find(b.id, t).result()).isPresent();
     }
-    assertThat(s.find(b.id, 120 * MIN)).isEmpty(); // busy or not, two hours is the end
+    assertThat(s.find(b.id, 120 * MIN).result()).isEmpty(); // busy or not, two hours is the end
   }
 
   @Test
   void signInReplacesTheVisitorSessionWithANewIdAndToken() {
-    Sessions s = new Sessions(Duration.ofMinutes(30), Duration.ofHours(2), 100);
-    Session visitor = s.signedOut(0);
-    Session admin = s.signIn(visitor, Role.ADMIN, 1);
+    LocalSessions s = new LocalSessions(Duration.ofMinutes(30), Duration.ofHours(2), 100);
+    Session visitor = s.signedOut(0, null).result();
+    Session admin = s.signIn(visitor, Role.ADMIN, "", 1).result();
     assertThat(admin.id).isNotEqualTo(visitor.id);
     assertThat(admin.csrf).isNotEqualTo(visitor.csrf);
-    assertThat(s.find(visitor.id, 2)).isEmpty();
+    assertThat(s.find(visitor.id, 2).result()).isEmpty();
     assertThat(Sessions.csrfMatches(admin, visitor.csrf)).isFalse();
     assertThat(Sessions.csrfMatches(admin, admin.csrf)).isTrue();
     assertThat(Sessions.csrfMatches(admin, null)).isFalse();
@@ -39,15 +38,16 @@ class SessionsTest {
 
   @Test
   void aFloodOfSignInFormsDoesNotPushOutSignedInOperators() {
-    Sessions s = new Sessions(Duration.ofMinutes(30), Duration.ofHours(2), 3);
-    Session admin = s.signIn(null, Role.ADMIN, 0);
-    s.signedOut(0);
-    s.signedOut(0);
-    s.signedOut(0); // full: the visitors' sessions go, the operator's stays
-    assertThat(s.find(admin.id, 1)).isPresent();
-    s.signIn(null, Role.ADMIN, 1);
-    s.signIn(null, Role.ADMIN, 1);
-    assertThatThrownBy(() -> s.signedOut(2)).isInstanceOf(IllegalStateException.class);
+    LocalSessions s = new LocalSessions(Duration.ofMinutes(30), Duration.ofHours(2), 3);
+    Session admin = s.signIn(null, Role.ADMIN, "", 0).result();
+    s.signedOut(0, null);
+    s.signedOut(0, null);
+    s.signedOut(0, null); // full: the visitors' sessions go, the operator's stays
+    assertThat(s.find(admin.id, 1).result()).isPresent();
+    s.signIn(null, Role.ADMIN, "", 1).result();
+    s.signIn(null, Role.ADMIN, "", 1).result();
+    assertThat(s.signedOut(2, null).cause()).isInstanceOf(SessionsUnavailable.class)
+        .hasMessageContaining("too many open sign-in forms");
     assertThat(s.size()).isEqualTo(3);
   }
 
