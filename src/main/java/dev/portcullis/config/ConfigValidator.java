@@ -16,6 +16,33 @@ final class ConfigValidator {
 
   private ConfigValidator() {}
 
+  /**
+   * An administrator key that is also a client key would let that client approve its own held
+   * calls and read everyone's audit trail; a read-only key equal to the admin key would make the
+   * key's role ambiguous. Named by position only: the keys are secrets.
+   */
+  private static void adminKeysApart(GatewayConfig c, List<String> problems) {
+    String admin = c.admin().key();
+    List<String> readers = c.admin().readOnlyKeys();
+    List<String> clients = c.clients().keys();
+    for (int i = 0; i < clients.size(); i++) {
+      String k = clients.get(i);
+      if (k == null || k.isBlank()) {
+        continue;
+      }
+      if (k.equals(admin)) {
+        problems.add("clients.keys[" + i + "]: the same as admin.key; a client key must not be an administrator key");
+      }
+      if (readers.contains(k)) {
+        problems.add("clients.keys[" + i + "]: the same as admin.read_only_keys[" + readers.indexOf(k)
+            + "]; a client key must not be an administrator key");
+      }
+    }
+    if (admin != null && readers.contains(admin)) {
+      problems.add("admin.read_only_keys[" + readers.indexOf(admin) + "]: the same as admin.key");
+    }
+  }
+
   static void validate(GatewayConfig c, List<String> problems) {
     console(c.admin().console(), problems);
     var s = c.server();
@@ -37,6 +64,7 @@ final class ConfigValidator {
         problems.add("clients.keys[" + i + "]: must not be empty");
       }
     }
+    adminKeysApart(c, problems);
     var r = c.router();
     positive("router.max_attempts", r.maxAttempts(), problems);
     positive("router.backoff_initial_ms", r.backoffInitialMs(), problems);

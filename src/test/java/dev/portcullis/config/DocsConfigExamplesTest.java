@@ -89,13 +89,13 @@ class DocsConfigExamplesTest {
         }
       }
       try {
-        // variables the block requires get a dummy value; those with a default use it
+        // variables the block requires get a dummy value of their own; those with a default use it
         Set<String> required = new java.util.HashSet<>();
         Matcher vars = REQUIRED_VAR.matcher(e.yaml());
         while (vars.find()) {
           required.add(vars.group(1));
         }
-        new ConfigLoader(new EnvInterpolator(name -> required.contains(name) ? DUMMY : null)).load(f);
+        new ConfigLoader(new EnvInterpolator(name -> required.contains(name) ? DUMMY + "-" + name : null)).load(f);
       } catch (ConfigException ex) {
         failures.add(e.where() + ":\n" + e.yaml() + "\n" + ex.getMessage());
       }
