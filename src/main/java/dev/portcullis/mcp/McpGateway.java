@@ -38,8 +38,6 @@ public final class McpGateway implements AutoCloseable {
   private volatile List<Upstream> upstreams = List.of();
   private dev.portcullis.telemetry.GatewayMetrics metrics; // set once at start, when metrics are on
   private volatile Map<String, McpServerConfig> built = Map.of();
-  private McpGovernance governance;
-  private dev.portcullis.telemetry.McpTracing tracing;
   private final dev.portcullis.policy.Approvals approvals;
 
   /** What a reload changed in the set of upstreams (server keys). */
@@ -331,10 +329,8 @@ public final class McpGateway implements AutoCloseable {
       dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
     boolean policing = policy != null && (configured || policy.hasRules());
     McpGovernance g = policing || guard != null || audit != null || limits != null
-        ? new McpGovernance(policy, guard, audit, approvals, limits, prices) : null;
+        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx) : null;
     server.govern(g);
-    governance = g;
-    traceIds();
     return g;
   }
 
@@ -344,18 +340,8 @@ public final class McpGateway implements AutoCloseable {
    * gives the audit trail the gateway span's trace id. Null (tracing off): nothing is traced.
    */
   public void tracing(dev.portcullis.telemetry.McpTracing t) {
-    tracing = t;
     server.tracing(t);
     endpoint.tracing(t);
-    traceIds();
-  }
-
-  /** The audit trail's trace id: the gateway's span when traced, else the client's _meta traceparent. */
-  private void traceIds() {
-    if (governance != null && tracing != null) {
-      governance.traceIds((ctx, params) -> ctx.trace() != null ? ctx.trace().traceId()
-          : McpGovernance.traceparentTraceId(ctx, params));
-    }
   }
 
   /**

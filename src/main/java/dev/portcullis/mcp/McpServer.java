@@ -359,7 +359,7 @@ public final class McpServer implements McpHandler {
       }
       McpGovernance g = governance;
       if (g != null && !method.endsWith("unsubscribe")) {
-        return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params));
+        return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params).transform(t::finish));
       }
       return subscribed(ctx, e, method, params);
     });
