@@ -2,7 +2,7 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.config.McpConfig;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.mcp.demo.DemoMcpServer;
 import dev.portcullis.mcp.upstream.BuiltinTransport;
 import dev.portcullis.mcp.upstream.McpClient;
@@ -157,7 +157,7 @@ public final class McpGateway implements AutoCloseable {
 
   private Upstream upstream(String key, McpServerConfig s, McpConfig config) {
     // an openapi upstream bounds its own HTTP calls by timeout_ms; the session waits a little longer
-    long timeout = "openapi".equals(s.type()) ? s.timeoutMs() + 5_000 : s.timeoutMs();
+    long timeout = s instanceof McpServerConfig.OpenApi ? s.timeoutMs() + 5_000 : s.timeoutMs();
     dev.portcullis.identity.credentials.UpstreamCredential cred = credentials.forUpstream(key);
     boolean perUser = cred != null && cred.perUser();
     // the shared session carries the static headers and a shared credential, never a user's
@@ -166,7 +166,8 @@ public final class McpGateway implements AutoCloseable {
         cred == null ? java.util.Set.of() : cred.headerNames());
     McpClient client = new McpClient(vertx, key, sharedTransport, timeout, VERSION);
     Upstream upstream = new Upstream(key, s.alias() == null ? key : s.alias(), client);
-    String where = "openapi".equals(s.type()) ? s.baseUrl() : "stdio".equals(s.type()) ? null : s.url();
+    String where = s instanceof McpServerConfig.OpenApi o ? o.baseUrl() : s instanceof McpServerConfig.Http h ? h.url()
+        : s instanceof McpServerConfig.Sse e ? e.url() : null;
     try { // for traces (server.address, server.port)
       java.net.URI u = where == null ? null : java.net.URI.create(where);
       if (u != null && u.getHost() != null) {
@@ -279,20 +280,22 @@ public final class McpGateway implements AutoCloseable {
 
   private static Transport transport(Vertx vertx, HttpClient http, String key, McpServerConfig s, ObjectMapper json,
       long maxMessageBytes, dev.portcullis.mcp.upstream.HeaderSource headers, java.util.Set<String> credentialHeaders) {
-    return switch (s.type()) {
-      case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), s.cwd(), json, maxMessageBytes);
-      case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), headers, json, maxMessageBytes);
-      case "sse" -> new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, s.url(), headers, json,
-          maxMessageBytes);
-      case "builtin" -> {
-        DemoMcpServer demo = new DemoMcpServer();
-        yield new BuiltinTransport(key, demo::handle);
-      }
-      case "openapi" -> new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, s, json,
-          s.auth() != null && !dev.portcullis.mcp.openapi.UpstreamAuth.handles(s.auth().type()) ? headers : null,
+    if (s instanceof McpServerConfig.Stdio c) {
+      return new StdioTransport(key, c.command(), c.args(), c.env(), c.cwd(), json, maxMessageBytes);
+    }
+    if (s instanceof McpServerConfig.Http c) {
+      return new StreamableHttpTransport(vertx, http, key, c.url(), headers, json, maxMessageBytes);
+    }
+    if (s instanceof McpServerConfig.Sse c) {
+      return new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, c.url(), headers, json, maxMessageBytes);
+    }
+    if (s instanceof McpServerConfig.OpenApi c) {
+      return new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, c, json,
+          c.auth() != null && !dev.portcullis.mcp.openapi.UpstreamAuth.handles(c.auth().type()) ? headers : null,
           credentialHeaders);
-      default -> throw new IllegalArgumentException("MCP server type '" + s.type() + "' is not supported yet");
-    };
+    }
+    DemoMcpServer demo = new DemoMcpServer(); // McpServerConfig.Builtin, the last type
+    return new BuiltinTransport(key, demo::handle);
   }
 
   public McpHttpEndpoint endpoint() {
