@@ -36,7 +36,7 @@ public final class McpGateway implements AutoCloseable {
   private final long[] timers;
   /** The upstreams served and the configuration each was built from; replaced whole by a reload. */
   private volatile List<Upstream> upstreams = List.of();
-  private dev.portcullis.telemetry.GatewayMetrics metrics; // set once at start, when metrics are on
+  private final dev.portcullis.telemetry.GatewayMetrics metrics;
   private volatile Map<String, McpServerConfig> built = Map.of();
   private final dev.portcullis.policy.Approvals approvals;
 
@@ -49,8 +49,10 @@ public final class McpGateway implements AutoCloseable {
 
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
       long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
-      dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster) {
+      dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster,
+      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.approvals = approvals;
     this.json = json;
     this.maxMessageBytes = maxMessageBytes;
@@ -62,8 +64,11 @@ public final class McpGateway implements AutoCloseable {
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
-    this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION);
-    this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()));
+    this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION,
+        tracing, metrics);
+    this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()),
+        tracing);
+    metrics.mcpSessions(() -> sessions.all().size());
     pins.onApproved(key -> {
       upstreams.stream().filter(u -> u.key().equals(key)).forEach(u -> server.changed(u, ItemKind.TOOLS));
       pins.afterWrites(() -> cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.PINS)); // once it is stored
@@ -99,13 +104,19 @@ public final class McpGateway implements AutoCloseable {
    * @param bodies the one parser of client request bodies (POST /mcp)
    * @param cluster shares sessions and pin approvals with the other replicas ({@link
    *     dev.portcullis.cluster.Cluster#single()} when there are none)
+   * @param tracing traces every MCP request (a SERVER span per client request on {@code /mcp}, a
+   *     CLIENT span per request to an upstream, trace context passed on in {@code params._meta}
+   *     and HTTP headers); null (tracing off): nothing is traced
+   * @param metrics tool calls by server, tool and outcome, their latency by server, whether each
+   *     upstream is up, and the open sessions
    */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
       dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals,
-      dev.portcullis.cluster.Cluster cluster) {
+      dev.portcullis.cluster.Cluster cluster, dev.portcullis.telemetry.McpTracing tracing,
+      dev.portcullis.telemetry.GatewayMetrics metrics) {
     McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
-        approvals, cluster);
+        approvals, cluster, tracing, metrics);
     gateway.reconcile(config);
     return gateway;
   }
@@ -337,33 +348,10 @@ public final class McpGateway implements AutoCloseable {
     return g;
   }
 
-  /**
-   * Traces every MCP request (a SERVER span per client request on {@code /mcp}, a CLIENT span per
-   * request to an upstream, trace context passed on in {@code params._meta} and HTTP headers) and
-   * gives the audit trail the gateway span's trace id. Null (tracing off): nothing is traced.
-   */
-  public void tracing(dev.portcullis.telemetry.McpTracing t) {
-    server.tracing(t);
-    endpoint.tracing(t);
-  }
-
-  /**
-   * Reports to the gateway's metrics: tool calls by server, tool and outcome, their latency by
-   * server, whether each upstream is up, and the open sessions.
-   */
-  public synchronized void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
-    this.metrics = m;
-    server.metrics(m);
-    upstreams.forEach(u -> upGauge(u.key()));
-    m.mcpSessions(() -> sessions.all().size());
-  }
-
   /** Reads whichever upstream serves {@code key} now, so a reload's replacement is what it reports. */
   private void upGauge(String key) {
-    if (metrics != null) {
-      metrics.mcpUpstream(key, () -> upstreams.stream()
-          .anyMatch(u -> u.key().equals(key) && u.client().state() == McpClient.State.READY));
-    }
+    metrics.mcpUpstream(key, () -> upstreams.stream()
+        .anyMatch(u -> u.key().equals(key) && u.client().state() == McpClient.State.READY));
   }
 
   public ToolPins pins() {
