@@ -166,9 +166,7 @@ public final class Gateway implements AutoCloseable {
         mcp = dev.portcullis.mcp.McpGateway.start(vertx, config.mcp(), requestJson, bodies,
             config.server().maxResponseBytes(),
             gov == null ? null : new dev.portcullis.store.ToolPinRepository(gov.store.dataSource()), credentials,
-            approvals, shared);
-        mcp.tracing(telemetry.mcp()); // null when tracing is off: nothing traced
-        mcp.metrics(metrics);
+            approvals, shared, telemetry.mcp(), metrics); // tracing null when off: nothing traced
       }
       dev.portcullis.mcp.McpGateway mcpGateway = mcp;
       dev.portcullis.oauth.AuthorizationServer oauth = dev.portcullis.oauth.AuthorizationServer.create(

@@ -3,7 +3,7 @@ package dev.portcullis.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.config.ReadinessConfig;
 import dev.portcullis.llm.Deployment;
 import dev.portcullis.llm.ModelCatalog;

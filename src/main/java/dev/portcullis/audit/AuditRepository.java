@@ -208,26 +208,30 @@ public final class AuditRepository {
   public record Count(String label, long startMillis, long count) {}
 
   /**
-   * Events with this outcome between {@code fromMillis} and {@code toMillis}, counted in intervals
-   * of {@code bucketMillis} from {@code fromMillis}; intervals without any are absent.
+   * Events with any of these outcomes between {@code fromMillis} and {@code toMillis}, counted in
+   * intervals of {@code bucketMillis} from {@code fromMillis} and labelled {@code label};
+   * intervals without any are absent.
    */
-  public List<Count> outcomeTimeline(long fromMillis, long toMillis, long bucketMillis, String outcome) {
-    if (bucketMillis <= 0 || toMillis <= fromMillis) {
-      throw new IllegalArgumentException("a timeline needs a positive interval and a range that is not empty");
+  public List<Count> outcomeTimeline(long fromMillis, long toMillis, long bucketMillis, String label,
+      List<String> outcomes) {
+    if (bucketMillis <= 0 || toMillis <= fromMillis || outcomes.isEmpty()) {
+      throw new IllegalArgumentException("a timeline needs a positive interval, a range and outcomes that are not empty");
     }
     // grouped by position: PostgreSQL does not see two parameterised expressions as the same one
-    String sql = "SELECT (ts - ?) / ?, COUNT(*) FROM audit_events WHERE ts >= ? AND ts < ? AND outcome = ?"
-        + " GROUP BY 1 ORDER BY 1";
+    String sql = "SELECT (ts - ?) / ?, COUNT(*) FROM audit_events WHERE ts >= ? AND ts < ? AND outcome IN ("
+        + String.join(", ", java.util.Collections.nCopies(outcomes.size(), "?")) + ") GROUP BY 1 ORDER BY 1";
     List<Count> out = new ArrayList<>();
     try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
       p.setLong(1, fromMillis);
       p.setLong(2, bucketMillis);
       p.setLong(3, fromMillis);
       p.setLong(4, toMillis);
-      p.setString(5, outcome);
+      for (int i = 0; i < outcomes.size(); i++) {
+        p.setString(5 + i, outcomes.get(i));
+      }
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          out.add(new Count(outcome, fromMillis + r.getLong(1) * bucketMillis, r.getLong(2)));
+          out.add(new Count(label, fromMillis + r.getLong(1) * bucketMillis, r.getLong(2)));
         }
       }
       return out;

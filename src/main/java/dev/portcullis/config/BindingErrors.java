@@ -27,7 +27,9 @@ public final class BindingErrors {
       return typeId(field, t);
     }
     if (e instanceof UnrecognizedPropertyException u) {
-      return field + ": unknown field (expected one of " + u.getKnownPropertyIds() + ")";
+      String variant = variant(u.getReferringClass());
+      return field + ": unknown field (expected one of " + u.getKnownPropertyIds() + ")"
+          + (variant == null ? "" : " for type " + variant);
     }
     if (e instanceof ValueInstantiationException && e.getCause() != null && e.getCause().getMessage() != null) {
       return field + ": " + e.getCause().getMessage();
@@ -59,6 +61,24 @@ public final class BindingErrors {
       kind = "type";
     }
     return at + ": unknown " + kind + " '" + t.getTypeId() + "' (expected one of " + valid + ")";
+  }
+
+  /** The {@code type} name of a typed union's record ("stdio"), or null when the class is not one. */
+  private static String variant(Class<?> c) {
+    if (c == null) {
+      return null;
+    }
+    for (Class<?> union : c.getInterfaces()) {
+      JsonSubTypes subtypes = union.getAnnotation(JsonSubTypes.class);
+      if (subtypes != null) {
+        for (JsonSubTypes.Type t : subtypes.value()) {
+          if (t.value() == c) {
+            return t.name();
+          }
+        }
+      }
+    }
+    return null;
   }
 
   static String path(JsonMappingException e) {

@@ -17,14 +17,14 @@ public final class ConfigWarnings {
           + "no identity issuers): every request will be refused with 401");
     }
     for (var e : c.mcp().servers().entrySet()) {
-      if (e.getValue() != null && "stdio".equals(e.getValue().type()) && e.getValue().command() != null) {
-        String why = ReferencesValidator.unrunnable(e.getValue());
+      if (e.getValue() instanceof McpServerConfig.Stdio s && s.command() != null) {
+        String why = ReferencesValidator.unrunnable(s);
         if (why != null) {
           warnings.add("mcp.servers." + e.getKey() + ".command: " + why);
         }
       }
-      if (e.getValue() != null && "openapi".equals(e.getValue().type())) {
-        String why = ReferencesValidator.refusedBaseUrl(e.getValue());
+      if (e.getValue() instanceof McpServerConfig.OpenApi o) {
+        String why = ReferencesValidator.refusedBaseUrl(o);
         if (why != null) {
           warnings.add("mcp.servers." + e.getKey() + ".base_url: " + why);
         }

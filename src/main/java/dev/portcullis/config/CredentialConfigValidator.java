@@ -1,6 +1,6 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.config.OpenApiConfig.AuthConfig;
 import java.net.URI;
 import java.util.List;

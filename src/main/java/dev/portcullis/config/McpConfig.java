@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The MCP gateway: upstream servers, namespacing, allowed browser origins and virtual servers.
  *
- * @param servers upstream MCP servers by key (config order is the listing order)
+ * @param servers upstream MCP servers by key (config order is the listing order), typed by transport
  * @param namespaceSeparator between a server's alias and an item name (default "__")
  * @param allowedOrigins browser origins allowed to call /mcp (default: loopback origins only)
  * @param virtualServers curated sets of tools, resources and prompts, each at /mcp/{name}
@@ -64,63 +64,6 @@ public record McpConfig(
       maxIterations = maxIterations == null ? 10 : maxIterations;
       maxToolCalls = maxToolCalls == null ? 20 : maxToolCalls;
       maxWallMs = maxWallMs == null ? 120_000L : maxWallMs;
-    }
-  }
-
-  /**
-   * One upstream MCP server.
-   *
-   * @param type stdio, http (Streamable HTTP), sse (legacy HTTP+SSE), builtin (the demo server) or
-   *     openapi (the operations of a REST API as tools)
-   * @param alias the prefix of its tool and prompt names (default: its key)
-   * @param timeoutMs how long one request may take upstream
-   * @param spec openapi: the OpenAPI / Swagger description (file path or http(s) URL)
-   * @param baseUrl openapi: where calls go (fixed here; the description's servers are ignored)
-   * @param auth the gateway's credential for this upstream (openapi, http, sse; see OpenApiConfig.AuthConfig)
-   * @param include openapi: operations to expose (default all)
-   * @param exclude openapi: operations to hide
-   * @param tools openapi: renames and descriptions, by operationId or derived tool name
-   * @param allowPrivateAddresses openapi: private addresses the API may be on (default none)
-   * @param maxResponseBytes openapi: larger responses are cut (default 1 MiB)
-   * @param retries openapi: extra attempts for idempotent methods (default 2)
-   * @param cwd stdio: the working directory of the server's process (default: the directory of the
-   *     configuration file, so relative arguments mean the same wherever the gateway is started)
-   * @param costUsd what one call of any of its tools costs, in US dollars (default: nothing),
-   *     reserved and charged against the caller's key, team and persona budgets
-   * @param toolCostUsd per-tool prices overriding {@code costUsd}: the server's own tool name, or a
-   *     glob over it, to US dollars per call (the first matching entry wins)
-   */
-  public record McpServerConfig(
-      String type,
-      String command,
-      List<String> args,
-      Map<String, String> env,
-      String url,
-      Map<String, String> headers,
-      String alias,
-      Long timeoutMs,
-      String spec,
-      String baseUrl,
-      OpenApiConfig.AuthConfig auth,
-      OpenApiConfig.FilterConfig include,
-      OpenApiConfig.FilterConfig exclude,
-      Map<String, OpenApiConfig.ToolOverride> tools,
-      OpenApiConfig.PrivateAccess allowPrivateAddresses,
-      Long maxResponseBytes,
-      Integer retries,
-      String cwd,
-      Double costUsd,
-      Map<String, Double> toolCostUsd) {
-    public McpServerConfig {
-      args = args == null ? List.of() : List.copyOf(args);
-      env = env == null ? Map.of() : Map.copyOf(env);
-      headers = headers == null ? Map.of() : Map.copyOf(headers);
-      timeoutMs = timeoutMs == null ? 60_000L : timeoutMs;
-      tools = tools == null ? Map.of() : new LinkedHashMap<>(tools);
-      allowPrivateAddresses = allowPrivateAddresses == null ? OpenApiConfig.PrivateAccess.NONE : allowPrivateAddresses;
-      maxResponseBytes = maxResponseBytes == null ? 1024L * 1024 : maxResponseBytes;
-      retries = retries == null ? 2 : retries;
-      toolCostUsd = toolCostUsd == null ? Map.of() : new LinkedHashMap<>(toolCostUsd);
     }
   }
 

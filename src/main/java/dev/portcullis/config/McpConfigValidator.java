@@ -1,18 +1,14 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.McpConfig.McpServerConfig;
 import dev.portcullis.config.McpConfig.VirtualItemConfig;
 import dev.portcullis.config.McpConfig.VirtualServerConfig;
-import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Checks the {@code mcp:} section; each problem is "field: why". */
 final class McpConfigValidator {
-  static final Set<String> SERVER_TYPES = Set.of("stdio", "http", "sse", "builtin", "openapi");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern SEPARATOR = Pattern.compile("[A-Za-z0-9_.\\-/]{1,8}");
 
@@ -94,6 +90,7 @@ final class McpConfigValidator {
     }
   }
 
+  /** What every type shares; each type checks its own fields ({@link McpServerConfig#validate}). */
   private static void server(String f, McpServerConfig s, List<String> problems) {
     price(f + ".cost_usd", s.costUsd(), problems);
     s.toolCostUsd().forEach((tool, usd) -> {
@@ -102,58 +99,10 @@ final class McpConfigValidator {
       }
       price(f + ".tool_cost_usd." + tool, usd, problems);
     });
-    if (s.type() == null) {
-      problems.add(f + ".type: required (one of " + SERVER_TYPES + ")");
-      return;
-    }
-    if (!SERVER_TYPES.contains(s.type())) {
-      problems.add(f + ".type: unknown MCP server type '" + s.type() + "' (expected one of " + SERVER_TYPES + ")");
-      return;
-    }
     if (s.timeoutMs() <= 0) {
       problems.add(f + ".timeout_ms: must be positive, got " + s.timeoutMs());
     }
-    switch (s.type()) {
-      case "stdio" -> {
-        if (s.command() == null || s.command().isBlank()) {
-          problems.add(f + ".command: required for stdio servers");
-        }
-        if (s.url() != null) {
-          problems.add(f + ".url: not used by stdio servers (did you mean type: http?)");
-        }
-      }
-      case "http", "sse" -> {
-        if (s.url() == null) {
-          problems.add(f + ".url: required for " + s.type() + " servers");
-        } else {
-          try {
-            URI u = URI.create(s.url());
-            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
-              problems.add(f + ".url: must be an absolute http(s) URL, got '" + s.url() + "'");
-            }
-          } catch (IllegalArgumentException ex) {
-            problems.add(f + ".url: not a valid URL: " + ex.getMessage());
-          }
-        }
-        if (s.command() != null) {
-          problems.add(f + ".command: not used by " + s.type() + " servers (did you mean type: stdio?)");
-        }
-      }
-      case "openapi" -> OpenApiConfigValidator.validate(f, s, problems);
-      default -> { }
-    }
-    if (!"stdio".equals(s.type()) && s.cwd() != null) {
-      problems.add(f + ".cwd: only stdio servers have a working directory");
-    }
-    if (!"openapi".equals(s.type()) && (s.spec() != null || s.baseUrl() != null)) {
-      problems.add(f + ": spec and base_url are for type: openapi servers");
-    }
-    if (s.auth() != null && ("http".equals(s.type()) || "sse".equals(s.type()))) {
-      CredentialConfigValidator.validate(f + ".auth", s.auth(), false, problems);
-    } else if (s.auth() != null && !"openapi".equals(s.type())) {
-      problems.add(f + ".auth: for http, sse and openapi servers (a " + s.type() + " server gets its secrets "
-          + "through env)");
-    }
+    s.validate(f, problems);
   }
 
   private static void items(String f, List<VirtualItemConfig> items, McpConfig m, List<String> problems) {

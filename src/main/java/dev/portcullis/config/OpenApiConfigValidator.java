@@ -1,6 +1,5 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.McpConfig.McpServerConfig;
 import dev.portcullis.config.OpenApiConfig.AuthConfig;
 import dev.portcullis.config.OpenApiConfig.ToolOverride;
 import java.net.URI;
@@ -19,7 +18,7 @@ final class OpenApiConfigValidator {
 
   private OpenApiConfigValidator() {}
 
-  static void validate(String f, McpServerConfig s, List<String> problems) {
+  static void validate(String f, McpServerConfig.OpenApi s, List<String> problems) {
     if (s.spec() == null || s.spec().isBlank()) {
       problems.add(f + ".spec: required for openapi servers (a file path or an http(s) URL)");
     }
@@ -28,9 +27,6 @@ final class OpenApiConfigValidator {
           + "'portcullis mcp import-openapi' prints the description's own)");
     } else {
       httpUrl(f + ".base_url", s.baseUrl(), problems);
-    }
-    if (s.command() != null || s.url() != null) {
-      problems.add(f + ": command and url are not used by openapi servers (use spec and base_url)");
     }
     if (s.maxResponseBytes() <= 0) {
       problems.add(f + ".max_response_bytes: must be positive, got " + s.maxResponseBytes());

@@ -1,6 +1,6 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.identity.InternalAddresses;
 import dev.portcullis.policy.PolicyEngine;
 import java.io.File;
@@ -63,13 +63,13 @@ final class ReferencesValidator {
   }
 
   private static void server(String f, McpServerConfig s, List<String> problems) {
-    if ("stdio".equals(s.type())) {
-      if (s.cwd() != null && !Files.isDirectory(Path.of(s.cwd()))) {
-        problems.add(f + ".cwd: no such directory: " + s.cwd());
+    if (s instanceof McpServerConfig.Stdio stdio) {
+      if (stdio.cwd() != null && !Files.isDirectory(Path.of(stdio.cwd()))) {
+        problems.add(f + ".cwd: no such directory: " + stdio.cwd());
       } // an unrunnable command is a warning (ConfigWarnings): everything else is served
     }
-    if ("openapi".equals(s.type())) {
-      String spec = s.spec().trim();
+    if (s instanceof McpServerConfig.OpenApi openapi) {
+      String spec = openapi.spec().trim();
       String lower = spec.toLowerCase(Locale.ROOT);
       if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
         Path p = Path.of(lower.startsWith(ConfigPaths.FILE_PREFIX) ? URI.create(spec).getPath() : spec);
@@ -91,7 +91,7 @@ final class ReferencesValidator {
    * error: the gateway serves everything else, and that server's calls fail as unavailable
    * (-32010) until it can be started, as they would if it crashed.
    */
-  static String unrunnable(McpServerConfig s) {
+  static String unrunnable(McpServerConfig.Stdio s) {
     String command = s.command();
     if (command.contains("/")) {
       Path p = Path.of(command);
@@ -120,7 +120,7 @@ final class ReferencesValidator {
    * and judged, when calls are made; with a list of allowed blocks the runtime guard decides.
    * A warning, not an error: the gateway serves everything else, and that server's calls fail.
    */
-  static String refusedBaseUrl(McpServerConfig s) {
+  static String refusedBaseUrl(McpServerConfig.OpenApi s) {
     if (s.baseUrl() == null || s.allowPrivateAddresses().all() || !s.allowPrivateAddresses().networks().isEmpty()) {
       return null;
     }

@@ -2,7 +2,7 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.config.McpConfig;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.mcp.demo.DemoMcpServer;
 import dev.portcullis.mcp.upstream.BuiltinTransport;
 import dev.portcullis.mcp.upstream.McpClient;
@@ -36,10 +36,8 @@ public final class McpGateway implements AutoCloseable {
   private final long[] timers;
   /** The upstreams served and the configuration each was built from; replaced whole by a reload. */
   private volatile List<Upstream> upstreams = List.of();
-  private dev.portcullis.telemetry.GatewayMetrics metrics; // set once at start, when metrics are on
+  private final dev.portcullis.telemetry.GatewayMetrics metrics;
   private volatile Map<String, McpServerConfig> built = Map.of();
-  private McpGovernance governance;
-  private dev.portcullis.telemetry.McpTracing tracing;
   private final dev.portcullis.policy.Approvals approvals;
 
   /** What a reload changed in the set of upstreams (server keys). */
@@ -51,8 +49,10 @@ public final class McpGateway implements AutoCloseable {
 
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
       long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
-      dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster) {
+      dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster,
+      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.approvals = approvals;
     this.json = json;
     this.maxMessageBytes = maxMessageBytes;
@@ -64,8 +64,11 @@ public final class McpGateway implements AutoCloseable {
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
-    this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION);
-    this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()));
+    this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION,
+        tracing, metrics);
+    this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()),
+        tracing);
+    metrics.mcpSessions(() -> sessions.all().size());
     pins.onApproved(key -> {
       upstreams.stream().filter(u -> u.key().equals(key)).forEach(u -> server.changed(u, ItemKind.TOOLS));
       pins.afterWrites(() -> cluster.publish(dev.portcullis.cluster.ChangeEvent.Kind.PINS)); // once it is stored
@@ -101,13 +104,19 @@ public final class McpGateway implements AutoCloseable {
    * @param bodies the one parser of client request bodies (POST /mcp)
    * @param cluster shares sessions and pin approvals with the other replicas ({@link
    *     dev.portcullis.cluster.Cluster#single()} when there are none)
+   * @param tracing traces every MCP request (a SERVER span per client request on {@code /mcp}, a
+   *     CLIENT span per request to an upstream, trace context passed on in {@code params._meta}
+   *     and HTTP headers); null (tracing off): nothing is traced
+   * @param metrics tool calls by server, tool and outcome, their latency by server, whether each
+   *     upstream is up, and the open sessions
    */
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
       dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals,
-      dev.portcullis.cluster.Cluster cluster) {
+      dev.portcullis.cluster.Cluster cluster, dev.portcullis.telemetry.McpTracing tracing,
+      dev.portcullis.telemetry.GatewayMetrics metrics) {
     McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
-        approvals, cluster);
+        approvals, cluster, tracing, metrics);
     gateway.reconcile(config);
     return gateway;
   }
@@ -159,7 +168,7 @@ public final class McpGateway implements AutoCloseable {
 
   private Upstream upstream(String key, McpServerConfig s, McpConfig config) {
     // an openapi upstream bounds its own HTTP calls by timeout_ms; the session waits a little longer
-    long timeout = "openapi".equals(s.type()) ? s.timeoutMs() + 5_000 : s.timeoutMs();
+    long timeout = s instanceof McpServerConfig.OpenApi ? s.timeoutMs() + 5_000 : s.timeoutMs();
     dev.portcullis.identity.credentials.UpstreamCredential cred = credentials.forUpstream(key);
     boolean perUser = cred != null && cred.perUser();
     // the shared session carries the static headers and a shared credential, never a user's
@@ -168,7 +177,8 @@ public final class McpGateway implements AutoCloseable {
         cred == null ? java.util.Set.of() : cred.headerNames());
     McpClient client = new McpClient(vertx, key, sharedTransport, timeout, VERSION);
     Upstream upstream = new Upstream(key, s.alias() == null ? key : s.alias(), client);
-    String where = "openapi".equals(s.type()) ? s.baseUrl() : "stdio".equals(s.type()) ? null : s.url();
+    String where = s instanceof McpServerConfig.OpenApi o ? o.baseUrl() : s instanceof McpServerConfig.Http h ? h.url()
+        : s instanceof McpServerConfig.Sse e ? e.url() : null;
     try { // for traces (server.address, server.port)
       java.net.URI u = where == null ? null : java.net.URI.create(where);
       if (u != null && u.getHost() != null) {
@@ -281,20 +291,22 @@ public final class McpGateway implements AutoCloseable {
 
   private static Transport transport(Vertx vertx, HttpClient http, String key, McpServerConfig s, ObjectMapper json,
       long maxMessageBytes, dev.portcullis.mcp.upstream.HeaderSource headers, java.util.Set<String> credentialHeaders) {
-    return switch (s.type()) {
-      case "stdio" -> new StdioTransport(key, s.command(), s.args(), s.env(), s.cwd(), json, maxMessageBytes);
-      case "http" -> new StreamableHttpTransport(vertx, http, key, s.url(), headers, json, maxMessageBytes);
-      case "sse" -> new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, s.url(), headers, json,
-          maxMessageBytes);
-      case "builtin" -> {
-        DemoMcpServer demo = new DemoMcpServer();
-        yield new BuiltinTransport(key, demo::handle);
-      }
-      case "openapi" -> new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, s, json,
-          s.auth() != null && !dev.portcullis.mcp.openapi.UpstreamAuth.handles(s.auth().type()) ? headers : null,
+    if (s instanceof McpServerConfig.Stdio c) {
+      return new StdioTransport(key, c.command(), c.args(), c.env(), c.cwd(), json, maxMessageBytes);
+    }
+    if (s instanceof McpServerConfig.Http c) {
+      return new StreamableHttpTransport(vertx, http, key, c.url(), headers, json, maxMessageBytes);
+    }
+    if (s instanceof McpServerConfig.Sse c) {
+      return new dev.portcullis.mcp.upstream.SseTransport(vertx, http, key, c.url(), headers, json, maxMessageBytes);
+    }
+    if (s instanceof McpServerConfig.OpenApi c) {
+      return new dev.portcullis.mcp.openapi.OpenApiTransport(vertx, http, key, c, json,
+          c.auth() != null && !dev.portcullis.mcp.openapi.UpstreamAuth.handles(c.auth().type()) ? headers : null,
           credentialHeaders);
-      default -> throw new IllegalArgumentException("MCP server type '" + s.type() + "' is not supported yet");
-    };
+    }
+    DemoMcpServer demo = new DemoMcpServer(); // McpServerConfig.Builtin, the last type
+    return new BuiltinTransport(key, demo::handle);
   }
 
   public McpHttpEndpoint endpoint() {
@@ -331,50 +343,15 @@ public final class McpGateway implements AutoCloseable {
       dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
     boolean policing = policy != null && (configured || policy.hasRules());
     McpGovernance g = policing || guard != null || audit != null || limits != null
-        ? new McpGovernance(policy, guard, audit, approvals, limits, prices) : null;
+        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx) : null;
     server.govern(g);
-    governance = g;
-    traceIds();
     return g;
-  }
-
-  /**
-   * Traces every MCP request (a SERVER span per client request on {@code /mcp}, a CLIENT span per
-   * request to an upstream, trace context passed on in {@code params._meta} and HTTP headers) and
-   * gives the audit trail the gateway span's trace id. Null (tracing off): nothing is traced.
-   */
-  public void tracing(dev.portcullis.telemetry.McpTracing t) {
-    tracing = t;
-    server.tracing(t);
-    endpoint.tracing(t);
-    traceIds();
-  }
-
-  /** The audit trail's trace id: the gateway's span when traced, else the client's _meta traceparent. */
-  private void traceIds() {
-    if (governance != null && tracing != null) {
-      governance.traceIds((ctx, params) -> ctx.trace() != null ? ctx.trace().traceId()
-          : McpGovernance.traceparentTraceId(ctx, params));
-    }
-  }
-
-  /**
-   * Reports to the gateway's metrics: tool calls by server, tool and outcome, their latency by
-   * server, whether each upstream is up, and the open sessions.
-   */
-  public synchronized void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
-    this.metrics = m;
-    server.metrics(m);
-    upstreams.forEach(u -> upGauge(u.key()));
-    m.mcpSessions(() -> sessions.all().size());
   }
 
   /** Reads whichever upstream serves {@code key} now, so a reload's replacement is what it reports. */
   private void upGauge(String key) {
-    if (metrics != null) {
-      metrics.mcpUpstream(key, () -> upstreams.stream()
-          .anyMatch(u -> u.key().equals(key) && u.client().state() == McpClient.State.READY));
-    }
+    metrics.mcpUpstream(key, () -> upstreams.stream()
+        .anyMatch(u -> u.key().equals(key) && u.client().state() == McpClient.State.READY));
   }
 
   public ToolPins pins() {

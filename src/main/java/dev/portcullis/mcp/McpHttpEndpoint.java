@@ -31,20 +31,17 @@ public final class McpHttpEndpoint {
   private final OriginPolicy origins;
   private final StatelessHttp stateless;
   /** A SERVER span per request; null when tracing is off (no extra work). */
-  private volatile dev.portcullis.telemetry.McpTracing tracing;
+  private final dev.portcullis.telemetry.McpTracing tracing;
 
-  public McpHttpEndpoint(JsonBodies bodies, SessionRegistry sessions, McpHandler handler, OriginPolicy origins) {
+  /** @param tracing traces every request (null: off) */
+  public McpHttpEndpoint(JsonBodies bodies, SessionRegistry sessions, McpHandler handler, OriginPolicy origins,
+      dev.portcullis.telemetry.McpTracing tracing) {
     this.bodies = bodies;
     this.sessions = sessions;
     this.handler = handler;
     this.origins = origins;
-    this.stateless = new StatelessHttp(handler);
-  }
-
-  /** Traces every request (null: off). */
-  void tracing(dev.portcullis.telemetry.McpTracing t) {
-    this.tracing = t;
-    stateless.tracing(t);
+    this.tracing = tracing;
+    this.stateless = new StatelessHttp(handler, tracing);
   }
 
   /** Adds the MCP routes; {@code authenticate} must put the {@link Principal} under {@link #PRINCIPAL}. */

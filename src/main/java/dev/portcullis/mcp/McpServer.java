@@ -35,9 +35,9 @@ public final class McpServer implements McpHandler {
   /** Identity, policy, guard and audit on every list and call; null when none is configured (no extra work). */
   private volatile McpGovernance governance;
   /** Client spans for the requests sent upstream; null when tracing is off (no extra work). */
-  private volatile dev.portcullis.telemetry.McpTracing tracing;
-  /** Tool call counts and latencies; null until the gateway's metrics are attached. */
-  private volatile dev.portcullis.telemetry.GatewayMetrics metrics;
+  private final dev.portcullis.telemetry.McpTracing tracing;
+  /** Tool call counts and latencies. */
+  private final dev.portcullis.telemetry.GatewayMetrics metrics;
   private static final java.util.Set<String> LEGACY_ONLY =
       java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
   private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
@@ -51,10 +51,17 @@ public final class McpServer implements McpHandler {
 
   private record Relay(JsonNode token, Consumer<JsonNode> to) {}
 
-  public McpServer(Aggregator aggregator, SessionRegistry sessions, String version) {
+  /**
+   * @param tracing traces the requests sent upstream (null: off)
+   * @param metrics counts tool calls sent upstream, by server, tool and outcome, and times them
+   */
+  public McpServer(Aggregator aggregator, SessionRegistry sessions, String version,
+      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;
+    this.tracing = tracing;
+    this.metrics = metrics;
   }
 
   /** The merged views in force (replaced when the configuration is reloaded). */
@@ -70,16 +77,6 @@ public final class McpServer implements McpHandler {
   /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
   void govern(McpGovernance g) {
     this.governance = g;
-  }
-
-  /** Counts tool calls sent upstream, by server, tool and outcome, and times them. */
-  void metrics(dev.portcullis.telemetry.GatewayMetrics m) {
-    this.metrics = m;
-  }
-
-  /** Traces requests sent upstream (null: off). */
-  void tracing(dev.portcullis.telemetry.McpTracing t) {
-    this.tracing = t;
   }
 
   @Override
@@ -359,7 +356,7 @@ public final class McpServer implements McpHandler {
       }
       McpGovernance g = governance;
       if (g != null && !method.endsWith("unsubscribe")) {
-        return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params));
+        return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params).transform(t::finish));
       }
       return subscribed(ctx, e, method, params);
     });
@@ -461,7 +458,6 @@ public final class McpServer implements McpHandler {
       inFlight.put(key, cancel);
     }
     String relayKey = relay;
-    dev.portcullis.telemetry.GatewayMetrics m = metrics;
     long sentAt = System.nanoTime();
     Future<JsonNode> sent;
     try {
@@ -470,8 +466,8 @@ public final class McpServer implements McpHandler {
       sent = Future.failedFuture(x);
     }
     Future<JsonNode> call = sent.andThen(ar -> {
-      if (m != null && "tools/call".equals(method)) {
-        m.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
+      if ("tools/call".equals(method)) {
+        metrics.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
       }
       if (relayKey != null) {
         progress.remove(relayKey);

@@ -26,14 +26,12 @@ final class StatelessHttp {
   /** Answers currently streaming (subscriptions/listen, long calls): kept alive by comment lines. */
   private final java.util.Set<Answer> streaming = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** A SERVER span per request; null when tracing is off. */
-  private volatile dev.portcullis.telemetry.McpTracing tracing;
+  private final dev.portcullis.telemetry.McpTracing tracing;
 
-  StatelessHttp(McpHandler handler) {
+  /** @param tracing traces every request (null: off) */
+  StatelessHttp(McpHandler handler, dev.portcullis.telemetry.McpTracing tracing) {
     this.handler = handler;
-  }
-
-  void tracing(dev.portcullis.telemetry.McpTracing t) {
-    this.tracing = t;
+    this.tracing = tracing;
   }
 
   /** Whether a POST speaks a stateless revision (decided before any session lookup). */

@@ -1,21 +1,35 @@
 package dev.portcullis.pipeline;
 
-import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditWriter;
-import dev.portcullis.audit.CallFacts;
-import dev.portcullis.policy.Decision;
 import io.vertx.core.Future;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The audit trail of model calls: one {@code call} event per call, whatever its outcome, written
- * (batched, DESIGN §5) when the call finishes. Its caller fields come from {@link CallFacts}, the
- * same extraction the MCP surface uses, so both surfaces' events have one shape.
+ * The audit trail of every call: one event per call, whatever its outcome, in one shape for every
+ * surface ({@link CallEvents}). Model calls' events are batched (DESIGN §5). A tool call whose
+ * start was committed ahead ({@link WriteAheadStage}) gets its {@code completed} event committed
+ * before the answer goes to the client, so nothing the client was told is missing from the trail
+ * after a crash. The call itself cannot be undone, so a failed commit is logged and the answer
+ * still given. A call that only reached an item (a completion, a subscription) is recorded only
+ * when it was refused.
  */
 public final class AuditStage implements Stage {
-  private final AuditWriter writer;
+  private static final Logger LOG = LoggerFactory.getLogger(AuditStage.class);
 
+  private final AuditWriter writer;
+  private final CallEvents events;
+
+  /** The trail of model calls, whose targets (model names) are kept as they are. */
   public AuditStage(AuditWriter writer) {
+    this(writer, UnaryOperator.identity());
+  }
+
+  /** @param forAudit what the trail may keep of a text a client sent (the guard's hashing of detected values) */
+  public AuditStage(AuditWriter writer, UnaryOperator<String> forAudit) {
     this.writer = writer;
+    this.events = new CallEvents(forAudit);
   }
 
   @Override
@@ -35,30 +49,23 @@ public final class AuditStage implements Stage {
 
   @Override
   public void finish(Call call, Outcome outcome) {
-    Call.Client client = call.client();
-    AuditEvent.Builder b = AuditEvent.builder(call.requestId(), "call", call.surface().audited())
-        .action(call.action())
-        .target(call.target() == null ? null : call.target().audited());
-    CallFacts.of(call.principal(), client.app(), client.ip(), client.sessionId(), call.traceId())
-        .describe(b, call.requestId());
-    Refused r = outcome.refused();
-    if (r != null) {
-      boolean held = r.reason() == Refused.Reason.APPROVAL_PENDING;
-      b.decision(held ? "require_approval" : "deny", r.auditReason(), r.rule())
-          .outcome(held ? "pending_approval" : "refused", outcome.status(), null);
-    } else {
-      Decision d = call.decision();
-      b.decision("allow", d.reason(), d.rule())
-          .outcome(outcome.label(), outcome.status(), (System.nanoTime() - call.startNanos()) / 1_000_000);
+    finishing(call, outcome);
+  }
+
+  @Override
+  public Future<Void> finishing(Call call, Outcome outcome) {
+    if (call.item() != null && call.item().reachOnly() && outcome.refused() == null) {
+      return Future.succeededFuture();
     }
-    if (outcome.served() != null) {
-      b.outcome(outcome.label(), outcome.status(), outcome.served().durationNanos() / 1_000_000)
-          .tokens(outcome.served().usage().promptTokens(), outcome.served().usage().completionTokens(), null);
+    if (!call.wroteAhead()) {
+      writer.record(events.finished(call, outcome));
+      return Future.succeededFuture();
     }
-    String findings = r != null && r.findings() != null ? r.findings()
-        : call.guardSession() == null || call.guardSession().findingTypes().isEmpty() ? null
-            : String.join(",", call.guardSession().findingTypes());
-    b.guardFindings(findings);
-    writer.record(b.build());
+    return WriteAheadStage.onContext(writer.commit(events.finished(call, outcome))).transform(c -> {
+      if (c.failed()) {
+        LOG.warn("could not commit the completed audit event {}: {}", call.requestId(), c.cause().toString());
+      }
+      return Future.succeededFuture();
+    });
   }
 }

@@ -5,8 +5,9 @@ import dev.portcullis.llm.CallSummary;
 /**
  * How a call ended, as every stage's {@code finish} sees it.
  *
- * @param status the status the client saw (HTTP-style; 499 when it went away first)
- * @param label the audit trail's outcome: ok, refused, upstream_error, client_closed...
+ * @param status the status the client saw (HTTP-style, 499 when it went away first; on MCP the
+ *     JSON-RPC error code, 0 for a result)
+ * @param label the audit trail's outcome: ok, refused, rate_limited, upstream_error, client_closed...
  * @param refused the refusal, when a stage or the surface refused the call; else null
  * @param served what the model upstream reported, when the call reached it; else null
  */
@@ -25,7 +26,22 @@ public record Outcome(Kind kind, int status, String label, Refused refused, Call
   static final String CLIENT_CLOSED = "client_closed";
 
   public static Outcome refused(Refused r) {
-    return new Outcome(Kind.REFUSED, r.status(), "refused", r, null);
+    return refused(r, r.status());
+  }
+
+  /** @param status the refusal's number on its surface (HTTP status, or MCP's JSON-RPC error code) */
+  public static Outcome refused(Refused r, int status) {
+    return new Outcome(Kind.REFUSED, status, r.auditOutcome(), r, null);
+  }
+
+  /**
+   * What an MCP upstream answered (or how sending to it failed).
+   *
+   * @param label ok, tool_error (the tool reported an error), input_required, or error
+   * @param code the JSON-RPC error code of an error, else 0
+   */
+  public static Outcome replied(String label, int code) {
+    return new Outcome("error".equals(label) ? Kind.FAILED : Kind.OK, code, label, null, null);
   }
 
   /** A call the gateway answered itself, without an upstream (count_tokens from the local tokenizer). */

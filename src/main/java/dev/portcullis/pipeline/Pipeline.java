@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,10 +17,20 @@ public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
   private final List<Stage> stages;
+  private final ToIntFunction<Refused> refusalStatus;
 
   /** @param stages in admission order; see {@link Stages} for the gateway's order and why */
   public Pipeline(List<Stage> stages) {
+    this(stages, Refused::status);
+  }
+
+  /**
+   * @param refusalStatus how the surface numbers a refusal for the stages' outcome (HTTP status on
+   *     the model routes, the JSON-RPC error code on MCP)
+   */
+  public Pipeline(List<Stage> stages, ToIntFunction<Refused> refusalStatus) {
     this.stages = List.copyOf(stages);
+    this.refusalStatus = refusalStatus;
   }
 
   public List<Stage> stages() {
@@ -43,17 +54,21 @@ public final class Pipeline {
       return call;
     }
 
-    public void finish(Outcome outcome) {
-      if (finished.compareAndSet(false, true)) {
-        unwind(call, stages.size(), outcome);
+    /** Finishes every stage; completes once they all have (at once unless a stage's finishing waits). */
+    public Future<Void> finish(Outcome outcome) {
+      if (!finished.compareAndSet(false, true)) {
+        return Future.succeededFuture();
       }
+      Promise<Void> done = Promise.promise();
+      unwind(call, stages.size(), outcome, done);
+      return done.future();
     }
   }
 
   /**
    * Admits the call through every stage. Fails with {@link Refused} when a stage refused it, or
    * with the stage's own exception when one broke; either way every stage admitted before has
-   * been finished (with the refusal, or as failed) by the time the future fails.
+   * finished (with the refusal, or as failed) by the time the future fails.
    */
   public Future<Admitted> run(Call call) {
     Promise<Admitted> done = Promise.promise();
@@ -66,7 +81,7 @@ public final class Pipeline {
    * record every call see it, admitted and finished with the refusal at once.
    */
   public void reject(Call call, Refused refused) {
-    record(call, Outcome.refused(refused));
+    record(call, refusal(refused));
   }
 
   /**
@@ -78,7 +93,7 @@ public final class Pipeline {
     for (int i = stages.size() - 1; i >= 0; i--) {
       Stage s = stages.get(i);
       if (s.recordsRejections()) {
-        finishOne(s, call, outcome);
+        finishOne(s, call, outcome); // a refusal's record is not waited for: nothing follows it
       }
     }
   }
@@ -112,28 +127,49 @@ public final class Pipeline {
   }
 
   private void refusedAt(Call call, int at, Throwable cause, Promise<Admitted> done) {
-    Outcome outcome = cause instanceof Refused r ? Outcome.refused(r) : Outcome.failed(500, "gateway_error");
+    Outcome outcome = cause instanceof Refused r ? refusal(r) : Outcome.failed(500, "gateway_error");
     if (!(cause instanceof Refused)) {
       LOG.atError().setCause(cause).addKeyValue("request_id", call.requestId())
           .log("stage '" + stages.get(at).name() + "' failed");
     }
-    unwind(call, at, outcome);
-    done.fail(cause);
+    Promise<Void> unwound = Promise.promise();
+    unwind(call, at, outcome, unwound);
+    unwound.future().onComplete(x -> done.fail(cause));
   }
 
-  /** Finishes stages [0, upTo) in reverse order; each one whatever the others do. */
-  private void unwind(Call call, int upTo, Outcome outcome) {
+  private Outcome refusal(Refused r) {
+    return Outcome.refused(r, refusalStatus.applyAsInt(r));
+  }
+
+  /**
+   * Finishes stages [0, upTo) in reverse order, each one whatever the others do; a stage whose
+   * finishing waits holds the ones before it. Completes {@code done} when all have finished.
+   */
+  private void unwind(Call call, int upTo, Outcome outcome, Promise<Void> done) {
+    // stages that finish at once continue in this loop, as on admission
     for (int i = upTo - 1; i >= 0; i--) {
-      finishOne(stages.get(i), call, outcome);
+      Future<Void> f = finishOne(stages.get(i), call, outcome);
+      if (!f.isComplete()) {
+        int next = i;
+        f.onComplete(x -> unwind(call, next, outcome, done));
+        return;
+      }
     }
+    done.complete();
   }
 
-  private static void finishOne(Stage s, Call call, Outcome outcome) {
+  /** Never fails: a stage's failure to finish is logged, and the others still finish. */
+  private static Future<Void> finishOne(Stage s, Call call, Outcome outcome) {
+    Future<Void> f;
     try {
-      s.finish(call, outcome);
+      f = s.finishing(call, outcome);
     } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    return f.recover(e -> {
       LOG.atError().setCause(e).addKeyValue("request_id", call.requestId())
           .log("finishing stage '" + s.name() + "' failed; the other stages were finished");
-    }
+      return Future.succeededFuture();
+    });
   }
 }

@@ -21,8 +21,19 @@ public final class Refused extends RuntimeException {
     GUARD_BLOCKED,
     /** A limit (rate, parallel, budget, allowed models) refused it; see {@link #limit()}. */
     LIMIT,
+    /** The user the caller acts for declined to approve the call (or could not be asked). */
+    USER_DECLINED,
+    /**
+     * The call waits for its user's answer: the surface gives the client {@link #reply()}, a
+     * question to answer and send the call again with (MCP's {@code input_required}).
+     */
+    INPUT_REQUIRED,
     /** A field the stages must read is not valid (max_tokens not a positive integer...). */
-    INVALID_REQUEST
+    INVALID_REQUEST,
+    /** The call names nothing the caller's endpoint has (or shows). */
+    UNKNOWN_TARGET,
+    /** The audit trail could not record the call before it would have left: it was not sent. */
+    NOT_RECORDED
   }
 
   private final Reason reason;
@@ -33,9 +44,11 @@ public final class Refused extends RuntimeException {
   private final Refusal limit;
   private final String param;
   private final String approvalId;
+  private final String why;
+  private final Object reply;
 
   private Refused(Reason reason, int status, String code, String message, String rule, String findings,
-      Refusal limit, String param, String approvalId) {
+      Refusal limit, String param, String approvalId, String why, Object reply) {
     super(message, null, false, false);
     this.reason = reason;
     this.status = status;
@@ -45,19 +58,66 @@ public final class Refused extends RuntimeException {
     this.limit = limit;
     this.param = param;
     this.approvalId = approvalId;
+    this.why = why;
+    this.reply = reply;
+  }
+
+  private Refused(Reason reason, int status, String code, String message, String rule, String findings,
+      Refusal limit, String param, String approvalId) {
+    this(reason, status, code, message, rule, findings, limit, param, approvalId, null, null);
   }
 
   public static Refused policy(String rule, String message) {
-    return new Refused(Reason.POLICY_DENIED, 403, "policy_denied", message, rule, null, null, null, null);
+    return policy(rule, null, message);
+  }
+
+  /** @param why the rule's own reason, which the audit trail keeps */
+  public static Refused policy(String rule, String why, String message) {
+    return new Refused(Reason.POLICY_DENIED, 403, "policy_denied", message, rule, null, null, null, null, why,
+        null);
   }
 
   public static Refused approvalPending(String rule, String approvalId, String message) {
+    return approvalPending(rule, approvalId, null, message);
+  }
+
+  public static Refused approvalPending(String rule, String approvalId, String why, String message) {
     return new Refused(Reason.APPROVAL_PENDING, 403, "approval_required", message, rule, null, null, null,
-        approvalId);
+        approvalId, why, null);
   }
 
   public static Refused approvalDenied(String rule, String approvalId, String message) {
-    return new Refused(Reason.APPROVAL_DENIED, 403, "approval_denied", message, rule, null, null, null, approvalId);
+    return approvalDenied(rule, approvalId, null, message);
+  }
+
+  public static Refused approvalDenied(String rule, String approvalId, String why, String message) {
+    return new Refused(Reason.APPROVAL_DENIED, 403, "approval_denied", message, rule, null, null, null, approvalId,
+        why, null);
+  }
+
+  public static Refused userDeclined(String rule, String why, String message) {
+    return new Refused(Reason.USER_DECLINED, 403, "not_approved", message, rule, null, null, null, null, why, null);
+  }
+
+  /** @param reply what the surface answers instead (its own wire object: a question for the user) */
+  public static Refused inputRequired(String rule, String why, Object reply) {
+    return new Refused(Reason.INPUT_REQUIRED, 200, "input_required", "The call needs its user's approval", rule,
+        null, null, null, null, why, reply);
+  }
+
+  /** @param param the request field at fault */
+  public static Refused invalid(String param, String message) {
+    return new Refused(Reason.INVALID_REQUEST, 400, "invalid_request", message, null, null, null, param, null);
+  }
+
+  /** @param kind what was named (tool, prompt, resource) */
+  public static Refused unknownTarget(String kind, String message) {
+    return new Refused(Reason.UNKNOWN_TARGET, 404, "unknown_" + (kind == null || kind.isEmpty() ? "item" : kind),
+        message, null, null, null, null, null, "no such item on this endpoint", null);
+  }
+
+  public static Refused notRecorded(String message) {
+    return new Refused(Reason.NOT_RECORDED, 503, "audit_unavailable", message, null, null, null, null, null);
   }
 
   /** @param findings the data types the guard found, comma-separated */
@@ -72,8 +132,9 @@ public final class Refused extends RuntimeException {
       case INVALID_REQUEST -> 400;
       case SHARED_LIMITS_UNAVAILABLE -> 503;
     };
+    // the rule the audit trail names: which scope's limits refused
     return new Refused(r.kind() == Refusal.Kind.INVALID_REQUEST ? Reason.INVALID_REQUEST : Reason.LIMIT, status,
-        null, r.message(), null, null, r, r.param(), null);
+        null, r.message(), (r.scope() == null ? "" : r.scope() + "-") + "limits", null, r, r.param(), null);
   }
 
   /** A refusal the surface made before the stages (bad body, unknown model), for the audit trail. */
@@ -120,10 +181,49 @@ public final class Refused extends RuntimeException {
     return approvalId;
   }
 
-  /** What the audit trail keeps as the reason: the code and the message (which never holds a secret). */
-  public String auditReason() {
-    return reason == Reason.GUARD_BLOCKED ? "guard_blocked: " + findings
-        : (code != null ? code : limit != null ? limit.kind().name().toLowerCase(java.util.Locale.ROOT) : "refused")
-            + ": " + getMessage();
+  /** What the surface answers instead of an error ({@link Reason#INPUT_REQUIRED}), else null. */
+  public Object reply() {
+    return reply;
   }
+
+  /**
+   * What the audit trail keeps as the reason, the same on every surface: the rule's own reason for
+   * policy and approvals, the data types for the guard, the limit and its message for limits,
+   * else the code and the message (which never holds a secret).
+   */
+  public String auditReason() {
+    if (why != null) {
+      return why;
+    }
+    if (reason == Reason.GUARD_BLOCKED) {
+      return "guard_blocked: " + findings;
+    }
+    if (limit != null) {
+      return limit.kind().limit() + ": " + getMessage();
+    }
+    return (code != null ? code : "refused") + ": " + getMessage();
+  }
+
+  /** The audit trail's decision: require_approval while the call waits for one, else deny. */
+  public String auditDecision() {
+    return reason == Reason.APPROVAL_PENDING || reason == Reason.INPUT_REQUIRED ? "require_approval" : "deny";
+  }
+
+  /** The audit trail's outcome, the same on every surface. */
+  public String auditOutcome() {
+    return switch (reason) {
+      case APPROVAL_PENDING -> "pending_approval";
+      case APPROVAL_DENIED -> "denied";
+      case USER_DECLINED -> "not_approved";
+      case INPUT_REQUIRED -> "input_required";
+      case LIMIT -> switch (limit.kind()) {
+        case KEY_BUDGET, TEAM_BUDGET, PERSONA_BUDGET -> "budget_exceeded";
+        case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, PARALLEL_REQUESTS -> "rate_limited";
+        case SHARED_LIMITS_UNAVAILABLE -> "error";
+        default -> "refused";
+      };
+      default -> "refused";
+    };
+  }
+
 }

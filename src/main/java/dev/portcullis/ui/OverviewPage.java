@@ -28,6 +28,9 @@ final class OverviewPage implements Console.Page {
   private static final int REFRESH_SECONDS = 5;
   private static final String TOOLS_CALL = "tools/call";
   private static final String REFUSED = "refused";
+  /** Every audit outcome that says the gateway refused the call (the pipeline names each kind). */
+  private static final List<String> REFUSALS = List.of(REFUSED, "denied", "not_approved", "rate_limited",
+      "budget_exceeded");
 
   /** The windows the overview shows, each cut into a fixed number of intervals. */
   enum Window {
@@ -124,7 +127,7 @@ final class OverviewPage implements Console.Page {
       AuditRepository trail = audit == null ? null : audit.repository();
       Numbers n = new Numbers(window, today, all.isEmpty() ? null : all.get(0), from,
           usage.timeline(from, to, window.bucketMillis, Map.of()),
-          trail == null ? List.of() : trail.outcomeTimeline(from, to, window.bucketMillis, REFUSED),
+          trail == null ? List.of() : trail.outcomeTimeline(from, to, window.bucketMillis, REFUSED, REFUSALS),
           usage.report(from, to, List.of("key"), Map.of(), TOP, true),
           usage.report(from, to, List.of("model"), Map.of(), TOP, true),
           trail == null ? List.of() : trail.topTargets(from, to, TOOLS_CALL, TOP));

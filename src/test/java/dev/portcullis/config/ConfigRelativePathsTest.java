@@ -163,9 +163,9 @@ class ConfigRelativePathsTest {
     assertThat(c.audit().file().path()).isEqualTo(d.resolve("logs/audit.jsonl").toString());
     assertThat(c.audit().chainKey()).isEqualTo("file:" + d.resolve("keys/chain.key"));
     assertThat(c.audit().checkpoints().signingKey()).isEqualTo("file:" + d.resolve("keys/checkpoint.jwk"));
-    assertThat(c.mcp().servers().get("local").cwd()).isEqualTo(d.toString());
-    assertThat(c.mcp().servers().get("local").command()).isEqualTo(d.resolve("tools/server.sh").toString());
-    assertThat(c.mcp().servers().get("edge").spec()).isEqualTo(d.resolve("specs/edge.yaml").toString());
+    assertThat(((McpServerConfig.Stdio) c.mcp().servers().get("local")).cwd()).isEqualTo(d.toString());
+    assertThat(((McpServerConfig.Stdio) c.mcp().servers().get("local")).command()).isEqualTo(d.resolve("tools/server.sh").toString());
+    assertThat(((McpServerConfig.OpenApi) c.mcp().servers().get("edge")).spec()).isEqualTo(d.resolve("specs/edge.yaml").toString());
   }
 
   @Test
@@ -187,9 +187,9 @@ class ConfigRelativePathsTest {
     assertThat(c.store().url()).isEqualTo("jdbc:sqlite::memory:");
     assertThat(c.audit().chainKey()).isEqualTo(chain);
     assertThat(c.audit().checkpoints().signingKey()).isEqualTo("file:/etc/absolute.jwk");
-    assertThat(c.mcp().servers().get("j").command()).isEqualTo("java");
-    assertThat(c.mcp().servers().get("j").cwd()).isEqualTo(configDir.resolve("tools").toAbsolutePath().toString());
-    assertThat(c.mcp().servers().get("remote").spec()).isEqualTo("https://api.example.com/openapi.json");
+    assertThat(((McpServerConfig.Stdio) c.mcp().servers().get("j")).command()).isEqualTo("java");
+    assertThat(((McpServerConfig.Stdio) c.mcp().servers().get("j")).cwd()).isEqualTo(configDir.resolve("tools").toAbsolutePath().toString());
+    assertThat(((McpServerConfig.OpenApi) c.mcp().servers().get("remote")).spec()).isEqualTo("https://api.example.com/openapi.json");
   }
 
   record Result(int exit, String output) {}

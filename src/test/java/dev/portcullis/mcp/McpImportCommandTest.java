@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.GatewayConfig;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -57,10 +57,10 @@ class McpImportCommandTest {
     GatewayConfig cfg = new ConfigLoader().load(yaml);
     var servers = cfg.mcp().servers();
     assertThat(servers.keySet()).containsExactly("filesystem", "github", "remote_tickets", "old");
-    McpServerConfig fs = servers.get("filesystem");
-    assertThat(fs.type()).isEqualTo("stdio");
+    assertThat(servers.get("filesystem")).isInstanceOf(McpServerConfig.Stdio.class);
+    McpServerConfig.Stdio fs = (McpServerConfig.Stdio) servers.get("filesystem");
     assertThat(fs.args()).containsExactly("-y", "@modelcontextprotocol/server-filesystem", "/Users/me/Desktop");
-    assertThat(servers.get("github").env()).containsEntry("GITHUB_PERSONAL_ACCESS_TOKEN", "ghp_example");
+    assertThat(((McpServerConfig.Stdio) servers.get("github")).env()).containsEntry("GITHUB_PERSONAL_ACCESS_TOKEN", "ghp_example");
     assertThat(servers.get("remote_tickets").headers()).containsEntry("Authorization", "Bearer abc");
     assertThat(servers.get("old").type()).isEqualTo("sse");
   }

@@ -146,7 +146,7 @@ class ModelCallApprovalTest {
     AuditEvent e = audited(requestId).get(0);
     assertThat(e.decision()).isEqualTo("deny");
     assertThat(e.policyId()).isEqualTo("careful-needs-a-human");
-    assertThat(e.outcome()).isEqualTo("refused");
+    assertThat(e.outcome()).isEqualTo("denied"); // as a tool call an administrator denied is audited
     assertThat(e.status()).isEqualTo(403);
   }
 

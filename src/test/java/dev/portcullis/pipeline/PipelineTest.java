@@ -17,6 +17,8 @@ class PipelineTest {
   private final class Recording implements Stage {
     final String name;
     Future<Void> answer = Future.succeededFuture();
+    /** What finishing returns; null: finish at once (the default). */
+    Future<Void> finishing;
     boolean throwOnFinish;
     boolean records;
 
@@ -41,6 +43,15 @@ class PipelineTest {
       if (throwOnFinish) {
         throw new IllegalStateException("finish broke");
       }
+    }
+
+    @Override
+    public Future<Void> finishing(Call call, Outcome outcome) {
+      if (finishing == null) {
+        return Stage.super.finishing(call, outcome);
+      }
+      log.add("finishing " + name + " " + outcome.kind());
+      return finishing;
     }
 
     @Override
@@ -156,5 +167,75 @@ class PipelineTest {
     s.get(0).records = true;
     new Pipeline(List.copyOf(s)).reject(call(), Refused.atEdge(400, "invalid_json", "not JSON"));
     assertThat(log).containsExactly("finish s0 REFUSED");
+  }
+
+  @Test
+  void aStageWhoseFinishingWaitsHoldsTheStagesBeforeItAndTheAnswer() {
+    List<Recording> s = stages(3);
+    Promise<Void> committing = Promise.promise();
+    s.get(1).finishing = committing.future();
+    Future<Pipeline.Admitted> run = new Pipeline(List.copyOf(s)).run(call());
+    log.clear();
+    Future<Void> finished = run.result().finish(Outcome.replied("ok", 0));
+    assertThat(log).containsExactly("finish s2 OK", "finishing s1 OK");
+    assertThat(finished.isComplete()).as("the answer waits for the commit").isFalse();
+    committing.complete();
+    assertThat(log).containsExactly("finish s2 OK", "finishing s1 OK", "finish s0 OK");
+    assertThat(finished.succeeded()).isTrue();
+  }
+
+  @Test
+  void aFinishingThatFailsIsLoggedAndTheStagesBeforeItStillFinish() {
+    List<Recording> s = stages(3);
+    Promise<Void> committing = Promise.promise();
+    s.get(2).finishing = committing.future();
+    Future<Pipeline.Admitted> run = new Pipeline(List.copyOf(s)).run(call());
+    log.clear();
+    Future<Void> finished = run.result().finish(Outcome.failed(502, "upstream_error"));
+    committing.fail(new IllegalStateException("the trail is down"));
+    assertThat(log).containsExactly("finishing s2 FAILED", "finish s1 FAILED", "finish s0 FAILED");
+    assertThat(finished.succeeded()).isTrue();
+  }
+
+  @Test
+  void aRefusalIsReportedOnlyOnceTheStagesBeforeItHaveFinished() {
+    List<Recording> s = stages(3);
+    Promise<Void> committing = Promise.promise();
+    s.get(0).finishing = committing.future();
+    s.get(2).answer = Future.failedFuture(Refused.notRecorded("not sent"));
+    Future<Pipeline.Admitted> run = new Pipeline(List.copyOf(s), r -> -32603).run(call());
+    assertThat(run.isComplete()).isFalse();
+    assertThat(log).containsExactly("admit s0", "admit s1", "admit s2", "finish s1 REFUSED", "finishing s0 REFUSED");
+    committing.complete();
+    assertThat(run.failed()).isTrue();
+    assertThat(run.cause()).isInstanceOf(Refused.class);
+  }
+
+  @Test
+  void theSurfaceNumbersRefusalsAndTheAuditLabelIsTheSameOnEverySurface() {
+    List<Outcome> seen = new ArrayList<>();
+    Stage recorder = new Stage() {
+      @Override
+      public String name() {
+        return "recorder";
+      }
+
+      @Override
+      public Future<Void> admit(Call call) {
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public void finish(Call call, Outcome outcome) {
+        seen.add(outcome);
+      }
+    };
+    Recording limits = new Recording("limits");
+    limits.answer = Future.failedFuture(Refused.limit(new dev.portcullis.limits.Refusal(
+        dev.portcullis.limits.Refusal.Kind.REQUESTS_PER_MINUTE, "too many", 1_000_000, null, null)));
+    new Pipeline(List.of(recorder, limits), r -> -32033).run(call());
+    new Pipeline(List.of(recorder, limits)).run(call());
+    assertThat(seen).extracting(Outcome::status).containsExactly(-32033, 429);
+    assertThat(seen).extracting(Outcome::label).containsExactly("rate_limited", "rate_limited");
   }
 }

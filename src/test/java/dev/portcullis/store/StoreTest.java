@@ -158,8 +158,8 @@ class StoreTest {
           AuditEvent.builder("e3", "started", "mcp").ts(from + 2 * minute).action("tools/call").target("crm/lookup")
               .build(),
           AuditEvent.builder("e4", "call", "llm").ts(from + 3 * minute).action("chat_completions").target("demo")
-              .decision("deny", "budget", null).outcome("refused", 403, 0L).build()), key);
-      assertThat(audit.outcomeTimeline(from, from + 4 * minute, minute, "refused"))
+              .decision("deny", "budget", null).outcome("budget_exceeded", 403, 0L).build()), key);
+      assertThat(audit.outcomeTimeline(from, from + 4 * minute, minute, "refused", List.of("refused", "budget_exceeded")))
           .extracting(AuditRepository.Count::startMillis, AuditRepository.Count::count)
           .containsExactly(org.assertj.core.groups.Tuple.tuple(from, 1L),
               org.assertj.core.groups.Tuple.tuple(from + 3 * minute, 1L));

@@ -1,7 +1,7 @@
 package dev.portcullis.identity.credentials;
 
 import dev.portcullis.config.GatewayConfig;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.config.OpenApiConfig.AuthConfig;
 import dev.portcullis.identity.SafeFetcher;
 import dev.portcullis.oauth.MemoryOAuthStore;

@@ -1,7 +1,7 @@
 package dev.portcullis.mcp.openapi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.mcp.upstream.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,7 +24,7 @@ public final class OpenApiTransport implements Transport {
   private final Vertx vertx;
   private final HttpClient http;
   private final String key;
-  private final McpServerConfig config;
+  private final McpServerConfig.OpenApi config;
   private final ObjectMapper json;
   private final dev.portcullis.mcp.upstream.HeaderSource credential;
   private final Set<String> credentialHeaders;
@@ -32,7 +32,7 @@ public final class OpenApiTransport implements Transport {
   private volatile Future<OpenApiServer> loading;
   private volatile Sink sink;
 
-  public OpenApiTransport(Vertx vertx, HttpClient http, String key, McpServerConfig config, ObjectMapper json) {
+  public OpenApiTransport(Vertx vertx, HttpClient http, String key, McpServerConfig.OpenApi config, ObjectMapper json) {
     this(vertx, http, key, config, json, null, Set.of());
   }
 
@@ -42,7 +42,7 @@ public final class OpenApiTransport implements Transport {
    *     then each user's {@link #forUser} view carries theirs)
    * @param credentialHeaders the header names that credential sets (dropped on cross-origin redirects)
    */
-  public OpenApiTransport(Vertx vertx, HttpClient http, String key, McpServerConfig config, ObjectMapper json,
+  public OpenApiTransport(Vertx vertx, HttpClient http, String key, McpServerConfig.OpenApi config, ObjectMapper json,
       dev.portcullis.mcp.upstream.HeaderSource credential, Set<String> credentialHeaders) {
     this.vertx = vertx;
     this.http = http;
@@ -134,12 +134,12 @@ public final class OpenApiTransport implements Transport {
   }
 
   /** Loads the description and assembles the server (blocking). */
-  static OpenApiServer build(Vertx vertx, HttpClient http, String key, McpServerConfig c, ObjectMapper json)
+  static OpenApiServer build(Vertx vertx, HttpClient http, String key, McpServerConfig.OpenApi c, ObjectMapper json)
       throws SpecLoader.SpecException {
     return build(vertx, http, key, c, json, Set.of());
   }
 
-  static OpenApiServer build(Vertx vertx, HttpClient http, String key, McpServerConfig c, ObjectMapper json,
+  static OpenApiServer build(Vertx vertx, HttpClient http, String key, McpServerConfig.OpenApi c, ObjectMapper json,
       Set<String> moreCredentialHeaders) throws SpecLoader.SpecException {
     SsrfGuard guard = new SsrfGuard(c.allowPrivateAddresses());
     SpecLoader.Spec spec = SpecLoader.load(c.spec(), SpecLoader.fetcher(vertx, http, guard, c.timeoutMs()));

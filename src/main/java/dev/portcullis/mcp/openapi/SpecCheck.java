@@ -1,7 +1,7 @@
 package dev.portcullis.mcp.openapi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.config.McpConfig.McpServerConfig;
+import dev.portcullis.config.McpServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ public final class SpecCheck {
   /** One problem per openapi server whose description cannot be fetched, parsed or mapped ("mcp.servers.K.spec: why"). */
   public static List<String> problems(Map<String, McpServerConfig> servers) {
     List<String> problems = new ArrayList<>();
-    if (servers.values().stream().noneMatch(s -> "openapi".equals(s.type()))) {
+    if (servers.values().stream().noneMatch(McpServerConfig.OpenApi.class::isInstance)) {
       return problems;
     }
     Vertx vertx = Vertx.vertx();
@@ -28,11 +28,11 @@ public final class SpecCheck {
       HttpClient http = vertx.createHttpClient();
       ObjectMapper json = new ObjectMapper();
       servers.forEach((key, s) -> {
-        if (!"openapi".equals(s.type())) {
+        if (!(s instanceof McpServerConfig.OpenApi o)) {
           return;
         }
         try {
-          OpenApiTransport.build(vertx, http, key, s, json);
+          OpenApiTransport.build(vertx, http, key, o, json);
         } catch (SpecLoader.SpecException e) {
           problems.add("mcp.servers." + key + ".spec: " + e.getMessage());
         }

@@ -48,15 +48,21 @@ class CredentialConfigTest {
           servers:
             a: { type: http, url: "https://a.example/mcp", auth: { type: static } }
             b: { type: http, url: "https://b.example/mcp", auth: { type: oauth_user, client_id: i } }
-            c: { type: stdio, command: x, auth: { type: bearer, token: t } }
             d: { type: http, url: "https://d.example/mcp", auth: { type: api_key, in: query, value: k } }
             e: { type: http, url: "https://e.example/mcp", auth: { type: magic } }
         """)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("mcp.servers.a.auth.value: required")
         .hasMessageContaining("mcp.servers.b.auth.token_url: required unless issuer is given")
         .hasMessageContaining("mcp.servers.b.auth: oauth_user needs identity.secrets_key")
-        .hasMessageContaining("mcp.servers.c.auth: for http, sse and openapi servers")
         .hasMessageContaining("mcp.servers.d.auth.in: MCP servers take credentials in headers only")
         .hasMessageContaining("mcp.servers.e.auth.type: one of");
+    // a stdio server has no auth field at all (it gets its secrets through env)
+    assertThatThrownBy(() -> load("""
+        mcp:
+          servers:
+            c: { type: stdio, command: x, auth: { type: bearer, token: t } }
+        """)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("mcp.servers.c.auth: unknown field (expected one of [")
+        .hasMessageContaining("env").hasMessageContaining("]) for type stdio");
   }
 }

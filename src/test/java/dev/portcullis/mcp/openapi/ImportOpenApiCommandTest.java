@@ -45,8 +45,8 @@ class ImportOpenApiCommandTest {
     try {
       Files.writeString(file, yaml);
       GatewayConfig cfg = new ConfigLoader().load(file);
-      var s = cfg.mcp().servers().get("pets");
-      assertThat(s.type()).isEqualTo("openapi");
+      assertThat(cfg.mcp().servers().get("pets")).isInstanceOf(dev.portcullis.config.McpServerConfig.OpenApi.class);
+      var s = (dev.portcullis.config.McpServerConfig.OpenApi) cfg.mcp().servers().get("pets");
       assertThat(s.baseUrl()).isEqualTo("http://petstore.swagger.io/v2");
       assertThat(Path.of(s.spec())).isAbsolute().exists();
     } finally {
@@ -121,9 +121,6 @@ class ImportOpenApiCommandTest {
                 auth: { type: oauth_client_credentials, client_id: x }
                 include: { methods: [FETCH] }
                 tools: { listCustomers: { name: "bad name!" } }
-              other:
-                type: builtin
-                spec: x.yaml
           """);
       assertThatThrownBy(() -> new ConfigLoader().load(file)).isInstanceOf(ConfigException.class)
           .hasMessageContaining("mcp.servers.crm.spec: required")
@@ -132,8 +129,18 @@ class ImportOpenApiCommandTest {
           .hasMessageContaining("mcp.servers.crm.auth.client_secret: required")
           .hasMessageContaining("mcp.servers.crm.auth.token_url: required")
           .hasMessageContaining("mcp.servers.crm.include.methods: unknown HTTP method 'FETCH'")
-          .hasMessageContaining("mcp.servers.crm.tools.listCustomers.name")
-          .hasMessageContaining("mcp.servers.other: spec and base_url are for type: openapi servers");
+          .hasMessageContaining("mcp.servers.crm.tools.listCustomers.name");
+      // spec is a field of openapi servers only
+      Files.writeString(file, """
+          mcp:
+            servers:
+              other:
+                type: builtin
+                spec: x.yaml
+          """);
+      assertThatThrownBy(() -> new ConfigLoader().load(file)).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("mcp.servers.other.spec: unknown field (expected one of [")
+          .hasMessageContaining("]) for type builtin");
     } finally {
       Files.deleteIfExists(file);
     }

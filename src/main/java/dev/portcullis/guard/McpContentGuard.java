@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.guard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
  * the items of one array (a result's content blocks, a resource's contents) is guarded as one
  * text, so that a value split across items is found.
  */
-final class McpContentGuard {
+public final class McpContentGuard {
   /** Result fields that are protocol, not content. */
   private static final Set<String> SKIP = Set.of("_meta", "resultType", "requestState", "inputRequests", "type",
       "mimeType", "blob", "isError", "nextCursor", "cacheScope", "ttlMs");
@@ -26,12 +26,12 @@ final class McpContentGuard {
   private McpContentGuard() {}
 
   /** Rewrites every string value of arguments (keys excepted); true when anything changed. */
-  static boolean arguments(JsonNode node, UnaryOperator<String> f) {
+  public static boolean arguments(JsonNode node, UnaryOperator<String> f) {
     return rewrite(node, f, null, Set.of());
   }
 
   /** Rewrites every string value of a result (keys excepted, protocol fields skipped); true when anything changed. */
-  static boolean result(JsonNode node, UnaryOperator<String> f, UnaryOperator<List<String>> parts) {
+  public static boolean result(JsonNode node, UnaryOperator<String> f, UnaryOperator<List<String>> parts) {
     return rewrite(node, f, parts, SKIP);
   }
 
