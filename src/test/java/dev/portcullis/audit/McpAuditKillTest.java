@@ -49,27 +49,45 @@ class McpAuditKillTest {
   void nothingTheUpstreamOrTheClientSawIsMissingAfterKillNine() throws Exception {
     Path dir = Files.createTempDirectory("mcp-audit-kill");
     String url = "jdbc:sqlite:" + dir.resolve("audit.db");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    String base = "http://127.0.0.1:" + port;
     try (Upstream upstream = new Upstream()) {
       Path config = dir.resolve("gateway.yaml");
-      Files.writeString(config, """
-          server: { port: %d, access_log: false }
-          clients: { keys: [%s] }
-          store: { url: "%s" }
-          audit: { flush_ms: 1000 }
-          mcp:
-            servers:
-              rec: { type: http, url: "%s" }
-          """.formatted(port, KEY, url, upstream.url()));
-      Process gateway = launch(dir, "serve", "--config", config.toString(), "--event-loops", "2");
+      Process started = null;
+      String foundBase = null;
+      String foundSession = null;
+      // a port found free can be taken again before the child binds it (by an outgoing
+      // connection's ephemeral port): then the child says so and starts again on another
+      for (int attempt = 1; foundSession == null; attempt++) {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+          port = s.getLocalPort();
+        }
+        foundBase = "http://127.0.0.1:" + port;
+        Files.writeString(config, """
+            server: { port: %d, access_log: false }
+            clients: { keys: [%s] }
+            store: { url: "%s" }
+            audit: { flush_ms: 1000 }
+            mcp:
+              servers:
+                rec: { type: http, url: "%s" }
+            """.formatted(port, KEY, url, upstream.url()));
+        started = launch(dir, "serve", "--config", config.toString(), "--event-loops", "2");
+        try {
+          foundSession = awaitTools(foundBase, started);
+        } catch (AssertionError e) {
+          started.destroyForcibly();
+          started.waitFor(30, TimeUnit.SECONDS);
+          if (attempt == 3 || !Files.readString(dir.resolve("serve.log")).contains("Address already in use")) {
+            throw e;
+          }
+        }
+      }
+      Process gateway = started;
+      String base = foundBase;
+      String session = foundSession;
       Set<String> acked = ConcurrentHashMap.newKeySet();
       List<CompletableFuture<?>> calls = new ArrayList<>();
       try {
-        String session = awaitTools(base, gateway);
         // calls stream in, up to 24 at a time; once 40 are answered, the upstream holds every third
         Semaphore window = new Semaphore(24);
         AtomicBoolean firing = new AtomicBoolean(true);

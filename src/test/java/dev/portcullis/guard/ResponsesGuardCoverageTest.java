@@ -86,7 +86,6 @@ class ResponsesGuardCoverageTest {
            "tools":[{"name":"lookup","description":"ask %1$s","input_schema":{"type":"object"}}]},
           {"type":"mcp_call","id":"mcp_1","server_label":"crm","name":"lookup","arguments":"{}",
            "output":"owner %1$s","error":"no access for %1$s"},
-          {"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":false,"reason":"not %1$s"},
           {"type":"apply_patch_call","id":"ap_1","call_id":"call_3","status":"completed",
            "operation":{"type":"update_file","path":"a.txt","diff":"+to: %1$s"}},
           {"type":"reasoning","id":"rs_1","summary":[],"content":[{"type":"reasoning_text","text":"the user is %1$s"}]},
@@ -97,8 +96,10 @@ class ResponsesGuardCoverageTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     String sent = upstream.last().body().toString();
     assertThat(sent).doesNotContain(LOCAL);
-    // every place still has its text, redacted: 17 strings held the address
-    assertThat(sent.split("\\[EMAIL_1]", -1).length - 1).isEqualTo(17);
+    // every place still has its text, redacted: 14 strings held the address (the mcp_list_tools
+    // item is left out for the model, and an mcp_call becomes a function call whose output is its
+    // error when it has one)
+    assertThat(sent.split("\\[EMAIL_1]", -1).length - 1).isEqualTo(14);
     assertThat(upstream.last().json().at("/input/0/container_id").asText()).isEqualTo("cntr_1");
   }
 
