@@ -5,7 +5,7 @@
 #   1. every console page, and its heaviest variants, paged through ROUNDS times by one signed-in
 #      operator (bench/console-pages.mjs): p50 / p95 / max per page, and p95 over all of them;
 #   2. the LLM path's throughput (wrk, c=64, bench/chat.lua with a governed virtual key) alone and
-#      while the operator pages through the console, alternated twice: the drop in req/s.
+#      while the operator pages through the console (alone, paging, paging, alone): the drop in req/s.
 #   bench/console.sh                       # 10 s per throughput run, 20 rounds of pages
 #   BENCH_SECONDS=30 ROUNDS=40 bench/console.sh
 # Needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin; apt-get install -y postgresql),
@@ -64,15 +64,42 @@ node bench/console-pages.mjs "$gw" "$admin_key" measure 2 > /dev/null   # warm t
 pages=$(node bench/console-pages.mjs "$gw" "$admin_key" measure "$rounds")
 load_pages=$(bench_load)
 
-# throughput alone and with the operator paging, alternated so the shared machine's load hits both
-runs=$(
-  for round in 1 2; do
-    BENCH_KEY=$vkey bench_wrk "alone-$round" "$chat" 64 bench/chat.lua
-    node bench/console-pages.mjs "$gw" "$admin_key" loop "$bench_seconds" > "$bench_out/console-loop-$round.txt" &
-    pager=$!
-    BENCH_KEY=$vkey bench_wrk "paging-$round" "$chat" 64 bench/chat.lua
-    wait "$pager"
+# throughput alone and with the operator paging, in the order alone, paging, paging, alone (so a
+# gateway still getting faster as the JIT settles, or a load that drifts, weighs on both alike),
+# after one discarded run at full concurrency
+BENCH_KEY=$vkey bench_wrk warm-up "$chat" 64 bench/chat.lua > /dev/null
+# CPU ticks used so far by PostgreSQL's processes and node (the pager): on a shared machine what
+# the console costs the data plane is mostly this, taken from the same cores
+side_ticks() {
+  local f sum=0 fields
+  for f in /proc/[0-9]*/stat; do
+    read -r -a fields < "$f" 2>/dev/null || continue
+    case "${fields[1]}" in (\(postgres\)|\(node\)) sum=$(( sum + fields[13] + fields[14] )) ;; esac
   done
+  echo "$sum"
+}
+paging() {
+  local before after
+  before=$(side_ticks)
+  node bench/console-pages.mjs "$gw" "$admin_key" loop "$bench_seconds" > "$bench_out/console-loop-$1.txt" &
+  local pager=$!
+  BENCH_KEY=$vkey bench_wrk "paging-$1" "$chat" 64 bench/chat.lua
+  wait "$pager"
+  after=$(side_ticks)
+  echo "side-paging-$1 $(( after - before ))"
+}
+alone() {
+  local before after
+  before=$(side_ticks)
+  BENCH_KEY=$vkey bench_wrk "alone-$1" "$chat" 64 bench/chat.lua
+  after=$(side_ticks)
+  echo "side-alone-$1 $(( after - before ))"
+}
+runs=$(
+  alone 1
+  paging 1
+  paging 2
+  alone 2
 )
 page_counts=$(cat "$bench_out"/console-loop-1.txt "$bench_out"/console-loop-2.txt | paste -sd+ | bc)
 
@@ -82,15 +109,19 @@ echo "seeded in ${seed_s} s; $rounds rounds, one request at a time; load average
 echo
 echo "$pages"
 echo
-echo "$runs" | awk -v pages="$page_counts" -v secs="$bench_seconds" -v l1="$(bench_load)" '
+echo "$runs" | awk -v pages="$page_counts" -v secs="$bench_seconds" -v l1="$(bench_load)" -v tick="$(getconf CLK_TCK)" '
+  /^side-alone-/ { sideAlone += $2; next }
+  /^side-paging-/ { side += $2; next }
   { rps[$1] = $2; p99[$1] = $4 }
   END {
     print "| LLM path, c=64, " secs " s each | req/s | p99 ms |"
     print "|---|---:|---:|"
     for (r = 1; r <= 2; r++) {
-      printf "| alone, round %d | %.0f | %.1f |\n", r, rps["alone-" r], p99["alone-" r]
-      printf "| while paging the console, round %d | %.0f | %.1f |\n", r, rps["paging-" r], p99["paging-" r]
+      printf "| alone, run %d | %.0f | %.1f |\n", r, rps["alone-" r], p99["alone-" r]
+      printf "| while paging the console, run %d | %.0f | %.1f |\n", r, rps["paging-" r], p99["paging-" r]
     }
+    print "\n(run order: alone 1, paging 1, paging 2, alone 2, after a discarded warm-up run)"
+    printf "\nPostgreSQL and node (the pager) used %.2f cores on average while paging, %.2f while the LLM path ran alone\n", side / tick / (2 * secs), sideAlone / tick / (2 * secs)
     a = rps["alone-1"] + rps["alone-2"]; p = rps["paging-1"] + rps["paging-2"]
     printf "\nthroughput while paging: %.1f%% of alone (drop %.1f%%; target < 5%%); %d console pages served meanwhile; load average %s at the end\n", 100 * p / a, 100 - 100 * p / a, pages, l1
   }'
