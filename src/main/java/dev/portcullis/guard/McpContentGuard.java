@@ -27,7 +27,16 @@ public final class McpContentGuard {
 
   /** Rewrites every string value of arguments (keys excepted); true when anything changed. */
   public static boolean arguments(JsonNode node, UnaryOperator<String> f) {
-    return rewrite(node, f, null, Set.of());
+    return everyString(node, f, Set.of());
+  }
+
+  /**
+   * Rewrites every string value at any depth (keys excepted) except under fields named in
+   * {@code skip}, at any depth; true when anything changed. Any JSON the guard reads this way
+   * (tool arguments here, Responses items on the model path) shares this one walk.
+   */
+  public static boolean everyString(JsonNode node, UnaryOperator<String> f, Set<String> skip) {
+    return rewrite(node, f, null, skip);
   }
 
   /** Rewrites every string value of a result (keys excepted, protocol fields skipped); true when anything changed. */

@@ -10,6 +10,7 @@ import dev.portcullis.guard.Guard;
 import dev.portcullis.guard.GuardBlockedException;
 import dev.portcullis.guard.GuardContext;
 import dev.portcullis.guard.GuardSession;
+import dev.portcullis.guard.McpContentGuard;
 import dev.portcullis.llm.ClientFormat;
 import dev.portcullis.llm.Endpoint;
 import dev.portcullis.llm.LlmRequest;
@@ -18,9 +19,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -444,76 +443,16 @@ public final class LlmGuard {
 
     /** Every string value at any depth under the fields of {@code o} not named in {@code skip} (at any depth). */
     void deepExcept(ObjectNode o, Set<String> skip) {
-      List<String> names = new ArrayList<>();
-      o.fieldNames().forEachRemaining(names::add);
-      for (String n : names) {
-        if (skip.contains(n)) {
-          continue;
-        }
-        JsonNode v = o.get(n);
-        if (v.isTextual()) {
-          field(o, n);
-        } else if (v instanceof ObjectNode child) {
-          deepExcept(child, skip);
-        } else if (v instanceof ArrayNode a) {
-          deepExcept(a, skip);
-        }
-      }
-    }
-
-    private void deepExcept(ArrayNode a, Set<String> skip) {
-      for (int i = 0; i < a.size(); i++) {
-        JsonNode v = a.get(i);
-        if (v.isTextual()) {
-          String after = f.apply(v.textValue());
-          if (!after.equals(v.textValue())) {
-            a.set(i, TextNode.valueOf(after));
-            changed = true;
-          }
-        } else if (v instanceof ObjectNode child) {
-          deepExcept(child, skip);
-        } else if (v instanceof ArrayNode inner) {
-          deepExcept(inner, skip);
-        }
-      }
+      changed |= McpContentGuard.everyString(o, f, skip);
     }
 
     /** Every string value (not key) under o[name], at any depth. */
     void deep(ObjectNode o, String name) {
       JsonNode v = o.get(name);
-      if (v == null) {
-        return;
-      }
-      if (v.isTextual()) {
+      if (v != null && v.isTextual()) {
         field(o, name);
-      } else if (v instanceof ObjectNode obj) {
-        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-        java.util.List<String> names = new java.util.ArrayList<>();
-        while (it.hasNext()) {
-          names.add(it.next().getKey());
-        }
-        for (String n : names) {
-          deep(obj, n);
-        }
-      } else if (v instanceof ArrayNode arr) {
-        for (int i = 0; i < arr.size(); i++) {
-          JsonNode e = arr.get(i);
-          if (e.isTextual()) {
-            String after = f.apply(e.textValue());
-            if (!after.equals(e.textValue())) {
-              arr.set(i, TextNode.valueOf(after));
-              changed = true;
-            }
-          } else if (e instanceof ObjectNode eo) {
-            ObjectNode holder = new ObjectNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance);
-            holder.set("x", eo);
-            deep(holder, "x");
-          } else if (e instanceof ArrayNode) {
-            ObjectNode holder = new ObjectNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance);
-            holder.set("x", e);
-            deep(holder, "x");
-          }
-        }
+      } else if (v != null && v.isContainerNode()) {
+        changed |= McpContentGuard.everyString(v, f, Set.of());
       }
     }
   }
