@@ -185,6 +185,12 @@ class UpstreamCredentialsTest {
 
   @Test
   void clientCredentialsTokenIsFetchedOnceReusedAndFetchedAgainAfterExpiryOrA401() throws Exception {
+    // Long-lived tokens first, so "reused" does not depend on how fast this machine runs; any token
+    // cached before this test (discovery, other tests) is revoked, so the first call starts fresh.
+    rec.tokenSeconds = 3600;
+    for (int i = 1; i <= rec.tokensIssued.get(); i++) {
+      rec.rejected.add("cc-" + i);
+    }
     McpTestClient c = client(GatewayHarness.KEY);
     assertThat(McpTestClient.text(c.callTool("cc__echo", "{\"text\":\"1\"}"))).isEqualTo("1");
     int issued = rec.tokensIssued.get();
@@ -198,13 +204,14 @@ class UpstreamCredentialsTest {
     assertThat(tokenRequest.authorization()).isEqualTo("Basic " + Base64.getEncoder().encodeToString(
         "gw:cc-secret".getBytes(StandardCharsets.UTF_8)));
 
-    Thread.sleep(2_400); // a 3-second token is used for 2.25 s at most
+    rec.tokenSeconds = 3;
+    rec.rejected.add(first); // revoked early: the upstream answers 401, the gateway fetches once more
     assertThat(McpTestClient.text(c.callTool("cc__echo", "{\"text\":\"3\"}"))).isEqualTo("3");
     String second = bearer(rec.lastCall("/mcp/cc"));
     assertThat(second).isNotEqualTo(first);
     assertThat(rec.tokensIssued.get()).isEqualTo(issued + 1);
 
-    rec.rejected.add(second); // revoked early: the upstream answers 401, the gateway fetches once more
+    Thread.sleep(2_400); // a 3-second token is used for 2.25 s at most
     assertThat(McpTestClient.text(c.callTool("cc__echo", "{\"text\":\"4\"}"))).isEqualTo("4");
     assertThat(bearer(rec.lastCall("/mcp/cc"))).isNotEqualTo(second);
     assertThat(rec.tokensIssued.get()).isEqualTo(issued + 2);
