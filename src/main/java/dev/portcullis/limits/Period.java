@@ -1,10 +1,6 @@
 package dev.portcullis.limits;
 
-import java.time.DayOfWeek;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.temporal.TemporalAdjusters;
 import java.util.Locale;
 
 /** A budget period; periods start at midnight UTC (weeks on Monday, months on the 1st). */
@@ -45,33 +41,29 @@ public enum Period {
     };
   }
 
+  // Day arithmetic on epoch millis rather than through time zones: every governed request asks
+  // for the start of its budget periods, and these are all UTC days (1970-01-01 was a Thursday).
+  private static final long DAY_MILLIS = 86_400_000L;
+  private static final int THURSDAY_FROM_MONDAY = 3;
+
   /** Epoch millis at which the period containing {@code nowMillis} began (0 for TOTAL). */
   public long start(long nowMillis) {
-    if (this == TOTAL) {
-      return 0;
-    }
-    LocalDate d = Instant.ofEpochMilli(nowMillis).atZone(ZoneOffset.UTC).toLocalDate();
-    LocalDate s = switch (this) {
-      case DAY -> d;
-      case WEEK -> d.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
-      case MONTH -> d.withDayOfMonth(1);
-      default -> throw new IllegalStateException();
+    long day = Math.floorDiv(nowMillis, DAY_MILLIS);
+    return switch (this) {
+      case DAY -> day * DAY_MILLIS;
+      case WEEK -> (day - Math.floorMod(day + THURSDAY_FROM_MONDAY, 7)) * DAY_MILLIS;
+      case MONTH -> LocalDate.ofEpochDay(day).withDayOfMonth(1).toEpochDay() * DAY_MILLIS;
+      case TOTAL -> 0;
     };
-    return s.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
   }
 
   /** Epoch millis at which the period starting at {@code start} ends (Long.MAX_VALUE for TOTAL). */
   public long end(long start) {
-    if (this == TOTAL) {
-      return Long.MAX_VALUE;
-    }
-    LocalDate s = Instant.ofEpochMilli(start).atZone(ZoneOffset.UTC).toLocalDate();
-    LocalDate e = switch (this) {
-      case DAY -> s.plusDays(1);
-      case WEEK -> s.plusWeeks(1);
-      case MONTH -> s.plusMonths(1);
-      default -> throw new IllegalStateException();
+    return switch (this) {
+      case DAY -> start + DAY_MILLIS;
+      case WEEK -> start + 7 * DAY_MILLIS;
+      case MONTH -> LocalDate.ofEpochDay(Math.floorDiv(start, DAY_MILLIS)).plusMonths(1).toEpochDay() * DAY_MILLIS;
+      case TOTAL -> Long.MAX_VALUE;
     };
-    return e.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
   }
 }

@@ -29,6 +29,33 @@ class LimitsUnitTest {
     assertThat(Period.parse("monthly")).isEqualTo(Period.MONTH);
   }
 
+  /** The day arithmetic agrees with the calendar: random instants, the last and first millisecond of periods, before 1970. */
+  @Test
+  void periodBoundariesAgreeWithTheCalendar() {
+    java.util.Random r = new java.util.Random(7);
+    java.util.List<Long> instants = new java.util.ArrayList<>(java.util.List.of(0L, -1L, 1L,
+        Instant.parse("2024-02-29T23:59:59.999Z").toEpochMilli(), Instant.parse("2024-03-01T00:00:00Z").toEpochMilli(),
+        Instant.parse("2026-12-27T23:59:59.999Z").toEpochMilli(), Instant.parse("2026-12-28T00:00:00Z").toEpochMilli(),
+        Instant.parse("1969-12-29T00:00:00Z").toEpochMilli(), Instant.parse("1969-12-28T23:59:59.999Z").toEpochMilli()));
+    for (int i = 0; i < 20_000; i++) {
+      instants.add(r.nextLong() % 8_000_000_000_000L); // about 1716 to 2223
+    }
+    for (long t : instants) {
+      java.time.LocalDate d = Instant.ofEpochMilli(t).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+      java.time.LocalDate week = d.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY));
+      assertThat(Period.DAY.start(t)).as("day of %d", t).isEqualTo(millis(d));
+      assertThat(Period.WEEK.start(t)).as("week of %d", t).isEqualTo(millis(week));
+      assertThat(Period.MONTH.start(t)).as("month of %d", t).isEqualTo(millis(d.withDayOfMonth(1)));
+      assertThat(Period.DAY.end(Period.DAY.start(t))).isEqualTo(millis(d.plusDays(1)));
+      assertThat(Period.WEEK.end(Period.WEEK.start(t))).isEqualTo(millis(week.plusWeeks(1)));
+      assertThat(Period.MONTH.end(Period.MONTH.start(t))).isEqualTo(millis(d.withDayOfMonth(1).plusMonths(1)));
+    }
+  }
+
+  private static long millis(java.time.LocalDate d) {
+    return d.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+  }
+
   @Test
   void reservationsHoldBudgetUntilSettled() {
     long now = System.currentTimeMillis();
