@@ -5,10 +5,12 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToLongFunction;
 
 /**
  * Counts tokens with jtokkit when an upstream reports no usage. Counts follow OpenAI's published
@@ -30,6 +32,11 @@ public final class TokenCounter {
 
   private record Vocabularies(Encoding o200k, Encoding cl100k) { }
 
+  /** How many prompt texts per vocabulary keep their counts (a few MB at most). */
+  private static final int COUNTS_KEPT = 32_768;
+  private final CountedTexts o200kCounts;
+  private final CountedTexts cl100kCounts;
+
   /** A counter that reads its vocabularies on the common pool. */
   public TokenCounter() {
     this(ForkJoinPool.commonPool());
@@ -37,7 +44,15 @@ public final class TokenCounter {
 
   /** A counter that reads its vocabularies with {@code reader} (one task, when first asked). */
   public TokenCounter(Executor reader) {
+    this(reader, COUNTS_KEPT);
+  }
+
+  /** @param countsKept how many prompt texts per vocabulary keep their counts; 0 counts every text every time */
+  TokenCounter(Executor reader, int countsKept) {
     this.reader = reader;
+    SecureRandom random = new SecureRandom();
+    this.o200kCounts = new CountedTexts(countsKept, random);
+    this.cl100kCounts = new CountedTexts(countsKept, random);
   }
 
   /**
@@ -89,37 +104,44 @@ public final class TokenCounter {
     attempt.completeExceptionally(cause);
   }
 
-  private Encoding encodingFor(String model) {
+  private static boolean older(String model) {
     String m = model == null ? "" : model;
-    boolean older = m.startsWith("gpt-3.5") || m.startsWith("gpt-4-") || m.equals("gpt-4")
-        || m.startsWith("text-embedding");
+    return m.startsWith("gpt-3.5") || m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("text-embedding");
+  }
+
+  private Encoding encodingFor(String model) {
     Vocabularies v = vocabularies().join();
-    return older ? v.cl100k() : v.o200k();
+    return older(model) ? v.cl100k() : v.o200k();
   }
 
   public long count(String model, String text) {
     return text == null || text.isEmpty() ? 0 : encodingFor(model).countTokensOrdinary(text);
   }
 
-  /** Prompt tokens of an OpenAI chat or embeddings request body. */
+  /**
+   * Prompt tokens of an OpenAI chat or embeddings request body. Each text's count is kept (by a
+   * keyed hash, see {@link CountedTexts}), since the next turn of a conversation sends it again.
+   */
   public long countPrompt(String model, JsonNode body) {
-    Encoding enc = encodingFor(model);
+    Encoding encoding = encodingFor(model);
+    CountedTexts counts = older(model) ? cl100kCounts : o200kCounts;
+    ToLongFunction<String> enc = text -> text.isEmpty() ? 0 : counts.count(text, encoding::countTokensOrdinary);
     JsonNode messages = body.get("messages");
     if (messages != null && messages.isArray()) {
       long total = TOKENS_REPLY_PRIMING;
       for (JsonNode msg : messages) {
         total += TOKENS_PER_MESSAGE;
-        total += countText(enc, msg.path("role").asText(""));
-        total += countText(enc, msg.path("name").asText(""));
+        total += enc.applyAsLong(msg.path("role").asText(""));
+        total += enc.applyAsLong(msg.path("name").asText(""));
         total += countContent(enc, msg.get("content"));
         JsonNode calls = msg.get("tool_calls");
         if (calls != null) {
-          total += countText(enc, calls.toString());
+          total += enc.applyAsLong(calls.toString());
         }
       }
       JsonNode tools = body.get("tools");
       if (tools != null && tools.isArray() && !tools.isEmpty()) {
-        total += countText(enc, tools.toString());
+        total += enc.applyAsLong(tools.toString());
       }
       return total;
     }
@@ -130,27 +152,23 @@ public final class TokenCounter {
     return 0;
   }
 
-  private static long countContent(Encoding enc, JsonNode content) {
+  private static long countContent(ToLongFunction<String> enc, JsonNode content) {
     if (content == null || content.isNull()) {
       return 0;
     }
     if (content.isTextual()) {
-      return countText(enc, content.textValue());
+      return enc.applyAsLong(content.textValue());
     }
     long total = 0;
     if (content.isArray()) {
       for (JsonNode part : content) {
         if (part.isTextual()) {
-          total += countText(enc, part.textValue());
+          total += enc.applyAsLong(part.textValue());
         } else if (part.has("text")) {
-          total += countText(enc, part.get("text").asText(""));
+          total += enc.applyAsLong(part.get("text").asText(""));
         }
       }
     }
     return total;
-  }
-
-  private static long countText(Encoding enc, String text) {
-    return text.isEmpty() ? 0 : enc.countTokensOrdinary(text);
   }
 }
