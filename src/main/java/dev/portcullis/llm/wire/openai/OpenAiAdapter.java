@@ -74,6 +74,12 @@ public final class OpenAiAdapter implements ProviderAdapter {
     if (!renameModel && !askUsage) {
       return request.raw();
     }
+    if (!renameModel && request.body().get("stream_options") == null) {
+      Buffer spliced = StreamUsageSplice.ask(request.raw(), request.body().isEmpty());
+      if (spliced != null) {
+        return spliced;
+      }
+    }
     ObjectNode copy = request.body().deepCopy();
     if (renameModel) {
       copy.put("model", upstreamModel);
