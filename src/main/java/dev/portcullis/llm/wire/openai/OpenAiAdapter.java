@@ -63,7 +63,10 @@ public final class OpenAiAdapter implements ProviderAdapter {
     return new UpstreamRequest(uri, headers, body(request, d, azure));
   }
 
-  /** The client's bytes when they can go as they are; otherwise a re-serialised copy. */
+  /**
+   * The client's bytes when they can go as they are; a model to rename or stream usage to ask for
+   * are written into those bytes where they can be; otherwise a re-serialised copy.
+   */
   private Buffer body(LlmRequest request, Deployment d, boolean azure) {
     boolean responses = request.endpoint() == Endpoint.RESPONSES;
     String upstreamModel = azure && responses
@@ -74,11 +77,16 @@ public final class OpenAiAdapter implements ProviderAdapter {
     if (!renameModel && !askUsage) {
       return request.raw();
     }
-    if (!renameModel && request.body().get("stream_options") == null) {
-      Buffer spliced = StreamUsageSplice.ask(request.raw(), request.body().isEmpty());
-      if (spliced != null) {
-        return spliced;
-      }
+    Buffer spliced = request.raw();
+    if (renameModel) {
+      spliced = ModelSplice.rename(spliced, upstreamModel);
+    }
+    if (askUsage && spliced != null) {
+      spliced = request.body().get("stream_options") == null
+          ? StreamUsageSplice.ask(spliced, request.body().isEmpty()) : null;
+    }
+    if (spliced != null) {
+      return spliced;
     }
     ObjectNode copy = request.body().deepCopy();
     if (renameModel) {
