@@ -19,9 +19,10 @@ import java.util.Map;
  * The gateway at a glance: today's (UTC) requests, tokens and spend; requests, errors, refusals,
  * spend and latency over the last hour, day or week as charts; the busiest keys, models and
  * tools of that window. The section polls for fresh numbers every few seconds (htmx), so it is
- * live without a reload; each poll is a handful of bounded, aggregated queries (over the store's
- * hourly sums from the day window up), and one reading serves every browser for the console's
- * reuse time (a week's for a minute).
+ * live without a reload; each poll is a handful of bounded, aggregated queries over the store's
+ * sums (per minute for the hour, per hour from the day up: never the usage rows, whose number
+ * grows with the traffic), and one reading serves every browser for the console's reuse time (a
+ * week's for a minute).
  */
 final class OverviewPage implements Console.Page {
   static final int TOP = 5;
@@ -35,7 +36,8 @@ final class OverviewPage implements Console.Page {
 
   /** The windows the overview shows, each cut into a fixed number of intervals. */
   enum Window {
-    // whole hours from the day up: the store answers those from its hourly sums, not the rows
+    // whole minutes for the hour, whole hours from the day up: the store answers those from its
+    // minute and hourly sums, not the rows
     HOUR("1h", "last hour", 3_600_000L, 60_000L, 0),
     DAY("24h", "last 24 hours", 86_400_000L, 3_600_000L, 0),
     WEEK("7d", "last 7 days", 7 * 86_400_000L, 3_600_000L, 60_000L);
