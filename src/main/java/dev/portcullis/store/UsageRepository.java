@@ -50,6 +50,8 @@ public final class UsageRepository {
   }
 
   private final DataSource ds;
+  /** Minute sums before this are dropped already: the next batch past the hour drops the next hour of them. */
+  private volatile long minutesPrunedTo;
 
   UsageRepository(DataSource ds) {
     this.ds = ds;
@@ -118,8 +120,17 @@ public final class UsageRepository {
           up.addBatch();
         }
         up.executeBatch();
-        UsageRollups.add(c, batch, System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        UsageRollups.add(c, batch, now);
+        long keptFrom = UsageRollups.minutesKeptFrom(now);
+        boolean prune = keptFrom > minutesPrunedTo;
+        if (prune) {
+          UsageRollups.prune(c, keptFrom);
+        }
         c.commit();
+        if (prune) {
+          minutesPrunedTo = keptFrom;
+        }
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;

@@ -101,17 +101,28 @@ final class UsageRollups {
   }
 
   /**
-   * Adds the batch to every grain's table on {@code c} (inside the caller's transaction), and drops
-   * the minute sums older than {@link #MINUTES_KEPT_MS} (whole hours of them, so the delete finds
-   * rows once an hour and an empty range of the index otherwise). Rows are upserted in one order,
-   * so two replicas writing at once wait for each other instead of deadlocking.
+   * Where the minute sums kept at {@code now} begin: a whole hour, so that {@link #prune} has work
+   * once an hour.
+   */
+  static long minutesKeptFrom(long now) {
+    long cutoff = now - MINUTES_KEPT_MS;
+    return cutoff - Math.floorMod(cutoff, Grain.HOUR.millis);
+  }
+
+  /** Drops the minute sums before {@code keptFrom} (on {@code c}, inside the caller's transaction). */
+  static void prune(Connection c, long keptFrom) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Grain.MINUTE.table + " WHERE bucket < ?")) {
+      ps.setLong(1, keptFrom);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Adds the batch to every grain's table on {@code c} (inside the caller's transaction); records
+   * older than a grain keeps are left out of it. Rows are upserted in one order, so two replicas
+   * writing at once wait for each other instead of deadlocking.
    */
   static void add(Connection c, List<UsageRecord> batch, long now) throws SQLException {
-    try (PreparedStatement prune = c.prepareStatement("DELETE FROM " + Grain.MINUTE.table + " WHERE bucket < ?")) {
-      long cutoff = now - MINUTES_KEPT_MS;
-      prune.setLong(1, cutoff - Math.floorMod(cutoff, Grain.HOUR.millis));
-      prune.executeUpdate();
-    }
     for (Grain g : Grain.values()) {
       Map<Key, long[]> sums = new TreeMap<>();
       for (UsageRecord r : batch) {
