@@ -134,7 +134,8 @@ public record GatewayConfig(
   public record AdminConfig(String key, List<String> readOnlyKeys, ConsoleConfig console) {
     public AdminConfig {
       readOnlyKeys = readOnlyKeys == null ? List.of() : List.copyOf(readOnlyKeys);
-      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null, null, null, null) : console;
+      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null, null, null, null)
+          : console;
     }
 
     public AdminConfig(String key, List<String> readOnlyKeys) {

@@ -212,7 +212,8 @@ public final class Console {
       }
       Session session = s.get();
       // signing out is never refused
-      long wait = ctx.request().path().equals(BASE + "/logout") ? 0 : budget.take(session.id, System.currentTimeMillis());
+      long wait = ctx.request().path().equals(BASE + "/logout") ? 0
+          : budget.take(session.id, System.currentTimeMillis());
       if (wait > 0) {
         ctx.response().putHeader("retry-after", Long.toString(wait));
         Replies.error(ctx, 429, "Slow down", "You are opening pages faster than the console serves one operator ("
