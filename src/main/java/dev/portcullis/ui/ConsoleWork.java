@@ -45,6 +45,15 @@ final class ConsoleWork {
     return readings.read(new Readings.Key(page, query, role), Math.max(ttlMillis, reuseMillis), load);
   }
 
+  /**
+   * The shared reading of a download: kept like a page's when {@code small} says so, else only
+   * shared with the operators asking while it is read (a large download is not held in memory).
+   */
+  <T> Readings.Reading<T> download(String page, String query, Role role, Callable<T> load,
+      java.util.function.Predicate<T> small) throws Exception {
+    return readings.read(new Readings.Key(page, query, role), ttlMillis, load, small);
+  }
+
   /** A change was made through the console: every page reads the store again. */
   void changed() {
     readings.changed();

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * What the console read from the store, shared for a few seconds by every operator asking the same
@@ -51,8 +52,16 @@ final class Readings {
    * {@code load} runs here and its value is kept. A failed load is kept by nobody: every caller
    * waiting for it gets its exception, the next caller loads again.
    */
-  @SuppressWarnings("unchecked")
   <T> Reading<T> read(Key key, long ttlMillis, Callable<T> load) throws Exception {
+    return read(key, ttlMillis, load, v -> true);
+  }
+
+  /**
+   * The same, but a value {@code keep} refuses (a large one) is only shared with the callers
+   * already waiting for it, not kept: memory holds at most {@link #MAX_ENTRIES} small readings.
+   */
+  @SuppressWarnings("unchecked")
+  <T> Reading<T> read(Key key, long ttlMillis, Callable<T> load, Predicate<T> keep) throws Exception {
     while (true) {
       long now = clock.getAsLong();
       Entry seen = entries.get(key);
@@ -68,6 +77,9 @@ final class Readings {
       try {
         Reading<T> r = new Reading<>(now, load.call());
         mine.reading().complete(r);
+        if (!keep.test(r.value())) {
+          entries.remove(key, mine);
+        }
         return r;
       } catch (Exception | Error e) {
         entries.remove(key, mine);

@@ -30,6 +30,7 @@ final class UsagePage implements Console.Page {
   private static final int MAX_GROUPINGS = 2;
   private static final int DEFAULT_DAYS = 30;
   private static final String PAGE = "usage";
+  private static final String CSV = "usage.csv";
 
   private final UsageRepository usage;
   private final Console.Limits limits;
@@ -97,13 +98,16 @@ final class UsagePage implements Console.Page {
       return;
     }
     int max = limits.csvRows();
-    // read and written out on the console's threads (up to csv_rows lines); not kept among the
-    // shared readings, whose pages are small
-    Replies.blocking(ctx, () -> {
+    Role role = Console.sessionOf(ctx).role;
+    ConsoleWork work = Console.workOf(ctx);
+    // read and written out on the console's threads (up to csv_rows lines); kept among the shared
+    // readings only when no longer than a page, shared with whoever asks meanwhile in any case
+    Replies.blocking(ctx, () -> work.download(CSV, q.queryString(), role, () -> {
       List<UsageRepository.UsageRow> rows = usage.report(q.fromMillis(), q.toMillis(), q.groupBy(), q.filters(),
           max + 1, false);
-      return new Csv(UsageCsv.render(q.groupBy(), rows.size() > max ? rows.subList(0, max) : rows), rows.size() > max);
-    }, csv -> {
+      return new Csv(UsageCsv.render(q.groupBy(), rows.size() > max ? rows.subList(0, max) : rows), rows.size() > max,
+          rows.size());
+    }, csv -> csv.groups() <= limits.pageRows()).value(), csv -> {
       var r = ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/csv; charset=utf-8")
           .putHeader("content-disposition", "attachment; filename=\"portcullis-usage-" + q.from() + "-" + q.to()
               + ".csv\"");
@@ -114,7 +118,7 @@ final class UsagePage implements Console.Page {
     });
   }
 
-  private record Csv(String text, boolean cut) {}
+  private record Csv(String text, boolean cut, int groups) {}
 
   Query query(RoutingContext ctx) {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);

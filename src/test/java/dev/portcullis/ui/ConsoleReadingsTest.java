@@ -104,6 +104,9 @@ class ConsoleReadingsTest {
     String other = c.get("/ui/usage?model=other&group_by=model").body();
     assertThat(other).contains("No usage in this range.").doesNotContain("data-label=\"model\">demo</td>");
     assertThat(c.get("/ui/usage?model=demo&group_by=model").body()).contains("data-label=\"model\">demo</td>");
+    assertThat(c.get("/ui/usage.csv?model=demo&group_by=model").body()).contains("\ndemo,1,");
+    assertThat(c.get("/ui/usage.csv?model=other&group_by=model").body().lines()).hasSize(1); // the header
+    assertThat(c.get("/ui/usage.csv?model=demo&group_by=model").body()).contains("\ndemo,1,");
     // the overview's windows are questions of their own too
     assertThat(c.get("/ui/overview?window=7d").body()).contains("Last 7 days, per 1 h");
     assertThat(c.get("/ui/overview?window=1h").body()).contains("Last hour, per 1 min");

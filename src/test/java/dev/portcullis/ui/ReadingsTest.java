@@ -89,6 +89,14 @@ class ReadingsTest {
   }
 
   @Test
+  void aValueNotToBeKeptIsReadAgainNextTime() throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    assertThat(readings.read(key, 60_000, loads::incrementAndGet, v -> v > 1).value()).isEqualTo(1);
+    assertThat(readings.read(key, 60_000, loads::incrementAndGet, v -> v > 1).value()).isEqualTo(2);
+    assertThat(readings.read(key, 60_000, loads::incrementAndGet, v -> v > 1).value()).isEqualTo(2);
+  }
+
+  @Test
   void manyQuestionsKeepTheReadingsBounded() throws Exception {
     AtomicInteger loads = new AtomicInteger();
     Readings.Key early = new Readings.Key("keys", "page=early", Role.ADMIN);
