@@ -35,6 +35,16 @@ INSERT INTO usage_hourly SELECT ts - ts % 3600000, COALESCE(key_id, ''), COALESC
   GROUP BY ts - ts % 3600000, COALESCE(key_id, ''), COALESCE(team_id, ''), model, COALESCE(deployment, ''),
     COALESCE(persona, ''), COALESCE(tool, '')
   ON CONFLICT (bucket, key_id, team_id, model, deployment, persona, tool) DO NOTHING;
+-- and the last three hours per minute (as migration V27 fills them)
+INSERT INTO usage_minutely SELECT ts - ts % 60000, COALESCE(key_id, ''), COALESCE(team_id, ''), model,
+    COALESCE(deployment, ''), COALESCE(persona, ''), COALESCE(tool, ''), COUNT(*),
+    SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),
+    SUM(reasoning_tokens), SUM(cost_nanos), SUM(latency_ms), MAX(latency_ms)
+  FROM usage_records
+  WHERE ts >= :now - 10800000
+  GROUP BY ts - ts % 60000, COALESCE(key_id, ''), COALESCE(team_id, ''), model, COALESCE(deployment, ''),
+    COALESCE(persona, ''), COALESCE(tool, '')
+  ON CONFLICT (bucket, key_id, team_id, model, deployment, persona, tool) DO NOTHING;
 INSERT INTO usage_daily SELECT bucket - bucket % 86400000, key_id, team_id, model, deployment, persona, tool,
     SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),
     SUM(reasoning_tokens), SUM(cost_nanos), SUM(latency_sum), MAX(latency_max)

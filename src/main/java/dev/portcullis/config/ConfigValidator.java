@@ -200,6 +200,8 @@ final class ConfigValidator {
     between("admin.console.page_rows", k.pageRows(), 1, 5_000, problems);
     between("admin.console.csv_rows", k.csvRows(), 1, 1_000_000, problems);
     between("admin.console.max_range_days", k.maxRangeDays(), 1, 3_660, problems);
+    between("admin.console.pages_per_second", k.pagesPerSecond(), 1, 1_000_000, problems);
+    between("admin.console.cache_seconds", k.cacheSeconds(), 0, 300, problems);
     GatewayConfig.ConsoleOidcConfig o = k.oidc();
     if (o != null) {
       url("admin.console.oidc.issuer", o.issuer(), true, problems);

@@ -134,7 +134,8 @@ public record GatewayConfig(
   public record AdminConfig(String key, List<String> readOnlyKeys, ConsoleConfig console) {
     public AdminConfig {
       readOnlyKeys = readOnlyKeys == null ? List.of() : List.copyOf(readOnlyKeys);
-      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null, null) : console;
+      console = console == null ? new ConsoleConfig(null, null, null, null, null, null, null, null, null, null)
+          : console;
     }
 
     public AdminConfig(String key, List<String> readOnlyKeys) {
@@ -149,11 +150,15 @@ public record GatewayConfig(
   /**
    * The web console's bounds: how long a session lives without a request and at most, how many
    * sessions exist at once, requests a minute per client address, and how much one page or CSV
-   * download may hold, and how many days a usage report may span.
+   * download may hold, and how many days a usage report may span; pages a second per signed-in
+   * operator, and how long one reading of the store serves every operator's pages.
    */
   public record ConsoleConfig(Long sessionIdleSeconds, Long sessionMaxSeconds, Integer maxSessions,
-      Integer requestsPerMinute, Integer pageRows, Integer csvRows, Integer maxRangeDays, ConsoleOidcConfig oidc) {
+      Integer requestsPerMinute, Integer pageRows, Integer csvRows, Integer maxRangeDays, Integer pagesPerSecond,
+      Integer cacheSeconds, ConsoleOidcConfig oidc) {
     public ConsoleConfig {
+      pagesPerSecond = pagesPerSecond == null ? 10 : pagesPerSecond;
+      cacheSeconds = cacheSeconds == null ? 5 : cacheSeconds;
       sessionIdleSeconds = sessionIdleSeconds == null ? 1_800L : sessionIdleSeconds;
       sessionMaxSeconds = sessionMaxSeconds == null ? 43_200L : sessionMaxSeconds;
       maxSessions = maxSessions == null ? 10_000 : maxSessions;

@@ -41,7 +41,7 @@ public final class UsageRepository {
         "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END)", "SUM(latency_ms)", "MAX(latency_ms)", DIMENSIONS);
 
     static Source of(long from, long to, long bucketMillis) {
-      UsageRollups.Grain g = UsageRollups.covering(from, to, bucketMillis);
+      UsageRollups.Grain g = UsageRollups.covering(from, to, bucketMillis, System.currentTimeMillis());
       return g == null ? ROWS : new Source(g.table, "bucket", "SUM(requests)", "SUM(errors)", "SUM(latency_sum)",
           "MAX(latency_max)", Map.of("key", "NULLIF(key_id, '')", "team", "NULLIF(team_id, '')", "model", "model",
               "deployment", "NULLIF(deployment, '')", "persona", "NULLIF(persona, '')", "tool", "NULLIF(tool, '')",
@@ -50,6 +50,8 @@ public final class UsageRepository {
   }
 
   private final DataSource ds;
+  /** Minute sums before this are dropped already: the next batch past the hour drops the next hour of them. */
+  private volatile long minutesPrunedTo;
 
   UsageRepository(DataSource ds) {
     this.ds = ds;
@@ -118,8 +120,17 @@ public final class UsageRepository {
           up.addBatch();
         }
         up.executeBatch();
-        UsageRollups.add(c, batch);
+        long now = System.currentTimeMillis();
+        UsageRollups.add(c, batch, now);
+        long keptFrom = UsageRollups.minutesKeptFrom(now);
+        boolean prune = keptFrom > minutesPrunedTo;
+        if (prune) {
+          UsageRollups.prune(c, keptFrom);
+        }
         c.commit();
+        if (prune) {
+          minutesPrunedTo = keptFrom;
+        }
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
@@ -185,8 +196,8 @@ public final class UsageRepository {
       }
     }
     // whole days (every usage report the console asks for) from the daily sums, whole hours (the
-    // overview's windows) from the hourly ones: an hour's row lies within one day, so grouping by
-    // day is right on either
+    // overview's day and week) from the hourly ones, recent whole minutes (its last hour) from the
+    // minute sums: each row lies within one day, so grouping by day is right on any of them
     Source src = Source.of(fromMillis, toMillis, UsageRollups.Grain.DAY.millis);
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int i = 0; i < groupBy.size(); i++) {

@@ -9,23 +9,28 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Usage summed per hour ({@code usage_hourly}) and per day ({@code usage_daily}), written in the
- * transaction that writes the usage rows, so a report over 30 days reads a few thousand sums
- * instead of a million rows. A question whose range and interval fall on whole hours or days is
+ * Usage summed per minute ({@code usage_minutely}, the last hours only), per hour
+ * ({@code usage_hourly}) and per day ({@code usage_daily}), written in the transaction that writes
+ * the usage rows, so a report over 30 days reads a few thousand sums instead of a million rows,
+ * and the last hour per minute a few sums a minute instead of every request of the hour. A question whose range and interval fall on whole hours or days is
  * answered from the coarsest table that fits ({@link #covering}); any other from the rows.
  */
 final class UsageRollups {
   /** A table of sums and the span of time one of its rows covers. */
   enum Grain {
-    DAY("usage_daily", 86_400_000L),
-    HOUR("usage_hourly", 3_600_000L);
+    DAY("usage_daily", 86_400_000L, Long.MAX_VALUE),
+    HOUR("usage_hourly", 3_600_000L, Long.MAX_VALUE),
+    MINUTE("usage_minutely", 60_000L, MINUTES_KEPT_MS);
 
     final String table;
     final long millis;
+    /** How far back from now its sums are kept (and so may answer a question). */
+    final long keptMillis;
 
-    Grain(String table, long millis) {
+    Grain(String table, long millis, long keptMillis) {
       this.table = table;
       this.millis = millis;
+      this.keptMillis = keptMillis;
     }
 
     String upsert() {
@@ -72,10 +77,23 @@ final class UsageRollups {
   private UsageRollups() {
   }
 
-  /** The coarsest grain whose rows tile {@code [from, to)} and the interval exactly, or null: read the usage rows. */
-  static Grain covering(long from, long to, long bucketMillis) {
+  /**
+   * Minute sums are kept this long: the overview's last hour, with room for a replica's clock
+   * running behind or ahead; older minutes are pruned as usage is written.
+   */
+  static final long MINUTES_KEPT_MS = 3 * 3_600_000L;
+  /** Only questions starting this recently are answered from the minute sums (well inside what is kept). */
+  static final long MINUTES_READ_MS = 2 * 3_600_000L;
+
+  /**
+   * The coarsest grain whose rows tile {@code [from, to)} and the interval exactly (the minute sums
+   * only for a range that starts within the last {@link #MINUTES_READ_MS} of {@code now}), or
+   * null: read the usage rows.
+   */
+  static Grain covering(long from, long to, long bucketMillis, long now) {
     for (Grain g : Grain.values()) {
-      if (from % g.millis == 0 && to % g.millis == 0 && bucketMillis % g.millis == 0) {
+      boolean kept = g.keptMillis == Long.MAX_VALUE || from >= now - MINUTES_READ_MS;
+      if (kept && from % g.millis == 0 && to % g.millis == 0 && bucketMillis % g.millis == 0) {
         return g;
       }
     }
@@ -83,14 +101,35 @@ final class UsageRollups {
   }
 
   /**
-   * Adds the batch to both tables on {@code c} (inside the caller's transaction). Rows are upserted
-   * in one order, so two replicas writing at once wait for each other instead of deadlocking.
+   * Where the minute sums kept at {@code now} begin: a whole hour, so that {@link #prune} has work
+   * once an hour.
    */
-  static void add(Connection c, List<UsageRecord> batch) throws SQLException {
+  static long minutesKeptFrom(long now) {
+    long cutoff = now - MINUTES_KEPT_MS;
+    return cutoff - Math.floorMod(cutoff, Grain.HOUR.millis);
+  }
+
+  /** Drops the minute sums before {@code keptFrom} (on {@code c}, inside the caller's transaction). */
+  static void prune(Connection c, long keptFrom) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Grain.MINUTE.table + " WHERE bucket < ?")) {
+      ps.setLong(1, keptFrom);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Adds the batch to every grain's table on {@code c} (inside the caller's transaction); records
+   * older than a grain keeps are left out of it. Rows are upserted in one order, so two replicas
+   * writing at once wait for each other instead of deadlocking.
+   */
+  static void add(Connection c, List<UsageRecord> batch, long now) throws SQLException {
     for (Grain g : Grain.values()) {
       Map<Key, long[]> sums = new TreeMap<>();
       for (UsageRecord r : batch) {
         long ts = r.timestampMillis();
+        if (ts < now - g.keptMillis) {
+          continue; // a minute no longer kept (a late or back-dated record): the rows still have it
+        }
         Key k = new Key(ts - Math.floorMod(ts, g.millis), blank(r.keyId()), blank(r.teamId()), blank(r.model()),
             blank(r.deployment()), blank(r.persona()), blank(r.tool()));
         long[] v = sums.computeIfAbsent(k, x -> new long[9]);

@@ -19,6 +19,7 @@ import java.util.Map;
  */
 final class AuditPage implements Console.Page {
   static final int PAGE_SIZE = 50;
+  private static final String PAGE = "audit";
   private static final int MAX_CHECKPOINTS = 100_000;
   private static final List<String> FILTERS = List.of("surface", "principal", "target", "decision", "outcome");
 
@@ -58,13 +59,17 @@ final class AuditPage implements Console.Page {
       Replies.error(ctx, 400, "Invalid input", e.getMessage());
       return;
     }
-    Replies.blocking(ctx, () -> {
-      List<AuditEvent> events = audit.repository().query(new AuditRepository.Filter(filters.get("surface"),
-          filters.get("principal"), null, filters.get("target"), filters.get("decision"), filters.get("outcome"),
-          null, null, null, null, null, cursor, PAGE_SIZE + 1));
-      return events.size() > PAGE_SIZE ? new Listing(events.subList(0, PAGE_SIZE), events.get(PAGE_SIZE - 1).seq())
-          : new Listing(events, null);
-    }, l -> Replies.html(ctx, 200, Layout.page("Audit", Layout.Nav.AUDIT, s, render(l, filters, report))));
+    ConsoleWork work = Console.workOf(ctx);
+    Replies.page(ctx, 200, () -> {
+      Readings.Reading<Listing> l = work.read(PAGE, filters + "\n" + cursor, s.role, () -> {
+        List<AuditEvent> events = audit.repository().query(new AuditRepository.Filter(filters.get("surface"),
+            filters.get("principal"), null, filters.get("target"), filters.get("decision"), filters.get("outcome"),
+            null, null, null, null, null, cursor, PAGE_SIZE + 1));
+        return events.size() > PAGE_SIZE ? new Listing(events.subList(0, PAGE_SIZE), events.get(PAGE_SIZE - 1).seq())
+            : new Listing(events, null);
+      });
+      return Layout.page("Audit", Layout.Nav.AUDIT, s, render(l.value(), filters, report, work.asOf(l)));
+    });
   }
 
   private void verify(RoutingContext ctx) {
@@ -84,8 +89,8 @@ final class AuditPage implements Console.Page {
     }
   }
 
-  private static String render(Listing l, Map<String, String> filters, ChainVerifier.Report report) {
-    StringBuilder b = new StringBuilder("<h1>Audit trail</h1>");
+  private static String render(Listing l, Map<String, String> filters, ChainVerifier.Report report, String asOf) {
+    StringBuilder b = new StringBuilder("<h1>Audit trail</h1>").append(asOf);
     if (report != null) {
       b.append("<section class=\"card\" id=\"verify-result\" role=\"status\"><p class=\"")
           .append(report.ok() ? "ok\"><strong>Chain intact.</strong> " : "error\"><strong>Chain broken.</strong> ")

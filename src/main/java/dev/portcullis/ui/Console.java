@@ -25,6 +25,7 @@ public final class Console {
   static final String COOKIE = "portcullis_console";
   static final String CSRF_FIELD = "csrf";
   static final String SESSION = "portcullis.console.session";
+  static final String WORK = "portcullis.console.work";
   private static final int BODY_LIMIT = 64 * 1024;
 
   private final byte[] adminKey;
@@ -32,6 +33,8 @@ public final class Console {
   private final Sessions sessions;
   private final OidcSignIn oidc;
   private final RateLimit rateLimit;
+  private final PageBudget budget;
+  private final ConsoleWork work;
   private final List<Page> pages;
 
   /** A group of console routes (one page and its actions), mounted behind sign-in and CSRF checks. */
@@ -46,10 +49,11 @@ public final class Console {
    * @param sessions where sessions are kept (in memory, or shared by the replicas)
    * @param oidc sign-in through the OpenID Connect IdP, or null when not configured; with neither
    *     an admin key nor this, the console is closed
+   * @param work where the console's blocking work runs, and its shared readings
    * @param pages the console's pages
    */
   Console(String adminKey, List<String> readOnlyKeys, Settings settings, Sessions sessions, OidcSignIn oidc,
-      List<Page> pages) {
+      ConsoleWork work, List<Page> pages) {
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
     for (String k : readOnlyKeys) {
       if (k != null && !k.isBlank()) {
@@ -59,6 +63,8 @@ public final class Console {
     this.sessions = sessions;
     this.oidc = oidc;
     this.rateLimit = new RateLimit(settings.requestsPerMinute());
+    this.budget = new PageBudget(settings.pagesPerSecond(), settings.maxSessions());
+    this.work = work;
     this.pages = List.copyOf(pages);
   }
 
@@ -69,8 +75,12 @@ public final class Console {
     }
   }
 
-  /** Session lifetimes, the session cap and the console's rate limit per client address. */
-  public record Settings(Duration idle, Duration absolute, int maxSessions, int requestsPerMinute) {}
+  /**
+   * Session lifetimes, the session cap, the console's rate limit per client address and page
+   * budget per signed-in operator.
+   */
+  public record Settings(Duration idle, Duration absolute, int maxSessions, int requestsPerMinute,
+      int pagesPerSecond) {}
 
   /**
    * How much one console answer may hold: groups on a report page, lines in a CSV download, and
@@ -111,6 +121,7 @@ public final class Console {
     if (!ctx.request().path().startsWith(BASE + "/assets/")) {
       r.putHeader("cache-control", "no-store");
     }
+    ctx.put(WORK, work);
     if (!rateLimit.allow(ctx.request().remoteAddress().hostAddress(), now)) {
       r.putHeader("retry-after", Long.toString(rateLimit.retryAfterSeconds(now)));
       Replies.error(ctx, 429, "Too many requests", "The console's rate limit for your address is spent;"
@@ -200,6 +211,16 @@ public final class Console {
         return;
       }
       Session session = s.get();
+      // signing out is never refused
+      long wait = ctx.request().path().equals(BASE + "/logout") ? 0
+          : budget.take(session.id, System.currentTimeMillis());
+      if (wait > 0) {
+        ctx.response().putHeader("retry-after", Long.toString(wait));
+        Replies.error(ctx, 429, "Slow down", "You are opening pages faster than the console serves one operator ("
+            + budget.perSecond() + " a second); wait " + wait + (wait == 1 ? " second" : " seconds")
+            + ", then reload the page.");
+        return;
+      }
       if (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD) {
         if (!Sessions.csrfMatches(session, ctx.request().getFormAttribute(CSRF_FIELD))) {
           Replies.error(ctx, 403, "Form expired", "The form did not carry this session's CSRF token;"
@@ -217,7 +238,9 @@ public final class Console {
   }
 
   private void logout(RoutingContext ctx) {
-    Replies.bounded(ctx, sessions.end(ctx.get(SESSION)), v -> {
+    Session s = ctx.get(SESSION);
+    budget.forget(s.id);
+    Replies.bounded(ctx, sessions.end(s), v -> {
       Cookie gone = cookie(ctx, "").setMaxAge(0);
       ctx.response().addCookie(gone);
       Replies.seeOther(ctx, BASE + "/login");
@@ -242,6 +265,11 @@ public final class Console {
   /** Whether the browser reached us over TLS, directly or through a proxy that says so (cookies are then Secure). */
   static boolean https(RoutingContext ctx) {
     return ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("x-forwarded-proto"));
+  }
+
+  /** Where the console's work runs for this request (set for every console request). */
+  static ConsoleWork workOf(RoutingContext ctx) {
+    return ctx.get(WORK);
   }
 
   /** The signed-in session of a request past {@link #signedIn}. */

@@ -47,13 +47,15 @@ public final class ConsoleWiring {
       McpGateway mcp, Live live, Cluster cluster) {
     GatewayConfig.ConsoleConfig c = config.admin().console();
     Console.Settings settings = new Console.Settings(Duration.ofSeconds(c.sessionIdleSeconds()),
-        Duration.ofSeconds(c.sessionMaxSeconds()), c.maxSessions(), c.requestsPerMinute());
+        Duration.ofSeconds(c.sessionMaxSeconds()), c.maxSessions(), c.requestsPerMinute(), c.pagesPerSecond());
+    ConsoleWork work = new ConsoleWork(vertx.createSharedWorkerExecutor(ConsoleWork.POOL, ConsoleWork.THREADS),
+        new Readings(System::currentTimeMillis), c.cacheSeconds() * 1000L);
     Console.Limits limits = new Console.Limits(c.pageRows(), c.csvRows(), c.maxRangeDays());
     ExpiringValues shared = cluster.values(SESSIONS_SPACE);
     Sessions sessions = shared.shared() ? new SharedSessions(shared, settings.idle(), settings.absolute())
         : new LocalSessions(settings.idle(), settings.absolute(), settings.maxSessions());
     return new Console(config.admin().key(), config.admin().readOnlyKeys(), settings, sessions,
-        oidc(vertx, c.oidc(), config.identity(), sessions), List.of(
+        oidc(vertx, c.oidc(), config.identity(), sessions), work, List.of(
         new OverviewPage(store.usage(), audit), new UsagePage(store.usage(), limits),
         new KeysPage(keys, store.keys()), new TeamsPage(keys), new McpPage(mcp, live.status()), new AuditPage(audit),
         new ConfigPage(new ConfigPage.Sources(live.config(), live.policy(), live.lastReload()))));

@@ -23,6 +23,7 @@ final class KeysPage implements Console.Page {
   static final int PAGE_SIZE = 25;
   /** The deepest page served: past it a search narrows better than paging. */
   static final int MAX_PAGE = 4_000;
+  private static final String PAGE = "keys";
   private static final List<String> CREATE_FIELDS = List.of("name", "team", "owner", "models", "rpm", "tpm",
       "max_parallel", "budget_usd", "budget_period", "expires");
 
@@ -55,16 +56,20 @@ final class KeysPage implements Console.Page {
   private void show(RoutingContext ctx, int status, KeyAdmin.Issued issued, String error) {
     String search = trimmed(ctx.request().getParam("q"));
     int page = pageNumber(ctx.request().getParam("page"));
-    Replies.blocking(ctx, () -> {
-      List<ObjectNode> rows = repository.page(search, (page - 1) * PAGE_SIZE, PAGE_SIZE).stream()
-          .map(keys::view).toList();
-      Map<String, String> teams = new HashMap<>();
-      for (Team t : keys.teams()) {
-        teams.put(t.id(), t.name());
-      }
-      return new Listing(rows, repository.count(search), page, search, teams);
-    }, l -> Replies.html(ctx, status, Layout.page("Keys", Layout.Nav.KEYS, Console.sessionOf(ctx),
-        render(Console.sessionOf(ctx), l, issued, error))));
+    Session session = Console.sessionOf(ctx);
+    ConsoleWork work = Console.workOf(ctx);
+    Replies.page(ctx, status, () -> {
+      Readings.Reading<Listing> l = work.read(PAGE, page + "\n" + (search == null ? "" : search), session.role, () -> {
+        List<ObjectNode> rows = repository.page(search, (page - 1) * PAGE_SIZE, PAGE_SIZE).stream()
+            .map(keys::view).toList();
+        Map<String, String> teams = new HashMap<>();
+        for (Team t : keys.teams()) {
+          teams.put(t.id(), t.name());
+        }
+        return new Listing(rows, repository.count(search), page, search, teams);
+      });
+      return Layout.page("Keys", Layout.Nav.KEYS, session, render(session, l.value(), issued, error, work.asOf(l)));
+    });
   }
 
   private void create(RoutingContext ctx) {
@@ -102,8 +107,8 @@ final class KeysPage implements Console.Page {
     return ctx.pathParam("id");
   }
 
-  private static String render(Session s, Listing l, KeyAdmin.Issued issued, String error) {
-    StringBuilder b = new StringBuilder("<h1>Keys</h1>");
+  private static String render(Session s, Listing l, KeyAdmin.Issued issued, String error, String asOf) {
+    StringBuilder b = new StringBuilder("<h1>Keys</h1>").append(asOf);
     if (issued != null) {
       b.append("""
           <section class="card secret" role="status">

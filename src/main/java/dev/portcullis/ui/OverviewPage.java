@@ -19,12 +19,14 @@ import java.util.Map;
  * The gateway at a glance: today's (UTC) requests, tokens and spend; requests, errors, refusals,
  * spend and latency over the last hour, day or week as charts; the busiest keys, models and
  * tools of that window. The section polls for fresh numbers every few seconds (htmx), so it is
- * live without a reload; each poll is a handful of bounded, aggregated queries (over the store's
- * hourly sums from the day window up), and a day's or week's reading serves every browser for a
- * few seconds or a minute.
+ * live without a reload; each poll is a handful of bounded, aggregated queries over the store's
+ * sums (per minute for the hour, per hour from the day up: never the usage rows, whose number
+ * grows with the traffic), and one reading serves every browser for the console's reuse time (a
+ * week's for a minute).
  */
 final class OverviewPage implements Console.Page {
   static final int TOP = 5;
+  private static final String PAGE = "overview";
   private static final int REFRESH_SECONDS = 5;
   private static final String TOOLS_CALL = "tools/call";
   private static final String REFUSED = "refused";
@@ -34,9 +36,10 @@ final class OverviewPage implements Console.Page {
 
   /** The windows the overview shows, each cut into a fixed number of intervals. */
   enum Window {
-    // whole hours from the day up: the store answers those from its hourly sums, not the rows
+    // whole minutes for the hour, whole hours from the day up: the store answers those from its
+    // minute and hourly sums, not the rows
     HOUR("1h", "last hour", 3_600_000L, 60_000L, 0),
-    DAY("24h", "last 24 hours", 86_400_000L, 3_600_000L, REFRESH_SECONDS * 1000L),
+    DAY("24h", "last 24 hours", 86_400_000L, 3_600_000L, 0),
     WEEK("7d", "last 7 days", 7 * 86_400_000L, 3_600_000L, 60_000L);
 
     final String id;
@@ -44,9 +47,10 @@ final class OverviewPage implements Console.Page {
     final long spanMillis;
     final long bucketMillis;
     /**
-     * How long one reading serves every browser showing this window: every open overview polls
-     * every few seconds, and a week in hours does not change visibly in a minute, so operators
-     * keeping it open all day cost the store one set of queries a minute, not one per browser.
+     * How long one reading serves every browser showing this window, when longer than the
+     * console's reuse time: every open overview polls every few seconds, and a week in hours does
+     * not change visibly in a minute, so operators keeping it open all day cost the store one set
+     * of queries a minute, not one per browser.
      */
     final long reuseMillis;
 
@@ -84,11 +88,6 @@ final class OverviewPage implements Console.Page {
   /** The audit trail (refusals, tools), or null when it is off. */
   private final AuditModule audit;
 
-  /** The last reading of each window, served again while younger than the window's {@code reuseMillis}. */
-  private final Map<Window, Reading> readings = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private record Reading(long at, Numbers numbers) {}
-
   OverviewPage(UsageRepository usage, AuditModule audit) {
     this.usage = usage;
     this.audit = audit;
@@ -112,34 +111,31 @@ final class OverviewPage implements Console.Page {
       Replies.error(ctx, 400, "Invalid input", e.getMessage());
       return;
     }
-    Replies.blocking(ctx, () -> {
-      long now = System.currentTimeMillis();
-      Reading last = readings.get(window);
-      if (last != null && now - last.at() < window.reuseMillis) {
-        return last.numbers();
-      }
-      Instant today = Instant.ofEpochMilli(now).atOffset(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
-      // up to the end of this hour (nothing is later than now): whole hours, read from the hourly sums
-      long hourEnd = (now / 3_600_000L + 1) * 3_600_000L;
-      List<UsageRepository.UsageRow> all = usage.report(today.toEpochMilli(), hourEnd, List.of(), Map.of());
-      long from = window.from(now);
-      long to = from + window.spanMillis;
-      AuditRepository trail = audit == null ? null : audit.repository();
-      Numbers n = new Numbers(window, today, all.isEmpty() ? null : all.get(0), from,
-          usage.timeline(from, to, window.bucketMillis, Map.of()),
-          trail == null ? List.of() : trail.outcomeTimeline(from, to, window.bucketMillis, REFUSED, REFUSALS),
-          usage.report(from, to, List.of("key"), Map.of(), TOP, true),
-          usage.report(from, to, List.of("model"), Map.of(), TOP, true),
-          trail == null ? List.of() : trail.topTargets(from, to, TOOLS_CALL, TOP));
-      if (window.reuseMillis > 0) {
-        readings.put(window, new Reading(now, n));
-      }
-      return n;
-    }, n -> {
-      String fragment = fragment(n);
-      Replies.html(ctx, 200, wholePage ? Layout.page("Overview", Layout.Nav.OVERVIEW, Console.sessionOf(ctx),
-          "<h1>Overview</h1>" + windows(n.window()) + fragment) : fragment);
+    Session session = Console.sessionOf(ctx);
+    ConsoleWork work = Console.workOf(ctx);
+    Replies.page(ctx, 200, () -> {
+      Readings.Reading<Numbers> r = work.read(PAGE, window.id, session.role, window.reuseMillis, () -> read(window));
+      String fragment = fragment(r.value(), work.asOf(r));
+      return wholePage ? Layout.page("Overview", Layout.Nav.OVERVIEW, session, "<h1>Overview</h1>"
+          + windows(r.value().window()) + fragment) : fragment;
     });
+  }
+
+  private Numbers read(Window window) {
+    long now = System.currentTimeMillis();
+    Instant today = Instant.ofEpochMilli(now).atOffset(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
+    // up to the end of this hour (nothing is later than now): whole hours, read from the hourly sums
+    long hourEnd = (now / 3_600_000L + 1) * 3_600_000L;
+    List<UsageRepository.UsageRow> all = usage.report(today.toEpochMilli(), hourEnd, List.of(), Map.of());
+    long from = window.from(now);
+    long to = from + window.spanMillis;
+    AuditRepository trail = audit == null ? null : audit.repository();
+    return new Numbers(window, today, all.isEmpty() ? null : all.get(0), from,
+        usage.timeline(from, to, window.bucketMillis, Map.of()),
+        trail == null ? List.of() : trail.outcomeTimeline(from, to, window.bucketMillis, REFUSED, REFUSALS),
+        usage.report(from, to, List.of("key"), Map.of(), TOP, true),
+        usage.report(from, to, List.of("model"), Map.of(), TOP, true),
+        trail == null ? List.of() : trail.topTargets(from, to, TOOLS_CALL, TOP));
   }
 
   private static String windows(Window current) {
@@ -151,7 +147,7 @@ final class OverviewPage implements Console.Page {
     return b.append("</nav>").toString();
   }
 
-  private String fragment(Numbers n) {
+  private String fragment(Numbers n, String asOf) {
     UsageRepository.UsageRow r = n.total();
     long requests = r == null ? 0 : r.requests();
     long tokens = r == null ? 0 : r.promptTokens() + r.completionTokens();
@@ -159,7 +155,7 @@ final class OverviewPage implements Console.Page {
     b.append("<section id=\"overview\" hx-get=\"").append(Console.BASE).append("/overview/numbers?window=")
         .append(n.window().id).append("\" hx-trigger=\"every ").append(REFRESH_SECONDS).append("s\" hx-swap=\"outerHTML\">")
         .append("<p class=\"muted\">Today since ").append(esc(n.today())).append(", refreshed every ")
-        .append(REFRESH_SECONDS).append(" seconds.</p><div class=\"tiles\">")
+        .append(REFRESH_SECONDS).append(" seconds.</p>").append(asOf).append("<div class=\"tiles\">")
         .append(tile("Requests", "requests-today", Long.toString(requests)))
         .append(tile("Tokens", "tokens-today", Long.toString(tokens)))
         .append(tile("Spend", "spend-today", "$" + money(r == null ? 0 : r.costNanos())))

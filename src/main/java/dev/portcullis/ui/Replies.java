@@ -5,6 +5,7 @@ import static dev.portcullis.ui.Html.esc;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
@@ -41,11 +42,27 @@ final class Replies {
   }
 
   /**
-   * Runs blocking store work on a worker thread, bounded in time; a failure is answered with an
-   * error page (not found, invalid input, or the store's failure) and never reaches {@code then}.
+   * Runs blocking store work on one of the console's worker threads, bounded in time; a failure is
+   * answered with an error page (not found, invalid input, or the store's failure) and never
+   * reaches {@code then}. Work for a request that may change something (anything but GET and
+   * HEAD) makes every page read the store again once it is done, before {@code then} answers.
    */
   static <T> void blocking(RoutingContext ctx, Callable<T> work, java.util.function.Consumer<T> then) {
-    bounded(ctx, ctx.vertx().executeBlocking(work, false), then);
+    ConsoleWork w = Console.workOf(ctx);
+    Future<T> done = w.run(work);
+    HttpMethod m = ctx.request().method();
+    if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
+      done = done.andThen(ar -> w.changed());
+    }
+    bounded(ctx, done, then);
+  }
+
+  /**
+   * A page made on one of the console's worker threads (its readings and its HTML alike, so the
+   * event loop only sends it), answered with {@code status}.
+   */
+  static void page(RoutingContext ctx, int status, Callable<String> page) {
+    blocking(ctx, page, html -> html(ctx, status, html));
   }
 
   /**

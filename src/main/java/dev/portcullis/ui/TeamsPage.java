@@ -13,6 +13,7 @@ import java.util.List;
 final class TeamsPage implements Console.Page {
   /** Teams are few; past this many the page shows the first ones and says so. */
   static final int MAX_SHOWN = 500;
+  private static final String PAGE = "teams";
 
   private final KeyAdmin keys;
 
@@ -31,11 +32,15 @@ final class TeamsPage implements Console.Page {
   private record Listing(List<ObjectNode> rows, int total) {}
 
   private void show(RoutingContext ctx, int status, String error) {
-    Replies.blocking(ctx, () -> {
-      var all = keys.teams();
-      return new Listing(all.stream().limit(MAX_SHOWN).map(keys::view).toList(), all.size());
-    }, l -> Replies.html(ctx, status, Layout.page("Teams", Layout.Nav.TEAMS, Console.sessionOf(ctx),
-        render(Console.sessionOf(ctx), l, error))));
+    Session session = Console.sessionOf(ctx);
+    ConsoleWork work = Console.workOf(ctx);
+    Replies.page(ctx, status, () -> {
+      Readings.Reading<Listing> l = work.read(PAGE, "", session.role, () -> {
+        var all = keys.teams();
+        return new Listing(all.stream().limit(MAX_SHOWN).map(keys::view).toList(), all.size());
+      });
+      return Layout.page("Teams", Layout.Nav.TEAMS, session, render(session, l.value(), error, work.asOf(l)));
+    });
   }
 
   private void create(RoutingContext ctx) {
@@ -62,8 +67,8 @@ final class TeamsPage implements Console.Page {
     });
   }
 
-  private static String render(Session s, Listing l, String error) {
-    StringBuilder b = new StringBuilder("<h1>Teams</h1>");
+  private static String render(Session s, Listing l, String error, String asOf) {
+    StringBuilder b = new StringBuilder("<h1>Teams</h1>").append(asOf);
     if (error != null) {
       b.append("<p class=\"error\" role=\"alert\" id=\"form-error\">").append(esc(error)).append("</p>");
     }

@@ -29,6 +29,8 @@ final class UsagePage implements Console.Page {
   static final List<String> GROUPINGS = List.of("model", "key", "team", "deployment", "persona", "day");
   private static final int MAX_GROUPINGS = 2;
   private static final int DEFAULT_DAYS = 30;
+  private static final String PAGE = "usage";
+  private static final String CSV = "usage.csv";
 
   private final UsageRepository usage;
   private final Console.Limits limits;
@@ -74,12 +76,17 @@ final class UsagePage implements Console.Page {
       return;
     }
     int max = limits.pageRows();
-    Replies.blocking(ctx, () -> {
-      List<UsageRepository.UsageRow> rows = usage.report(q.fromMillis(), q.toMillis(), q.groupBy(), q.filters(),
-          max + 1, false);
-      List<UsageRepository.Bucket> days = usage.timeline(q.fromMillis(), q.toMillis(), DAY, q.filters());
-      return new Report(q, rows.size() > max ? rows.subList(0, max) : rows, rows.size() > max, days);
-    }, r -> Replies.html(ctx, 200, Layout.page("Usage", Layout.Nav.USAGE, Console.sessionOf(ctx), render(r, max))));
+    Session session = Console.sessionOf(ctx);
+    ConsoleWork work = Console.workOf(ctx);
+    Replies.page(ctx, 200, () -> {
+      Readings.Reading<Report> r = work.read(PAGE, q.queryString(), session.role, () -> {
+        List<UsageRepository.UsageRow> rows = usage.report(q.fromMillis(), q.toMillis(), q.groupBy(), q.filters(),
+            max + 1, false);
+        List<UsageRepository.Bucket> days = usage.timeline(q.fromMillis(), q.toMillis(), DAY, q.filters());
+        return new Report(q, rows.size() > max ? rows.subList(0, max) : rows, rows.size() > max, days);
+      });
+      return Layout.page("Usage", Layout.Nav.USAGE, session, render(r.value(), max, work.asOf(r)));
+    });
   }
 
   private void csv(RoutingContext ctx) {
@@ -91,17 +98,27 @@ final class UsagePage implements Console.Page {
       return;
     }
     int max = limits.csvRows();
-    Replies.blocking(ctx, () -> usage.report(q.fromMillis(), q.toMillis(), q.groupBy(), q.filters(), max + 1, false),
-        rows -> {
-          var r = ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/csv; charset=utf-8")
-              .putHeader("content-disposition", "attachment; filename=\"portcullis-usage-" + q.from() + "-" + q.to()
-                  + ".csv\"");
-          if (rows.size() > max) { // said in a header: a line in the file would break its columns
-            r.putHeader("x-portcullis-truncated", "first " + max + " groups");
-          }
-          r.end(UsageCsv.render(q.groupBy(), rows.size() > max ? rows.subList(0, max) : rows));
-        });
+    Role role = Console.sessionOf(ctx).role;
+    ConsoleWork work = Console.workOf(ctx);
+    // read and written out on the console's threads (up to csv_rows lines); kept among the shared
+    // readings only when no longer than a page, shared with whoever asks meanwhile in any case
+    Replies.blocking(ctx, () -> work.download(CSV, q.queryString(), role, () -> {
+      List<UsageRepository.UsageRow> rows = usage.report(q.fromMillis(), q.toMillis(), q.groupBy(), q.filters(),
+          max + 1, false);
+      return new Csv(UsageCsv.render(q.groupBy(), rows.size() > max ? rows.subList(0, max) : rows), rows.size() > max,
+          rows.size());
+    }, csv -> csv.groups() <= limits.pageRows()).value(), csv -> {
+      var r = ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/csv; charset=utf-8")
+          .putHeader("content-disposition", "attachment; filename=\"portcullis-usage-" + q.from() + "-" + q.to()
+              + ".csv\"");
+      if (csv.cut()) { // said in a header: a line in the file would break its columns
+        r.putHeader("x-portcullis-truncated", "first " + max + " groups");
+      }
+      r.end(csv.text());
+    });
   }
+
+  private record Csv(String text, boolean cut, int groups) {}
 
   Query query(RoutingContext ctx) {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -150,9 +167,9 @@ final class UsagePage implements Console.Page {
     }
   }
 
-  private static String render(Report r, int max) {
+  private static String render(Report r, int max, String asOf) {
     Query q = r.query();
-    StringBuilder b = new StringBuilder("<h1>Usage</h1>")
+    StringBuilder b = new StringBuilder("<h1>Usage</h1>").append(asOf)
         .append("<form method=\"get\" action=\"").append(Console.BASE).append("/usage\" class=\"grid card\" id=\"usage-form\">")
         .append("<label>From <input type=\"date\" name=\"from\" value=\"").append(q.from()).append("\"></label>")
         .append("<label>To <input type=\"date\" name=\"to\" value=\"").append(q.to()).append("\"></label>");

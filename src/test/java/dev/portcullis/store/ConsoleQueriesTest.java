@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The console's questions at scale, on SQLite and PostgreSQL: reports over whole days and
- * timelines in whole hours come from the hourly and daily sums, and give exactly what the usage
- * rows give (the same question asked off the hour boundaries reads the rows); the audit page's
+ * timelines in whole hours come from the hourly and daily sums, the last hour in whole minutes from
+ * the minute sums, and give exactly what the usage rows give (the same question asked off the hour boundaries reads the rows); the audit page's
  * filtered, newest-first paging walks an index of the filtered column (EXPLAIN), not the trail.
  */
 class ConsoleQueriesTest {
@@ -79,6 +79,71 @@ class ConsoleQueriesTest {
       assertThat(usage.timeline(from, to, DAY, Map.of("key", "key_1")).stream()
           .mapToLong(UsageRepository.Bucket::requests).sum())
           .isEqualTo(batch.stream().filter(r -> "key_1".equals(r.keyId())).count());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
+  void theLastHourPerMinuteComesFromTheMinuteSumsAndOldMinutesArePruned(String engine) throws Exception {
+    try (Store store = StoreTest.open(engine)) {
+      long now = System.currentTimeMillis();
+      long minute = 60_000L;
+      long to = (now / minute + 1) * minute;
+      long from = to - HOUR;
+      List<UsageRecord> batch = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        long ts = from + (i * 13_337L) % HOUR; // over the last hour, several rows a minute
+        batch.add(new UsageRecord("req_m" + i, ts, i % 5 == 0 ? null : "key_" + i % 4, null,
+            i % 3 == 0 ? "gpt-4o" : "demo", "dep", "openai", "/v1/chat/completions", false, i % 8 == 0 ? 500 : 200,
+            "ok", 10 + i, 3 + i % 11, 0, 0, false, 500L * i, 10 + i % 50, i % 2 == 0 ? "coder" : null, null));
+      }
+      // and rows four hours ago: older than the minute sums keep
+      for (int i = 0; i < 20; i++) {
+        batch.add(new UsageRecord("req_old" + i, from - 4 * HOUR + i * minute, "key_old", null, "demo", "dep",
+            "openai", "/v1/chat/completions", false, 200, "ok", 1, 1, 0, 0, false, 1, 1, null, null));
+      }
+      // a minute sum left from a day ago (as a gateway stopped then would have left it)
+      try (Connection c = store.dataSource().getConnection(); Statement st = c.createStatement()) {
+        st.executeUpdate("INSERT INTO usage_minutely VALUES (" + (from - DAY) / minute * minute
+            + ", 'key_gone', '', 'demo', '', '', '', 1, 0, 1, 1, 0, 0, 1, 1, 1)");
+      }
+      store.usage().insert(batch.subList(0, 120));
+      store.usage().insert(batch.subList(120, batch.size()));
+      UsageRepository usage = store.usage();
+
+      List<UsageRepository.Bucket> sums = usage.timeline(from, to, minute, Map.of());
+      List<UsageRepository.Bucket> rows = usage.timeline(from - 1, to, minute, Map.of()); // off the minute: rows
+      assertThat(sums).hasSameSizeAs(rows).hasSizeGreaterThan(50);
+      for (int i = 0; i < sums.size(); i++) {
+        UsageRepository.Bucket a = sums.get(i);
+        UsageRepository.Bucket b = rows.get(i);
+        assertThat(a.startMillis()).isEqualTo(b.startMillis() + 1);
+        assertThat(List.of(a.requests(), a.errors(), a.tokens(), a.costNanos(), a.maxLatencyMillis()))
+            .isEqualTo(List.of(b.requests(), b.errors(), b.tokens(), b.costNanos(), b.maxLatencyMillis()));
+      }
+      for (List<String> groupBy : List.of(List.of("key"), List.of("model", "persona"))) {
+        assertThat(usage.report(from, to, groupBy, Map.of(), 3, true)).as("top %s", groupBy)
+            .isEqualTo(usage.report(from - 1, to, groupBy, Map.of(), 3, true)).isNotEmpty();
+      }
+      assertThat(usage.report(from, to, List.of(), Map.of()).get(0).requests()).isEqualTo(300);
+      // whole minutes four hours ago are not in the minute sums: the rows answer them, all of them
+      assertThat(usage.report(from - 4 * HOUR, from - 3 * HOUR, List.of(), Map.of()).get(0).requests()).isEqualTo(20);
+
+      long cutoff = now - UsageRollups.MINUTES_KEPT_MS;
+      try (Connection c = store.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+          "SELECT COUNT(*), MIN(bucket) FROM usage_minutely"); Statement st = c.createStatement()) {
+        // the hour's answer is the sums': with the rows gone, it still counts every request
+        st.executeUpdate("DELETE FROM usage_records WHERE request_id LIKE 'req_m%'");
+        assertThat(usage.timeline(from, to, minute, Map.of()).stream().mapToLong(UsageRepository.Bucket::requests)
+            .sum()).isEqualTo(300);
+        assertThat(usage.timeline(from - 1, to, minute, Map.of())).isEmpty();
+        try (ResultSet r = ps.executeQuery()) {
+          r.next();
+          assertThat(r.getLong(1)).isPositive();
+          assertThat(r.getLong(2)).as("the oldest minute kept (the day-old one pruned)")
+              .isGreaterThanOrEqualTo(cutoff - HOUR);
+        }
+      }
     }
   }
 
