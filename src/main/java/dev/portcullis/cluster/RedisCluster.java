@@ -54,6 +54,7 @@ public final class RedisCluster implements Cluster {
   private final RedisSessionStore sessions;
   private final PipelinedLink limitsLink;
   private final RedisLimits limits;
+  private final RedisReplicaRequests replicas;
   private final long renewTimer;
   private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
@@ -83,6 +84,7 @@ public final class RedisCluster implements Cluster {
     this.limitsLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
     this.limits = new RedisLimits(limitsLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
         () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
+    this.replicas = new RedisReplicaRequests(vertx, this::send, namespace, origin);
     metrics.clusterUp(this::healthy);
     this.timer = vertx.setPeriodic(rc.reconnectMs(), t -> check());
     this.renewTimer = limits.startRenewing(vertx);
@@ -167,6 +169,11 @@ public final class RedisCluster implements Cluster {
   }
 
   @Override
+  public ReplicaRequests replicas() {
+    return replicas;
+  }
+
+  @Override
   public SessionStore sessions() {
     return sessions;
   }
@@ -218,7 +225,7 @@ public final class RedisCluster implements Cluster {
       conn.handler(this::received);
       conn.exceptionHandler(e -> lost(conn));
       conn.endHandler(v -> lost(conn));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).timeout(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel).arg(replicas.channel())).timeout(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
           .map(r -> {
             subscriber = conn;
             return (Void) null;
@@ -238,6 +245,10 @@ public final class RedisCluster implements Cluster {
   /** A pub/sub push: ["message", channel, payload]. */
   private void received(Response r) {
     if (r == null || r.size() < 3 || !"message".equals(r.get(0).toString())) {
+      return;
+    }
+    if (!channel.equals(r.get(1).toString())) {
+      replicas.received(r.get(2).toString()); // this replica's own channel
       return;
     }
     ChangeEvent e = ChangeEvent.decode(r.get(2).toString());
@@ -263,6 +274,7 @@ public final class RedisCluster implements Cluster {
     closed = true;
     vertx.cancelTimer(timer);
     vertx.cancelTimer(renewTimer);
+    replicas.close();
     limitsLink.close();
     RedisConnection s = subscriber;
     if (s != null) {

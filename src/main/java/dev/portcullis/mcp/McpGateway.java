@@ -65,7 +65,7 @@ public final class McpGateway implements AutoCloseable {
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
     this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION,
-        tracing, metrics);
+        tracing, metrics, cluster.replicas());
     this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()),
         tracing);
     metrics.mcpSessions(() -> sessions.all().size());
