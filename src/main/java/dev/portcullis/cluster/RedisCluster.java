@@ -74,7 +74,7 @@ public final class RedisCluster implements Cluster {
         .setMaxPoolWaiting(1024).setNetClientOptions(new NetClientOptions()
             .setConnectTimeout((int) COMMAND_TIMEOUT_MS).setTcpNoDelay(true).setTcpKeepAlive(true)));
     this.namespace = rc.channel();
-    this.channel = namespace + ":events";
+    this.channel = ChangeEvent.channel(namespace);
     this.failOpen = config.failOpen();
     this.metrics = metrics;
     byte[] id = new byte[8];
