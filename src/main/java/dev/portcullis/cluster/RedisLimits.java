@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * use ({@code limits-give-back.lua}); one round trip each. Parallel slots are leases: this replica
  * renews the ones it holds every third of {@link #SLOT_LEASE_MS}, so a replica that dies frees its
  * slots one lease after its last renewal at the latest.
+ *
+ * <p>A budget counter that is absent (a new period, or Redis lost its data: a restart without
+ * persistence, a FLUSHALL) is rebuilt from the spend the store has recorded, the durable truth,
+ * not from this replica's view, plus the reservations this replica's calls in flight hold on it
+ * (re-taken, since they will settle against it): the script reports the counter absent, this
+ * replica reads the store on a worker thread and takes again with that base.
  */
 final class RedisLimits implements SharedLimits {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLimits.class);
@@ -52,6 +58,10 @@ final class RedisLimits implements SharedLimits {
   private final AtomicLong calls = new AtomicLong();
   /** The parallel slots this replica holds: member to the slot sets it is in. */
   private final Map<String, List<String>> slots = new ConcurrentHashMap<>();
+  /** The budget reservations of this replica's calls in flight: member to its budget counters. */
+  private final Map<String, List<Counter>> reservations = new ConcurrentHashMap<>();
+  /** Their sum per budget counter, re-taken when a counter is rebuilt. */
+  private final Map<String, Long> reservedHere = new ConcurrentHashMap<>();
 
   /**
    * @param prefix put before every counter's name (the cluster's channel, so gateways can share a Redis)
@@ -96,6 +106,11 @@ final class RedisLimits implements SharedLimits {
       return Future.failedFuture(new IllegalStateException("Redis is unreachable"));
     }
     String member = origin + ":" + Long.toString(calls.incrementAndGet(), 36);
+    return onCallerContext(take(member, counters, null));
+  }
+
+  /** @param bases budget counters' bases read from the store, by index (-1: not read), or null */
+  private Future<Taken> take(String member, List<Counter> counters, long[] bases) {
     List<String> keys = new ArrayList<>(counters.size());
     List<String> args = new ArrayList<>(2 + counters.size() * 5);
     args.add(member);
@@ -110,14 +125,24 @@ final class RedisLimits implements SharedLimits {
       args.add(code(c.type()));
       args.add(Long.toString(c.limit()));
       args.add(Long.toString(c.amount()));
-      args.add(Long.toString(c.base()));
+      int i = keys.size() - 1;
+      args.add(Long.toString(bases != null && bases[i] >= 0 ? bases[i] : c.recorded() != null ? -1 : c.base()));
       args.add(Long.toString(c.expireAtMs()));
     }
-    return onCallerContext(take.run(redis, keys, args).map(r -> {
+    return take.run(redis, keys, args).compose(r -> {
       long now = r.get(1).toLong();
-      if (r.get(0).toInteger() == 0) {
-        return new Taken(member, now, r.get(2).toInteger() - 1, new long[] {r.get(3).toLong()},
-            new long[] {r.get(4).toLong()});
+      int status = r.get(0).toInteger();
+      if (status == 2) {
+        int i = r.get(2).toInteger() - 1;
+        return recorded(counters.get(i)).compose(base -> {
+          long[] next = bases != null ? bases : filled(counters.size());
+          next[i] = base;
+          return take(member, counters, next);
+        });
+      }
+      if (status == 0) {
+        return Future.succeededFuture(new Taken(member, now, r.get(2).toInteger() - 1,
+            new long[] {r.get(3).toLong()}, new long[] {r.get(4).toLong()}));
       }
       long[] values = new long[counters.size()];
       long[] waits = new long[counters.size()];
@@ -128,13 +153,56 @@ final class RedisLimits implements SharedLimits {
       if (!slotKeys.isEmpty()) {
         slots.put(member, slotKeys);
       }
-      return new Taken(member, now, -1, values, waits);
-    }));
+      holdReservations(member, counters);
+      return Future.succeededFuture(new Taken(member, now, -1, values, waits));
+    });
+  }
+
+  private static long[] filled(int n) {
+    long[] a = new long[n];
+    java.util.Arrays.fill(a, -1);
+    return a;
+  }
+
+  /** Where an absent budget counter restarts: the store's recorded spend plus this replica's reservations in flight. */
+  private Future<Long> recorded(Counter c) {
+    long here = reservedHere.getOrDefault(c.key(), 0L);
+    Context ctx = Vertx.currentContext();
+    if (ctx == null) {
+      return Future.succeededFuture(c.recorded().getAsLong() + here);
+    }
+    return ctx.executeBlocking(() -> c.recorded().getAsLong() + here, false);
+  }
+
+  private void holdReservations(String member, List<Counter> counters) {
+    List<Counter> held = null;
+    for (Counter c : counters) {
+      if (c.type() == Type.BUDGET && c.amount() > 0) {
+        if (held == null) {
+          held = new ArrayList<>(2);
+        }
+        held.add(c);
+        reservedHere.merge(c.key(), c.amount(), Long::sum);
+      }
+    }
+    if (held != null) {
+      reservations.put(member, held);
+    }
+  }
+
+  private void endReservations(String member) {
+    List<Counter> held = reservations.remove(member);
+    if (held != null) {
+      for (Counter c : held) {
+        reservedHere.computeIfPresent(c.key(), (k, v) -> v - c.amount() <= 0 ? null : v - c.amount());
+      }
+    }
   }
 
   @Override
   public void giveBack(String member, List<GiveBack> returns) {
     slots.remove(member);
+    endReservations(member);
     if (returns.isEmpty()) {
       return;
     }

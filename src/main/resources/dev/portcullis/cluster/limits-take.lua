@@ -9,12 +9,14 @@
 --      deadline passed (its replica died, or stopped renewing) no longer counts
 --   W  a sliding window of 60 one-second slots (hash: second -> amount): requests or tokens
 --   B  a budget period: spend plus in-flight reservations; created from base (the spend the
---      store knows) when absent, expiring at expire_at_ms (0: never)
+--      store records) when absent, expiring at expire_at_ms (0: never); a negative base says the
+--      caller has yet to read it: an absent counter is then not created but reported
 -- Clock: Redis's own, so that replicas with drifting clocks share one window.
 --
 -- Returns {1, now_ms, v1, x1, v2, x2, ...} when all were taken (S: slots held now; W: amount
 -- left in the window, ms until its oldest slot leaves; B: the counter now), or {0, now_ms, i, v, x}
--- when limit i refused (S: slots held; W: the window's sum, ms until enough leaves it; B: the counter).
+-- when limit i refused (S: slots held; W: the window's sum, ms until enough leaves it; B: the counter),
+-- or {2, now_ms, i} when budget i is absent and its base is yet to be read (nothing taken).
 local t = redis.call('TIME')
 local sec = tonumber(t[1])
 local now = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -74,7 +76,14 @@ for i = 1, #KEYS do
     local oldest = slots[1] and slots[1][1] or sec
     seen[i] = {sum, (oldest + WINDOW) * 1000 - now}
   else
-    local cur = tonumber(redis.call('GET', key) or ARGV[a + 4])
+    local cur = redis.call('GET', key)
+    if not cur then
+      if tonumber(ARGV[a + 4]) < 0 then
+        return {2, now, i}
+      end
+      cur = ARGV[a + 4]
+    end
+    cur = tonumber(cur)
     if cur + amount > limit or (amount == 0 and cur >= limit) then
       return {0, now, i, cur, 0}
     end
