@@ -199,4 +199,39 @@ class AnswerAnywhereTest {
     return gw.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path)).header("authorization", "Bearer " + ADMIN)
         .POST(HttpRequest.BodyPublishers.noBody()).build());
   }
+
+  @Test
+  void anApprovalAskedOfTheClientIsAnsweredThroughTheOtherReplica(@TempDir Path dir) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, """
+        rules:
+          - name: echo-asks-the-user
+            when: "name == 'demo__echo'"
+            effect: require_approval
+            reason: echoes are watched
+        """);
+    String more = """
+        mcp: { servers: { demo: { type: builtin } } }
+        policy: { file: "%s" }
+        """.formatted(policy);
+    try (GatewayHarness a = replica(more); GatewayHarness b = replica(more)) {
+      String args = "{\"text\":\"asked on A\"}";
+      JsonNode asked = call(a, GatewayHarness.KEY, "demo__echo", "", "{\"elicitation\":{}}", args).path("result");
+      assertThat(asked.path("resultType").asText()).as(asked.toString()).isEqualTo("input_required");
+      String state = asked.path("requestState").asText();
+      String accept = answering(state, "approval", "{\"action\":\"accept\"}");
+
+      JsonNode stranger = call(b, "other-key", "demo__echo", accept, "{\"elicitation\":{}}", args);
+      assertThat(stranger.at("/error/code").asInt()).as(stranger.toString()).isEqualTo(McpError.INVALID_PARAMS);
+      // a refused answer used the question up: the user is asked again
+      JsonNode again = call(a, GatewayHarness.KEY, "demo__echo", "", "{\"elicitation\":{}}", args).path("result");
+      String state2 = again.path("requestState").asText();
+      JsonNode done = call(b, GatewayHarness.KEY, "demo__echo",
+          answering(state2, "approval", "{\"action\":\"accept\"}"), "{\"elicitation\":{}}", args);
+      assertThat(done.at("/result/content/0/text").asText()).as(done.toString()).contains("asked on A");
+      JsonNode reused = call(a, GatewayHarness.KEY, "demo__echo",
+          answering(state2, "approval", "{\"action\":\"accept\"}"), "{\"elicitation\":{}}", args);
+      assertThat(reused.at("/error/code").asInt()).as("used once: " + reused).isEqualTo(McpError.INVALID_PARAMS);
+    }
+  }
 }
