@@ -53,6 +53,8 @@ public final class RedisCluster implements Cluster {
   private final GatewayMetrics metrics;
   private final RedisSessionStore sessions;
   private final PipelinedLink limitsLink;
+  /** Give-backs and lease renewals: on their own connection, so admissions never queue behind them. */
+  private final PipelinedLink settleLink;
   private final RedisLimits limits;
   private final RedisReplicaRequests replicas;
   private final long renewTimer;
@@ -82,7 +84,8 @@ public final class RedisCluster implements Cluster {
     this.origin = HexFormat.of().formatHex(id);
     this.sessions = new RedisSessionStore(this::send, rc.channel() + ":mcp-session:", sessionTtlMs);
     this.limitsLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
-    this.limits = new RedisLimits(limitsLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
+    this.settleLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
+    this.limits = new RedisLimits(limitsLink::send, settleLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
         () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
     this.replicas = new RedisReplicaRequests(vertx, this::send, namespace, origin);
     metrics.clusterUp(this::healthy);
@@ -201,7 +204,8 @@ public final class RedisCluster implements Cluster {
       return Future.succeededFuture();
     });
     Future<Void> sub = subscriber != null || subscribing ? Future.succeededFuture() : subscribe();
-    Future<Void> link = limitsLink.open().otherwiseEmpty(); // ready before the first call needs it
+    // ready before the first call needs them
+    Future<Void> link = Future.join(limitsLink.open(), settleLink.open()).<Void>mapEmpty().otherwiseEmpty();
     return Future.join(ping, sub, link).transform(ar -> {
       boolean now = healthy();
       if (now != wasHealthy) {
@@ -276,6 +280,7 @@ public final class RedisCluster implements Cluster {
     vertx.cancelTimer(renewTimer);
     replicas.close();
     limitsLink.close();
+    settleLink.close();
     RedisConnection s = subscriber;
     if (s != null) {
       s.close();

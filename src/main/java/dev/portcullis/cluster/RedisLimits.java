@@ -46,6 +46,7 @@ final class RedisLimits implements SharedLimits {
   private static final int RENEW_BATCH = 512;
 
   private final Function<Request, Future<Response>> redis;
+  private final Function<Request, Future<Response>> settling;
   private final String prefix;
   private final String origin;
   private final BooleanSupplier healthy;
@@ -64,14 +65,18 @@ final class RedisLimits implements SharedLimits {
   private final Map<String, Long> reservedHere = new ConcurrentHashMap<>();
 
   /**
+   * @param redis where admissions go (the take script)
+   * @param settling where give-backs and lease renewals go: another connection, so that a burst of
+   *     settlements never delays an admission behind it on a pipelined link
    * @param prefix put before every counter's name (the cluster's channel, so gateways can share a Redis)
    * @param origin this replica's id, part of every member name so that replicas never collide
    * @param healthy whether Redis is reachable now (while not, nothing is asked and the call fails at once)
    * @param degraded says that a call was admitted on local limits (logged, metered)
    */
-  RedisLimits(Function<Request, Future<Response>> redis, String prefix, String origin, BooleanSupplier healthy,
-      boolean failOpen, Runnable degraded, long leaseMs) {
+  RedisLimits(Function<Request, Future<Response>> redis, Function<Request, Future<Response>> settling, String prefix,
+      String origin, BooleanSupplier healthy, boolean failOpen, Runnable degraded, long leaseMs) {
     this.redis = redis;
+    this.settling = settling;
     this.prefix = prefix;
     this.origin = origin;
     this.healthy = healthy;
@@ -111,25 +116,7 @@ final class RedisLimits implements SharedLimits {
 
   /** @param bases budget counters' bases read from the store, by index (-1: not read), or null */
   private Future<Taken> take(String member, List<Counter> counters, long[] bases) {
-    List<String> keys = new ArrayList<>(counters.size());
-    List<String> args = new ArrayList<>(2 + counters.size() * 5);
-    args.add(member);
-    args.add(Long.toString(leaseMs));
-    List<String> slotKeys = new ArrayList<>(1);
-    for (Counter c : counters) {
-      String key = prefix + c.key();
-      keys.add(key);
-      if (c.type() == Type.SLOTS) {
-        slotKeys.add(key);
-      }
-      args.add(code(c.type()));
-      args.add(Long.toString(c.limit()));
-      args.add(Long.toString(c.amount()));
-      int i = keys.size() - 1;
-      args.add(Long.toString(bases != null && bases[i] >= 0 ? bases[i] : c.recorded() != null ? -1 : c.base()));
-      args.add(Long.toString(c.expireAtMs()));
-    }
-    return take.run(redis, keys, args).compose(r -> {
+    return take.run(redis, (cmd, script) -> takeRequest(cmd, script, member, counters, bases)).compose(r -> {
       long now = r.get(1).toLong();
       int status = r.get(0).toInteger();
       if (status == 2) {
@@ -150,12 +137,45 @@ final class RedisLimits implements SharedLimits {
         values[i] = r.get(2 + 2 * i).toLong();
         waits[i] = r.get(3 + 2 * i).toLong();
       }
-      if (!slotKeys.isEmpty()) {
-        slots.put(member, slotKeys);
-      }
+      holdSlots(member, counters);
       holdReservations(member, counters);
       return Future.succeededFuture(new Taken(member, now, -1, values, waits));
     });
+  }
+
+  /**
+   * The take script's request, written straight into the command (numbers as numbers): no lists
+   * of argument strings on the path every governed call takes.
+   */
+  private Request takeRequest(Command cmd, String script, String member, List<Counter> counters, long[] bases) {
+    Request r = Request.cmd(cmd).arg(script).arg(counters.size());
+    for (Counter c : counters) {
+      r.arg(prefix + c.key());
+    }
+    r.arg(member).arg(leaseMs);
+    for (int i = 0; i < counters.size(); i++) {
+      Counter c = counters.get(i);
+      r.arg(code(c.type())).arg(c.limit()).arg(c.amount())
+          .arg(bases != null && bases[i] >= 0 ? bases[i] : c.recorded() != null ? -1 : c.base())
+          .arg(c.expireAtMs());
+    }
+    return r;
+  }
+
+  /** Remembers the parallel slots a call holds, to renew their leases while it runs. */
+  private void holdSlots(String member, List<Counter> counters) {
+    List<String> keys = null;
+    for (Counter c : counters) {
+      if (c.type() == Type.SLOTS) {
+        if (keys == null) {
+          keys = new ArrayList<>(1);
+        }
+        keys.add(prefix + c.key());
+      }
+    }
+    if (keys != null) {
+      slots.put(member, keys);
+    }
   }
 
   private static long[] filled(int n) {
@@ -215,7 +235,7 @@ final class RedisLimits implements SharedLimits {
       args.add(Long.toString(g.slot()));
       args.add(Long.toString(g.delta()));
     }
-    giveBack.run(redis, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
+    giveBack.run(settling, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
         .log("could not give a finished call's shared limits back to Redis: its parallel slot is freed when its"
             + " lease ends, its reservation when the window or period does"));
   }
@@ -245,7 +265,7 @@ final class RedisLimits implements SharedLimits {
   }
 
   private void renewBatch(List<String> keys, List<String> args) {
-    renew.run(redis, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
+    renew.run(settling, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
         .log("could not renew this replica's parallel slots in Redis; retried in a third of a lease"));
   }
 
@@ -292,16 +312,20 @@ final class RedisLimits implements SharedLimits {
     }
 
     Future<Response> run(Function<Request, Future<Response>> redis, List<String> keys, List<String> args) {
-      return redis.apply(request(Command.EVALSHA, sha, keys, args)).recover(e -> e.getMessage() != null
-          && e.getMessage().startsWith("NOSCRIPT") ? redis.apply(request(Command.EVAL, text, keys, args))
-          : Future.failedFuture(e));
+      return run(redis, (cmd, script) -> {
+        Request r = Request.cmd(cmd).arg(script).arg(keys.size());
+        keys.forEach(r::arg);
+        args.forEach(r::arg);
+        return r;
+      });
     }
 
-    private static Request request(Command cmd, String script, List<String> keys, List<String> args) {
-      Request r = Request.cmd(cmd).arg(script).arg(keys.size());
-      keys.forEach(r::arg);
-      args.forEach(r::arg);
-      return r;
+    /** @param request builds the request for EVALSHA with the digest, or EVAL with the text */
+    Future<Response> run(Function<Request, Future<Response>> redis,
+        java.util.function.BiFunction<Command, String, Request> request) {
+      return redis.apply(request.apply(Command.EVALSHA, sha)).recover(e -> e.getMessage() != null
+          && e.getMessage().startsWith("NOSCRIPT") ? redis.apply(request.apply(Command.EVAL, text))
+          : Future.failedFuture(e));
     }
   }
 }

@@ -63,7 +63,7 @@ class RedisLimitsScriptTest {
 
   /** A replica's shared limits, with the given slot lease. */
   private RedisLimits replica(String origin, long leaseMs) {
-    return new RedisLimits(redis::send, PREFIX, origin, () -> true, false, () -> { }, leaseMs);
+    return new RedisLimits(redis::send, redis::send, PREFIX, origin, () -> true, false, () -> { }, leaseMs);
   }
 
   private Response send(Request r) throws Exception {
