@@ -24,9 +24,11 @@ local member = ARGV[1]
 local lease = tonumber(ARGV[2])
 local WINDOW = 60
 
+-- the window's sum, its oldest second (nil when empty) and its slots, unordered: only a refusal
+-- needs them in order (waitFor), so an admitted call does not pay for the sort
 local function window(key)
   local all = redis.call('HGETALL', key)
-  local sum, slots, stale = 0, {}, {}
+  local sum, oldest, slots, stale = 0, nil, {}, {}
   for i = 1, #all, 2 do
     local s = tonumber(all[i])
     if s <= sec - WINDOW then
@@ -35,17 +37,20 @@ local function window(key)
       local v = tonumber(all[i + 1])
       sum = sum + v
       slots[#slots + 1] = {s, v}
+      if oldest == nil or s < oldest then
+        oldest = s
+      end
     end
   end
   if #stale > 0 then
     redis.call('HDEL', key, unpack(stale))
   end
-  table.sort(slots, function(a, b) return a[1] < b[1] end)
-  return sum, slots
+  return sum, oldest, slots
 end
 
 -- ms until `free` has left the window (its oldest slots first)
 local function waitFor(slots, free)
+  table.sort(slots, function(a, b) return a[1] < b[1] end)
   local freed = 0
   for _, s in ipairs(slots) do
     freed = freed + s[2]
@@ -69,12 +74,11 @@ for i = 1, #KEYS do
     end
     seen[i] = {held}
   elseif kind == 'W' then
-    local sum, slots = window(key)
+    local sum, oldest, slots = window(key)
     if sum + amount > limit then
       return {0, now, i, sum, waitFor(slots, sum + amount - limit)}
     end
-    local oldest = slots[1] and slots[1][1] or sec
-    seen[i] = {sum, (oldest + WINDOW) * 1000 - now}
+    seen[i] = {sum, ((oldest or sec) + WINDOW) * 1000 - now}
   else
     local cur = redis.call('GET', key)
     if not cur then
