@@ -129,6 +129,34 @@ class AnswerAnywhereTest {
   }
 
   @Test
+  void aRetryWhoseReplicaStoppedIsRefusedAtOnceAsUnknown() throws Exception {
+    int port = NodeSupport.freePort();
+    Process everything = NodeSupport.everythingHttp(port);
+    String servers = """
+        mcp:
+          servers:
+            evh: { type: http, url: "http://127.0.0.1:%d/mcp" }
+        """.formatted(port);
+    try (GatewayHarness b = replica(servers)) {
+      JsonNode asked;
+      try (GatewayHarness a = replica(servers)) {
+        asked = call(a, GatewayHarness.KEY, ELICIT, "").path("result");
+        assertThat(asked.path("resultType").asText()).as(asked.toString()).isEqualTo("input_required");
+      } // replica A stops: the upstream call it held is lost with it
+      String key = asked.path("inputRequests").fieldNames().next();
+      long start = System.nanoTime();
+      JsonNode r = call(b, GatewayHarness.KEY, ELICIT,
+          answering(asked.path("requestState").asText(), key, "{\"action\":\"accept\"}"));
+      assertThat(r.at("/error/code").asInt()).as(r.toString()).isEqualTo(McpError.INVALID_PARAMS);
+      assertThat(r.at("/error/message").asText()).contains("unknown or expired").contains("call again without it");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not a wait for silence")
+          .isLessThan(Duration.ofSeconds(5));
+    } finally {
+      everything.destroy();
+    }
+  }
+
+  @Test
   void aHandleNamingAReplicaThatIsGoneIsRefusedAtOnce() throws Exception {
     try (GatewayHarness a = replica("mcp: { servers: { demo: { type: builtin } } }")) {
       JsonNode r = call(a, GatewayHarness.KEY, "demo__echo",
