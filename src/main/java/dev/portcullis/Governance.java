@@ -25,7 +25,7 @@ final class Governance implements AutoCloseable {
 
   final Store store;
   final KeyDirectory directory = new KeyDirectory();
-  final BudgetLedger ledger = new BudgetLedger();
+  final BudgetLedger ledger;
   final UsageWriter writer;
   final Accountant accountant;
   final AdminApi admin;
@@ -45,6 +45,7 @@ final class Governance implements AutoCloseable {
       dev.portcullis.limits.UsageSink spend, dev.portcullis.cluster.Cluster cluster) {
     this.cluster = cluster;
     this.store = Store.open(config.store());
+    this.ledger = new BudgetLedger(store.usage()::spent);
     try {
       reload();
       long now = System.currentTimeMillis();

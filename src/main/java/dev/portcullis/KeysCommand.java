@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code portcullis keys ...} and {@code portcullis teams ...}: manage virtual keys directly in
- * the configured store (no running gateway needed; a running one sees changes within
- * {@code store.key_refresh_ms}).
+ * the configured store (no running gateway needed). Running replicas see a change within
+ * {@code store.key_refresh_ms}, or within a second when the configuration has a {@code cluster}
+ * section: the command then announces it on Redis as a replica would.
  */
 final class KeysCommand {
   private KeysCommand() {}
@@ -34,7 +35,7 @@ final class KeysCommand {
   abstract static class StoreCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = Main.DEFAULT_CONFIG, paramLabel = "FILE",
         description = "Configuration file whose store holds the keys (default: ${DEFAULT-VALUE}); only its "
-            + "store section is read, so environment variables other sections name need not be set.")
+            + "store and cluster sections are read, so environment variables other sections name need not be set.")
     Path config;
 
     @Option(names = "--json", description = "Print JSON instead of text: the object shown, created or changed "
@@ -45,7 +46,7 @@ final class KeysCommand {
     public Integer call() throws Exception {
       GatewayConfig cfg;
       try {
-        cfg = ConfigLoader.forSections(ConfigLoader.STORE_SECTION).load(config);
+        cfg = ConfigLoader.forSections(ConfigLoader.STORE_SECTION, ConfigLoader.CLUSTER_SECTION).load(config);
       } catch (ConfigException e) {
         System.err.println(e.getMessage());
         return Main.CONFIG_ERROR;
@@ -54,11 +55,28 @@ final class KeysCommand {
         System.err.println(config + ": has no store section (store: { url: jdbc:sqlite:data/portcullis.db })");
         return Main.CONFIG_ERROR;
       }
+      java.util.concurrent.atomic.AtomicBoolean changed = new java.util.concurrent.atomic.AtomicBoolean();
+      int exit;
       try (Store store = Store.open(cfg.store())) {
-        return run(new KeyAdmin(store, () -> { }, null));
+        exit = run(new KeyAdmin(store, () -> changed.set(true), null));
       } catch (IllegalArgumentException | NoSuchElementException e) {
         System.err.println("error: " + e.getMessage());
         return 1;
+      }
+      if (changed.get() && cfg.cluster().enabled()) {
+        announce(cfg);
+      }
+      return exit;
+    }
+
+    /** Tells the running replicas to re-read keys and teams; the change is stored whether they hear or not. */
+    private void announce(GatewayConfig cfg) {
+      try {
+        dev.portcullis.cluster.ChangeAnnouncer.announce(cfg.cluster(), dev.portcullis.cluster.ChangeEvent.Kind.KEYS);
+      } catch (Exception e) {
+        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        System.err.println("warning: stored, but the running replicas could not be told (" + cause.getMessage()
+            + "); they see the change within store.key_refresh_ms");
       }
     }
 

@@ -17,6 +17,11 @@ import java.util.Locale;
 public record ChangeEvent(Kind kind, String origin, String session, String message) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The channel change events go on, under the deployment's {@code cluster.redis.channel}. */
+  static String channel(String namespace) {
+    return namespace + ":events";
+  }
+
   public enum Kind {
     /** Virtual keys or teams (and so their budgets) changed: re-read keys and teams. */
     KEYS,

@@ -43,6 +43,9 @@ public interface Cluster extends AutoCloseable {
   /** The limit counters the replicas share ({@link SharedLimits#NONE} for one replica). */
   SharedLimits limits();
 
+  /** Requests to a named replica, for what only that replica holds ({@link ReplicaRequests#NONE} for one replica). */
+  ReplicaRequests replicas();
+
   /** The MCP session records. */
   SessionStore sessions();
 

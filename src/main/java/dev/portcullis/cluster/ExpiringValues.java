@@ -33,6 +33,11 @@ public interface ExpiringValues {
     public Future<Void> delete(String key) {
       return Future.failedFuture(new IllegalStateException("no shared state: one replica"));
     }
+
+    @Override
+    public Future<String> take(String key) {
+      return Future.failedFuture(new IllegalStateException("no shared state: one replica"));
+    }
   };
 
   /** Whether other replicas see these values. */
@@ -48,4 +53,7 @@ public interface ExpiringValues {
   Future<Void> expire(String key, long ttlMs);
 
   Future<Void> delete(String key);
+
+  /** The value, deleted in the same step (null when there is none): of two replicas taking it, one gets it. */
+  Future<String> take(String key);
 }

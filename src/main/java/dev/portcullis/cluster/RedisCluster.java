@@ -53,7 +53,10 @@ public final class RedisCluster implements Cluster {
   private final GatewayMetrics metrics;
   private final RedisSessionStore sessions;
   private final PipelinedLink limitsLink;
+  /** Give-backs and lease renewals: on their own connection, so admissions never queue behind them. */
+  private final PipelinedLink settleLink;
   private final RedisLimits limits;
+  private final RedisReplicaRequests replicas;
   private final long renewTimer;
   private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
@@ -73,7 +76,7 @@ public final class RedisCluster implements Cluster {
         .setMaxPoolWaiting(1024).setNetClientOptions(new NetClientOptions()
             .setConnectTimeout((int) COMMAND_TIMEOUT_MS).setTcpNoDelay(true).setTcpKeepAlive(true)));
     this.namespace = rc.channel();
-    this.channel = namespace + ":events";
+    this.channel = ChangeEvent.channel(namespace);
     this.failOpen = config.failOpen();
     this.metrics = metrics;
     byte[] id = new byte[8];
@@ -81,8 +84,10 @@ public final class RedisCluster implements Cluster {
     this.origin = HexFormat.of().formatHex(id);
     this.sessions = new RedisSessionStore(this::send, rc.channel() + ":mcp-session:", sessionTtlMs);
     this.limitsLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
-    this.limits = new RedisLimits(limitsLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
+    this.settleLink = new PipelinedLink(redis, LIMITS_TIMEOUT_MS);
+    this.limits = new RedisLimits(limitsLink::send, settleLink::send, rc.channel() + ":limits:", origin, this::healthy, failOpen,
         () -> degraded("limits"), RedisLimits.SLOT_LEASE_MS);
+    this.replicas = new RedisReplicaRequests(vertx, this::send, namespace, origin);
     metrics.clusterUp(this::healthy);
     this.timer = vertx.setPeriodic(rc.reconnectMs(), t -> check());
     this.renewTimer = limits.startRenewing(vertx);
@@ -167,6 +172,11 @@ public final class RedisCluster implements Cluster {
   }
 
   @Override
+  public ReplicaRequests replicas() {
+    return replicas;
+  }
+
+  @Override
   public SessionStore sessions() {
     return sessions;
   }
@@ -194,7 +204,8 @@ public final class RedisCluster implements Cluster {
       return Future.succeededFuture();
     });
     Future<Void> sub = subscriber != null || subscribing ? Future.succeededFuture() : subscribe();
-    Future<Void> link = limitsLink.open().otherwiseEmpty(); // ready before the first call needs it
+    // ready before the first call needs them
+    Future<Void> link = Future.join(limitsLink.open(), settleLink.open()).<Void>mapEmpty().otherwiseEmpty();
     return Future.join(ping, sub, link).transform(ar -> {
       boolean now = healthy();
       if (now != wasHealthy) {
@@ -218,7 +229,7 @@ public final class RedisCluster implements Cluster {
       conn.handler(this::received);
       conn.exceptionHandler(e -> lost(conn));
       conn.endHandler(v -> lost(conn));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).timeout(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel).arg(replicas.channel())).timeout(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
           .map(r -> {
             subscriber = conn;
             return (Void) null;
@@ -238,6 +249,10 @@ public final class RedisCluster implements Cluster {
   /** A pub/sub push: ["message", channel, payload]. */
   private void received(Response r) {
     if (r == null || r.size() < 3 || !"message".equals(r.get(0).toString())) {
+      return;
+    }
+    if (!channel.equals(r.get(1).toString())) {
+      replicas.received(r.get(2).toString()); // this replica's own channel
       return;
     }
     ChangeEvent e = ChangeEvent.decode(r.get(2).toString());
@@ -263,7 +278,9 @@ public final class RedisCluster implements Cluster {
     closed = true;
     vertx.cancelTimer(timer);
     vertx.cancelTimer(renewTimer);
+    replicas.close();
     limitsLink.close();
+    settleLink.close();
     RedisConnection s = subscriber;
     if (s != null) {
       s.close();

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * use ({@code limits-give-back.lua}); one round trip each. Parallel slots are leases: this replica
  * renews the ones it holds every third of {@link #SLOT_LEASE_MS}, so a replica that dies frees its
  * slots one lease after its last renewal at the latest.
+ *
+ * <p>A budget counter that is absent (a new period, or Redis lost its data: a restart without
+ * persistence, a FLUSHALL) is rebuilt from the spend the store has recorded, the durable truth,
+ * not from this replica's view, plus the reservations this replica's calls in flight hold on it
+ * (re-taken, since they will settle against it): the script reports the counter absent, this
+ * replica reads the store on a worker thread and takes again with that base.
  */
 final class RedisLimits implements SharedLimits {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLimits.class);
@@ -40,6 +46,7 @@ final class RedisLimits implements SharedLimits {
   private static final int RENEW_BATCH = 512;
 
   private final Function<Request, Future<Response>> redis;
+  private final Function<Request, Future<Response>> settling;
   private final String prefix;
   private final String origin;
   private final BooleanSupplier healthy;
@@ -52,16 +59,24 @@ final class RedisLimits implements SharedLimits {
   private final AtomicLong calls = new AtomicLong();
   /** The parallel slots this replica holds: member to the slot sets it is in. */
   private final Map<String, List<String>> slots = new ConcurrentHashMap<>();
+  /** The budget reservations of this replica's calls in flight: member to its budget counters. */
+  private final Map<String, List<Counter>> reservations = new ConcurrentHashMap<>();
+  /** Their sum per budget counter, re-taken when a counter is rebuilt. */
+  private final Map<String, Long> reservedHere = new ConcurrentHashMap<>();
 
   /**
+   * @param redis where admissions go (the take script)
+   * @param settling where give-backs and lease renewals go: another connection, so that a burst of
+   *     settlements never delays an admission behind it on a pipelined link
    * @param prefix put before every counter's name (the cluster's channel, so gateways can share a Redis)
    * @param origin this replica's id, part of every member name so that replicas never collide
    * @param healthy whether Redis is reachable now (while not, nothing is asked and the call fails at once)
    * @param degraded says that a call was admitted on local limits (logged, metered)
    */
-  RedisLimits(Function<Request, Future<Response>> redis, String prefix, String origin, BooleanSupplier healthy,
-      boolean failOpen, Runnable degraded, long leaseMs) {
+  RedisLimits(Function<Request, Future<Response>> redis, Function<Request, Future<Response>> settling, String prefix,
+      String origin, BooleanSupplier healthy, boolean failOpen, Runnable degraded, long leaseMs) {
     this.redis = redis;
+    this.settling = settling;
     this.prefix = prefix;
     this.origin = origin;
     this.healthy = healthy;
@@ -96,28 +111,25 @@ final class RedisLimits implements SharedLimits {
       return Future.failedFuture(new IllegalStateException("Redis is unreachable"));
     }
     String member = origin + ":" + Long.toString(calls.incrementAndGet(), 36);
-    List<String> keys = new ArrayList<>(counters.size());
-    List<String> args = new ArrayList<>(2 + counters.size() * 5);
-    args.add(member);
-    args.add(Long.toString(leaseMs));
-    List<String> slotKeys = new ArrayList<>(1);
-    for (Counter c : counters) {
-      String key = prefix + c.key();
-      keys.add(key);
-      if (c.type() == Type.SLOTS) {
-        slotKeys.add(key);
-      }
-      args.add(code(c.type()));
-      args.add(Long.toString(c.limit()));
-      args.add(Long.toString(c.amount()));
-      args.add(Long.toString(c.base()));
-      args.add(Long.toString(c.expireAtMs()));
-    }
-    return onCallerContext(take.run(redis, keys, args).map(r -> {
+    return onCallerContext(take(member, counters, null));
+  }
+
+  /** @param bases budget counters' bases read from the store, by index (-1: not read), or null */
+  private Future<Taken> take(String member, List<Counter> counters, long[] bases) {
+    return take.run(redis, (cmd, script) -> takeRequest(cmd, script, member, counters, bases)).compose(r -> {
       long now = r.get(1).toLong();
-      if (r.get(0).toInteger() == 0) {
-        return new Taken(member, now, r.get(2).toInteger() - 1, new long[] {r.get(3).toLong()},
-            new long[] {r.get(4).toLong()});
+      int status = r.get(0).toInteger();
+      if (status == 2) {
+        int i = r.get(2).toInteger() - 1;
+        return recorded(counters.get(i)).compose(base -> {
+          long[] next = bases != null ? bases : filled(counters.size());
+          next[i] = base;
+          return take(member, counters, next);
+        });
+      }
+      if (status == 0) {
+        return Future.succeededFuture(new Taken(member, now, r.get(2).toInteger() - 1,
+            new long[] {r.get(3).toLong()}, new long[] {r.get(4).toLong()}));
       }
       long[] values = new long[counters.size()];
       long[] waits = new long[counters.size()];
@@ -125,16 +137,92 @@ final class RedisLimits implements SharedLimits {
         values[i] = r.get(2 + 2 * i).toLong();
         waits[i] = r.get(3 + 2 * i).toLong();
       }
-      if (!slotKeys.isEmpty()) {
-        slots.put(member, slotKeys);
+      holdSlots(member, counters);
+      holdReservations(member, counters);
+      return Future.succeededFuture(new Taken(member, now, -1, values, waits));
+    });
+  }
+
+  /**
+   * The take script's request, written straight into the command (numbers as numbers): no lists
+   * of argument strings on the path every governed call takes.
+   */
+  private Request takeRequest(Command cmd, String script, String member, List<Counter> counters, long[] bases) {
+    Request r = Request.cmd(cmd).arg(script).arg(counters.size());
+    for (Counter c : counters) {
+      r.arg(prefix + c.key());
+    }
+    r.arg(member).arg(leaseMs);
+    for (int i = 0; i < counters.size(); i++) {
+      Counter c = counters.get(i);
+      r.arg(code(c.type())).arg(c.limit()).arg(c.amount())
+          .arg(bases != null && bases[i] >= 0 ? bases[i] : c.recorded() != null ? -1 : c.base())
+          .arg(c.expireAtMs());
+    }
+    return r;
+  }
+
+  /** Remembers the parallel slots a call holds, to renew their leases while it runs. */
+  private void holdSlots(String member, List<Counter> counters) {
+    List<String> keys = null;
+    for (Counter c : counters) {
+      if (c.type() == Type.SLOTS) {
+        if (keys == null) {
+          keys = new ArrayList<>(1);
+        }
+        keys.add(prefix + c.key());
       }
-      return new Taken(member, now, -1, values, waits);
-    }));
+    }
+    if (keys != null) {
+      slots.put(member, keys);
+    }
+  }
+
+  private static long[] filled(int n) {
+    long[] a = new long[n];
+    java.util.Arrays.fill(a, -1);
+    return a;
+  }
+
+  /** Where an absent budget counter restarts: the store's recorded spend plus this replica's reservations in flight. */
+  private Future<Long> recorded(Counter c) {
+    long here = reservedHere.getOrDefault(c.key(), 0L);
+    Context ctx = Vertx.currentContext();
+    if (ctx == null) {
+      return Future.succeededFuture(c.recorded().getAsLong() + here);
+    }
+    return ctx.executeBlocking(() -> c.recorded().getAsLong() + here, false);
+  }
+
+  private void holdReservations(String member, List<Counter> counters) {
+    List<Counter> held = null;
+    for (Counter c : counters) {
+      if (c.type() == Type.BUDGET && c.amount() > 0) {
+        if (held == null) {
+          held = new ArrayList<>(2);
+        }
+        held.add(c);
+        reservedHere.merge(c.key(), c.amount(), Long::sum);
+      }
+    }
+    if (held != null) {
+      reservations.put(member, held);
+    }
+  }
+
+  private void endReservations(String member) {
+    List<Counter> held = reservations.remove(member);
+    if (held != null) {
+      for (Counter c : held) {
+        reservedHere.computeIfPresent(c.key(), (k, v) -> v - c.amount() <= 0 ? null : v - c.amount());
+      }
+    }
   }
 
   @Override
   public void giveBack(String member, List<GiveBack> returns) {
     slots.remove(member);
+    endReservations(member);
     if (returns.isEmpty()) {
       return;
     }
@@ -147,7 +235,7 @@ final class RedisLimits implements SharedLimits {
       args.add(Long.toString(g.slot()));
       args.add(Long.toString(g.delta()));
     }
-    giveBack.run(redis, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
+    giveBack.run(settling, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
         .log("could not give a finished call's shared limits back to Redis: its parallel slot is freed when its"
             + " lease ends, its reservation when the window or period does"));
   }
@@ -177,7 +265,7 @@ final class RedisLimits implements SharedLimits {
   }
 
   private void renewBatch(List<String> keys, List<String> args) {
-    renew.run(redis, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
+    renew.run(settling, keys, args).onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
         .log("could not renew this replica's parallel slots in Redis; retried in a third of a lease"));
   }
 
@@ -224,16 +312,20 @@ final class RedisLimits implements SharedLimits {
     }
 
     Future<Response> run(Function<Request, Future<Response>> redis, List<String> keys, List<String> args) {
-      return redis.apply(request(Command.EVALSHA, sha, keys, args)).recover(e -> e.getMessage() != null
-          && e.getMessage().startsWith("NOSCRIPT") ? redis.apply(request(Command.EVAL, text, keys, args))
-          : Future.failedFuture(e));
+      return run(redis, (cmd, script) -> {
+        Request r = Request.cmd(cmd).arg(script).arg(keys.size());
+        keys.forEach(r::arg);
+        args.forEach(r::arg);
+        return r;
+      });
     }
 
-    private static Request request(Command cmd, String script, List<String> keys, List<String> args) {
-      Request r = Request.cmd(cmd).arg(script).arg(keys.size());
-      keys.forEach(r::arg);
-      args.forEach(r::arg);
-      return r;
+    /** @param request builds the request for EVALSHA with the digest, or EVAL with the text */
+    Future<Response> run(Function<Request, Future<Response>> redis,
+        java.util.function.BiFunction<Command, String, Request> request) {
+      return redis.apply(request.apply(Command.EVALSHA, sha)).recover(e -> e.getMessage() != null
+          && e.getMessage().startsWith("NOSCRIPT") ? redis.apply(request.apply(Command.EVAL, text))
+          : Future.failedFuture(e));
     }
   }
 }

@@ -38,6 +38,11 @@ final class RedisValues implements ExpiringValues {
   }
 
   @Override
+  public Future<String> take(String key) {
+    return redis.apply(Request.cmd(Command.GETDEL).arg(prefix + key)).map(r -> r == null ? null : r.toString());
+  }
+
+  @Override
   public Future<Void> delete(String key) {
     return redis.apply(Request.cmd(Command.DEL).arg(prefix + key)).mapEmpty();
   }

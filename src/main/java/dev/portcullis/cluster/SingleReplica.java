@@ -42,6 +42,11 @@ final class SingleReplica implements Cluster {
   }
 
   @Override
+  public ReplicaRequests replicas() {
+    return ReplicaRequests.NONE;
+  }
+
+  @Override
   public SessionStore sessions() {
     return SessionStore.LOCAL;
   }

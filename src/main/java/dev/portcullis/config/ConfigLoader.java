@@ -24,6 +24,7 @@ public final class ConfigLoader {
   /** Top-level section names, for {@link #forSections}. */
   public static final String STORE_SECTION = "store";
   public static final String AUDIT_SECTION = "audit";
+  public static final String CLUSTER_SECTION = "cluster";
 
   private final ObjectMapper yaml;
   private final EnvInterpolator env;

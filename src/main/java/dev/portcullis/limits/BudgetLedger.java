@@ -14,12 +14,30 @@ public final class BudgetLedger {
   public static final String TEAM = "team";
   public static final String PERSONA = "persona";
 
+  /** The spend the store has recorded (its spend table). Blocking. */
+  public interface RecordedSpend {
+    /** What {@code scope} (key, team, persona) {@code subject} spent in the period that began at {@code periodStart}. */
+    long spent(String scope, String subject, Period period, long periodStart);
+  }
+
+  /** Where a cluster's budget counters restart from when Redis lost them; null: nowhere but this ledger. */
+  private final RecordedSpend recorded;
   private final ConcurrentHashMap<String, Account> keys = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Account> teams = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Account> personas = new ConcurrentHashMap<>();
 
+  /** A ledger whose accounts know only what this process loaded and charged. */
+  public BudgetLedger() {
+    this(null);
+  }
+
+  /** @param recorded the store's spend, read when a replica must rebuild a shared budget counter */
+  public BudgetLedger(RecordedSpend recorded) {
+    this.recorded = recorded;
+  }
+
   /** One subject's money; its methods lock only that subject. */
-  public static final class Account {
+  public final class Account {
     private final long[] start = new long[Period.ALL.length];
     private final long[] spent = new long[Period.ALL.length];
     private long reserved;
@@ -90,6 +108,12 @@ public final class BudgetLedger {
 
     public synchronized long reserved() {
       return reserved;
+    }
+
+    /** What the store recorded for this account in one period, as a blocking supplier; null with no store to ask. */
+    java.util.function.LongSupplier recorded(String scope, String subject, Period p, long periodStart) {
+      RecordedSpend r = recorded;
+      return r == null ? null : () -> r.spent(scope, subject, p, periodStart);
     }
 
     /** Remembers what the shared counter of a period held (spend and reservations on every replica). */

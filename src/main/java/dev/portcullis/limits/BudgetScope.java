@@ -57,8 +57,10 @@ final class BudgetScope implements Scope {
     long start = period.start(now);
     // keyed by the period's start: the counter of a period that ended expires by itself
     long expireAt = period == Period.TOTAL ? 0 : Saturating.add(period.end(start), EXPIRY_GRACE_MS);
-    int index = plan.add(SharedLimits.Type.BUDGET, SharedPlan.Role.BUDGET, "budget:" + kind + ":" + period.id() + ":" + start
-        + ":" + subject, limit, wanted, account.spent(period, now), expireAt, (used, wait, at) -> {
+    SharedLimits.Counter counter = new SharedLimits.Counter(SharedLimits.Type.BUDGET, "budget:" + kind + ":"
+        + period.id() + ":" + start + ":" + subject, limit, wanted, account.spent(period, now), expireAt,
+        account.recorded(kind, subject, period, start));
+    int index = plan.add(counter, SharedPlan.Role.BUDGET, (used, wait, at) -> {
           account.sawShared(period, start, used);
           return refusal(need, wanted, at, used >= limit ? 0 : limit - used,
               " (spend and requests in flight on every replica counted)");

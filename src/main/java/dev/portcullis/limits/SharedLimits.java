@@ -55,8 +55,16 @@ public interface SharedLimits {
    * @param amount what the call takes (1 slot; 1 request; its tokens; its budget reservation)
    * @param base a budget's spend the store knows, where the shared counter starts when absent
    * @param expireAtMs when a budget counter's period ends and it may go (0: never)
+   * @param recorded a budget's spend as the store records it now (blocking), asked instead of
+   *     {@code base} when the shared counter is absent (it expired, or Redis lost its data); null:
+   *     {@code base} is all there is
    */
-  record Counter(Type type, String key, long limit, long amount, long base, long expireAtMs) {}
+  record Counter(Type type, String key, long limit, long amount, long base, long expireAtMs,
+      java.util.function.LongSupplier recorded) {
+    public Counter(Type type, String key, long limit, long amount, long base, long expireAtMs) {
+      this(type, key, limit, amount, base, expireAtMs, null);
+    }
+  }
 
   /**
    * The answer to {@link #take}.

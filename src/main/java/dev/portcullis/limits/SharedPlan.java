@@ -44,7 +44,12 @@ final class SharedPlan {
   /** Adds a counter; returns its index. */
   int add(SharedLimits.Type type, Role role, String key, long limit, long amount, long base, long expireAtMs,
       Refuser refuser) {
-    entries.add(new Entry(new SharedLimits.Counter(type, key, limit, amount, base, expireAtMs), role, refuser));
+    return add(new SharedLimits.Counter(type, key, limit, amount, base, expireAtMs), role, refuser);
+  }
+
+  /** Adds a counter; returns its index. */
+  int add(SharedLimits.Counter counter, Role role, Refuser refuser) {
+    entries.add(new Entry(counter, role, refuser));
     return entries.size() - 1;
   }
 

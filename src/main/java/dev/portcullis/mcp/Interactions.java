@@ -1,7 +1,9 @@
 package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.cluster.ReplicaRequests;
 import dev.portcullis.mcp.upstream.Cancellation;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -24,16 +26,37 @@ import java.util.function.Consumer;
  * {@code input_required} result whose {@code requestState} is an unguessable handle to the held
  * call, and, when the client retries with {@code inputResponses}, hands those to the upstream and
  * waits on. A handle is bound to the principal, endpoint, method and item name that created it.
+ *
+ * <p>The held upstream call cannot move, so with several replicas a handle names the replica that
+ * holds it ({@code portcullis-mrtr.<replica>.<token>}), and a retry that reached another replica
+ * is relayed to that one ({@link ReplicaRequests}), which checks the binding as for its own
+ * clients and sends back the outcome and whatever the upstream says meanwhile.
  */
 final class Interactions {
   static final String PREFIX = "portcullis-mrtr.";
+  /** The relayed retries' service name between replicas. */
+  static final String SERVICE = "mcp-input-required";
   private static final long TTL_MS = 10 * 60_000L;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<String, Held> byHandle = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
+  private final ReplicaRequests replicas;
+
+  /** @param replicas reaches the replica holding a call ({@link ReplicaRequests#NONE} for one replica) */
+  Interactions(ReplicaRequests replicas) {
+    this.replicas = replicas;
+    replicas.serve(SERVICE, this::answerRelayed);
+  }
 
   static boolean ours(String requestState) {
     return requestState != null && requestState.startsWith(PREFIX);
+  }
+
+  /** The replica named in a handle, or null when it names none (one replica). */
+  private static String owner(String handle) {
+    int dot = handle.indexOf('.', PREFIX.length());
+    return dot < 0 ? null : handle.substring(PREFIX.length(), dot);
   }
 
   /** Starts holding one forwarded call. */
@@ -44,20 +67,79 @@ final class Interactions {
 
   /** A client's retry that carries one of the gateway's handles. */
   Future<JsonNode> resume(CallContext ctx, String method, ObjectNode params) {
-    Held h = byHandle.get(params.path("requestState").asText());
-    if (h == null || h.expired()) {
-      return Future.failedFuture(McpError.invalidParams("requestState is unknown or expired: call again without it"));
+    String handle = params.path("requestState").asText();
+    String name = McpHeaders.nameOf(method, params);
+    Consumer<Runnable> onCancel = ctx.cancel() == null ? c -> { } : ctx.cancel()::onCancel;
+    String owner = owner(handle);
+    if (owner != null && !owner.equals(replicas.self())) {
+      return relay(owner, handle, ctx, method, name, params.path("inputResponses"), onCancel);
     }
-    if (!h.principalId.equals(ctx.principal().id()) || !h.view.equals(ctx.view()) || !h.method.equals(method)
-        || !Objects.equals(h.name, McpHeaders.nameOf(method, params))) {
+    return resumeHere(handle, ctx.principal().id(), ctx.view(), method, name, params.path("inputResponses"),
+        ctx.related(), onCancel);
+  }
+
+  private Future<JsonNode> resumeHere(String handle, String principalId, String view, String method, String name,
+      JsonNode responses, Consumer<JsonNode> related, Consumer<Runnable> onCancel) {
+    Held h = byHandle.get(handle);
+    if (h == null || h.expired()) {
+      return Future.failedFuture(unknown());
+    }
+    if (!h.principalId.equals(principalId) || !h.view.equals(view) || !h.method.equals(method)
+        || !Objects.equals(h.name, name)) {
       return Future.failedFuture(McpError.invalidParams("requestState does not belong to this request"));
     }
-    h.related = ctx.related();
-    if (ctx.cancel() != null) {
-      ctx.cancel().onCancel(h.cancel::cancel);
-    }
-    h.answer(params.path("inputResponses"));
+    h.related = related;
+    onCancel.accept(h.cancel::cancel);
+    h.answer(responses);
     return h.next();
+  }
+
+  private static McpError unknown() {
+    return McpError.invalidParams("requestState is unknown or expired: call again without it");
+  }
+
+  /** Hands a retry to the replica holding its call; what the caller is, is checked there as here. */
+  private Future<JsonNode> relay(String owner, String handle, CallContext ctx, String method, String name,
+      JsonNode responses, Consumer<Runnable> onCancel) {
+    ObjectNode retry = JsonRpc.F.objectNode().put("handle", handle).put("principal", ctx.principal().id())
+        .put("view", ctx.view()).put("method", method).put("name", name);
+    retry.set("responses", responses);
+    Consumer<JsonNode> related = ctx.related();
+    return replicas.ask(owner, SERVICE, retry.toString(), text -> {
+      if (related != null) {
+        related.accept(parse(text));
+      }
+    }, onCancel).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(ar.cause() instanceof ReplicaRequests.Gone ? unknown()
+            : new McpError(McpError.INTERNAL_ERROR, "The replica holding this call did not answer ("
+                + ar.cause().getMessage() + "): call again without requestState"));
+      }
+      JsonNode outcome = parse(ar.result());
+      JsonNode error = outcome.path("error");
+      return error.isObject() ? Future.failedFuture(new McpError(error.path("code").asInt(McpError.INTERNAL_ERROR),
+          error.path("message").asText(), error.get("data"))) : Future.succeededFuture(outcome.path("result"));
+    });
+  }
+
+  /** Another replica's relayed retry: answered here, its outcome (result or error) sent back as one JSON text. */
+  private Future<String> answerRelayed(String body, Consumer<String> messages, Consumer<Runnable> onCancel) {
+    JsonNode r = parse(body);
+    return resumeHere(r.path("handle").asText(), r.path("principal").asText(), r.path("view").asText(),
+        r.path("method").asText(), r.hasNonNull("name") ? r.get("name").asText() : null, r.path("responses"),
+        m -> messages.accept(m.toString()), onCancel).transform(ar -> {
+          ObjectNode outcome = ar.succeeded() ? JsonRpc.F.objectNode().set("result", ar.result())
+              : JsonRpc.error(null, ar.cause());
+          return Future.succeededFuture(outcome.toString());
+        });
+  }
+
+  private static JsonNode parse(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (java.io.IOException e) {
+      throw new McpError(McpError.INTERNAL_ERROR, "a malformed message from another replica");
+    }
   }
 
   private void sweep() {
@@ -177,7 +259,8 @@ final class Interactions {
 
     private ObjectNode inputRequired() {
       release();
-      handle = PREFIX + token();
+      String self = replicas.self();
+      handle = PREFIX + (self == null ? "" : self + ".") + token();
       expiresAt = System.currentTimeMillis() + TTL_MS;
       byHandle.put(handle, this);
       ObjectNode r = JsonRpc.F.objectNode().put("resultType", "input_required");

@@ -1,7 +1,9 @@
 package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.cluster.ExpiringValues;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Consent;
 import dev.portcullis.pipeline.Refused;
@@ -23,18 +25,47 @@ import java.util.concurrent.ConcurrentHashMap;
  * again with the user's answer and the {@code requestState} it was given, which binds the answer
  * to the caller, the endpoint, the action, the target and the exact arguments. Other clients'
  * calls wait for an administrator.
+ *
+ * <p>With several replicas, what was asked is kept in Redis, so the retry may reach any replica
+ * (and is used once: the first replica to take it wins).
  */
 final class McpConsent {
   static final String APPROVAL_STATE = "portcullis-approval.";
   private static final String APPROVAL_KEY = "approval";
   private static final long ASK_TTL_MS = 10 * 60_000L;
   private static final long ELICIT_TIMEOUT_MS = 5 * 60_000L;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
+  /** What every replica sees; when not {@link ExpiringValues#shared() shared}, {@link #asked} is used. */
+  private final ExpiringValues shared;
 
   /** An approval asked of a 2026-07-28 client with an input_required result, awaiting its retry. */
-  private record Asked(String principal, String view, String method, String target, String hash, long expires) {}
+  private record Asked(String principal, String view, String method, String target, String hash, long expires) {
+    String encode() {
+      return JsonRpc.F.objectNode().put("principal", principal).put("view", view).put("method", method)
+          .put("target", target).put("hash", hash).put("expires", expires).toString();
+    }
+
+    static Asked decode(String text) {
+      if (text == null) {
+        return null;
+      }
+      try {
+        JsonNode o = JSON.readTree(text);
+        return new Asked(o.path("principal").asText(), o.path("view").asText(), o.path("method").asText(),
+            o.path("target").asText(), o.path("hash").asText(), o.path("expires").asLong());
+      } catch (java.io.IOException e) {
+        return null; // not one this version wrote: unknown, as an expired one
+      }
+    }
+  }
+
+  /** @param shared where the replicas keep what was asked ({@link ExpiringValues#NONE}: in this process) */
+  McpConsent(ExpiringValues shared) {
+    this.shared = shared;
+  }
 
   /** Whether the request answers the gateway's own question (its requestState is not for the upstream). */
   static boolean answers(ObjectNode params) {
@@ -51,17 +82,23 @@ final class McpConsent {
     ObjectNode params = call.content();
     if (ctx.modern()) {
       if (answers(params)) {
-        Asked a = asked.remove(params.path("requestState").asText());
-        if (a == null || a.expires() < System.currentTimeMillis() || !a.principal().equals(call.principal().id())
-            || !a.view().equals(ctx.view()) || !a.method().equals(call.action())
-            || !a.target().equals(call.target().name()) || !a.hash().equals(hash(call))) {
-          return Future.failedFuture(Refused.invalid("requestState",
-              "requestState is unknown, expired or belongs to another request: call again without it"));
-        }
-        return Future.succeededFuture(userAnswer(d, params.path("inputResponses").path(APPROVAL_KEY)));
+        String state = params.path("requestState").asText();
+        // in this process when not shared, or when Redis was away as it was asked (fail: open)
+        Future<Asked> taken = shared.shared() ? shared.take(state).map(Asked::decode)
+            .otherwiseEmpty().map(x -> x != null ? x : asked.remove(state))
+            : Future.succeededFuture(asked.remove(state));
+        return taken.compose(a -> {
+          if (a == null || a.expires() < System.currentTimeMillis() || !a.principal().equals(call.principal().id())
+              || !a.view().equals(ctx.view()) || !a.method().equals(call.action())
+              || !a.target().equals(call.target().name()) || !a.hash().equals(hash(call))) {
+            return Future.failedFuture(Refused.invalid("requestState",
+                "requestState is unknown, expired or belongs to another request: call again without it"));
+          }
+          return Future.succeededFuture(userAnswer(d, params.path("inputResponses").path(APPROVAL_KEY)));
+        });
       }
       if (canElicit) {
-        return Future.succeededFuture(new Consent.Asked(inputRequired(ctx, call, d)));
+        return inputRequired(ctx, call, d).map(Consent.Asked::new);
       }
     } else if (ctx.session() != null && canElicit) {
       Promise<JsonNode> answer = Promise.promise();
@@ -87,12 +124,28 @@ final class McpConsent {
         + d.rule() + "): " + d.reason());
   }
 
-  private ObjectNode inputRequired(CallContext ctx, Call call, Decision d) {
+  /** The input_required answer, once what it asks is kept where the retry will find it. */
+  private Future<ObjectNode> inputRequired(CallContext ctx, Call call, Decision d) {
     long now = System.currentTimeMillis();
-    asked.values().removeIf(a -> a.expires() < now);
     String state = APPROVAL_STATE + token();
-    asked.put(state, new Asked(call.principal().id(), ctx.view(), call.action(), call.target().name(), hash(call),
-        now + ASK_TTL_MS));
+    Asked a = new Asked(call.principal().id(), ctx.view(), call.action(), call.target().name(), hash(call),
+        now + ASK_TTL_MS);
+    if (!shared.shared()) {
+      keepHere(state, a, now);
+      return Future.succeededFuture(question(state, call, d));
+    }
+    return shared.put(state, a.encode(), ASK_TTL_MS).recover(e -> {
+      keepHere(state, a, now); // Redis away (fail: open): only this replica can take the answer
+      return Future.succeededFuture();
+    }).map(v -> question(state, call, d));
+  }
+
+  private void keepHere(String state, Asked a, long now) {
+    asked.values().removeIf(x -> x.expires() < now);
+    asked.put(state, a);
+  }
+
+  private static ObjectNode question(String state, Call call, Decision d) {
     ObjectNode r = JsonRpc.F.objectNode().put("resultType", "input_required");
     ObjectNode req = r.putObject("inputRequests").putObject(APPROVAL_KEY).put("method", "elicitation/create");
     req.set("params", elicitation(call, d));

@@ -22,6 +22,8 @@ import java.util.Map;
 public final class McpGateway implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpGateway.class);
   public static final String VERSION = "0.1.0";
+  /** The name space of the approvals asked of clients in the replicas' shared values. */
+  static final String CONSENT_SPACE = "mcp-consent";
 
   private final Vertx vertx;
   private final HttpClient http;
@@ -39,6 +41,8 @@ public final class McpGateway implements AutoCloseable {
   private final dev.portcullis.telemetry.GatewayMetrics metrics;
   private volatile Map<String, McpServerConfig> built = Map.of();
   private final dev.portcullis.policy.Approvals approvals;
+  /** Approvals asked of 2026-07-28 clients, awaiting their retry on any replica. */
+  private final dev.portcullis.cluster.ExpiringValues consents;
 
   /** What a reload changed in the set of upstreams (server keys). */
   public record Changes(List<String> added, List<String> removed, List<String> restarted) {
@@ -54,6 +58,7 @@ public final class McpGateway implements AutoCloseable {
     this.vertx = vertx;
     this.metrics = metrics;
     this.approvals = approvals;
+    this.consents = cluster.values(CONSENT_SPACE);
     this.json = json;
     this.maxMessageBytes = maxMessageBytes;
     this.credentials = credentials;
@@ -65,7 +70,7 @@ public final class McpGateway implements AutoCloseable {
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
     this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION,
-        tracing, metrics);
+        tracing, metrics, cluster.replicas());
     this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()),
         tracing);
     metrics.mcpSessions(() -> sessions.all().size());
@@ -343,7 +348,7 @@ public final class McpGateway implements AutoCloseable {
       dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
     boolean policing = policy != null && (configured || policy.hasRules());
     McpGovernance g = policing || guard != null || audit != null || limits != null
-        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx) : null;
+        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx, consents) : null;
     server.govern(g);
     return g;
   }

@@ -53,7 +53,7 @@ public final class McpGovernance {
   private final Pipeline pipeline;
   /** Decides what lists show; null when no grants or rules are in force. */
   private final AuthorizeStage lists;
-  private final McpConsent consent = new McpConsent();
+  private final McpConsent consent;
   private final SecureRandom random = new SecureRandom();
   /** What the audit trail may keep of a text a client sent: no value a detector finds, raw. */
   private final java.util.function.UnaryOperator<String> forAudit;
@@ -66,9 +66,12 @@ public final class McpGovernance {
    * @param approvals where approvals for administrators wait
    * @param limits the limits every action counts against (null: none)
    * @param prices what tool calls cost
+   * @param consents where approvals asked of 2026-07-28 clients wait for their retry (shared by the
+   *     replicas, or {@link dev.portcullis.cluster.ExpiringValues#NONE}: in this process)
    */
   public McpGovernance(PolicyEngine policy, boolean policing, Guard guard, AuditWriter audit, Approvals approvals,
-      Accountant limits, ToolPrices prices, Vertx vertx) {
+      Accountant limits, ToolPrices prices, Vertx vertx, dev.portcullis.cluster.ExpiringValues consents) {
+    this.consent = new McpConsent(consents);
     this.pipeline = Stages.itemCalls(audit, policy, policing, approvals, vertx, guard, limits, prices,
         McpRefusals::code);
     this.lists = policing ? new AuthorizeStage(policy) : null;

@@ -30,7 +30,7 @@ public final class McpServer implements McpHandler {
   private final AtomicLong tokens = new AtomicLong();
   private final Map<String, Relay> progress = new ConcurrentHashMap<>();
   private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
-  private final Interactions interactions = new Interactions();
+  private final Interactions interactions;
   private final java.util.Set<Listen> listens = ConcurrentHashMap.newKeySet();
   /** Identity, policy, guard and audit on every list and call; null when none is configured (no extra work). */
   private volatile McpGovernance governance;
@@ -54,9 +54,12 @@ public final class McpServer implements McpHandler {
   /**
    * @param tracing traces the requests sent upstream (null: off)
    * @param metrics counts tool calls sent upstream, by server, tool and outcome, and times them
+   * @param replicas reaches the replica that holds a call a client answers with inputResponses
    */
   public McpServer(Aggregator aggregator, SessionRegistry sessions, String version,
-      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
+      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics,
+      dev.portcullis.cluster.ReplicaRequests replicas) {
+    this.interactions = new Interactions(replicas);
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;

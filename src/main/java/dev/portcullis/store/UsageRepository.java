@@ -149,6 +149,22 @@ public final class UsageRepository {
     v[2] += 1;
   }
 
+  /** What one key, team or persona spent in one period, as recorded (0 when nothing is). */
+  public long spent(String scope, String subject, Period period, long periodStart) {
+    String sql = "SELECT cost_nanos FROM spend WHERE scope=? AND subject_id=? AND period=? AND period_start=?";
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, scope);
+      ps.setString(2, subject);
+      ps.setString(3, period.id());
+      ps.setLong(4, periodStart);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not read spend: " + e.getMessage(), e);
+    }
+  }
+
   /** The spend of every key, team and persona in the periods that contain {@code now}. */
   public List<BudgetLedger.SpendRow> currentSpend(long now) {
     String sql = "SELECT scope, subject_id, period, period_start, cost_nanos FROM spend WHERE period='total'"

@@ -9,12 +9,14 @@
 --      deadline passed (its replica died, or stopped renewing) no longer counts
 --   W  a sliding window of 60 one-second slots (hash: second -> amount): requests or tokens
 --   B  a budget period: spend plus in-flight reservations; created from base (the spend the
---      store knows) when absent, expiring at expire_at_ms (0: never)
+--      store records) when absent, expiring at expire_at_ms (0: never); a negative base says the
+--      caller has yet to read it: an absent counter is then not created but reported
 -- Clock: Redis's own, so that replicas with drifting clocks share one window.
 --
 -- Returns {1, now_ms, v1, x1, v2, x2, ...} when all were taken (S: slots held now; W: amount
 -- left in the window, ms until its oldest slot leaves; B: the counter now), or {0, now_ms, i, v, x}
--- when limit i refused (S: slots held; W: the window's sum, ms until enough leaves it; B: the counter).
+-- when limit i refused (S: slots held; W: the window's sum, ms until enough leaves it; B: the counter),
+-- or {2, now_ms, i} when budget i is absent and its base is yet to be read (nothing taken).
 local t = redis.call('TIME')
 local sec = tonumber(t[1])
 local now = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -22,9 +24,11 @@ local member = ARGV[1]
 local lease = tonumber(ARGV[2])
 local WINDOW = 60
 
+-- the window's sum, its oldest second (nil when empty) and its slots, unordered: only a refusal
+-- needs them in order (waitFor), so an admitted call does not pay for the sort
 local function window(key)
   local all = redis.call('HGETALL', key)
-  local sum, slots, stale = 0, {}, {}
+  local sum, oldest, slots, stale = 0, nil, {}, {}
   for i = 1, #all, 2 do
     local s = tonumber(all[i])
     if s <= sec - WINDOW then
@@ -33,17 +37,20 @@ local function window(key)
       local v = tonumber(all[i + 1])
       sum = sum + v
       slots[#slots + 1] = {s, v}
+      if oldest == nil or s < oldest then
+        oldest = s
+      end
     end
   end
   if #stale > 0 then
     redis.call('HDEL', key, unpack(stale))
   end
-  table.sort(slots, function(a, b) return a[1] < b[1] end)
-  return sum, slots
+  return sum, oldest, slots
 end
 
 -- ms until `free` has left the window (its oldest slots first)
 local function waitFor(slots, free)
+  table.sort(slots, function(a, b) return a[1] < b[1] end)
   local freed = 0
   for _, s in ipairs(slots) do
     freed = freed + s[2]
@@ -67,14 +74,20 @@ for i = 1, #KEYS do
     end
     seen[i] = {held}
   elseif kind == 'W' then
-    local sum, slots = window(key)
+    local sum, oldest, slots = window(key)
     if sum + amount > limit then
       return {0, now, i, sum, waitFor(slots, sum + amount - limit)}
     end
-    local oldest = slots[1] and slots[1][1] or sec
-    seen[i] = {sum, (oldest + WINDOW) * 1000 - now}
+    seen[i] = {sum, ((oldest or sec) + WINDOW) * 1000 - now}
   else
-    local cur = tonumber(redis.call('GET', key) or ARGV[a + 4])
+    local cur = redis.call('GET', key)
+    if not cur then
+      if tonumber(ARGV[a + 4]) < 0 then
+        return {2, now, i}
+      end
+      cur = ARGV[a + 4]
+    end
+    cur = tonumber(cur)
     if cur + amount > limit or (amount == 0 and cur >= limit) then
       return {0, now, i, cur, 0}
     end

@@ -63,7 +63,7 @@ class RedisLimitsScriptTest {
 
   /** A replica's shared limits, with the given slot lease. */
   private RedisLimits replica(String origin, long leaseMs) {
-    return new RedisLimits(redis::send, PREFIX, origin, () -> true, false, () -> { }, leaseMs);
+    return new RedisLimits(redis::send, redis::send, PREFIX, origin, () -> true, false, () -> { }, leaseMs);
   }
 
   private Response send(Request r) throws Exception {
@@ -202,5 +202,30 @@ class RedisLimitsScriptTest {
     assertThat(t.refused()).as("the store already counts the whole budget spent").isZero();
     assertThat(t.values()).containsExactly(1_000);
     assertThat(budget("budget:key:total:0:z")).as("a refusal creates nothing").isNull();
+  }
+
+  @Test
+  void anAbsentBudgetRestartsFromTheRecordedSpendPlusThisReplicasReservationsInFlight() throws Exception {
+    RedisLimits r = replica("r1", 30_000);
+    java.util.concurrent.atomic.AtomicLong recorded = new java.util.concurrent.atomic.AtomicLong(700);
+    // the replica's own view (base 0) is not used: the store's recorded spend is
+    Counter first = new Counter(Type.BUDGET, "budget:key:day:0:lost", 1_000, 200, 0, 0, recorded::get);
+    Taken inFlight = get(r.take(List.of(first)));
+    assertThat(inFlight.refused()).isEqualTo(-1);
+    assertThat(budget("budget:key:day:0:lost")).isEqualTo(700 + 200);
+
+    send(Request.cmd(Command.FLUSHALL)); // Redis lost its data while that call is still running
+    recorded.set(750);
+    Counter next = new Counter(Type.BUDGET, "budget:key:day:0:lost", 1_000, 40, 0, 0, recorded::get);
+    Taken t = get(r.take(List.of(next)));
+    assertThat(t.refused()).isEqualTo(-1);
+    assertThat(budget("budget:key:day:0:lost")).as("recorded spend, the call in flight re-taken, this call")
+        .isEqualTo(750 + 200 + 40);
+    // the call in flight settles against the rebuilt counter: it cost 150 of its 200
+    r.giveBack(inFlight.member(), List.of(new GiveBack(Type.BUDGET, "budget:key:day:0:lost", 0, 150 - 200)));
+    await().atMost(Duration.ofSeconds(5)).until(() -> budget("budget:key:day:0:lost") == 750 + 150 + 40);
+
+    Counter tooMuch = new Counter(Type.BUDGET, "budget:key:day:0:lost", 1_000, 100, 0, 0, recorded::get);
+    assertThat(get(r.take(List.of(tooMuch))).refused()).isZero();
   }
 }

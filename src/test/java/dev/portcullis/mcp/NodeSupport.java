@@ -125,7 +125,7 @@ public final class NodeSupport {
   }
 
   /** server-everything on Streamable HTTP at http://127.0.0.1:PORT/mcp, once it accepts connections. */
-  static Process everythingHttp(int port) throws Exception {
+  public static Process everythingHttp(int port) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(node(), everythingScript(), "streamableHttp")
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put("PORT", String.valueOf(port));
