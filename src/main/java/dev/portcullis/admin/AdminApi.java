@@ -43,23 +43,20 @@ public final class AdminApi {
   private final UsageWriter writer;
   private final byte[] adminKey;
   private final JsonBodies bodies;
+  private final java.util.List<java.util.function.Consumer<Router>> extensions;
 
-  /** @param bodies the one parser of client JSON bodies */
-  public AdminApi(KeyAdmin keys, UsageRepository usage, UsageWriter writer, String adminKey, JsonBodies bodies) {
+  /**
+   * @param bodies the one parser of client JSON bodies
+   * @param extensions more admin routes (the audit trail's), mounted behind the admin key
+   */
+  public AdminApi(KeyAdmin keys, UsageRepository usage, UsageWriter writer, String adminKey, JsonBodies bodies,
+      java.util.List<java.util.function.Consumer<Router>> extensions) {
     this.keys = keys;
+    this.extensions = java.util.List.copyOf(extensions);
     this.bodies = bodies;
     this.usage = usage;
     this.writer = writer;
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private final java.util.List<java.util.function.Consumer<Router>> extensions =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
-
-  /** More admin routes (the audit trail's), mounted behind the admin key; call before the gateway starts. */
-  public AdminApi extend(java.util.function.Consumer<Router> routes) {
-    extensions.add(routes);
-    return this;
   }
 
   /** Adds the admin routes to one event loop's router. */

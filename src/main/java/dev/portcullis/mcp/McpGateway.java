@@ -50,7 +50,8 @@ public final class McpGateway implements AutoCloseable {
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
       long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
       dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster,
-      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
+      java.util.function.Supplier<McpGovernance> governance, dev.portcullis.telemetry.McpTracing tracing,
+      dev.portcullis.telemetry.GatewayMetrics metrics) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.approvals = approvals;
@@ -65,7 +66,7 @@ public final class McpGateway implements AutoCloseable {
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
     this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION,
-        tracing, metrics);
+        governance, tracing, metrics);
     this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()),
         tracing);
     metrics.mcpSessions(() -> sessions.all().size());
@@ -104,6 +105,8 @@ public final class McpGateway implements AutoCloseable {
    * @param bodies the one parser of client request bodies (POST /mcp)
    * @param cluster shares sessions and pin approvals with the other replicas ({@link
    *     dev.portcullis.cluster.Cluster#single()} when there are none)
+   * @param governance identity, policy, guard, limits and audit of the configuration in force
+   *     (see {@link McpGovernance#of}), read per request
    * @param tracing traces every MCP request (a SERVER span per client request on {@code /mcp}, a
    *     CLIENT span per request to an upstream, trace context passed on in {@code params._meta}
    *     and HTTP headers); null (tracing off): nothing is traced
@@ -113,10 +116,10 @@ public final class McpGateway implements AutoCloseable {
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
       dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals,
-      dev.portcullis.cluster.Cluster cluster, dev.portcullis.telemetry.McpTracing tracing,
-      dev.portcullis.telemetry.GatewayMetrics metrics) {
+      dev.portcullis.cluster.Cluster cluster, java.util.function.Supplier<McpGovernance> governance,
+      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
     McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
-        approvals, cluster, tracing, metrics);
+        approvals, cluster, governance, tracing, metrics);
     gateway.reconcile(config);
     return gateway;
   }
@@ -326,26 +329,6 @@ public final class McpGateway implements AutoCloseable {
   /** Whether {@code name} is one of the virtual servers served now. */
   public boolean hasVirtualServer(String name) {
     return !name.isEmpty() && server.hasView(name);
-  }
-
-  /**
-   * Puts identity, policy, guard, limits and audit in front of every MCP list and call (see
-   * {@link McpGovernance}). Any argument may be null; with nothing to do (no persona, no rule, no
-   * guard, no limits, no audit trail) nothing is installed and requests cost nothing extra.
-   *
-   * @param configured whether personas or a policy file are configured (its rules may come later)
-   * @param limits the limits every tool call counts against (null: none)
-   * @param prices what tool calls cost
-   * @return the governance installed, or null
-   */
-  public McpGovernance govern(dev.portcullis.policy.PolicyEngine policy, boolean configured,
-      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit,
-      dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
-    boolean policing = policy != null && (configured || policy.hasRules());
-    McpGovernance g = policing || guard != null || audit != null || limits != null
-        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx) : null;
-    server.govern(g);
-    return g;
   }
 
   /** Reads whichever upstream serves {@code key} now, so a reload's replacement is what it reports. */

@@ -67,12 +67,27 @@ public final class McpGovernance {
    * @param limits the limits every action counts against (null: none)
    * @param prices what tool calls cost
    */
-  public McpGovernance(PolicyEngine policy, boolean policing, Guard guard, AuditWriter audit, Approvals approvals,
+  private McpGovernance(PolicyEngine policy, boolean policing, Guard guard, AuditWriter audit, Approvals approvals,
       Accountant limits, ToolPrices prices, Vertx vertx) {
     this.pipeline = Stages.itemCalls(audit, policy, policing, approvals, vertx, guard, limits, prices,
         McpRefusals::code);
     this.lists = policing ? new AuthorizeStage(policy) : null;
     this.forAudit = guard == null ? text -> text : guard::forAudit;
+  }
+
+  /**
+   * The governance of one configuration, or null when it has nothing to do (no persona, no rule,
+   * no guard, no limits, no audit trail): then requests cost nothing extra. Any argument may be null.
+   *
+   * @param configured whether personas or a policy file are configured (its rules may come later)
+   * @param limits the limits every tool call counts against (null: none)
+   * @param prices what tool calls cost
+   */
+  public static McpGovernance of(PolicyEngine policy, boolean configured, Guard guard, AuditWriter audit,
+      Approvals approvals, Accountant limits, ToolPrices prices, Vertx vertx) {
+    boolean policing = policy != null && (configured || policy.hasRules());
+    return policing || guard != null || audit != null || limits != null
+        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx) : null;
   }
 
   // ---------------------------------------------------------------- lists

@@ -32,8 +32,12 @@ public final class McpServer implements McpHandler {
   private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
   private final Interactions interactions = new Interactions();
   private final java.util.Set<Listen> listens = ConcurrentHashMap.newKeySet();
-  /** Identity, policy, guard and audit on every list and call; null when none is configured (no extra work). */
-  private volatile McpGovernance governance;
+  /**
+   * Identity, policy, guard and audit on every list and call, as the configuration in force has
+   * them (read per request: a reload's snapshot brings its own); null when none is configured (no
+   * extra work).
+   */
+  private final java.util.function.Supplier<McpGovernance> governance;
   /** Client spans for the requests sent upstream; null when tracing is off (no extra work). */
   private final dev.portcullis.telemetry.McpTracing tracing;
   /** Tool call counts and latencies. */
@@ -52,11 +56,14 @@ public final class McpServer implements McpHandler {
   private record Relay(JsonNode token, Consumer<JsonNode> to) {}
 
   /**
+   * @param governance the governance of the configuration in force (its value may be null: none)
    * @param tracing traces the requests sent upstream (null: off)
    * @param metrics counts tool calls sent upstream, by server, tool and outcome, and times them
    */
   public McpServer(Aggregator aggregator, SessionRegistry sessions, String version,
-      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
+      java.util.function.Supplier<McpGovernance> governance, dev.portcullis.telemetry.McpTracing tracing,
+      dev.portcullis.telemetry.GatewayMetrics metrics) {
+    this.governance = governance;
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;
@@ -72,11 +79,6 @@ public final class McpServer implements McpHandler {
   /** Serves another set of upstreams (a reload); requests already routed finish on the upstream they found. */
   void aggregate(Aggregator next) {
     this.aggregator = next;
-  }
-
-  /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
-  void govern(McpGovernance g) {
-    this.governance = g;
   }
 
   @Override
@@ -249,7 +251,7 @@ public final class McpServer implements McpHandler {
 
   private Future<JsonNode> list(CallContext ctx, ItemKind kind, ObjectNode params) {
     int offset = cursor(params.path("cursor").asText(null));
-    McpGovernance g = governance;
+    McpGovernance g = governance.get();
     return aggregator.view(ctx.view(), kind).map(m -> {
       ObjectNode r = JsonRpc.F.objectNode();
       ArrayNode items = r.putArray(kind.field);
@@ -354,7 +356,7 @@ public final class McpServer implements McpHandler {
         return Future.failedFuture(new McpError(McpError.RESOURCE_NOT_FOUND, "Resource not found",
             JsonRpc.F.objectNode().put("uri", uri)));
       }
-      McpGovernance g = governance;
+      McpGovernance g = governance.get();
       if (g != null && !method.endsWith("unsubscribe")) {
         return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params).transform(t::finish));
       }
@@ -386,7 +388,7 @@ public final class McpServer implements McpHandler {
 
   /** A request named nothing this endpoint shows: audited when auditing is on. */
   private void unknown(CallContext ctx, String method, String name, ObjectNode params) {
-    McpGovernance g = governance;
+    McpGovernance g = governance.get();
     if (g != null) {
       g.unknown(ctx, method, name, params);
     }
@@ -421,7 +423,7 @@ public final class McpServer implements McpHandler {
     if (ctx.modern() && Interactions.ours(params.path("requestState").asText(null))) {
       return interactions.resume(ctx, method, params); // a retry of a call the gateway holds open
     }
-    McpGovernance g = governance;
+    McpGovernance g = governance.get();
     if (g == null) {
       ClientApproval client = ctx.clientApproval();
       if (client != null && !client.approved()) { // nothing to record it in, but still not run

@@ -62,13 +62,6 @@ public final class Console {
     this.pages = List.copyOf(pages);
   }
 
-  /** The gateway's public base URL, once it listens (the default OpenID Connect callback is under it). */
-  public void bound(String base) {
-    if (oidc != null) {
-      oidc.bound(base);
-    }
-  }
-
   /** Session lifetimes, the session cap and the console's rate limit per client address. */
   public record Settings(Duration idle, Duration absolute, int maxSessions, int requestsPerMinute) {}
 

@@ -1,4 +1,4 @@
-package dev.portcullis;
+package dev.portcullis.app;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -67,7 +67,6 @@ public final class ConfigReloader {
   private final AtomicReference<Snapshot> current;
   private final SnapshotBuilder builder;
   private final McpGateway mcp;
-  private final Consumer<Snapshot> governMcp;
   private final Consumer<Snapshot> applyLive;
   private final GatewayMetrics metrics;
   private final boolean demoRunning;
@@ -80,14 +79,14 @@ public final class ConfigReloader {
   /**
    * @param file the configuration file the gateway started from
    * @param current the snapshot request handling reads; swapped here
-   * @param mcp the MCP gateway, or null when it was started without servers
-   * @param governMcp puts a snapshot's personas, policy and guard in front of the MCP surface
+   * @param mcp the MCP gateway, or null when it was started without servers (the snapshot
+   *     carries the MCP surface's governance: swapping it puts that in force too)
    * @param applyLive puts a snapshot's prices, persona limits and upstream credentials in force
    *     (the parts that live outside the snapshot); runs before the MCP upstreams are reconciled
    * @param counting whether requests are counted against limits (see {@link ReloadScope#of})
    */
   ConfigReloader(Path file, ConfigLoader loader, AtomicReference<Snapshot> current, SnapshotBuilder builder,
-      McpGateway mcp, Consumer<Snapshot> governMcp, Consumer<Snapshot> applyLive, GatewayMetrics metrics,
+      McpGateway mcp, Consumer<Snapshot> applyLive, GatewayMetrics metrics,
       boolean demoRunning, boolean counting, dev.portcullis.cluster.Cluster cluster) {
     this.cluster = cluster;
     this.file = Objects.requireNonNull(file, "file");
@@ -95,7 +94,6 @@ public final class ConfigReloader {
     this.current = current;
     this.builder = builder;
     this.mcp = mcp;
-    this.governMcp = governMcp;
     this.applyLive = applyLive;
     this.metrics = metrics;
     this.demoRunning = demoRunning;
@@ -143,7 +141,6 @@ public final class ConfigReloader {
           m.added().forEach(k -> changes.add("mcp.servers: started " + k));
           m.restarted().forEach(k -> changes.add("mcp.servers: restarted " + k));
           m.removed().forEach(k -> changes.add("mcp.servers: removed " + k));
-          governMcp.accept(fresh);
         }
         current.set(fresh);
         running.retire().run();

@@ -1,13 +1,10 @@
-package dev.portcullis;
+package dev.portcullis.app;
 
-import dev.portcullis.admin.AdminApi;
-import dev.portcullis.admin.KeyAdmin;
 import dev.portcullis.config.GatewayConfig;
 import dev.portcullis.identity.KeyDirectory;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.limits.BudgetLedger;
 import dev.portcullis.limits.PriceLookup;
-import dev.portcullis.llm.TokenCounter;
 import dev.portcullis.store.Store;
 import dev.portcullis.store.UsageWriter;
 import io.vertx.core.Vertx;
@@ -17,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Virtual keys, limits, budgets and usage accounting, built from the {@code store} section of
  * the configuration: the store, the in-memory key directory and budget ledger (loaded from
- * the store), the batching usage writer, the accountant and the admin API. Part of the
- * composition root.
+ * the store), the batching usage writer and the accountant; keeps the keys fresh (periodically,
+ * and when another replica changed them). Part of the composition root.
  */
 final class Governance implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Governance.class);
@@ -28,21 +25,21 @@ final class Governance implements AutoCloseable {
   final BudgetLedger ledger = new BudgetLedger();
   final UsageWriter writer;
   final Accountant accountant;
-  final AdminApi admin;
-  private final long refreshMs;
   private final dev.portcullis.cluster.Cluster cluster;
-  private Vertx vertx;
-  private long timer = -1;
+  private final Vertx vertx;
+  private final long timer;
 
   /**
-   * Opens the store (blocking; at start-up, before any event loop serves).
+   * Opens the store (blocking; at start-up, before any event loop serves) and starts re-reading
+   * the keys.
    *
    * @param prices the prices in force (a reload replaces them)
    * @param spend told every usage record too (the spend metrics), after the store's writer
    */
-  Governance(GatewayConfig config, PriceLookup prices, TokenCounter tokens,
-      dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.json.JsonBodies bodies,
-      dev.portcullis.limits.UsageSink spend, dev.portcullis.cluster.Cluster cluster) {
+  Governance(Vertx vertx, GatewayConfig config, PriceLookup prices,
+      dev.portcullis.limits.PersonaLimits personaLimits, dev.portcullis.limits.UsageSink spend,
+      dev.portcullis.cluster.Cluster cluster) {
+    this.vertx = vertx;
     this.cluster = cluster;
     this.store = Store.open(config.store());
     try {
@@ -59,9 +56,7 @@ final class Governance implements AutoCloseable {
       written.record(r);
       spend.record(r);
     }, personaLimits, config.limits(), cluster.limits());
-    this.admin = new AdminApi(new KeyAdmin(store, this::changed, ledger), store.usage(), writer,
-        config.admin().key(), bodies);
-    this.refreshMs = config.store().keyRefreshMs();
+    this.timer = startRefresh(config.store().keyRefreshMs());
   }
 
   /** Re-reads keys and teams (changes made by the CLI or another replica). Blocking. */
@@ -82,8 +77,7 @@ final class Governance implements AutoCloseable {
    * Re-reads keys periodically on a worker thread, and at once when another replica changed
    * them (or Redis came back, when changes may have been missed).
    */
-  void startRefresh(Vertx vertx) {
-    this.vertx = vertx;
+  private long startRefresh(long refreshMs) {
     cluster.onEvent(e -> {
       if (e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.KEYS
           || e.kind() == dev.portcullis.cluster.ChangeEvent.Kind.RESYNC) {
@@ -93,7 +87,7 @@ final class Governance implements AutoCloseable {
         }, false).onFailure(err -> LOG.warn("could not re-read virtual keys: {}", err.toString()));
       }
     });
-    timer = vertx.setPeriodic(refreshMs, id -> vertx.executeBlocking(() -> {
+    return vertx.setPeriodic(refreshMs, id -> vertx.executeBlocking(() -> {
       reload();
       return null;
     }, false).onFailure(e -> LOG.warn("could not re-read virtual keys: {}", e.toString())));
@@ -101,9 +95,7 @@ final class Governance implements AutoCloseable {
 
   @Override
   public void close() {
-    if (vertx != null && timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
+    vertx.cancelTimer(timer);
     writer.close();
     store.close();
   }
