@@ -2,6 +2,9 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.aggregate.Entry;
+import dev.portcullis.mcp.downstream.McpHeaders;
+import dev.portcullis.mcp.protocol.JsonRpc;
 import java.util.Map;
 
 /**

@@ -2,6 +2,8 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Consent;
 import dev.portcullis.pipeline.Refused;

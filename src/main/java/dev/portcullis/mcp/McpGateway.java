@@ -1,9 +1,20 @@
 package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.admin.PinningAdmin;
 import dev.portcullis.config.McpConfig;
 import dev.portcullis.config.McpServerConfig;
+import dev.portcullis.mcp.aggregate.Aggregator;
+import dev.portcullis.mcp.aggregate.Entry;
+import dev.portcullis.mcp.aggregate.FilePinStore;
+import dev.portcullis.mcp.aggregate.ItemKind;
+import dev.portcullis.mcp.aggregate.ToolPins;
+import dev.portcullis.mcp.aggregate.Upstream;
 import dev.portcullis.mcp.demo.DemoMcpServer;
+import dev.portcullis.mcp.downstream.McpHttpEndpoint;
+import dev.portcullis.mcp.downstream.OriginPolicy;
+import dev.portcullis.mcp.downstream.SessionRegistry;
+import dev.portcullis.mcp.downstream.UserSessions;
 import dev.portcullis.mcp.upstream.BuiltinTransport;
 import dev.portcullis.mcp.upstream.McpClient;
 import dev.portcullis.mcp.upstream.StdioTransport;

@@ -2,6 +2,7 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.JsonRpc;
 import io.vertx.core.Future;
 
 /** The protocol engine behind a transport: answers requests, takes notifications. */

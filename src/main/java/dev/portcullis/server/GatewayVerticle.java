@@ -345,7 +345,7 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     if (p == null && req.path().startsWith("/mcp")) { // MCP clients get a JSON-RPC error
-      dev.portcullis.mcp.McpHttpEndpoint.unauthorized(ctx.response(),
+      dev.portcullis.mcp.downstream.McpHttpEndpoint.unauthorized(ctx.response(),
           req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null);
       return;
     }
@@ -377,7 +377,7 @@ public final class GatewayVerticle extends VerticleBase {
   private static void routeError(RoutingContext ctx, OpenAiErrors openai, int status, String code, String message) {
     String path = ctx.request().path();
     if (path != null && (path.equals("/mcp") || path.startsWith("/mcp/"))) {
-      dev.portcullis.mcp.McpHttpEndpoint.httpError(ctx.response(), status, dev.portcullis.mcp.McpError.INVALID_REQUEST,
+      dev.portcullis.mcp.downstream.McpHttpEndpoint.httpError(ctx.response(), status, dev.portcullis.mcp.protocol.McpError.INVALID_REQUEST,
           message);
       return;
     }

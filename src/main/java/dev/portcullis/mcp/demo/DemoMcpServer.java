@@ -3,9 +3,9 @@ package dev.portcullis.mcp.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.JsonRpc;
-import dev.portcullis.mcp.McpError;
-import dev.portcullis.mcp.ProtocolVersions;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
 import java.util.List;
 import java.util.function.Consumer;
 

@@ -88,12 +88,12 @@ public final class DemoStdioMain {
           return null; // never answers
         }
         case "crash-midway" -> { // reports progress, then dies in the middle of the call
-          JsonNode token = dev.portcullis.mcp.JsonRpc.progressToken(params);
+          JsonNode token = dev.portcullis.mcp.protocol.JsonRpc.progressToken(params);
           if (token != null) {
-            ObjectNode p = dev.portcullis.mcp.JsonRpc.F.objectNode().put("progress", 1).put("total", 2)
+            ObjectNode p = dev.portcullis.mcp.protocol.JsonRpc.F.objectNode().put("progress", 1).put("total", 2)
                 .put("message", "halfway");
             p.set("progressToken", token);
-            out.accept(dev.portcullis.mcp.JsonRpc.notification("notifications/progress", p));
+            out.accept(dev.portcullis.mcp.protocol.JsonRpc.notification("notifications/progress", p));
           }
           try {
             Thread.sleep(200);

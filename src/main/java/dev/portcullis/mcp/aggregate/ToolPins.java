@@ -1,8 +1,9 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.aggregate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.JsonRpc;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ToolPins {
   private static final Logger LOG = LoggerFactory.getLogger(ToolPins.class);
-  static final String FLAG_PREFIX = "[UNAPPROVED CHANGE - pending admin review] ";
+  public static final String FLAG_PREFIX = "[UNAPPROVED CHANGE - pending admin review] ";
 
   /** What happens to a tool whose definition changed. */
   public enum Mode { WITHHOLD, FLAG, OFF }
@@ -237,7 +238,7 @@ public final class ToolPins {
   }
 
   /** Runs {@code then} once the writes queued so far have reached the store. */
-  void afterWrites(Runnable then) {
+  public void afterWrites(Runnable then) {
     writer.execute(then);
   }
 

@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import java.net.URI;
 import java.util.List;

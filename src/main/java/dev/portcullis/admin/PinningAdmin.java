@@ -1,7 +1,11 @@
-package dev.portcullis.mcp;
+package dev.portcullis.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.aggregate.ToolNames;
+import dev.portcullis.mcp.aggregate.ToolPins;
+import dev.portcullis.mcp.aggregate.Upstream;
+import dev.portcullis.mcp.protocol.JsonRpc;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -14,20 +18,20 @@ import java.util.List;
  * Admin routes for tool pinning: the tools whose definition changed and wait for review, and
  * their approval. A tool is named as on /mcp ({@code alias__tool}) or as {@code server:tool}.
  */
-final class PinningAdmin {
+public final class PinningAdmin {
   private final ToolPins pins;
   private final List<Upstream> upstreams;
   private final String separator;
   private final byte[] adminKey;
 
-  PinningAdmin(ToolPins pins, List<Upstream> upstreams, String separator, String adminKey) {
+  public PinningAdmin(ToolPins pins, List<Upstream> upstreams, String separator, String adminKey) {
     this.pins = pins;
     this.upstreams = upstreams;
     this.separator = separator;
     this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
   }
 
-  void mount(Router router) {
+  public void mount(Router router) {
     router.route("/admin/mcp/tools/*").handler(this::authenticate);
     router.get("/admin/mcp/tools/pending").handler(this::pending);
     router.post("/admin/mcp/tools/:name/approve").handler(this::approve);

@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.aggregate;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

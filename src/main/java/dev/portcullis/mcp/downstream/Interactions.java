@@ -1,7 +1,10 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.CallContext;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.mcp.upstream.Cancellation;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -25,25 +28,25 @@ import java.util.function.Consumer;
  * call, and, when the client retries with {@code inputResponses}, hands those to the upstream and
  * waits on. A handle is bound to the principal, endpoint, method and item name that created it.
  */
-final class Interactions {
+public final class Interactions {
   static final String PREFIX = "portcullis-mrtr.";
   private static final long TTL_MS = 10 * 60_000L;
 
   private final Map<String, Held> byHandle = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
-  static boolean ours(String requestState) {
+  public static boolean ours(String requestState) {
     return requestState != null && requestState.startsWith(PREFIX);
   }
 
   /** Starts holding one forwarded call. */
-  Held start(CallContext ctx, String method, String name, Cancellation cancel) {
+  public Held start(CallContext ctx, String method, String name, Cancellation cancel) {
     sweep();
     return new Held(ctx.principal().id(), ctx.view(), method, name, cancel, ctx.related());
   }
 
   /** A client's retry that carries one of the gateway's handles. */
-  Future<JsonNode> resume(CallContext ctx, String method, ObjectNode params) {
+  public Future<JsonNode> resume(CallContext ctx, String method, ObjectNode params) {
     Held h = byHandle.get(params.path("requestState").asText());
     if (h == null || h.expired()) {
       return Future.failedFuture(McpError.invalidParams("requestState is unknown or expired: call again without it"));
@@ -75,7 +78,7 @@ final class Interactions {
   }
 
   /** One forwarded call whose upstream may ask the client for input. */
-  final class Held {
+  public final class Held {
     private final String principalId;
     private final String view;
     private final String method;
@@ -89,7 +92,7 @@ final class Interactions {
     private int seq;
     private long expiresAt = Long.MAX_VALUE;
     /** Where messages related to the call go: the stream of the client's latest round. */
-    volatile Consumer<JsonNode> related;
+    public volatile Consumer<JsonNode> related;
 
     private Held(String principalId, String view, String method, String name, Cancellation cancel,
         Consumer<JsonNode> related) {
@@ -106,7 +109,7 @@ final class Interactions {
     }
 
     /** The upstream asks the client something; the answer comes with the client's retry. */
-    Future<JsonNode> ask(String m, ObjectNode p) {
+    public Future<JsonNode> ask(String m, ObjectNode p) {
       Promise<JsonNode> answer = Promise.promise();
       Promise<JsonNode> w;
       ObjectNode required = null;
@@ -129,7 +132,7 @@ final class Interactions {
     }
 
     /** What the client gets now or next: the upstream's outcome, or what it asks. */
-    synchronized Future<JsonNode> next() {
+    public synchronized Future<JsonNode> next() {
       if (outcome != null) {
         release();
         return outcome.succeeded() ? Future.succeededFuture(outcome.result()) : Future.failedFuture(outcome.cause());
@@ -142,7 +145,7 @@ final class Interactions {
     }
 
     /** The upstream call ended (result, error, timeout or cancellation). */
-    void done(AsyncResult<JsonNode> ar) {
+    public void done(AsyncResult<JsonNode> ar) {
       Promise<JsonNode> w;
       synchronized (this) {
         outcome = ar;

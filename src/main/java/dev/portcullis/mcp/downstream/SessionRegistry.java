@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -67,7 +67,7 @@ public final class SessionRegistry {
   }
 
   /** Shares a changed subscription list. */
-  void subscriptionsChanged(McpSession s) {
+  public void subscriptionsChanged(McpSession s) {
     if (!cluster.healthy()) {
       return;
     }
@@ -162,7 +162,7 @@ public final class SessionRegistry {
    * Sends a message about one session (a resource update) to the client: on this replica's GET
    * stream when it is open here, else to whichever replica has it open.
    */
-  void notifyAnywhere(McpSession s, JsonNode message) {
+  public void notifyAnywhere(McpSession s, JsonNode message) {
     if (cluster.sessions().shared() && !s.standaloneConnected()) {
       cluster.toSession(ChangeEvent.Kind.SESSION_MESSAGE, s.id(), message.toString());
     } else {

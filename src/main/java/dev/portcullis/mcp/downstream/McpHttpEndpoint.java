@@ -1,9 +1,16 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.json.JsonBodies;
+import dev.portcullis.mcp.CallContext;
+import dev.portcullis.mcp.McpHandler;
+import dev.portcullis.mcp.McpOutcomes;
+import dev.portcullis.mcp.McpSpans;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,7 +1,10 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.aggregate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.downstream.UserSessions;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.mcp.upstream.McpClient;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -52,7 +55,7 @@ public final class Upstream {
   }
 
   /** Where a network upstream listens (for traces: server.address, server.port). */
-  void address(String host, int port) {
+  public void address(String host, int port) {
     this.host = host;
     this.port = port;
   }
@@ -71,7 +74,7 @@ public final class Upstream {
    * Gives this upstream one session per user (its credential is per-user): calls, reads and gets
    * then go through the caller's own session; lists still come from the shared session.
    */
-  void perUser(UserSessions u) {
+  public void perUser(UserSessions u) {
     this.users = u;
   }
 
@@ -80,7 +83,7 @@ public final class Upstream {
     return users != null;
   }
 
-  UserSessions userSessions() {
+  public UserSessions userSessions() {
     return users;
   }
 
@@ -129,7 +132,7 @@ public final class Upstream {
   }
 
   /** Reviews every fetched tool list against the approved tool definitions. */
-  void pinning(ToolPins p) {
+  public void pinning(ToolPins p) {
     this.pins = p;
   }
 

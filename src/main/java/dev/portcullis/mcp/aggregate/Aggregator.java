@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.aggregate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.config.McpConfig.VirtualItemConfig;

@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;

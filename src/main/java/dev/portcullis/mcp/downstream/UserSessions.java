@@ -1,8 +1,10 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.identity.credentials.UpstreamCredential;
+import dev.portcullis.mcp.McpGateway;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.mcp.upstream.HeaderSource;
 import dev.portcullis.mcp.upstream.McpClient;
 import dev.portcullis.mcp.upstream.Transport;
@@ -21,7 +23,7 @@ import java.util.function.Function;
  * keeps per session (state, subscriptions, caches) crosses from one user to another. Sessions
  * idle for a while are closed; at most {@code max} are held (the least recently used goes).
  */
-final class UserSessions {
+public final class UserSessions {
   private final Vertx vertx;
   private final String key;
   private final UpstreamCredential credential;
@@ -42,7 +44,7 @@ final class UserSessions {
   /**
    * @param transports builds a transport whose requests carry the given headers (the user's credential)
    */
-  UserSessions(Vertx vertx, String key, UpstreamCredential credential, Function<HeaderSource, Transport> transports,
+  public UserSessions(Vertx vertx, String key, UpstreamCredential credential, Function<HeaderSource, Transport> transports,
       long timeoutMs, long idleMs, int max) {
     this.vertx = vertx;
     this.key = key;
@@ -53,7 +55,7 @@ final class UserSessions {
     this.max = max;
   }
 
-  void onNotification(BiConsumer<String, ObjectNode> listener) {
+  public void onNotification(BiConsumer<String, ObjectNode> listener) {
     this.notifications = listener;
   }
 
@@ -61,7 +63,7 @@ final class UserSessions {
    * The caller's session, once their credential is known to be available: a caller without one
    * (no connection yet) fails here with the credential's reason, before anything goes upstream.
    */
-  Future<McpClient> client(Principal p) {
+  public Future<McpClient> client(Principal p) {
     if (p == null) {
       return Future.failedFuture(new McpError(McpError.INVALID_REQUEST, "upstream '" + key + "' acts for a user"));
     }
@@ -103,7 +105,7 @@ final class UserSessions {
   }
 
   /** Closes the sessions idle for longer than the idle time. */
-  synchronized void sweep() {
+  public synchronized void sweep() {
     long now = System.currentTimeMillis();
     new ArrayList<>(clients.values()).stream().filter(h -> now - h.usedAt > idleMs).forEach(this::close);
   }
@@ -112,7 +114,7 @@ final class UserSessions {
     return clients.size();
   }
 
-  synchronized List<Future<Void>> closeAll() {
+  public synchronized List<Future<Void>> closeAll() {
     List<Future<Void>> out = new ArrayList<>();
     clients.values().forEach(h -> out.add(h.client.close()));
     clients.clear();

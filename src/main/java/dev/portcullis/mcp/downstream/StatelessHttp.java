@@ -1,8 +1,16 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.identity.Principal;
+import dev.portcullis.mcp.CallContext;
+import dev.portcullis.mcp.McpHandler;
+import dev.portcullis.mcp.McpOutcomes;
+import dev.portcullis.mcp.McpSpans;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
+import dev.portcullis.mcp.protocol.RequestMeta;
 import dev.portcullis.mcp.upstream.Cancellation;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpServerRequest;

@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -40,7 +40,7 @@ public final class JsonRpc {
   }
 
   /** MCP: ids are strings or integers, never null. */
-  static boolean validId(JsonNode id) {
+  public static boolean validId(JsonNode id) {
     return id.isTextual() || id.isIntegralNumber();
   }
 

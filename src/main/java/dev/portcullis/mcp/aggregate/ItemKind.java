@@ -1,4 +1,4 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.aggregate;
 
 /** The four kinds of listable things an MCP server offers, with their list method and key field. */
 public enum ItemKind {

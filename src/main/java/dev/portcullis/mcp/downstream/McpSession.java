@@ -1,7 +1,9 @@
-package dev.portcullis.mcp;
+package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
