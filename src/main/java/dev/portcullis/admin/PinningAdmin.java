@@ -10,8 +10,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 
 /**
@@ -22,35 +20,20 @@ public final class PinningAdmin {
   private final ToolPins pins;
   private final List<Upstream> upstreams;
   private final String separator;
-  private final byte[] adminKey;
+  private final AdminAuthentication authentication;
 
-  public PinningAdmin(ToolPins pins, List<Upstream> upstreams, String separator, String adminKey) {
+  public PinningAdmin(ToolPins pins, List<Upstream> upstreams, String separator, AdminAuthentication authentication) {
     this.pins = pins;
     this.upstreams = upstreams;
     this.separator = separator;
-    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+    this.authentication = authentication;
   }
 
   public void mount(Router router) {
-    router.route("/admin/mcp/tools/*").handler(this::authenticate);
+    router.route("/admin/mcp/tools/*").handler(authentication);
     router.get("/admin/mcp/tools/pending").handler(this::pending);
     router.post("/admin/mcp/tools/:name/approve").handler(this::approve);
     router.post("/admin/mcp/tools/:name/reject").handler(this::reject);
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    if (adminKey == null) {
-      error(ctx.response(), 403, "admin_disabled", "The admin API is disabled: set admin.key in the configuration.");
-      return;
-    }
-    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
-        : ctx.request().getHeader("x-api-key");
-    if (presented == null || !MessageDigest.isEqual(adminKey, presented.getBytes(StandardCharsets.UTF_8))) {
-      error(ctx.response(), 401, "invalid_admin_key", "The admin API needs the admin key: 'Authorization: Bearer ADMIN_KEY'.");
-      return;
-    }
-    ctx.next();
   }
 
   private String exposed(ToolPins.Pin p) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.admin.AdminApi;
+import dev.portcullis.admin.AdminAuthentication;
 import dev.portcullis.admin.AuditAdmin;
 import dev.portcullis.admin.KeyAdmin;
 import dev.portcullis.admin.ReloadAdmin;
@@ -202,22 +203,24 @@ public final class Components {
     UpstreamStatus status = new UpstreamStatus(() -> current.get().catalog(),
         () -> mcp == null ? List.of() : mcp.upstreams(), () -> current.get().config().mcp().servers(),
         () -> current.get().config().readiness());
+    AdminAuthentication adminAuthentication = new AdminAuthentication(
+        config.admin() == null ? null : config.admin().key());
     KeyAdmin keys = gov == null ? null : new KeyAdmin(gov.store, gov::changed, gov.ledger);
     Console console = gov == null ? null : ConsoleWiring.console(vertx, config, gov.store, keys, audit, mcp,
         new ConsoleWiring.Live(() -> current.get().config(), () -> current.get().access().policy(),
             () -> reloader == null || reloader.last() == null ? null : reloader.last().toJson(), status),
         cluster, publicUrl);
-    AdminApi admin = gov == null ? null : new AdminApi(keys, gov.store.usage(), gov.writer, config.admin().key(),
+    AdminApi admin = gov == null ? null : new AdminApi(keys, gov.store.usage(), gov.writer, adminAuthentication,
         bodies, audit == null ? List.of() : List.of(new AuditAdmin(audit)::mount));
     ResponseArchive responses = new ResponseArchive(vertx,
         gov == null ? null : new ResponseRepository(gov.store.dataSource(), requestJson),
         TimeUnit.DAYS.toMillis(config.store() == null ? 0 : config.store().responsesRetentionDays()));
     AtomicBoolean ready = new AtomicBoolean();
     GatewayVerticle.Parts parts = new GatewayVerticle.Parts(current::get, port, requestJson, bodies, metrics,
-        observer(metrics), ready::get, accountant, tokens, approvals, admin,
+        observer(metrics), ready::get, accountant, tokens, approvals, adminAuthentication, admin,
         reloader == null ? r -> { } : new ReloadAdmin(vertx,
             () -> reloader.last() == null ? null : reloader.last().toJson(), () -> reloader.reload("admin").toJson(),
-            config.admin().key())::mount,
+            adminAuthentication)::mount,
         mcp, identity, oauth, credentials.connections(), connectionLimits,
         new AccessLog(config.server().accessLog(), metrics), status, cluster, responses, auditWriter,
         telemetry.llm(), console);

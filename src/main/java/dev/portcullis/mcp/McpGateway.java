@@ -1,7 +1,6 @@
 package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.admin.PinningAdmin;
 import dev.portcullis.config.McpConfig;
 import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.mcp.aggregate.Aggregator;
@@ -350,15 +349,6 @@ public final class McpGateway implements AutoCloseable {
 
   public ToolPins pins() {
     return pins;
-  }
-
-  /**
-   * Adds the tool-pinning admin routes ({@code GET /admin/mcp/tools/pending},
-   * {@code POST /admin/mcp/tools/{name}/approve}), guarded by the admin key; mount them before
-   * the rest of the admin API.
-   */
-  public void mountAdmin(io.vertx.ext.web.Router router, String adminKey) {
-    new PinningAdmin(pins, upstreams, separator, adminKey).mount(router);
   }
 
   /** The approvals queue of tool calls that policy holds for a human (the admin API's and the console's). */

@@ -59,9 +59,9 @@ public final class GatewayVerticle extends VerticleBase {
    * @param ready whether start-up has finished (/readyz)
    * @param accountant key, team and persona limits on the LLM routes, or null (none can apply)
    * @param approvals the queue of calls policy holds for an administrator (/admin/approvals)
+   * @param adminAuthentication the one check of the admin key, in front of every admin route
    * @param admin the admin API on /admin, or null (no store)
-   * @param adminRoutes more admin routes behind their own admin-key check (configuration reload),
-   *     mounted before /admin/*
+   * @param adminRoutes more admin routes (configuration reload), mounted before /admin/*
    * @param mcp the MCP gateway on /mcp and /mcp/{virtual-server}, or null (no MCP servers)
    * @param identity accepts OAuth bearer tokens on /mcp* (and /v1/* when configured) and serves
    *     RFC 9728 metadata, or null
@@ -79,7 +79,8 @@ public final class GatewayVerticle extends VerticleBase {
   public record Parts(java.util.function.Supplier<Snapshot> snapshots, int port, ObjectMapper json,
       JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready,
       dev.portcullis.limits.Accountant accountant, dev.portcullis.llm.TokenCounter tokens,
-      dev.portcullis.policy.Approvals approvals, AdminApi admin, java.util.function.Consumer<Router> adminRoutes,
+      dev.portcullis.policy.Approvals approvals, dev.portcullis.admin.AdminAuthentication adminAuthentication,
+      AdminApi admin, java.util.function.Consumer<Router> adminRoutes,
       dev.portcullis.mcp.McpGateway mcp, dev.portcullis.identity.ResourceServer identity,
       dev.portcullis.oauth.AuthorizationServer oauth, dev.portcullis.identity.credentials.Connections connections,
       ConnectionLimits connectionLimits, AccessLog accessLog, dev.portcullis.admin.UpstreamStatus status,
@@ -107,6 +108,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final VocabularyGate vocabularyGate;
   private final dev.portcullis.policy.Approvals approvals;
   private final dev.portcullis.cluster.Cluster cluster;
+  private final dev.portcullis.admin.AdminAuthentication adminAuthentication;
   private final AdminApi admin;
   private final dev.portcullis.mcp.McpGateway mcp;
   private final dev.portcullis.llm.responses.ResponseArchive responses;
@@ -140,6 +142,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.tokens = parts.tokens();
     this.vocabularyGate = new VocabularyGate(parts.tokens());
     this.approvals = parts.approvals();
+    this.adminAuthentication = parts.adminAuthentication();
     this.admin = parts.admin();
     this.adminRoutes = parts.adminRoutes();
     this.mcp = parts.mcp();
@@ -245,12 +248,13 @@ public final class GatewayVerticle extends VerticleBase {
     });
     router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
-    new dev.portcullis.admin.StatusAdmin(status, config.admin() == null ? null : config.admin().key()).mount(router);
-    adminRoutes.accept(router); // before /admin/*'s catch-all
-    new dev.portcullis.admin.ApprovalAdmin(approvals, config.admin() == null ? null : config.admin().key())
-        .mount(router);
+    // every admin route behind the one admin authentication; these before /admin/*'s catch-all
+    new dev.portcullis.admin.StatusAdmin(status, adminAuthentication).mount(router);
+    adminRoutes.accept(router);
+    new dev.portcullis.admin.ApprovalAdmin(approvals, adminAuthentication).mount(router);
     if (mcp != null) {
-      mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
+      new dev.portcullis.admin.PinningAdmin(mcp.pins(), mcp.upstreams(), mcp.separator(), adminAuthentication)
+          .mount(router);
     }
     if (admin != null) {
       admin.mount(router);
