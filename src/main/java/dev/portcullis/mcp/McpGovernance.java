@@ -14,6 +14,7 @@ import dev.portcullis.mcp.aggregate.Entry;
 import dev.portcullis.mcp.aggregate.ItemKind;
 import dev.portcullis.mcp.protocol.JsonRpc;
 import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.pipeline.AuthorizeStage;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Outcome;
@@ -202,7 +203,7 @@ public final class McpGovernance {
 
   private Call call(CallContext ctx, Call.Target target, String method, ObjectNode params, boolean reachOnly) {
     return Call.onItem(newId(), Surface.MCP, method, ctx.principal(), target, params,
-        new Call.Item(reachOnly, "tools/call".equals(method), historyKey(ctx), consent.of(ctx),
+        new Call.Item(reachOnly, McpMethods.TOOLS_CALL.equals(method), historyKey(ctx), consent.of(ctx),
             ctx.clientApproval() != null && ctx.clientApproval().approved() ? ctx.clientApproval().requestId() : null),
         new Call.Client(ctx.clientIp(), clientApp(ctx), ctx.session() == null ? null : ctx.session().id(),
             ctx.requestId() == null ? null : ctx.requestId().asText()),
@@ -215,7 +216,8 @@ public final class McpGovernance {
   }
 
   private static boolean isAction(String method) {
-    return "tools/call".equals(method) || "resources/read".equals(method) || "prompts/get".equals(method);
+    return McpMethods.TOOLS_CALL.equals(method) || McpMethods.RESOURCES_READ.equals(method)
+        || McpMethods.PROMPTS_GET.equals(method);
   }
 
   /** Whose history session-aware rules read: the legacy session, else the principal's. */
@@ -252,13 +254,14 @@ public final class McpGovernance {
     Map<String, Object> ann = annotations(e);
     String server = e.upstream().key();
     return switch (method) {
-      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> {
+      case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> {
         String uri = params.path("uri").asText(e.exposed());
         yield Call.Target.item("resource", server, uri, uri, ann);
       }
-      case "completion/complete" -> Call.Target.item("ref/prompt".equals(params.path("ref").path("type").asText())
-          ? "prompt" : "resource", server, e.exposed(), e.original(), ann);
-      case "prompts/get" -> Call.Target.item("prompt", server, e.exposed(), e.original(), ann);
+      case McpMethods.COMPLETION_COMPLETE -> Call.Target.item(
+          "ref/prompt".equals(params.path("ref").path("type").asText()) ? "prompt" : "resource", server, e.exposed(),
+          e.original(), ann);
+      case McpMethods.PROMPTS_GET -> Call.Target.item("prompt", server, e.exposed(), e.original(), ann);
       default -> Call.Target.item("tool", server, e.exposed(), e.original(), ann);
     };
   }

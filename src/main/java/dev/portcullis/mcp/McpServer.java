@@ -13,6 +13,7 @@ import dev.portcullis.mcp.downstream.McpSession;
 import dev.portcullis.mcp.downstream.SessionRegistry;
 import dev.portcullis.mcp.protocol.JsonRpc;
 import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.mcp.protocol.ProtocolVersions;
 import dev.portcullis.mcp.protocol.RequestMeta;
 import dev.portcullis.mcp.upstream.Cancellation;
@@ -55,9 +56,9 @@ public final class McpServer implements McpHandler {
   /** Tool call counts and latencies. */
   private final dev.portcullis.telemetry.GatewayMetrics metrics;
   private static final java.util.Set<String> LEGACY_ONLY =
-      java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
-  private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
-      "prompts/list", "resources/list", "resources/templates/list", "resources/read");
+      java.util.Set.of(McpMethods.INITIALIZE, McpMethods.PING, McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE);
+  private static final java.util.Set<String> CACHEABLE = java.util.Set.of(McpMethods.SERVER_DISCOVER, McpMethods.TOOLS_LIST,
+      McpMethods.PROMPTS_LIST, McpMethods.RESOURCES_LIST, McpMethods.RESOURCES_TEMPLATES_LIST, McpMethods.RESOURCES_READ);
   /** At most this many input_required rounds are relayed to a legacy client for one call. */
   private static final int MAX_INPUT_ROUNDS = 8;
 
@@ -101,7 +102,7 @@ public final class McpServer implements McpHandler {
   @Override
   public Future<JsonNode> request(CallContext ctx, String method, ObjectNode params) {
     if (!ctx.modern()) {
-      return "subscriptions/listen".equals(method)
+      return McpMethods.SUBSCRIPTIONS_LISTEN.equals(method)
           ? Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
               + " (protocol version " + ProtocolVersions.V2026_07_28 + " and later; sessions use the GET stream)"))
           : dispatch(ctx, method, params);
@@ -116,19 +117,19 @@ public final class McpServer implements McpHandler {
   private Future<JsonNode> dispatch(CallContext ctx, String method, ObjectNode params) {
     try {
       return switch (method) {
-        case "server/discover" -> Future.succeededFuture(discover(ctx.view()));
-        case "subscriptions/listen" -> listen(ctx, params);
-        case "initialize" -> Future.succeededFuture(initializeResult(ctx.view()));
-        case "ping", "logging/setLevel" -> Future.succeededFuture(JsonRpc.F.objectNode());
-        case "tools/list" -> list(ctx, ItemKind.TOOLS, params);
-        case "prompts/list" -> list(ctx, ItemKind.PROMPTS, params);
-        case "resources/list" -> list(ctx, ItemKind.RESOURCES, params);
-        case "resources/templates/list" -> list(ctx, ItemKind.TEMPLATES, params);
-        case "tools/call" -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool");
-        case "prompts/get" -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt");
-        case "resources/read" -> resource(ctx, method, params);
-        case "resources/subscribe", "resources/unsubscribe" -> subscribe(ctx, method, params);
-        case "completion/complete" -> complete(ctx, params);
+        case McpMethods.SERVER_DISCOVER -> Future.succeededFuture(discover(ctx.view()));
+        case McpMethods.SUBSCRIPTIONS_LISTEN -> listen(ctx, params);
+        case McpMethods.INITIALIZE -> Future.succeededFuture(initializeResult(ctx.view()));
+        case McpMethods.PING, McpMethods.LOGGING_SET_LEVEL -> Future.succeededFuture(JsonRpc.F.objectNode());
+        case McpMethods.TOOLS_LIST -> list(ctx, ItemKind.TOOLS, params);
+        case McpMethods.PROMPTS_LIST -> list(ctx, ItemKind.PROMPTS, params);
+        case McpMethods.RESOURCES_LIST -> list(ctx, ItemKind.RESOURCES, params);
+        case McpMethods.RESOURCES_TEMPLATES_LIST -> list(ctx, ItemKind.TEMPLATES, params);
+        case McpMethods.TOOLS_CALL -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool");
+        case McpMethods.PROMPTS_GET -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt");
+        case McpMethods.RESOURCES_READ -> resource(ctx, method, params);
+        case McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> subscribe(ctx, method, params);
+        case McpMethods.COMPLETION_COMPLETE -> complete(ctx, params);
         default -> Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
       };
     } catch (McpError e) {
@@ -138,7 +139,7 @@ public final class McpServer implements McpHandler {
 
   @Override
   public void notification(CallContext ctx, String method, ObjectNode params) {
-    if ("notifications/cancelled".equals(method) && ctx.session() != null) {
+    if (McpMethods.NOTIFICATION_CANCELLED.equals(method) && ctx.session() != null) {
       Cancellation c = inFlight.remove(ctx.session().id() + "\u0000" + params.path("requestId"));
       if (c != null) {
         c.cancel();
@@ -227,7 +228,7 @@ public final class McpServer implements McpHandler {
     ObjectNode p = JsonRpc.F.objectNode();
     p.set("notifications", ack);
     p.putObject("_meta").set(RequestMeta.SUBSCRIPTION_ID, ctx.requestId());
-    ctx.related().accept(JsonRpc.notification("notifications/subscriptions/acknowledged", p));
+    ctx.related().accept(JsonRpc.notification(McpMethods.NOTIFICATION_SUBSCRIPTIONS_ACKNOWLEDGED, p));
     Listen l = new Listen(ctx.principal().id(), ctx.view(), ctx.requestId(), ack, uris, ctx.related());
     listens.add(l);
     for (String uri : uris) {
@@ -236,7 +237,7 @@ public final class McpServer implements McpHandler {
           e.upstream().client().watchResource(uri);
         } else if (e != null
             && e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
-          e.upstream().client().request("resources/subscribe", JsonRpc.F.objectNode().put("uri", uri));
+          e.upstream().client().request(McpMethods.RESOURCES_SUBSCRIBE, JsonRpc.F.objectNode().put("uri", uri));
         }
       });
     }
@@ -417,7 +418,7 @@ public final class McpServer implements McpHandler {
         }
         ObjectNode p = params.deepCopy();
         ((ObjectNode) p.get("ref")).put("name", e.original());
-        return forward(ctx, e, "completion/complete", p);
+        return forward(ctx, e, McpMethods.COMPLETION_COMPLETE, p);
       });
     }
     if ("ref/resource".equals(type)) {
@@ -425,7 +426,7 @@ public final class McpServer implements McpHandler {
       return aggregator.find(ctx.view(), ItemKind.TEMPLATES, uri).compose(e -> {
         Future<Entry> f = e != null ? Future.succeededFuture(e) : resourceEntry(ctx.view(), uri);
         return f.compose(x -> x == null ? Future.failedFuture(McpError.invalidParams("Unknown resource: " + uri))
-            : forward(ctx, x, "completion/complete", params.deepCopy()));
+            : forward(ctx, x, McpMethods.COMPLETION_COMPLETE, params.deepCopy()));
       });
     }
     return Future.failedFuture(McpError.invalidParams("Unknown completion reference type: " + type));
@@ -480,7 +481,7 @@ public final class McpServer implements McpHandler {
       sent = Future.failedFuture(x);
     }
     Future<JsonNode> call = sent.andThen(ar -> {
-      if ("tools/call".equals(method)) {
+      if (McpMethods.TOOLS_CALL.equals(method)) {
         metrics.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
       }
       if (relayKey != null) {
@@ -560,7 +561,7 @@ public final class McpServer implements McpHandler {
     return new RelatedListener() {
       @Override
       public void notification(String method, ObjectNode params) {
-        if ("notifications/progress".equals(method)) {
+        if (McpMethods.NOTIFICATION_PROGRESS.equals(method)) {
           Relay r = progress.get(params.path("progressToken").asText());
           if (r != null) {
             ObjectNode p = params.deepCopy();
@@ -569,7 +570,7 @@ public final class McpServer implements McpHandler {
           }
           return;
         }
-        if ("notifications/message".equals(method) && ctx.modern() && ctx.meta().logLevel() == null) {
+        if (McpMethods.NOTIFICATION_MESSAGE.equals(method) && ctx.modern() && ctx.meta().logLevel() == null) {
           return; // a stateless client that set no log level gets no log messages
         }
         to.accept(JsonRpc.notification(method, params));
@@ -578,9 +579,9 @@ public final class McpServer implements McpHandler {
       @Override
       public Future<JsonNode> request(String method, ObjectNode params) {
         String capability = switch (method) {
-          case "sampling/createMessage" -> "sampling";
-          case "elicitation/create" -> "elicitation";
-          case "roots/list" -> "roots";
+          case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
+          case McpMethods.ELICITATION_CREATE -> "elicitation";
+          case McpMethods.ROOTS_LIST -> "roots";
           default -> null;
         };
         if (capability == null || ctx.clientCapabilities().path(capability).isMissingNode()) {
@@ -602,7 +603,7 @@ public final class McpServer implements McpHandler {
   /** An upstream's notification: relays progress, propagates list changes and resource updates. */
   public void upstreamNotification(Upstream u, String method, ObjectNode params) {
     switch (method) {
-      case "notifications/progress" -> {
+      case McpMethods.NOTIFICATION_PROGRESS -> {
         Relay r = progress.get(params.path("progressToken").asText());
         if (r != null) {
           ObjectNode p = params.deepCopy();
@@ -610,13 +611,13 @@ public final class McpServer implements McpHandler {
           r.to().accept(JsonRpc.notification(method, p));
         }
       }
-      case "notifications/tools/list_changed" -> changed(u, ItemKind.TOOLS);
-      case "notifications/prompts/list_changed" -> changed(u, ItemKind.PROMPTS);
-      case "notifications/resources/list_changed" -> {
+      case McpMethods.NOTIFICATION_TOOLS_LIST_CHANGED -> changed(u, ItemKind.TOOLS);
+      case McpMethods.NOTIFICATION_PROMPTS_LIST_CHANGED -> changed(u, ItemKind.PROMPTS);
+      case McpMethods.NOTIFICATION_RESOURCES_LIST_CHANGED -> {
         u.invalidate(ItemKind.TEMPLATES);
         changed(u, ItemKind.RESOURCES);
       }
-      case "notifications/resources/updated" -> {
+      case McpMethods.NOTIFICATION_RESOURCES_UPDATED -> {
         String uri = params.path("uri").asText();
         for (McpSession s : sessions.all()) {
           if (s.subscriptions().containsKey(uri)) {

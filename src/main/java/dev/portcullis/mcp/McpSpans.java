@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.aggregate.Upstream;
 import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.telemetry.McpTracing;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -23,8 +24,9 @@ public final class McpSpans {
   /** The item a request names, for the span name and attributes (tool, prompt, resource URI), or null. */
   static String target(String method, JsonNode params) {
     return switch (method) {
-      case "tools/call", "prompts/get" -> params.path("name").asText(null);
-      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> params.path("uri").asText(null);
+      case McpMethods.TOOLS_CALL, McpMethods.PROMPTS_GET -> params.path("name").asText(null);
+      case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
+          params.path("uri").asText(null);
       default -> null;
     };
   }

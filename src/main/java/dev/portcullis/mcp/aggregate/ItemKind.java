@@ -1,11 +1,12 @@
 package dev.portcullis.mcp.aggregate;
+import dev.portcullis.mcp.protocol.McpMethods;
 
 /** The four kinds of listable things an MCP server offers, with their list method and key field. */
 public enum ItemKind {
-  TOOLS("tools/list", "tools", "tools", "name"),
-  RESOURCES("resources/list", "resources", "resources", "uri"),
-  TEMPLATES("resources/templates/list", "resourceTemplates", "resources", "uriTemplate"),
-  PROMPTS("prompts/list", "prompts", "prompts", "name");
+  TOOLS(McpMethods.TOOLS_LIST, "tools", "tools", "name"),
+  RESOURCES(McpMethods.RESOURCES_LIST, "resources", "resources", "uri"),
+  TEMPLATES(McpMethods.RESOURCES_TEMPLATES_LIST, "resourceTemplates", "resources", "uriTemplate"),
+  PROMPTS(McpMethods.PROMPTS_LIST, "prompts", "prompts", "name");
 
   public final String listMethod;
   public final String field;

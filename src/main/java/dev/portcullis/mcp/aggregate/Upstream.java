@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.mcp.downstream.UserSessions;
 import dev.portcullis.mcp.protocol.JsonRpc;
 import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.mcp.upstream.McpClient;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -115,7 +116,7 @@ public final class Upstream {
         ? nc.connectUrl() : null;
     LOG.atInfo().addKeyValue("upstream", key).addKeyValue("method", method)
         .addKeyValue("connected", url == null).log("MCP upstream call refused: no credential for the caller");
-    if ("tools/call".equals(method)) {
+    if (McpMethods.TOOLS_CALL.equals(method)) {
       ObjectNode r = JsonRpc.F.objectNode();
       r.putArray("content").addObject().put("type", "text").put("text", e.getMessage());
       r.put("isError", true);

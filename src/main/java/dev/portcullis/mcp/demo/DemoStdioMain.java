@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.McpMethods;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -70,7 +71,7 @@ public final class DemoStdioMain {
 
     @Override
     public void handle(JsonNode msg, Consumer<JsonNode> out) {
-      if ("notifications/cancelled".equals(msg.path("method").asText())) {
+      if (McpMethods.NOTIFICATION_CANCELLED.equals(msg.path("method").asText())) {
         cancellations.incrementAndGet();
       }
       super.handle(msg, out);
@@ -93,7 +94,7 @@ public final class DemoStdioMain {
             ObjectNode p = dev.portcullis.mcp.protocol.JsonRpc.F.objectNode().put("progress", 1).put("total", 2)
                 .put("message", "halfway");
             p.set("progressToken", token);
-            out.accept(dev.portcullis.mcp.protocol.JsonRpc.notification("notifications/progress", p));
+            out.accept(dev.portcullis.mcp.protocol.JsonRpc.notification(McpMethods.NOTIFICATION_PROGRESS, p));
           }
           try {
             Thread.sleep(200);

@@ -1,6 +1,7 @@
 package dev.portcullis.mcp.downstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.mcp.protocol.McpMethods;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,8 +26,8 @@ public final class McpHeaders {
   /** The body value Mcp-Name mirrors for this method (params.name or params.uri), or null. */
   public static String nameOf(String method, JsonNode params) {
     return switch (method) {
-      case "tools/call", "prompts/get" -> params.path("name").asText(null);
-      case "resources/read" -> params.path("uri").asText(null);
+      case McpMethods.TOOLS_CALL, McpMethods.PROMPTS_GET -> params.path("name").asText(null);
+      case McpMethods.RESOURCES_READ -> params.path("uri").asText(null);
       default -> null;
     };
   }

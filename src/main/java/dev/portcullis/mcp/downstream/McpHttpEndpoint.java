@@ -10,6 +10,7 @@ import dev.portcullis.mcp.McpOutcomes;
 import dev.portcullis.mcp.McpSpans;
 import dev.portcullis.mcp.protocol.JsonRpc;
 import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.mcp.protocol.ProtocolVersions;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -144,7 +145,7 @@ public final class McpHttpEndpoint {
     String method = msg.path("method").asText();
     ObjectNode params = JsonRpc.params(msg);
     McpOutcomes.named(ctx, method, params);
-    if (kind == JsonRpc.Kind.REQUEST && "initialize".equals(method)) {
+    if (kind == JsonRpc.Kind.REQUEST && McpMethods.INITIALIZE.equals(method)) {
       initialize(ctx, principal, view, msg.get("id"), params);
       return;
     }
@@ -184,9 +185,9 @@ public final class McpHttpEndpoint {
     CallContext call = new CallContext(principal, session, view, id, m -> { });
     dev.portcullis.telemetry.McpTracing t = tracing;
     dev.portcullis.telemetry.McpTracing.Span span = t == null ? null
-        : McpSpans.server(t, ctx, "initialize", params, id, session.id(), version);
+        : McpSpans.server(t, ctx, McpMethods.INITIALIZE, params, id, session.id(), version);
     CallContext traced = span == null ? call : call.traced(span);
-    McpSpans.ending(span, handler.request(traced, "initialize", params)).onComplete(ar -> {
+    McpSpans.ending(span, handler.request(traced, McpMethods.INITIALIZE, params)).onComplete(ar -> {
       McpOutcomes.ended(ctx, ar);
       if (ar.succeeded()) {
         ObjectNode result = ((ObjectNode) ar.result()).put("protocolVersion", version);

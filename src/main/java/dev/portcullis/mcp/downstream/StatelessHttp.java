@@ -9,6 +9,7 @@ import dev.portcullis.mcp.McpOutcomes;
 import dev.portcullis.mcp.McpSpans;
 import dev.portcullis.mcp.protocol.JsonRpc;
 import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.mcp.protocol.ProtocolVersions;
 import dev.portcullis.mcp.protocol.RequestMeta;
 import dev.portcullis.mcp.upstream.Cancellation;
@@ -29,7 +30,8 @@ import java.util.Map;
  * stream cancels the request.
  */
 final class StatelessHttp {
-  private static final java.util.Set<String> NAMED = java.util.Set.of("tools/call", "prompts/get", "resources/read");
+  private static final java.util.Set<String> NAMED =
+      java.util.Set.of(McpMethods.TOOLS_CALL, McpMethods.PROMPTS_GET, McpMethods.RESOURCES_READ);
   private final McpHandler handler;
   /** Answers currently streaming (subscriptions/listen, long calls): kept alive by comment lines. */
   private final java.util.Set<Answer> streaming = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -49,7 +51,7 @@ final class StatelessHttp {
       return true;
     }
     boolean sessionless = req.getHeader(McpHttpEndpoint.SESSION_HEADER) == null
-        && !"initialize".equals(msg.path("method").asText());
+        && !McpMethods.INITIALIZE.equals(msg.path("method").asText());
     if (!sessionless) {
       return false;
     }
