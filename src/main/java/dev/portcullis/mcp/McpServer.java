@@ -11,6 +11,7 @@ import dev.portcullis.mcp.downstream.Interactions;
 import dev.portcullis.mcp.downstream.McpHeaders;
 import dev.portcullis.mcp.downstream.McpSession;
 import dev.portcullis.mcp.downstream.SessionRegistry;
+import dev.portcullis.mcp.era.EraTranslation;
 import dev.portcullis.mcp.protocol.JsonRpc;
 import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.mcp.protocol.McpMethods;
@@ -55,10 +56,10 @@ public final class McpServer implements McpHandler {
   private final dev.portcullis.telemetry.McpTracing tracing;
   /** Tool call counts and latencies. */
   private final dev.portcullis.telemetry.GatewayMetrics metrics;
-  private static final java.util.Set<String> LEGACY_ONLY =
-      java.util.Set.of(McpMethods.INITIALIZE, McpMethods.PING, McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE);
-  private static final java.util.Set<String> CACHEABLE = java.util.Set.of(McpMethods.SERVER_DISCOVER, McpMethods.TOOLS_LIST,
-      McpMethods.PROMPTS_LIST, McpMethods.RESOURCES_LIST, McpMethods.RESOURCES_TEMPLATES_LIST, McpMethods.RESOURCES_READ);
+  /** What differs between session-era and 2026-07-28 clients at the edge. */
+  private final EraTranslation eras;
+  /** The handler of each method this server answers; any other is {@code METHOD_NOT_FOUND}. */
+  private final Map<String, MethodHandler> handlers = handlers();
   /** At most this many input_required rounds are relayed to a legacy client for one call. */
   private static final int MAX_INPUT_ROUNDS = 8;
 
@@ -67,6 +68,12 @@ public final class McpServer implements McpHandler {
       Consumer<JsonNode> out) {}
 
   private record Relay(JsonNode token, Consumer<JsonNode> to) {}
+
+  /** Answers one method: its result, or a failed future (or a thrown {@link McpError}) with the error. */
+  @FunctionalInterface
+  private interface MethodHandler {
+    Future<JsonNode> handle(CallContext ctx, String method, ObjectNode params);
+  }
 
   /**
    * @param governance the governance of the configuration in force (its value may be null: none)
@@ -80,6 +87,7 @@ public final class McpServer implements McpHandler {
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;
+    this.eras = new EraTranslation(version);
     this.tracing = tracing;
     this.metrics = metrics;
   }
@@ -101,40 +109,45 @@ public final class McpServer implements McpHandler {
 
   @Override
   public Future<JsonNode> request(CallContext ctx, String method, ObjectNode params) {
-    if (!ctx.modern()) {
-      return McpMethods.SUBSCRIPTIONS_LISTEN.equals(method)
-          ? Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
-              + " (protocol version " + ProtocolVersions.V2026_07_28 + " and later; sessions use the GET stream)"))
-          : dispatch(ctx, method, params);
+    McpError unsupported = eras.unsupported(method, ctx.modern(), ctx.modern() ? ctx.meta().protocolVersion() : null);
+    if (unsupported != null) {
+      return Future.failedFuture(unsupported);
     }
-    if (LEGACY_ONLY.contains(method)) {
-      return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
-          + " (not part of protocol version " + ctx.meta().protocolVersion() + ")"));
+    MethodHandler handler = handlers.get(method);
+    if (handler == null) {
+      return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
     }
-    return dispatch(ctx, method, params).map(r -> modernResult(ctx.view(), method, r));
+    Future<JsonNode> result;
+    try {
+      result = handler.handle(ctx, method, params);
+    } catch (McpError e) {
+      result = Future.failedFuture(e);
+    }
+    return ctx.modern() ? result.map(r -> eras.toStateless(ctx.view(), method, r)) : result;
   }
 
-  private Future<JsonNode> dispatch(CallContext ctx, String method, ObjectNode params) {
-    try {
-      return switch (method) {
-        case McpMethods.SERVER_DISCOVER -> Future.succeededFuture(discover(ctx.view()));
-        case McpMethods.SUBSCRIPTIONS_LISTEN -> listen(ctx, params);
-        case McpMethods.INITIALIZE -> Future.succeededFuture(initializeResult(ctx.view()));
-        case McpMethods.PING, McpMethods.LOGGING_SET_LEVEL -> Future.succeededFuture(JsonRpc.F.objectNode());
-        case McpMethods.TOOLS_LIST -> list(ctx, ItemKind.TOOLS, params);
-        case McpMethods.PROMPTS_LIST -> list(ctx, ItemKind.PROMPTS, params);
-        case McpMethods.RESOURCES_LIST -> list(ctx, ItemKind.RESOURCES, params);
-        case McpMethods.RESOURCES_TEMPLATES_LIST -> list(ctx, ItemKind.TEMPLATES, params);
-        case McpMethods.TOOLS_CALL -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool");
-        case McpMethods.PROMPTS_GET -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt");
-        case McpMethods.RESOURCES_READ -> resource(ctx, method, params);
-        case McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> subscribe(ctx, method, params);
-        case McpMethods.COMPLETION_COMPLETE -> complete(ctx, params);
-        default -> Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
-      };
-    } catch (McpError e) {
-      return Future.failedFuture(e);
-    }
+  /** The method table: every method this server answers, and what answers it. */
+  private Map<String, MethodHandler> handlers() {
+    MethodHandler empty = (ctx, method, params) -> Future.succeededFuture(JsonRpc.F.objectNode());
+    return Map.ofEntries(
+        Map.entry(McpMethods.SERVER_DISCOVER, (ctx, method, params) -> Future.succeededFuture(discover(ctx.view()))),
+        Map.entry(McpMethods.SUBSCRIPTIONS_LISTEN, (ctx, method, params) -> listen(ctx, params)),
+        Map.entry(McpMethods.INITIALIZE,
+            (ctx, method, params) -> Future.succeededFuture(initializeResult(ctx.view()))),
+        Map.entry(McpMethods.PING, empty),
+        Map.entry(McpMethods.LOGGING_SET_LEVEL, empty),
+        Map.entry(McpMethods.TOOLS_LIST, (ctx, method, params) -> list(ctx, ItemKind.TOOLS, params)),
+        Map.entry(McpMethods.PROMPTS_LIST, (ctx, method, params) -> list(ctx, ItemKind.PROMPTS, params)),
+        Map.entry(McpMethods.RESOURCES_LIST, (ctx, method, params) -> list(ctx, ItemKind.RESOURCES, params)),
+        Map.entry(McpMethods.RESOURCES_TEMPLATES_LIST, (ctx, method, params) -> list(ctx, ItemKind.TEMPLATES, params)),
+        Map.entry(McpMethods.TOOLS_CALL,
+            (ctx, method, params) -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool")),
+        Map.entry(McpMethods.PROMPTS_GET,
+            (ctx, method, params) -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt")),
+        Map.entry(McpMethods.RESOURCES_READ, this::resource),
+        Map.entry(McpMethods.RESOURCES_SUBSCRIBE, this::subscribe),
+        Map.entry(McpMethods.RESOURCES_UNSUBSCRIBE, this::subscribe),
+        Map.entry(McpMethods.COMPLETION_COMPLETE, (ctx, method, params) -> complete(ctx, params)));
   }
 
   @Override
@@ -170,41 +183,6 @@ public final class McpServer implements McpHandler {
     r.remove("serverInfo");
     ProtocolVersions.all().forEach(r.putArray("supportedVersions")::add);
     return r;
-  }
-
-  /** Result fields every 2026-07-28 result carries: resultType, cache hints, the server's identity. */
-  private JsonNode modernResult(String view, String method, JsonNode result) {
-    if (!(result instanceof ObjectNode r)) {
-      return result;
-    }
-    if (!r.has("resultType")) {
-      r.put("resultType", "complete");
-    }
-    if (CACHEABLE.contains(method) && "complete".equals(r.path("resultType").asText())) {
-      r.put("cacheScope", "private"); // what a principal sees may differ from what another sees
-      if (!r.has("ttlMs")) {
-        r.put("ttlMs", 0);
-      }
-    }
-    JsonNode meta = r.get("_meta");
-    ObjectNode m = meta instanceof ObjectNode o ? o : r.putObject("_meta");
-    m.putObject(RequestMeta.SERVER_INFO).put("name", view.isEmpty() ? "portcullis" : "portcullis/" + view)
-        .put("version", version);
-    return r;
-  }
-
-  /** What a legacy client must not see from a 2026-07-28 upstream's result. */
-  private static JsonNode legacyResult(JsonNode result) {
-    if (result instanceof ObjectNode r && r.has("resultType")) {
-      r.remove(List.of("resultType", "cacheScope", "ttlMs"));
-      if (r.path("_meta") instanceof ObjectNode m) {
-        m.remove(RequestMeta.SERVER_INFO);
-        if (m.isEmpty()) {
-          r.remove("_meta");
-        }
-      }
-    }
-    return result;
   }
 
   /** subscriptions/listen: acknowledges the filter, then carries change notifications until closed. */
@@ -500,7 +478,7 @@ public final class McpServer implements McpHandler {
       return ticket == null ? call : call.transform(ticket::finish);
     }
     Future<JsonNode> done = call.compose(r -> fulfil(ctx, e, method, params, r, cancel, 1))
-        .map(McpServer::legacyResult);
+        .map(EraTranslation::toSession);
     return ticket == null ? done : done.transform(ticket::finish);
   }
 
