@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.app.ConfigReloader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;

@@ -200,7 +200,7 @@ public final class Main implements Runnable {
       TokenCounter tokens = new TokenCounter();
       tokens.awaitVocabularies();
       for (int i = 0; i < loops; i++) {
-        Gateway.await(new DemoProvider(tokens).start(vertx, host, port));
+        dev.portcullis.app.Components.await(new DemoProvider(tokens).start(vertx, host, port));
       }
       System.out.println("demo provider listening on http://" + host + ":" + port + "/v1");
       new CountDownLatch(1).await();

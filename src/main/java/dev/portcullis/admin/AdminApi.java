@@ -15,8 +15,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -41,30 +39,28 @@ public final class AdminApi {
   private final KeyAdmin keys;
   private final UsageRepository usage;
   private final UsageWriter writer;
-  private final byte[] adminKey;
+  private final AdminAuthentication authentication;
   private final JsonBodies bodies;
+  private final java.util.List<java.util.function.Consumer<Router>> extensions;
 
-  /** @param bodies the one parser of client JSON bodies */
-  public AdminApi(KeyAdmin keys, UsageRepository usage, UsageWriter writer, String adminKey, JsonBodies bodies) {
+  /**
+   * @param bodies the one parser of client JSON bodies
+   * @param extensions more admin routes (the audit trail's), mounted behind the admin key
+   */
+  public AdminApi(KeyAdmin keys, UsageRepository usage, UsageWriter writer, AdminAuthentication authentication,
+      JsonBodies bodies,
+      java.util.List<java.util.function.Consumer<Router>> extensions) {
     this.keys = keys;
+    this.extensions = java.util.List.copyOf(extensions);
     this.bodies = bodies;
     this.usage = usage;
     this.writer = writer;
-    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private final java.util.List<java.util.function.Consumer<Router>> extensions =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
-
-  /** More admin routes (the audit trail's), mounted behind the admin key; call before the gateway starts. */
-  public AdminApi extend(java.util.function.Consumer<Router> routes) {
-    extensions.add(routes);
-    return this;
+    this.authentication = authentication;
   }
 
   /** Adds the admin routes to one event loop's router. */
   public void mount(Router router) {
-    router.route("/admin/*").handler(this::authenticate);
+    router.route("/admin/*").handler(authentication);
     router.route("/admin/*").handler(BodyHandler.create(false).setBodyLimit(1024 * 1024));
     router.get("/admin/keys").handler(ctx -> blocking(ctx, 200, () -> list(keys.list().stream().map(keys::view)
         .toList())));
@@ -95,23 +91,6 @@ public final class AdminApi {
     }
     router.route("/admin/*").handler(ctx -> error(ctx.response(), 404, "not_found",
         "Unknown admin route: " + ctx.request().method() + " " + ctx.request().path()));
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    if (adminKey == null) {
-      error(ctx.response(), 403, "admin_disabled",
-          "The admin API is disabled: set admin.key in the configuration (for example ${PORTCULLIS_ADMIN_KEY}).");
-      return;
-    }
-    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
-        : ctx.request().getHeader("x-api-key");
-    if (presented == null || !MessageDigest.isEqual(adminKey, presented.getBytes(StandardCharsets.UTF_8))) {
-      error(ctx.response(), 401, "invalid_admin_key", presented == null
-          ? "The admin API needs the admin key: 'Authorization: Bearer ADMIN_KEY'." : "Incorrect admin key.");
-      return;
-    }
-    ctx.next();
   }
 
   private void usage(RoutingContext ctx) {

@@ -8,8 +8,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -20,33 +18,18 @@ import java.util.Locale;
  */
 public final class ApprovalAdmin {
   private final Approvals approvals;
-  private final byte[] adminKey;
+  private final AdminAuthentication authentication;
 
-  public ApprovalAdmin(Approvals approvals, String adminKey) {
+  public ApprovalAdmin(Approvals approvals, AdminAuthentication authentication) {
     this.approvals = approvals;
-    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+    this.authentication = authentication;
   }
 
   public void mount(Router router) {
-    router.route("/admin/approvals*").handler(this::authenticate);
+    router.route("/admin/approvals*").handler(authentication);
     router.get("/admin/approvals").handler(this::list);
     router.post("/admin/approvals/:id/approve").handler(ctx -> decide(ctx, true));
     router.post("/admin/approvals/:id/deny").handler(ctx -> decide(ctx, false));
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    if (adminKey == null) {
-      error(ctx.response(), 403, "admin_disabled", "The admin API is disabled: set admin.key in the configuration.");
-      return;
-    }
-    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
-        : ctx.request().getHeader("x-api-key");
-    if (presented == null || !MessageDigest.isEqual(adminKey, presented.getBytes(StandardCharsets.UTF_8))) {
-      error(ctx.response(), 401, "invalid_admin_key", "The admin API needs the admin key: 'Authorization: Bearer ADMIN_KEY'.");
-      return;
-    }
-    ctx.next();
   }
 
   private void list(RoutingContext ctx) {

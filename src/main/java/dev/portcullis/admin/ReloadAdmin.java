@@ -6,9 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.function.Supplier;
 
 /**
@@ -23,21 +20,21 @@ public final class ReloadAdmin {
   private final Vertx vertx;
   private final Supplier<ObjectNode> last;
   private final Supplier<ObjectNode> reload;
-  private final byte[] adminKey;
+  private final AdminAuthentication authentication;
 
   /**
    * @param last the last outcome as JSON, or null when there was none
    * @param reload reloads (blocking) and returns the outcome as JSON, with a {@code result} field
    */
-  public ReloadAdmin(Vertx vertx, Supplier<ObjectNode> last, Supplier<ObjectNode> reload, String adminKey) {
+  public ReloadAdmin(Vertx vertx, Supplier<ObjectNode> last, Supplier<ObjectNode> reload, AdminAuthentication authentication) {
     this.vertx = vertx;
     this.last = last;
     this.reload = reload;
-    this.adminKey = adminKey == null || adminKey.isBlank() ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+    this.authentication = authentication;
   }
 
   public void mount(Router router) {
-    router.route(PATH).handler(this::authenticate);
+    router.route(PATH).handler(authentication);
     router.get(PATH).handler(ctx -> {
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.set("last", last.get());
@@ -54,22 +51,6 @@ public final class ReloadAdmin {
       ctx.response().putHeader(HttpHeaders.ALLOW, "GET, POST");
       error(ctx.response(), 405, "method_not_allowed", "Use GET for the last outcome, POST to reload.");
     });
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    if (adminKey == null) {
-      error(ctx.response(), 403, "admin_disabled", "The admin API is disabled: set admin.key in the configuration.");
-      return;
-    }
-    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
-        : ctx.request().getHeader("x-api-key");
-    if (presented == null || !MessageDigest.isEqual(adminKey, presented.getBytes(StandardCharsets.UTF_8))) {
-      error(ctx.response(), 401, "invalid_admin_key",
-          "The admin API needs the admin key: 'Authorization: Bearer ADMIN_KEY'.");
-      return;
-    }
-    ctx.next();
   }
 
   private static void error(HttpServerResponse resp, int status, String type, String message) {

@@ -7,9 +7,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.portcullis.identity.Principal;
 import dev.portcullis.mcp.CallContext;
 import dev.portcullis.mcp.ClientApproval;
-import dev.portcullis.mcp.McpError;
 import dev.portcullis.mcp.McpGateway;
-import dev.portcullis.mcp.Upstream;
+import dev.portcullis.mcp.aggregate.Upstream;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.mcp.upstream.Cancellation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ public final class Toolbox {
     if (cursor != null) {
       params.put("cursor", cursor);
     }
-    return mcp.governed(context(view, "list"), "tools/list", params).recover(e -> Future.failedFuture(
+    return mcp.governed(context(view, "list"), McpMethods.TOOLS_LIST, params).recover(e -> Future.failedFuture(
         new LoopError(LoopError.Kind.TOOLS_UNAVAILABLE, "could not list the tools of MCP "
             + (view.isEmpty() ? "servers" : "virtual server '" + view + "'") + ": " + e.getMessage())))
         .compose(r -> {
@@ -171,8 +172,8 @@ public final class Toolbox {
     params.putObject("_meta").put(TRACEPARENT, traceparent);
     Cancellation cancel = new Cancellation();
     inFlight.add(cancel);
-    return mcp.governed(context(tool.view(), "call-" + calls.incrementAndGet(), cancel, approval), "tools/call",
-        params)
+    return mcp.governed(context(tool.view(), "call-" + calls.incrementAndGet(), cancel, approval),
+        McpMethods.TOOLS_CALL, params)
         .transform(ar -> {
           inFlight.remove(cancel);
           if (ar.succeeded()) {

@@ -1,6 +1,5 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.config.OpenApiConfig.AuthConfig;
 import java.net.URI;
 import java.util.List;

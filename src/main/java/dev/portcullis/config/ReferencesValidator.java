@@ -1,6 +1,5 @@
 package dev.portcullis.config;
 
-import dev.portcullis.config.McpServerConfig;
 import dev.portcullis.identity.InternalAddresses;
 import dev.portcullis.policy.PolicyEngine;
 import java.io.File;

@@ -25,46 +25,28 @@ public final class ResourceServer {
   private final IdentityConfig config;
   private final TokenVerifier verifier;
   private final Supplier<List<String>> authorizationServers;
-  private volatile String base;
-  private volatile java.util.function.Consumer<String> onBound = b -> {};
-  private volatile java.util.function.Predicate<RoutingContext> afterAuthentication = ctx -> true;
+  private final Supplier<String> publicUrl;
+  private final java.util.function.Predicate<RoutingContext> afterAuthentication;
 
   /**
    * @param authorizationServers issuers to advertise (the built-in server, else the trusted issuers)
+   * @param publicUrl this gateway's resource identifier: its public base URL, no trailing slash
+   *     ({@code identity.resource}, else the bound listener's)
+   * @param afterAuthentication a step run once the principal is known (persona binding); false
+   *     when it answered the request
    */
-  public ResourceServer(IdentityConfig config, TokenVerifier verifier, Supplier<List<String>> authorizationServers) {
+  public ResourceServer(IdentityConfig config, TokenVerifier verifier, Supplier<List<String>> authorizationServers,
+      Supplier<String> publicUrl, java.util.function.Predicate<RoutingContext> afterAuthentication) {
     this.config = config;
     this.verifier = verifier;
     this.authorizationServers = authorizationServers;
-    this.base = config.resource() == null ? null : strip(config.resource());
-  }
-
-  /** A step run once the principal is known (persona binding); false when it answered the request. */
-  public void afterAuthentication(java.util.function.Predicate<RoutingContext> step) {
-    this.afterAuthentication = step;
-  }
-
-  /** Sets the base URL from the bound listener when the configuration names none. */
-  public void bound(String host, int port) {
-    if (base == null) {
-      String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-      base = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
-    }
-    onBound.accept(base);
-  }
-
-  /** Runs once the base URL is known (the built-in authorization server takes it as its issuer). */
-  public void onBound(java.util.function.Consumer<String> listener) {
-    this.onBound = listener;
+    this.publicUrl = publicUrl;
+    this.afterAuthentication = afterAuthentication;
   }
 
   /** This gateway's resource identifier (its public base URL, no trailing slash). */
   public String base() {
-    return base;
-  }
-
-  private static String strip(String s) {
-    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    return publicUrl.get();
   }
 
   /** Whether bearer tokens are accepted on this path. */
@@ -90,6 +72,7 @@ public final class ResourceServer {
 
   /** Audiences accepted for a request path: the base URL, or the resource the path belongs to. */
   List<String> resources(String path) {
+    String base = base();
     List<String> r = new ArrayList<>(3);
     r.add(base);
     r.add(base + "/");
@@ -104,7 +87,7 @@ public final class ResourceServer {
   }
 
   public String metadataUrl(String path) {
-    return base + PRM + resourcePath(path);
+    return base() + PRM + resourcePath(path);
   }
 
   public void mount(Router router) {
@@ -121,7 +104,7 @@ public final class ResourceServer {
 
   private void metadata(RoutingContext ctx, String path) {
     ObjectNode m = JsonNodeFactory.instance.objectNode();
-    m.put("resource", base + path);
+    m.put("resource", base() + path);
     var as = m.putArray("authorization_servers");
     authorizationServers.get().forEach(as::add);
     var methods = m.putArray("bearer_methods_supported");

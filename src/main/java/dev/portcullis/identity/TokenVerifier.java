@@ -63,12 +63,20 @@ public final class TokenVerifier {
     }
   }
 
-  /** A trusted issuer whose keys are held locally (the gateway's own authorization server). */
-  public record LocalIssuer(String issuer, JWKSource<SecurityContext> keys, Predicate<String> revokedJti) {}
+  /**
+   * A trusted issuer whose keys are held locally (the gateway's own authorization server). Its
+   * identifier is the gateway's public URL, known once the listener is bound: read when a token
+   * names an issuer, null until then.
+   */
+  public record LocalIssuer(java.util.function.Supplier<String> issuer, JWKSource<SecurityContext> keys,
+      Predicate<String> revokedJti) {}
 
   private final IdentityConfig config;
   private final SafeFetcher fetcher;
   private final Map<String, Issuer> issuers = new ConcurrentHashMap<>();
+  private final List<LocalIssuer> local;
+  /** The local issuers by the identifier they had when first asked for (it does not change once bound). */
+  private final Map<String, Issuer> localByName = new ConcurrentHashMap<>();
   private final Map<String, Cached> introspected = new ConcurrentHashMap<>();
 
   private record Cached(Principal principal, List<String> audiences, long until) {}
@@ -136,16 +144,18 @@ public final class TokenVerifier {
     for (IssuerConfig c : config.issuers()) {
       issuers.put(c.issuer(), new Issuer(c, null, null));
     }
-    for (LocalIssuer l : local) {
-      issuers.put(l.issuer(), new Issuer(new IssuerConfig(l.issuer(), null, null, List.of("ES256", "RS256"),
-          null, null), l.keys(), l.revokedJti()));
-    }
+    this.local = List.copyOf(local);
   }
 
-  /** Trusts a local issuer added after construction (the built-in server, once its URL is known). */
-  public void trust(LocalIssuer l) {
-    issuers.put(l.issuer(), new Issuer(new IssuerConfig(l.issuer(), null, null, List.of("ES256"), null, null),
-        l.keys(), l.revokedJti()));
+  /** The local issuer named {@code iss}, or null (it takes precedence over a configured one of that name). */
+  private Issuer local(String iss) {
+    for (LocalIssuer l : local) {
+      if (iss.equals(l.issuer().get())) {
+        return localByName.computeIfAbsent(iss, name -> new Issuer(new IssuerConfig(name, null, null,
+            List.of("ES256"), null, null), l.keys(), l.revokedJti()));
+      }
+    }
+    return null;
   }
 
   /** Whether a presented credential looks like a JWS (three base64url parts) rather than an opaque token. */
@@ -187,7 +197,10 @@ public final class TokenVerifier {
     } catch (ParseException e) {
       throw new InvalidToken("the token's claims are malformed");
     }
-    Issuer issuer = iss == null ? null : issuers.get(iss);
+    Issuer issuer = iss == null ? null : local(iss);
+    if (issuer == null && iss != null) {
+      issuer = issuers.get(iss);
+    }
     if (issuer == null) {
       throw new InvalidToken("the token's issuer is not trusted");
     }

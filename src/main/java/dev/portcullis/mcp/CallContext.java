@@ -2,6 +2,9 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.identity.Principal;
+import dev.portcullis.mcp.downstream.McpSession;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.RequestMeta;
 import dev.portcullis.mcp.upstream.Cancellation;
 import java.util.function.Consumer;
 

@@ -2,6 +2,10 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.aggregate.Entry;
+import dev.portcullis.mcp.downstream.McpHeaders;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpMethods;
 import java.util.Map;
 
 /**
@@ -21,7 +25,7 @@ record McpClientHints(Map<String, String> headers, JsonNode capabilities) {
         caps.set(c, declared.get(c));
       }
     }
-    Map<String, String> headers = "tools/call".equals(method)
+    Map<String, String> headers = McpMethods.TOOLS_CALL.equals(method)
         ? McpHeaders.forCall(e.definition().path("inputSchema"), params.path("arguments")) : Map.of();
     return new McpClientHints(headers, caps);
   }

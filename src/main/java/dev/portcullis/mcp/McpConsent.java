@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.cluster.ExpiringValues;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Consent;
 import dev.portcullis.pipeline.Refused;
@@ -102,7 +105,7 @@ final class McpConsent {
       }
     } else if (ctx.session() != null && canElicit) {
       Promise<JsonNode> answer = Promise.promise();
-      ctx.session().askClient("elicitation/create", elicitation(call, d), ctx.related()).onComplete(answer);
+      ctx.session().askClient(McpMethods.ELICITATION_CREATE, elicitation(call, d), ctx.related()).onComplete(answer);
       Context c = Vertx.currentContext();
       if (c != null) {
         long timer = c.owner().setTimer(ELICIT_TIMEOUT_MS, t -> answer.tryFail(new McpError(McpError.INTERNAL_ERROR,
@@ -147,7 +150,7 @@ final class McpConsent {
 
   private static ObjectNode question(String state, Call call, Decision d) {
     ObjectNode r = JsonRpc.F.objectNode().put("resultType", "input_required");
-    ObjectNode req = r.putObject("inputRequests").putObject(APPROVAL_KEY).put("method", "elicitation/create");
+    ObjectNode req = r.putObject("inputRequests").putObject(APPROVAL_KEY).put("method", McpMethods.ELICITATION_CREATE);
     req.set("params", elicitation(call, d));
     r.put("requestState", state);
     return r;

@@ -3,7 +3,17 @@ package dev.portcullis.mcp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.config.McpConfig;
 import dev.portcullis.config.McpServerConfig;
+import dev.portcullis.mcp.aggregate.Aggregator;
+import dev.portcullis.mcp.aggregate.Entry;
+import dev.portcullis.mcp.aggregate.FilePinStore;
+import dev.portcullis.mcp.aggregate.ItemKind;
+import dev.portcullis.mcp.aggregate.ToolPins;
+import dev.portcullis.mcp.aggregate.Upstream;
 import dev.portcullis.mcp.demo.DemoMcpServer;
+import dev.portcullis.mcp.downstream.McpHttpEndpoint;
+import dev.portcullis.mcp.downstream.OriginPolicy;
+import dev.portcullis.mcp.downstream.SessionRegistry;
+import dev.portcullis.mcp.downstream.UserSessions;
 import dev.portcullis.mcp.upstream.BuiltinTransport;
 import dev.portcullis.mcp.upstream.McpClient;
 import dev.portcullis.mcp.upstream.StdioTransport;
@@ -22,8 +32,6 @@ import java.util.Map;
 public final class McpGateway implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpGateway.class);
   public static final String VERSION = "0.1.0";
-  /** The name space of the approvals asked of clients in the replicas' shared values. */
-  static final String CONSENT_SPACE = "mcp-consent";
 
   private final Vertx vertx;
   private final HttpClient http;
@@ -41,8 +49,6 @@ public final class McpGateway implements AutoCloseable {
   private final dev.portcullis.telemetry.GatewayMetrics metrics;
   private volatile Map<String, McpServerConfig> built = Map.of();
   private final dev.portcullis.policy.Approvals approvals;
-  /** Approvals asked of 2026-07-28 clients, awaiting their retry on any replica. */
-  private final dev.portcullis.cluster.ExpiringValues consents;
 
   /** What a reload changed in the set of upstreams (server keys). */
   public record Changes(List<String> added, List<String> removed, List<String> restarted) {
@@ -54,11 +60,11 @@ public final class McpGateway implements AutoCloseable {
   private McpGateway(Vertx vertx, McpConfig config, ObjectMapper json, dev.portcullis.json.JsonBodies bodies,
       long maxMessageBytes, ToolPins.PinStore pinStore, dev.portcullis.identity.credentials.Credentials credentials,
       dev.portcullis.policy.Approvals approvals, dev.portcullis.cluster.Cluster cluster,
-      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
+      java.util.function.Supplier<McpGovernance> governance, dev.portcullis.telemetry.McpTracing tracing,
+      dev.portcullis.telemetry.GatewayMetrics metrics) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.approvals = approvals;
-    this.consents = cluster.values(CONSENT_SPACE);
     this.json = json;
     this.maxMessageBytes = maxMessageBytes;
     this.credentials = credentials;
@@ -70,7 +76,7 @@ public final class McpGateway implements AutoCloseable {
         .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(64));
     this.sessions = new SessionRegistry(config.sessionIdleSeconds() * 1000, config.maxSessions(), cluster);
     this.server = new McpServer(new Aggregator(List.of(), separator, config.virtualServers()), sessions, VERSION,
-        tracing, metrics, cluster.replicas());
+        governance, tracing, metrics, cluster.replicas());
     this.endpoint = new McpHttpEndpoint(bodies, sessions, server, new OriginPolicy(config.allowedOrigins()),
         tracing);
     metrics.mcpSessions(() -> sessions.all().size());
@@ -109,6 +115,8 @@ public final class McpGateway implements AutoCloseable {
    * @param bodies the one parser of client request bodies (POST /mcp)
    * @param cluster shares sessions and pin approvals with the other replicas ({@link
    *     dev.portcullis.cluster.Cluster#single()} when there are none)
+   * @param governance identity, policy, guard, limits and audit of the configuration in force
+   *     (see {@link McpGovernance#of}), read per request
    * @param tracing traces every MCP request (a SERVER span per client request on {@code /mcp}, a
    *     CLIENT span per request to an upstream, trace context passed on in {@code params._meta}
    *     and HTTP headers); null (tracing off): nothing is traced
@@ -118,10 +126,10 @@ public final class McpGateway implements AutoCloseable {
   public static McpGateway start(Vertx vertx, McpConfig config, ObjectMapper json,
       dev.portcullis.json.JsonBodies bodies, long maxMessageBytes, ToolPins.PinStore pinStore,
       dev.portcullis.identity.credentials.Credentials credentials, dev.portcullis.policy.Approvals approvals,
-      dev.portcullis.cluster.Cluster cluster, dev.portcullis.telemetry.McpTracing tracing,
-      dev.portcullis.telemetry.GatewayMetrics metrics) {
+      dev.portcullis.cluster.Cluster cluster, java.util.function.Supplier<McpGovernance> governance,
+      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics) {
     McpGateway gateway = new McpGateway(vertx, config, json, bodies, maxMessageBytes, pinStore, credentials,
-        approvals, cluster, tracing, metrics);
+        approvals, cluster, governance, tracing, metrics);
     gateway.reconcile(config);
     return gateway;
   }
@@ -333,26 +341,6 @@ public final class McpGateway implements AutoCloseable {
     return !name.isEmpty() && server.hasView(name);
   }
 
-  /**
-   * Puts identity, policy, guard, limits and audit in front of every MCP list and call (see
-   * {@link McpGovernance}). Any argument may be null; with nothing to do (no persona, no rule, no
-   * guard, no limits, no audit trail) nothing is installed and requests cost nothing extra.
-   *
-   * @param configured whether personas or a policy file are configured (its rules may come later)
-   * @param limits the limits every tool call counts against (null: none)
-   * @param prices what tool calls cost
-   * @return the governance installed, or null
-   */
-  public McpGovernance govern(dev.portcullis.policy.PolicyEngine policy, boolean configured,
-      dev.portcullis.guard.Guard guard, dev.portcullis.audit.AuditWriter audit,
-      dev.portcullis.limits.Accountant limits, dev.portcullis.limits.ToolPrices prices) {
-    boolean policing = policy != null && (configured || policy.hasRules());
-    McpGovernance g = policing || guard != null || audit != null || limits != null
-        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx, consents) : null;
-    server.govern(g);
-    return g;
-  }
-
   /** Reads whichever upstream serves {@code key} now, so a reload's replacement is what it reports. */
   private void upGauge(String key) {
     metrics.mcpUpstream(key, () -> upstreams.stream()
@@ -361,15 +349,6 @@ public final class McpGateway implements AutoCloseable {
 
   public ToolPins pins() {
     return pins;
-  }
-
-  /**
-   * Adds the tool-pinning admin routes ({@code GET /admin/mcp/tools/pending},
-   * {@code POST /admin/mcp/tools/{name}/approve}), guarded by the admin key; mount them before
-   * the rest of the admin API.
-   */
-  public void mountAdmin(io.vertx.ext.web.Router router, String adminKey) {
-    new PinningAdmin(pins, upstreams, separator, adminKey).mount(router);
   }
 
   /** The approvals queue of tool calls that policy holds for a human (the admin API's and the console's). */

@@ -10,6 +10,11 @@ import dev.portcullis.guard.GuardSession;
 import dev.portcullis.guard.McpContentGuard;
 import dev.portcullis.limits.Accountant;
 import dev.portcullis.limits.ToolPrices;
+import dev.portcullis.mcp.aggregate.Entry;
+import dev.portcullis.mcp.aggregate.ItemKind;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.pipeline.AuthorizeStage;
 import dev.portcullis.pipeline.Call;
 import dev.portcullis.pipeline.Outcome;
@@ -48,6 +53,8 @@ import java.util.Map;
 public final class McpGovernance {
   /** The rule a client's own refusal of a call is recorded under (its {@code require_approval} setting). */
   static final String CLIENT_APPROVAL_RULE = "client:require_approval";
+  /** The name space of the approvals asked of clients in the replicas' shared values. */
+  public static final String CONSENT_SPACE = "mcp-consent";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Pipeline pipeline;
@@ -69,13 +76,30 @@ public final class McpGovernance {
    * @param consents where approvals asked of 2026-07-28 clients wait for their retry (shared by the
    *     replicas, or {@link dev.portcullis.cluster.ExpiringValues#NONE}: in this process)
    */
-  public McpGovernance(PolicyEngine policy, boolean policing, Guard guard, AuditWriter audit, Approvals approvals,
+  private McpGovernance(PolicyEngine policy, boolean policing, Guard guard, AuditWriter audit, Approvals approvals,
       Accountant limits, ToolPrices prices, Vertx vertx, dev.portcullis.cluster.ExpiringValues consents) {
     this.consent = new McpConsent(consents);
     this.pipeline = Stages.itemCalls(audit, policy, policing, approvals, vertx, guard, limits, prices,
         McpRefusals::code);
     this.lists = policing ? new AuthorizeStage(policy) : null;
     this.forAudit = guard == null ? text -> text : guard::forAudit;
+  }
+
+  /**
+   * The governance of one configuration, or null when it has nothing to do (no persona, no rule,
+   * no guard, no limits, no audit trail): then requests cost nothing extra. Any argument may be null.
+   *
+   * @param configured whether personas or a policy file are configured (its rules may come later)
+   * @param limits the limits every tool call counts against (null: none)
+   * @param prices what tool calls cost
+   * @param consents where approvals asked of 2026-07-28 clients wait for their retry
+   */
+  public static McpGovernance of(PolicyEngine policy, boolean configured, Guard guard, AuditWriter audit,
+      Approvals approvals, Accountant limits, ToolPrices prices, Vertx vertx,
+      dev.portcullis.cluster.ExpiringValues consents) {
+    boolean policing = policy != null && (configured || policy.hasRules());
+    return policing || guard != null || audit != null || limits != null
+        ? new McpGovernance(policy, policing, guard, audit, approvals, limits, prices, vertx, consents) : null;
   }
 
   // ---------------------------------------------------------------- lists
@@ -186,7 +210,7 @@ public final class McpGovernance {
 
   private Call call(CallContext ctx, Call.Target target, String method, ObjectNode params, boolean reachOnly) {
     return Call.onItem(newId(), Surface.MCP, method, ctx.principal(), target, params,
-        new Call.Item(reachOnly, "tools/call".equals(method), historyKey(ctx), consent.of(ctx),
+        new Call.Item(reachOnly, McpMethods.TOOLS_CALL.equals(method), historyKey(ctx), consent.of(ctx),
             ctx.clientApproval() != null && ctx.clientApproval().approved() ? ctx.clientApproval().requestId() : null),
         new Call.Client(ctx.clientIp(), clientApp(ctx), ctx.session() == null ? null : ctx.session().id(),
             ctx.requestId() == null ? null : ctx.requestId().asText()),
@@ -199,7 +223,8 @@ public final class McpGovernance {
   }
 
   private static boolean isAction(String method) {
-    return "tools/call".equals(method) || "resources/read".equals(method) || "prompts/get".equals(method);
+    return McpMethods.TOOLS_CALL.equals(method) || McpMethods.RESOURCES_READ.equals(method)
+        || McpMethods.PROMPTS_GET.equals(method);
   }
 
   /** Whose history session-aware rules read: the legacy session, else the principal's. */
@@ -236,13 +261,14 @@ public final class McpGovernance {
     Map<String, Object> ann = annotations(e);
     String server = e.upstream().key();
     return switch (method) {
-      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> {
+      case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> {
         String uri = params.path("uri").asText(e.exposed());
         yield Call.Target.item("resource", server, uri, uri, ann);
       }
-      case "completion/complete" -> Call.Target.item("ref/prompt".equals(params.path("ref").path("type").asText())
-          ? "prompt" : "resource", server, e.exposed(), e.original(), ann);
-      case "prompts/get" -> Call.Target.item("prompt", server, e.exposed(), e.original(), ann);
+      case McpMethods.COMPLETION_COMPLETE -> Call.Target.item(
+          "ref/prompt".equals(params.path("ref").path("type").asText()) ? "prompt" : "resource", server, e.exposed(),
+          e.original(), ann);
+      case McpMethods.PROMPTS_GET -> Call.Target.item("prompt", server, e.exposed(), e.original(), ann);
       default -> Call.Target.item("tool", server, e.exposed(), e.original(), ann);
     };
   }

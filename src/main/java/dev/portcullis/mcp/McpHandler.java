@@ -2,6 +2,8 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpMethods;
 import io.vertx.core.Future;
 
 /** The protocol engine behind a transport: answers requests, takes notifications. */
@@ -13,7 +15,7 @@ public interface McpHandler {
 
   /** Whether answering may emit related messages first (logs, progress, requests to the client): then it is streamed. */
   default boolean streams(String method, ObjectNode params) {
-    return "tools/call".equals(method) || JsonRpc.progressToken(params) != null;
+    return McpMethods.TOOLS_CALL.equals(method) || JsonRpc.progressToken(params) != null;
   }
 
   /** Whether the endpoint has this virtual server ("" is always known). */

@@ -2,6 +2,7 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.telemetry.AccessRecord;
 import io.vertx.core.AsyncResult;
 import io.vertx.ext.web.RoutingContext;
@@ -12,7 +13,7 @@ import io.vertx.ext.web.RoutingContext;
  * no) and errors (the gateway or an upstream failed); a tool result with {@code isError} is
  * {@code tool_error}.
  */
-final class McpOutcomes {
+public final class McpOutcomes {
   static final String OK = "ok";
   static final String TOOL_ERROR = "tool_error";
 
@@ -66,7 +67,7 @@ final class McpOutcomes {
   }
 
   /** Notes on the request's access record the method and what it names (tool, prompt or resource). */
-  static void named(RoutingContext ctx, String method, ObjectNode params) {
+  public static void named(RoutingContext ctx, String method, ObjectNode params) {
     AccessRecord rec = AccessRecord.of(ctx);
     if (rec != null) {
       JsonNode name = params.has("name") ? params.get("name") : params.get("uri");
@@ -75,7 +76,7 @@ final class McpOutcomes {
   }
 
   /** Notes how the request ended. */
-  static void ended(RoutingContext ctx, AsyncResult<JsonNode> ar) {
+  public static void ended(RoutingContext ctx, AsyncResult<JsonNode> ar) {
     AccessRecord rec = AccessRecord.of(ctx);
     if (rec != null) {
       rec.outcome(outcome(ar));
@@ -83,7 +84,7 @@ final class McpOutcomes {
   }
 
   /** The access-log code of an HTTP-level JSON-RPC error with status 400 (else the status says it). */
-  static String httpCode(int status, int code) {
+  public static String httpCode(int status, int code) {
     return status == 400 ? reason(code) : null;
   }
 }

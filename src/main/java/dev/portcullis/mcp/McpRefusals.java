@@ -2,6 +2,8 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.limits.Refusal;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.pipeline.Refused;
 
 /**

@@ -3,6 +3,20 @@ package dev.portcullis.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.aggregate.Aggregator;
+import dev.portcullis.mcp.aggregate.Entry;
+import dev.portcullis.mcp.aggregate.ItemKind;
+import dev.portcullis.mcp.aggregate.Upstream;
+import dev.portcullis.mcp.downstream.Interactions;
+import dev.portcullis.mcp.downstream.McpHeaders;
+import dev.portcullis.mcp.downstream.McpSession;
+import dev.portcullis.mcp.downstream.SessionRegistry;
+import dev.portcullis.mcp.era.EraTranslation;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
+import dev.portcullis.mcp.protocol.RequestMeta;
 import dev.portcullis.mcp.upstream.Cancellation;
 import dev.portcullis.mcp.upstream.RelatedListener;
 import io.vertx.core.Future;
@@ -32,16 +46,20 @@ public final class McpServer implements McpHandler {
   private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
   private final Interactions interactions;
   private final java.util.Set<Listen> listens = ConcurrentHashMap.newKeySet();
-  /** Identity, policy, guard and audit on every list and call; null when none is configured (no extra work). */
-  private volatile McpGovernance governance;
+  /**
+   * Identity, policy, guard and audit on every list and call, as the configuration in force has
+   * them (read per request: a reload's snapshot brings its own); null when none is configured (no
+   * extra work).
+   */
+  private final java.util.function.Supplier<McpGovernance> governance;
   /** Client spans for the requests sent upstream; null when tracing is off (no extra work). */
   private final dev.portcullis.telemetry.McpTracing tracing;
   /** Tool call counts and latencies. */
   private final dev.portcullis.telemetry.GatewayMetrics metrics;
-  private static final java.util.Set<String> LEGACY_ONLY =
-      java.util.Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
-  private static final java.util.Set<String> CACHEABLE = java.util.Set.of("server/discover", "tools/list",
-      "prompts/list", "resources/list", "resources/templates/list", "resources/read");
+  /** What differs between session-era and 2026-07-28 clients at the edge. */
+  private final EraTranslation eras;
+  /** The handler of each method this server answers; any other is {@code METHOD_NOT_FOUND}. */
+  private final Map<String, MethodHandler> handlers = handlers();
   /** At most this many input_required rounds are relayed to a legacy client for one call. */
   private static final int MAX_INPUT_ROUNDS = 8;
 
@@ -51,18 +69,27 @@ public final class McpServer implements McpHandler {
 
   private record Relay(JsonNode token, Consumer<JsonNode> to) {}
 
+  /** Answers one method: its result, or a failed future (or a thrown {@link McpError}) with the error. */
+  @FunctionalInterface
+  private interface MethodHandler {
+    Future<JsonNode> handle(CallContext ctx, String method, ObjectNode params);
+  }
+
   /**
+   * @param governance the governance of the configuration in force (its value may be null: none)
    * @param tracing traces the requests sent upstream (null: off)
    * @param metrics counts tool calls sent upstream, by server, tool and outcome, and times them
    * @param replicas reaches the replica that holds a call a client answers with inputResponses
    */
   public McpServer(Aggregator aggregator, SessionRegistry sessions, String version,
-      dev.portcullis.telemetry.McpTracing tracing, dev.portcullis.telemetry.GatewayMetrics metrics,
-      dev.portcullis.cluster.ReplicaRequests replicas) {
+      java.util.function.Supplier<McpGovernance> governance, dev.portcullis.telemetry.McpTracing tracing,
+      dev.portcullis.telemetry.GatewayMetrics metrics, dev.portcullis.cluster.ReplicaRequests replicas) {
+    this.governance = governance;
     this.interactions = new Interactions(replicas);
     this.aggregator = aggregator;
     this.sessions = sessions;
     this.version = version;
+    this.eras = new EraTranslation(version);
     this.tracing = tracing;
     this.metrics = metrics;
   }
@@ -77,11 +104,6 @@ public final class McpServer implements McpHandler {
     this.aggregator = next;
   }
 
-  /** Puts identity, policy, guard and audit in front of lists and calls (null: none). */
-  void govern(McpGovernance g) {
-    this.governance = g;
-  }
-
   @Override
   public boolean hasView(String view) {
     return aggregator.hasView(view);
@@ -89,45 +111,50 @@ public final class McpServer implements McpHandler {
 
   @Override
   public Future<JsonNode> request(CallContext ctx, String method, ObjectNode params) {
-    if (!ctx.modern()) {
-      return "subscriptions/listen".equals(method)
-          ? Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
-              + " (protocol version " + ProtocolVersions.V2026_07_28 + " and later; sessions use the GET stream)"))
-          : dispatch(ctx, method, params);
+    McpError unsupported = eras.unsupported(method, ctx.modern(), ctx.modern() ? ctx.meta().protocolVersion() : null);
+    if (unsupported != null) {
+      return Future.failedFuture(unsupported);
     }
-    if (LEGACY_ONLY.contains(method)) {
-      return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method
-          + " (not part of protocol version " + ctx.meta().protocolVersion() + ")"));
+    MethodHandler handler = handlers.get(method);
+    if (handler == null) {
+      return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
     }
-    return dispatch(ctx, method, params).map(r -> modernResult(ctx.view(), method, r));
+    Future<JsonNode> result;
+    try {
+      result = handler.handle(ctx, method, params);
+    } catch (McpError e) {
+      result = Future.failedFuture(e);
+    }
+    return ctx.modern() ? result.map(r -> eras.toStateless(ctx.view(), method, r)) : result;
   }
 
-  private Future<JsonNode> dispatch(CallContext ctx, String method, ObjectNode params) {
-    try {
-      return switch (method) {
-        case "server/discover" -> Future.succeededFuture(discover(ctx.view()));
-        case "subscriptions/listen" -> listen(ctx, params);
-        case "initialize" -> Future.succeededFuture(initializeResult(ctx.view()));
-        case "ping", "logging/setLevel" -> Future.succeededFuture(JsonRpc.F.objectNode());
-        case "tools/list" -> list(ctx, ItemKind.TOOLS, params);
-        case "prompts/list" -> list(ctx, ItemKind.PROMPTS, params);
-        case "resources/list" -> list(ctx, ItemKind.RESOURCES, params);
-        case "resources/templates/list" -> list(ctx, ItemKind.TEMPLATES, params);
-        case "tools/call" -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool");
-        case "prompts/get" -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt");
-        case "resources/read" -> resource(ctx, method, params);
-        case "resources/subscribe", "resources/unsubscribe" -> subscribe(ctx, method, params);
-        case "completion/complete" -> complete(ctx, params);
-        default -> Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
-      };
-    } catch (McpError e) {
-      return Future.failedFuture(e);
-    }
+  /** The method table: every method this server answers, and what answers it. */
+  private Map<String, MethodHandler> handlers() {
+    MethodHandler empty = (ctx, method, params) -> Future.succeededFuture(JsonRpc.F.objectNode());
+    return Map.ofEntries(
+        Map.entry(McpMethods.SERVER_DISCOVER, (ctx, method, params) -> Future.succeededFuture(discover(ctx.view()))),
+        Map.entry(McpMethods.SUBSCRIPTIONS_LISTEN, (ctx, method, params) -> listen(ctx, params)),
+        Map.entry(McpMethods.INITIALIZE,
+            (ctx, method, params) -> Future.succeededFuture(initializeResult(ctx.view()))),
+        Map.entry(McpMethods.PING, empty),
+        Map.entry(McpMethods.LOGGING_SET_LEVEL, empty),
+        Map.entry(McpMethods.TOOLS_LIST, (ctx, method, params) -> list(ctx, ItemKind.TOOLS, params)),
+        Map.entry(McpMethods.PROMPTS_LIST, (ctx, method, params) -> list(ctx, ItemKind.PROMPTS, params)),
+        Map.entry(McpMethods.RESOURCES_LIST, (ctx, method, params) -> list(ctx, ItemKind.RESOURCES, params)),
+        Map.entry(McpMethods.RESOURCES_TEMPLATES_LIST, (ctx, method, params) -> list(ctx, ItemKind.TEMPLATES, params)),
+        Map.entry(McpMethods.TOOLS_CALL,
+            (ctx, method, params) -> named(ctx, ItemKind.TOOLS, method, params, "Unknown tool")),
+        Map.entry(McpMethods.PROMPTS_GET,
+            (ctx, method, params) -> named(ctx, ItemKind.PROMPTS, method, params, "Unknown prompt")),
+        Map.entry(McpMethods.RESOURCES_READ, this::resource),
+        Map.entry(McpMethods.RESOURCES_SUBSCRIBE, this::subscribe),
+        Map.entry(McpMethods.RESOURCES_UNSUBSCRIBE, this::subscribe),
+        Map.entry(McpMethods.COMPLETION_COMPLETE, (ctx, method, params) -> complete(ctx, params)));
   }
 
   @Override
   public void notification(CallContext ctx, String method, ObjectNode params) {
-    if ("notifications/cancelled".equals(method) && ctx.session() != null) {
+    if (McpMethods.NOTIFICATION_CANCELLED.equals(method) && ctx.session() != null) {
       Cancellation c = inFlight.remove(ctx.session().id() + "\u0000" + params.path("requestId"));
       if (c != null) {
         c.cancel();
@@ -160,41 +187,6 @@ public final class McpServer implements McpHandler {
     return r;
   }
 
-  /** Result fields every 2026-07-28 result carries: resultType, cache hints, the server's identity. */
-  private JsonNode modernResult(String view, String method, JsonNode result) {
-    if (!(result instanceof ObjectNode r)) {
-      return result;
-    }
-    if (!r.has("resultType")) {
-      r.put("resultType", "complete");
-    }
-    if (CACHEABLE.contains(method) && "complete".equals(r.path("resultType").asText())) {
-      r.put("cacheScope", "private"); // what a principal sees may differ from what another sees
-      if (!r.has("ttlMs")) {
-        r.put("ttlMs", 0);
-      }
-    }
-    JsonNode meta = r.get("_meta");
-    ObjectNode m = meta instanceof ObjectNode o ? o : r.putObject("_meta");
-    m.putObject(RequestMeta.SERVER_INFO).put("name", view.isEmpty() ? "portcullis" : "portcullis/" + view)
-        .put("version", version);
-    return r;
-  }
-
-  /** What a legacy client must not see from a 2026-07-28 upstream's result. */
-  private static JsonNode legacyResult(JsonNode result) {
-    if (result instanceof ObjectNode r && r.has("resultType")) {
-      r.remove(List.of("resultType", "cacheScope", "ttlMs"));
-      if (r.path("_meta") instanceof ObjectNode m) {
-        m.remove(RequestMeta.SERVER_INFO);
-        if (m.isEmpty()) {
-          r.remove("_meta");
-        }
-      }
-    }
-    return result;
-  }
-
   /** subscriptions/listen: acknowledges the filter, then carries change notifications until closed. */
   private Future<JsonNode> listen(CallContext ctx, ObjectNode params) {
     JsonNode asked = params.path("notifications");
@@ -216,7 +208,7 @@ public final class McpServer implements McpHandler {
     ObjectNode p = JsonRpc.F.objectNode();
     p.set("notifications", ack);
     p.putObject("_meta").set(RequestMeta.SUBSCRIPTION_ID, ctx.requestId());
-    ctx.related().accept(JsonRpc.notification("notifications/subscriptions/acknowledged", p));
+    ctx.related().accept(JsonRpc.notification(McpMethods.NOTIFICATION_SUBSCRIPTIONS_ACKNOWLEDGED, p));
     Listen l = new Listen(ctx.principal().id(), ctx.view(), ctx.requestId(), ack, uris, ctx.related());
     listens.add(l);
     for (String uri : uris) {
@@ -225,7 +217,7 @@ public final class McpServer implements McpHandler {
           e.upstream().client().watchResource(uri);
         } else if (e != null
             && e.upstream().client().capabilities().path("resources").path("subscribe").asBoolean(false)) {
-          e.upstream().client().request("resources/subscribe", JsonRpc.F.objectNode().put("uri", uri));
+          e.upstream().client().request(McpMethods.RESOURCES_SUBSCRIBE, JsonRpc.F.objectNode().put("uri", uri));
         }
       });
     }
@@ -252,7 +244,7 @@ public final class McpServer implements McpHandler {
 
   private Future<JsonNode> list(CallContext ctx, ItemKind kind, ObjectNode params) {
     int offset = cursor(params.path("cursor").asText(null));
-    McpGovernance g = governance;
+    McpGovernance g = governance.get();
     return aggregator.view(ctx.view(), kind).map(m -> {
       ObjectNode r = JsonRpc.F.objectNode();
       ArrayNode items = r.putArray(kind.field);
@@ -357,7 +349,7 @@ public final class McpServer implements McpHandler {
         return Future.failedFuture(new McpError(McpError.RESOURCE_NOT_FOUND, "Resource not found",
             JsonRpc.F.objectNode().put("uri", uri)));
       }
-      McpGovernance g = governance;
+      McpGovernance g = governance.get();
       if (g != null && !method.endsWith("unsubscribe")) {
         return g.admit(ctx, e, method, params).compose(t -> subscribed(ctx, e, method, params).transform(t::finish));
       }
@@ -389,7 +381,7 @@ public final class McpServer implements McpHandler {
 
   /** A request named nothing this endpoint shows: audited when auditing is on. */
   private void unknown(CallContext ctx, String method, String name, ObjectNode params) {
-    McpGovernance g = governance;
+    McpGovernance g = governance.get();
     if (g != null) {
       g.unknown(ctx, method, name, params);
     }
@@ -406,7 +398,7 @@ public final class McpServer implements McpHandler {
         }
         ObjectNode p = params.deepCopy();
         ((ObjectNode) p.get("ref")).put("name", e.original());
-        return forward(ctx, e, "completion/complete", p);
+        return forward(ctx, e, McpMethods.COMPLETION_COMPLETE, p);
       });
     }
     if ("ref/resource".equals(type)) {
@@ -414,7 +406,7 @@ public final class McpServer implements McpHandler {
       return aggregator.find(ctx.view(), ItemKind.TEMPLATES, uri).compose(e -> {
         Future<Entry> f = e != null ? Future.succeededFuture(e) : resourceEntry(ctx.view(), uri);
         return f.compose(x -> x == null ? Future.failedFuture(McpError.invalidParams("Unknown resource: " + uri))
-            : forward(ctx, x, "completion/complete", params.deepCopy()));
+            : forward(ctx, x, McpMethods.COMPLETION_COMPLETE, params.deepCopy()));
       });
     }
     return Future.failedFuture(McpError.invalidParams("Unknown completion reference type: " + type));
@@ -424,7 +416,7 @@ public final class McpServer implements McpHandler {
     if (ctx.modern() && Interactions.ours(params.path("requestState").asText(null))) {
       return interactions.resume(ctx, method, params); // a retry of a call the gateway holds open
     }
-    McpGovernance g = governance;
+    McpGovernance g = governance.get();
     if (g == null) {
       ClientApproval client = ctx.clientApproval();
       if (client != null && !client.approved()) { // nothing to record it in, but still not run
@@ -469,7 +461,7 @@ public final class McpServer implements McpHandler {
       sent = Future.failedFuture(x);
     }
     Future<JsonNode> call = sent.andThen(ar -> {
-      if ("tools/call".equals(method)) {
+      if (McpMethods.TOOLS_CALL.equals(method)) {
         metrics.mcpCall(e.upstream().key(), e.original(), McpOutcomes.label(ar), System.nanoTime() - sentAt);
       }
       if (relayKey != null) {
@@ -488,7 +480,7 @@ public final class McpServer implements McpHandler {
       return ticket == null ? call : call.transform(ticket::finish);
     }
     Future<JsonNode> done = call.compose(r -> fulfil(ctx, e, method, params, r, cancel, 1))
-        .map(McpServer::legacyResult);
+        .map(EraTranslation::toSession);
     return ticket == null ? done : done.transform(ticket::finish);
   }
 
@@ -549,7 +541,7 @@ public final class McpServer implements McpHandler {
     return new RelatedListener() {
       @Override
       public void notification(String method, ObjectNode params) {
-        if ("notifications/progress".equals(method)) {
+        if (McpMethods.NOTIFICATION_PROGRESS.equals(method)) {
           Relay r = progress.get(params.path("progressToken").asText());
           if (r != null) {
             ObjectNode p = params.deepCopy();
@@ -558,7 +550,7 @@ public final class McpServer implements McpHandler {
           }
           return;
         }
-        if ("notifications/message".equals(method) && ctx.modern() && ctx.meta().logLevel() == null) {
+        if (McpMethods.NOTIFICATION_MESSAGE.equals(method) && ctx.modern() && ctx.meta().logLevel() == null) {
           return; // a stateless client that set no log level gets no log messages
         }
         to.accept(JsonRpc.notification(method, params));
@@ -567,9 +559,9 @@ public final class McpServer implements McpHandler {
       @Override
       public Future<JsonNode> request(String method, ObjectNode params) {
         String capability = switch (method) {
-          case "sampling/createMessage" -> "sampling";
-          case "elicitation/create" -> "elicitation";
-          case "roots/list" -> "roots";
+          case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
+          case McpMethods.ELICITATION_CREATE -> "elicitation";
+          case McpMethods.ROOTS_LIST -> "roots";
           default -> null;
         };
         if (capability == null || ctx.clientCapabilities().path(capability).isMissingNode()) {
@@ -591,7 +583,7 @@ public final class McpServer implements McpHandler {
   /** An upstream's notification: relays progress, propagates list changes and resource updates. */
   public void upstreamNotification(Upstream u, String method, ObjectNode params) {
     switch (method) {
-      case "notifications/progress" -> {
+      case McpMethods.NOTIFICATION_PROGRESS -> {
         Relay r = progress.get(params.path("progressToken").asText());
         if (r != null) {
           ObjectNode p = params.deepCopy();
@@ -599,13 +591,13 @@ public final class McpServer implements McpHandler {
           r.to().accept(JsonRpc.notification(method, p));
         }
       }
-      case "notifications/tools/list_changed" -> changed(u, ItemKind.TOOLS);
-      case "notifications/prompts/list_changed" -> changed(u, ItemKind.PROMPTS);
-      case "notifications/resources/list_changed" -> {
+      case McpMethods.NOTIFICATION_TOOLS_LIST_CHANGED -> changed(u, ItemKind.TOOLS);
+      case McpMethods.NOTIFICATION_PROMPTS_LIST_CHANGED -> changed(u, ItemKind.PROMPTS);
+      case McpMethods.NOTIFICATION_RESOURCES_LIST_CHANGED -> {
         u.invalidate(ItemKind.TEMPLATES);
         changed(u, ItemKind.RESOURCES);
       }
-      case "notifications/resources/updated" -> {
+      case McpMethods.NOTIFICATION_RESOURCES_UPDATED -> {
         String uri = params.path("uri").asText();
         for (McpSession s : sessions.all()) {
           if (s.subscriptions().containsKey(uri)) {

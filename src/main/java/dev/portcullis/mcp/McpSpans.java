@@ -2,6 +2,9 @@ package dev.portcullis.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.aggregate.Upstream;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
 import dev.portcullis.telemetry.McpTracing;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -15,20 +18,21 @@ import java.util.Map;
  * into {@code params._meta} and, for HTTP upstreams, the headers), and how a span ends. Only
  * called when tracing is on.
  */
-final class McpSpans {
+public final class McpSpans {
   private McpSpans() {}
 
   /** The item a request names, for the span name and attributes (tool, prompt, resource URI), or null. */
   static String target(String method, JsonNode params) {
     return switch (method) {
-      case "tools/call", "prompts/get" -> params.path("name").asText(null);
-      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> params.path("uri").asText(null);
+      case McpMethods.TOOLS_CALL, McpMethods.PROMPTS_GET -> params.path("name").asText(null);
+      case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
+          params.path("uri").asText(null);
       default -> null;
     };
   }
 
   /** Starts the SERVER span of a client's request: parent from {@code params._meta}, else the HTTP headers. */
-  static McpTracing.Span server(McpTracing tracing, RoutingContext http, String method, ObjectNode params,
+  public static McpTracing.Span server(McpTracing tracing, RoutingContext http, String method, ObjectNode params,
       JsonNode id, String sessionId, String protocolVersion) {
     return tracing.server(new McpTracing.Request(method, target(method, params), id, sessionId, protocolVersion),
         params, name -> http.request().getHeader(name));
@@ -68,7 +72,7 @@ final class McpSpans {
   }
 
   /** {@code f}, ending {@code span} (if any) when it completes. */
-  static Future<JsonNode> ending(McpTracing.Span span, Future<JsonNode> f) {
+  public static Future<JsonNode> ending(McpTracing.Span span, Future<JsonNode> f) {
     return span == null ? f : f.andThen(ar -> end(span, ar));
   }
 }

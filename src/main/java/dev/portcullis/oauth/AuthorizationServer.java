@@ -45,9 +45,11 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
   private final TokenEndpoint token;
   private final RevocationEndpoint revocation;
   private final AtomicLong lastPurge = new AtomicLong(System.currentTimeMillis());
-  private volatile String issuer;
+  private final java.util.function.Supplier<String> publicUrl;
 
-  private AuthorizationServer(Vertx vertx, IdentityConfig id, OAuthStore store, JsonBodies bodies) {
+  private AuthorizationServer(Vertx vertx, IdentityConfig id, OAuthStore store, JsonBodies bodies,
+      java.util.function.Supplier<String> publicUrl) {
+    this.publicUrl = publicUrl;
     this.config = id.authorizationServer();
     this.llmRoutes = id.llmRoutes();
     this.store = store;
@@ -64,7 +66,6 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
     this.authorize = new AuthorizeEndpoint(clients, idp, store, this::issuer, this::servesResource, scopes);
     this.token = new TokenEndpoint(clients, store, tokens, this::issuer, this::servesResource);
     this.revocation = new RevocationEndpoint(clients, store, tokens);
-    this.issuer = id.resource() == null ? null : strip(id.resource());
   }
 
   /**
@@ -73,27 +74,21 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
    *
    * @param store the durable store's OAuth repository, or null to keep the state in memory
    * @param bodies the one parser of client JSON bodies (dynamic client registration)
+   * @param publicUrl the gateway's public base URL, no trailing slash (its issuer identifier),
+   *     known once the listener is bound
    */
-  public static AuthorizationServer create(Vertx vertx, IdentityConfig id, OAuthStore store, JsonBodies bodies) {
+  public static AuthorizationServer create(Vertx vertx, IdentityConfig id, OAuthStore store, JsonBodies bodies,
+      java.util.function.Supplier<String> publicUrl) {
     if (id.authorizationServer() == null) {
       return null;
     }
-    return new AuthorizationServer(vertx, id, store == null ? new MemoryOAuthStore() : store, bodies);
-  }
-
-  private static String strip(String s) {
-    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
-  }
-
-  @Override
-  public void bound(String base) {
-    this.issuer = strip(base);
+    return new AuthorizationServer(vertx, id, store == null ? new MemoryOAuthStore() : store, bodies, publicUrl);
   }
 
   /** This server's issuer identifier: the gateway's base URL. */
   @Override
   public String issuer() {
-    return issuer;
+    return publicUrl.get();
   }
 
   @Override
@@ -108,7 +103,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
 
   /** Whether an RFC 8707 resource value names (a part of) this gateway. */
   boolean servesResource(String r) {
-    String b = issuer;
+    String b = publicUrl.get();
     if (r == null || b == null) {
       return false;
     }
@@ -125,7 +120,7 @@ public final class AuthorizationServer implements IdentityWiring.LocalAuthority 
   public void mount(Router router) {
     for (String path : List.of("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration")) {
       boolean openid = path.endsWith("openid-configuration");
-      router.get(path).handler(ctx -> json(ctx, Metadata.document(issuer, scopes, config.dynamicRegistration(),
+      router.get(path).handler(ctx -> json(ctx, Metadata.document(issuer(), scopes, config.dynamicRegistration(),
           config.clientMetadataDocuments(), openid).toString(), "max-age=300"));
     }
     router.get("/oauth/jwks.json").handler(ctx -> json(ctx, tokens.keys().published().toString(), "max-age=300"));

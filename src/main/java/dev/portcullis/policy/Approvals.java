@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * asked for it, and is used at most once: the caller retries the very same request after approval.
  * Pending approvals expire after {@code pendingTtlMs}, approved ones unused after {@code approvedTtlMs}.
  *
- * <p>In memory (one process) unless {@link #persist persisted} in the store: then every approval
+ * <p>In memory (one process) unless built with a store: then every approval
  * lives in the store's {@code approvals} table, survives a restart and is shared by every replica
  * on the same database (an approval is consumed by a conditional delete, so it is used once even
  * when two replicas race). The synchronous methods then block: on an event loop use the
@@ -75,15 +75,12 @@ public final class Approvals {
   private final SecureRandom random = new SecureRandom();
   private final long pendingTtlMs;
   private final long approvedTtlMs;
-  private volatile Store store;
+  private final Store store;
 
-  public Approvals(long pendingTtlMs, long approvedTtlMs) {
+  /** @param store where approvals are kept, or null: in this process's memory */
+  public Approvals(long pendingTtlMs, long approvedTtlMs, Store store) {
     this.pendingTtlMs = pendingTtlMs;
     this.approvedTtlMs = approvedTtlMs;
-  }
-
-  /** Keeps approvals in {@code store} from now on (set once at start, before any request). */
-  public void persist(Store store) {
     this.store = store;
   }
 

@@ -36,7 +36,7 @@ final class ClusterGate implements Handler<RoutingContext> {
     }
     ctx.response().putHeader("retry-after", "1");
     if (mcp) {
-      dev.portcullis.mcp.McpHttpEndpoint.httpError(ctx.response(), 503, dev.portcullis.mcp.McpError.CLUSTER_UNAVAILABLE,
+      dev.portcullis.mcp.downstream.McpHttpEndpoint.httpError(ctx.response(), 503, dev.portcullis.mcp.protocol.McpError.CLUSTER_UNAVAILABLE,
           MESSAGE);
     } else {
       (messages ? anthropic : openai).respond(ctx.response(), 503, "service_unavailable", CODE, MESSAGE);

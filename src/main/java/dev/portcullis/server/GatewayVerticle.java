@@ -49,6 +49,53 @@ public final class GatewayVerticle extends VerticleBase {
   private static final List<String> RESPONSES_BODY_ROUTES = List.of(RESPONSES, RESPONSES_INPUT_TOKENS);
   private static final List<String> ANTHROPIC_BODY_ROUTES = List.of(MESSAGES, COUNT_TOKENS);
 
+  /**
+   * Everything one listener serves with, shared by every instance (built once, by the composition
+   * root). A component that is null is a feature that is off: its routes are not mounted.
+   *
+   * @param snapshots the reloadable parts in force, read once per request
+   * @param port the port to listen on (0: any free one, shared by every instance)
+   * @param bodies the one parser of client JSON bodies
+   * @param ready whether start-up has finished (/readyz)
+   * @param accountant key, team and persona limits on the LLM routes, or null (none can apply)
+   * @param approvals the queue of calls policy holds for an administrator (/admin/approvals)
+   * @param adminAuthentication the one check of the admin key, in front of every admin route
+   * @param admin the admin API on /admin, or null (no store)
+   * @param adminRoutes more admin routes (configuration reload), mounted before /admin/*
+   * @param mcp the MCP gateway on /mcp and /mcp/{virtual-server}, or null (no MCP servers)
+   * @param identity accepts OAuth bearer tokens on /mcp* (and /v1/* when configured) and serves
+   *     RFC 9728 metadata, or null
+   * @param oauth the built-in OAuth authorization server (metadata, /oauth/*), or null
+   * @param connections the users' upstream connections on /connections (per-user OAuth), or null
+   * @param connectionLimits the connection caps
+   * @param accessLog one access-log line per request and the refusal counts
+   * @param status upstream health for /readyz (its readiness policy) and GET /admin/status
+   * @param cluster the other replicas' shared state: governed requests and readiness depend on it
+   * @param responses where the Responses API keeps responses
+   * @param audit audits the LLM routes (every call, refusals included), or null: no audit trail
+   * @param tracing traces the LLM routes (OpenTelemetry, GenAI conventions), or null: tracing off
+   * @param console the web console on /ui, or null (no store)
+   */
+  public record Parts(java.util.function.Supplier<Snapshot> snapshots, int port, ObjectMapper json,
+      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready,
+      dev.portcullis.limits.Accountant accountant, dev.portcullis.llm.TokenCounter tokens,
+      dev.portcullis.policy.Approvals approvals, dev.portcullis.admin.AdminAuthentication adminAuthentication,
+      AdminApi admin, java.util.function.Consumer<Router> adminRoutes,
+      dev.portcullis.mcp.McpGateway mcp, dev.portcullis.identity.ResourceServer identity,
+      dev.portcullis.oauth.AuthorizationServer oauth, dev.portcullis.identity.credentials.Connections connections,
+      ConnectionLimits connectionLimits, AccessLog accessLog, dev.portcullis.admin.UpstreamStatus status,
+      dev.portcullis.cluster.Cluster cluster, dev.portcullis.llm.responses.ResponseArchive responses,
+      dev.portcullis.audit.AuditWriter audit, dev.portcullis.telemetry.LlmTracing tracing,
+      dev.portcullis.ui.Console console) {
+    public Parts {
+      java.util.Objects.requireNonNull(connectionLimits, "connectionLimits");
+      java.util.Objects.requireNonNull(accessLog, "accessLog");
+      java.util.Objects.requireNonNull(status, "status");
+      java.util.Objects.requireNonNull(cluster, "cluster");
+      java.util.Objects.requireNonNull(responses, "responses");
+    }
+  }
+
   private final java.util.function.Supplier<Snapshot> snapshots;
   private final int port;
   private final ObjectMapper json;
@@ -60,20 +107,21 @@ public final class GatewayVerticle extends VerticleBase {
   private final dev.portcullis.llm.TokenCounter tokens;
   private final VocabularyGate vocabularyGate;
   private final dev.portcullis.policy.Approvals approvals;
-  private dev.portcullis.cluster.Cluster cluster = dev.portcullis.cluster.Cluster.single();
+  private final dev.portcullis.cluster.Cluster cluster;
+  private final dev.portcullis.admin.AdminAuthentication adminAuthentication;
   private final AdminApi admin;
-  private dev.portcullis.mcp.McpGateway mcp;
-  private dev.portcullis.llm.responses.ResponseArchive responses;
-  private dev.portcullis.audit.AuditWriter audit;
-  private TraceStep traceStep;
-  private dev.portcullis.identity.ResourceServer identity;
-  private dev.portcullis.oauth.AuthorizationServer oauth;
-  private dev.portcullis.identity.credentials.Connections connections;
-  private ConnectionLimits connectionLimits;
-  private java.util.function.Consumer<Router> adminRoutes = r -> { };
-  private AccessLog accessLog;
-  private dev.portcullis.admin.UpstreamStatus status;
-  private dev.portcullis.ui.Console console;
+  private final dev.portcullis.mcp.McpGateway mcp;
+  private final dev.portcullis.llm.responses.ResponseArchive responses;
+  private final dev.portcullis.audit.AuditWriter audit;
+  private final TraceStep traceStep;
+  private final dev.portcullis.identity.ResourceServer identity;
+  private final dev.portcullis.oauth.AuthorizationServer oauth;
+  private final dev.portcullis.identity.credentials.Connections connections;
+  private final ConnectionLimits connectionLimits;
+  private final java.util.function.Consumer<Router> adminRoutes;
+  private final AccessLog accessLog;
+  private final dev.portcullis.admin.UpstreamStatus status;
+  private final dev.portcullis.ui.Console console;
   private HttpServer server;
   private HttpClient http;
   private dev.portcullis.agent.ToolLoop toolLoop;
@@ -82,116 +130,39 @@ public final class GatewayVerticle extends VerticleBase {
   private Snapshot routed;
   private Router router;
 
-  /**
-   * @param snapshots the reloadable parts in force, read once per request
-   * @param bodies the one parser of client JSON bodies
-   * @param accountant key, team and persona limits on the LLM routes, or null (none can apply)
-   * @param approvals the queue of calls policy holds for an administrator (/admin/approvals)
-   * @param admin the admin API on /admin, or null (no store)
-   */
-  public GatewayVerticle(java.util.function.Supplier<Snapshot> snapshots, int port, ObjectMapper json,
-      JsonBodies bodies, GatewayMetrics metrics, CallObserver observer, BooleanSupplier ready,
-      dev.portcullis.limits.Accountant accountant, dev.portcullis.llm.TokenCounter tokens,
-      dev.portcullis.policy.Approvals approvals, AdminApi admin) {
-    this.snapshots = snapshots;
-    this.accountant = accountant;
-    this.tokens = tokens;
-    this.vocabularyGate = new VocabularyGate(tokens);
-    this.approvals = approvals;
-    this.admin = admin;
-    this.port = port;
-    this.json = json;
-    this.bodies = bodies;
-    this.metrics = metrics;
-    this.observer = observer;
-    this.ready = ready;
-  }
-
-  /** More admin routes behind their own admin-key check (configuration reload), mounted before /admin/*. */
-  public GatewayVerticle withAdminRoutes(java.util.function.Consumer<Router> routes) {
-    this.adminRoutes = routes;
-    return this;
-  }
-
-  /** Audits the LLM routes (every call, refusals included); null for no audit trail. */
-  public GatewayVerticle withAudit(dev.portcullis.audit.AuditWriter audit) {
-    this.audit = audit;
-    return this;
-  }
-
-  /** Serves the web console on /ui; null for none (no store). */
-  public GatewayVerticle withConsole(dev.portcullis.ui.Console console) {
-    this.console = console;
-    return this;
-  }
-
-  /** Traces the LLM routes (OpenTelemetry, GenAI conventions); null when tracing is off. */
-  public GatewayVerticle withTracing(dev.portcullis.telemetry.LlmTracing tracing) {
-    this.traceStep = tracing == null ? null : new TraceStep(tracing);
-    return this;
-  }
-
-  /** Serves the Responses API, keeping responses in {@code archive} (required). */
-  public GatewayVerticle withResponses(dev.portcullis.llm.responses.ResponseArchive archive) {
-    this.responses = archive;
-    return this;
-  }
-
-  /** Serves the MCP gateway on /mcp and /mcp/{virtual-server} (shared by every instance). */
-  public GatewayVerticle withMcp(dev.portcullis.mcp.McpGateway mcp) {
-    this.mcp = mcp;
-    return this;
-  }
-
-  /** Accepts OAuth bearer tokens on /mcp* (and /v1/* when configured) and serves RFC 9728 metadata. */
-  public GatewayVerticle withIdentity(dev.portcullis.identity.ResourceServer identity) {
-    this.identity = identity;
-    return this;
-  }
-
-  /** Serves the built-in OAuth authorization server (metadata, /oauth/*); null for none. */
-  public GatewayVerticle withOAuth(dev.portcullis.oauth.AuthorizationServer oauth) {
-    this.oauth = oauth;
-    return this;
-  }
-
-  /** Serves the users' upstream connections on /connections (per-user OAuth); null for none. */
-  public GatewayVerticle withConnections(dev.portcullis.identity.credentials.Connections connections) {
-    this.connections = connections;
-    return this;
-  }
-
-  /** The connection caps, shared by every instance of the listener (required). */
-  public GatewayVerticle withConnectionLimits(ConnectionLimits limits) {
-    this.connectionLimits = limits;
-    return this;
-  }
-
-  /** One access-log line per request and the refusal counts, shared by every instance (required). */
-  public GatewayVerticle withAccessLog(AccessLog log) {
-    this.accessLog = log;
-    return this;
-  }
-
-  /** The other replicas' shared state: governed requests and readiness depend on reaching it. */
-  public GatewayVerticle withCluster(dev.portcullis.cluster.Cluster cluster) {
-    this.cluster = cluster;
-    return this;
-  }
-
-  /** Upstream health for /readyz (its readiness policy) and GET /admin/status (required). */
-  public GatewayVerticle withStatus(dev.portcullis.admin.UpstreamStatus status) {
-    this.status = status;
-    return this;
+  public GatewayVerticle(Parts parts) {
+    this.snapshots = parts.snapshots();
+    this.port = parts.port();
+    this.json = parts.json();
+    this.bodies = parts.bodies();
+    this.metrics = parts.metrics();
+    this.observer = parts.observer();
+    this.ready = parts.ready();
+    this.accountant = parts.accountant();
+    this.tokens = parts.tokens();
+    this.vocabularyGate = new VocabularyGate(parts.tokens());
+    this.approvals = parts.approvals();
+    this.adminAuthentication = parts.adminAuthentication();
+    this.admin = parts.admin();
+    this.adminRoutes = parts.adminRoutes();
+    this.mcp = parts.mcp();
+    this.identity = parts.identity();
+    this.oauth = parts.oauth();
+    this.connections = parts.connections();
+    this.connectionLimits = parts.connectionLimits();
+    this.accessLog = parts.accessLog();
+    this.status = parts.status();
+    this.cluster = parts.cluster();
+    this.responses = parts.responses();
+    this.audit = parts.audit();
+    this.traceStep = parts.tracing() == null ? null : new TraceStep(parts.tracing());
+    this.console = parts.console();
   }
 
   @Override
   public Future<?> start() {
-    java.util.Objects.requireNonNull(accessLog, "withAccessLog");
     GatewayConfig boot = snapshots.get().config();
-    connectionGuard = new ConnectionGuard(vertx,
-        java.util.Objects.requireNonNull(connectionLimits, "withConnectionLimits"), boot.server().timeouts(),
-        metrics);
+    connectionGuard = new ConnectionGuard(vertx, connectionLimits, boot.server().timeouts(), metrics);
     http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(1024));
@@ -232,8 +203,7 @@ public final class GatewayVerticle extends VerticleBase {
     OpenAiSurface openai = new OpenAiSurface(json, calls, loops);
     OpenAiErrors errors = openai.errors();
     AnthropicSurface anthropic = new AnthropicSurface(calls, loops);
-    ResponsesSurface responsesApi = new ResponsesSurface(json, calls,
-        java.util.Objects.requireNonNull(responses, "withResponses"), tokens, loops);
+    ResponsesSurface responsesApi = new ResponsesSurface(json, calls, responses, tokens, loops);
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -259,13 +229,12 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.next();
     });
     router.get("/healthz").handler(ctx -> json(ctx, 200, "{\"status\":\"ok\"}"));
-    dev.portcullis.admin.UpstreamStatus upstreams = java.util.Objects.requireNonNull(status, "withStatus");
     router.get("/readyz").handler(ctx -> {
       if (!ready.getAsBoolean()) {
         json(ctx, 503, "{\"status\":\"starting\"}");
         return;
       }
-      java.util.List<String> missing = new java.util.ArrayList<>(upstreams.missing());
+      java.util.List<String> missing = new java.util.ArrayList<>(status.missing());
       if (!cluster.ready()) {
         missing.add("cluster:redis"); // fail: closed and Redis unreachable: the balancer should send elsewhere
       }
@@ -279,12 +248,13 @@ public final class GatewayVerticle extends VerticleBase {
     });
     router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
-    new dev.portcullis.admin.StatusAdmin(upstreams, config.admin() == null ? null : config.admin().key()).mount(router);
-    adminRoutes.accept(router); // before /admin/*'s catch-all
-    new dev.portcullis.admin.ApprovalAdmin(approvals, config.admin() == null ? null : config.admin().key())
-        .mount(router);
+    // every admin route behind the one admin authentication; these before /admin/*'s catch-all
+    new dev.portcullis.admin.StatusAdmin(status, adminAuthentication).mount(router);
+    adminRoutes.accept(router);
+    new dev.portcullis.admin.ApprovalAdmin(approvals, adminAuthentication).mount(router);
     if (mcp != null) {
-      mcp.mountAdmin(router, config.admin() == null ? null : config.admin().key()); // before /admin/*'s catch-all
+      new dev.portcullis.admin.PinningAdmin(mcp.pins(), mcp.upstreams(), mcp.separator(), adminAuthentication)
+          .mount(router);
     }
     if (admin != null) {
       admin.mount(router);
@@ -379,7 +349,7 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     if (p == null && req.path().startsWith("/mcp")) { // MCP clients get a JSON-RPC error
-      dev.portcullis.mcp.McpHttpEndpoint.unauthorized(ctx.response(),
+      dev.portcullis.mcp.downstream.McpHttpEndpoint.unauthorized(ctx.response(),
           req.getHeader(HttpHeaders.AUTHORIZATION) == null && req.getHeader("x-api-key") == null);
       return;
     }
@@ -411,7 +381,7 @@ public final class GatewayVerticle extends VerticleBase {
   private static void routeError(RoutingContext ctx, OpenAiErrors openai, int status, String code, String message) {
     String path = ctx.request().path();
     if (path != null && (path.equals("/mcp") || path.startsWith("/mcp/"))) {
-      dev.portcullis.mcp.McpHttpEndpoint.httpError(ctx.response(), status, dev.portcullis.mcp.McpError.INVALID_REQUEST,
+      dev.portcullis.mcp.downstream.McpHttpEndpoint.httpError(ctx.response(), status, dev.portcullis.mcp.protocol.McpError.INVALID_REQUEST,
           message);
       return;
     }

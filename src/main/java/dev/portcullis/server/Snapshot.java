@@ -17,10 +17,13 @@ import dev.portcullis.llm.guard.LlmGuard;
  * @param access personas and policy
  * @param guard detectors and redaction, or null when none is configured
  * @param llmGuard the guard on the LLM routes, or null
+ * @param mcpGovernance personas, policy, guard, limits and audit on the MCP surface, or null when
+ *     there is nothing to govern there (or no MCP gateway)
  * @param retire stops what only this snapshot runs (its policy file watch) once it is replaced
  */
 public record Snapshot(GatewayConfig config, ModelCatalog catalog, ClientKeyAuthenticator authenticator,
-    AccessGate access, Guard guard, LlmGuard llmGuard, Runnable retire) {
+    AccessGate access, Guard guard, LlmGuard llmGuard, dev.portcullis.mcp.McpGovernance mcpGovernance,
+    Runnable retire) {
   private static final String CONTEXT_KEY = "portcullis.snapshot";
 
   /** The snapshot a request was routed by (for steps outside the route table, such as OAuth). */

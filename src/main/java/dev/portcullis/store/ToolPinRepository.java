@@ -2,7 +2,7 @@ package dev.portcullis.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.mcp.ToolPins;
+import dev.portcullis.mcp.aggregate.ToolPins;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -68,13 +68,6 @@ public final class Console {
     this.pages = List.copyOf(pages);
   }
 
-  /** The gateway's public base URL, once it listens (the default OpenID Connect callback is under it). */
-  public void bound(String base) {
-    if (oidc != null) {
-      oidc.bound(base);
-    }
-  }
-
   /**
    * Session lifetimes, the session cap, the console's rate limit per client address and page
    * budget per signed-in operator.

@@ -42,9 +42,11 @@ public final class ConsoleWiring {
    * @param audit the audit trail, or null when it is off
    * @param mcp the MCP gateway, or null when no MCP servers are configured
    * @param cluster where the replicas share state: console sessions go there when it is shared
+   * @param publicUrl the gateway's public base URL, known once it listens (the default OpenID
+   *     Connect callback is under it)
    */
   public static Console console(Vertx vertx, GatewayConfig config, Store store, KeyAdmin keys, AuditModule audit,
-      McpGateway mcp, Live live, Cluster cluster) {
+      McpGateway mcp, Live live, Cluster cluster, Supplier<String> publicUrl) {
     GatewayConfig.ConsoleConfig c = config.admin().console();
     Console.Settings settings = new Console.Settings(Duration.ofSeconds(c.sessionIdleSeconds()),
         Duration.ofSeconds(c.sessionMaxSeconds()), c.maxSessions(), c.requestsPerMinute(), c.pagesPerSecond());
@@ -55,7 +57,7 @@ public final class ConsoleWiring {
     Sessions sessions = shared.shared() ? new SharedSessions(shared, settings.idle(), settings.absolute())
         : new LocalSessions(settings.idle(), settings.absolute(), settings.maxSessions());
     return new Console(config.admin().key(), config.admin().readOnlyKeys(), settings, sessions,
-        oidc(vertx, c.oidc(), config.identity(), sessions), work, List.of(
+        oidc(vertx, c.oidc(), config.identity(), sessions, publicUrl), work, List.of(
         new OverviewPage(store.usage(), audit), new UsagePage(store.usage(), limits),
         new KeysPage(keys, store.keys()), new TeamsPage(keys), new McpPage(mcp, live.status()), new AuditPage(audit),
         new ConfigPage(new ConfigPage.Sources(live.config(), live.policy(), live.lastReload()))));
@@ -66,13 +68,13 @@ public final class ConsoleWiring {
 
   /** Sign-in through the IdP, fetched under the {@code identity.fetch} rules; null when not configured. */
   private static OidcSignIn oidc(Vertx vertx, GatewayConfig.ConsoleOidcConfig o, IdentityConfig identity,
-      Sessions sessions) {
+      Sessions sessions, Supplier<String> publicUrl) {
     if (o == null) {
       return null;
     }
     UpstreamIdp idp = new UpstreamIdp(new IdentityConfig.UpstreamIdpConfig(o.issuer(), o.clientId(), o.clientSecret(),
         o.scopes(), o.groupsClaim(), false), new SafeFetcher(vertx, identity.fetch()), identity.fetch(),
         identity.clockSkewSeconds());
-    return new OidcSignIn(idp, new OidcMembers(o.admins(), o.readers()), o.redirectUri(), sessions);
+    return new OidcSignIn(idp, new OidcMembers(o.admins(), o.readers()), o.redirectUri(), sessions, publicUrl);
   }
 }

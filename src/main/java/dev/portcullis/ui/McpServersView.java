@@ -3,7 +3,7 @@ package dev.portcullis.ui;
 import static dev.portcullis.ui.Html.esc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.portcullis.mcp.Entry;
+import dev.portcullis.mcp.aggregate.Entry;
 import java.util.List;
 
 /**

@@ -32,25 +32,27 @@ final class OidcSignIn {
   private final OidcMembers members;
   private final String configuredRedirect;
   private final Sessions sessions;
-  private volatile String redirectUri;
+  private final java.util.function.Supplier<String> publicUrl;
 
   /**
    * @param redirectUri the callback URL registered at the IdP, or null to use the gateway's base URL
-   *     once it is known ({@link #bound})
+   * @param publicUrl the gateway's public base URL, known once it listens: the default callback is under it
    */
-  OidcSignIn(UpstreamIdp idp, OidcMembers members, String redirectUri, Sessions sessions) {
+  OidcSignIn(UpstreamIdp idp, OidcMembers members, String redirectUri, Sessions sessions,
+      java.util.function.Supplier<String> publicUrl) {
     this.idp = idp;
     this.members = members;
     this.configuredRedirect = redirectUri;
-    this.redirectUri = redirectUri;
+    this.publicUrl = publicUrl;
     this.sessions = sessions;
   }
 
-  /** The gateway's public base URL, known once it listens: the default callback is under it. */
-  void bound(String base) {
-    if (configuredRedirect == null) {
-      redirectUri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK;
+  private String redirectUri() {
+    if (configuredRedirect != null) {
+      return configuredRedirect;
     }
+    String base = publicUrl.get();
+    return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK;
   }
 
   void mount(Router router) {
@@ -62,7 +64,7 @@ final class OidcSignIn {
     long now = System.currentTimeMillis();
     String verifier = Secrets.random(48);
     Session.OidcPending pending = new Session.OidcPending(Secrets.token(), Secrets.token(), verifier);
-    String redirect = redirectUri;
+    String redirect = redirectUri();
     Replies.bounded(ctx, sessions.signedOut(now, pending), visitor -> Replies.blocking(ctx, () -> {
       try {
         return idp.authorizationUrl(redirect, pending.state(), pending.nonce(), Secrets.s256(verifier), null);
@@ -107,7 +109,7 @@ final class OidcSignIn {
       refuse(ctx, "The identity provider did not sign you in: " + e + ".");
       return;
     }
-    String redirect = redirectUri;
+    String redirect = redirectUri();
     String iss = ctx.request().getParam("iss");
     Replies.blocking(ctx, () -> {
       try {

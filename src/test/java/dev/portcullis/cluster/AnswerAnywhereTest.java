@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.McpError;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.mcp.NodeSupport;
 import dev.portcullis.store.PostgresServer;
 import dev.portcullis.testing.GatewayHarness;

@@ -3,6 +3,7 @@ package dev.portcullis.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.mcp.aggregate.Upstream;
 import dev.portcullis.testing.GatewayHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

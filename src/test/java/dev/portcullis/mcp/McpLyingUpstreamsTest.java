@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.testing.GatewayHarness;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;

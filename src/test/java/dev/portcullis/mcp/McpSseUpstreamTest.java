@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.testing.GatewayHarness;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;

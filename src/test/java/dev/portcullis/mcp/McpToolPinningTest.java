@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.aggregate.ToolPins;
 import dev.portcullis.mcp.demo.DemoMcpServer;
 import dev.portcullis.testing.GatewayHarness;
 import java.net.URI;

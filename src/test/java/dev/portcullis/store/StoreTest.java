@@ -13,7 +13,7 @@ import dev.portcullis.identity.VirtualKey;
 import dev.portcullis.limits.BudgetLedger;
 import dev.portcullis.limits.Period;
 import dev.portcullis.limits.UsageRecord;
-import dev.portcullis.mcp.ToolPins;
+import dev.portcullis.mcp.aggregate.ToolPins;
 import java.nio.file.Files;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

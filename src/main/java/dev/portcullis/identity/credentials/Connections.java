@@ -56,31 +56,21 @@ public final class Connections {
   private final Set<String> forced = ConcurrentHashMap.newKeySet();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   private final AtomicLong lastPurge = new AtomicLong(System.currentTimeMillis());
-  private volatile String base;
+  /** The gateway's public base URL, no trailing slash, once the listener is bound. */
+  private final java.util.function.Supplier<String> publicUrl;
 
   Connections(Map<String, AuthConfig> upstreams, TokenEndpointClient client, TokenCipher cipher, ConnectionStore store,
-      OAuthStore pending, String base) {
+      OAuthStore pending, java.util.function.Supplier<String> publicUrl) {
     this.upstreams = Map.copyOf(upstreams);
     this.client = client;
     this.cipher = cipher;
     this.store = store;
     this.pending = pending;
-    this.base = base == null ? null : strip(base);
-  }
-
-  private static String strip(String s) {
-    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
-  }
-
-  /** The gateway's public base URL, once the listener is bound (unless configured). */
-  public void bound(String b) {
-    if (base == null) {
-      base = strip(b);
-    }
+    this.publicUrl = publicUrl;
   }
 
   public String base() {
-    return base;
+    return publicUrl.get();
   }
 
   public boolean serves(String upstream) {
@@ -88,7 +78,7 @@ public final class Connections {
   }
 
   private String redirectUri() {
-    return base + "/connections/callback";
+    return base() + "/connections/callback";
   }
 
   private static String enc(String s) {
@@ -112,7 +102,7 @@ public final class Connections {
     String ticket = Secrets.token();
     ObjectNode t = JSON.createObjectNode().put("upstream", upstream).put("user", p.id()).put("name", displayName(p));
     pending.put(TICKET, Secrets.sha256(ticket), t.toString(), System.currentTimeMillis() + TXN_MS);
-    return base + "/connections/" + enc(upstream) + "/start?ticket=" + enc(ticket);
+    return base() + "/connections/" + enc(upstream) + "/start?ticket=" + enc(ticket);
   }
 
   /** What a ticket stands for (without using it up), or null when unknown, used or expired. */

@@ -48,9 +48,11 @@ public final class Credentials {
    *
    * @param connectionStore where connections are kept (the database store), or null for memory
    * @param pending where connect tickets and authorization states are kept, or null for memory
+   * @param publicUrl the gateway's public base URL, no trailing slash (the connections' callbacks
+   *     are under it), known once the listener is bound
    */
   public static Credentials create(Vertx vertx, GatewayConfig config, ConnectionStore connectionStore,
-      OAuthStore pending) {
+      OAuthStore pending, java.util.function.Supplier<String> publicUrl) {
     var id = config.identity();
     TokenEndpointClient client = new TokenEndpointClient(new SafeFetcher(vertx, id.fetch()));
     Map<String, AuthConfig> users = new LinkedHashMap<>();
@@ -61,7 +63,7 @@ public final class Credentials {
     });
     Connections connections = users.isEmpty() ? null : new Connections(users, client,
         new TokenCipher(id.secretsKey()), connectionStore == null ? new MemoryConnectionStore() : connectionStore,
-        pending == null ? new MemoryOAuthStore() : pending, id.resource());
+        pending == null ? new MemoryOAuthStore() : pending, publicUrl);
     Credentials credentials = new Credentials(vertx, client, connections);
     credentials.update(config.mcp().servers());
     return credentials;
@@ -103,12 +105,5 @@ public final class Credentials {
   /** The per-user connections, or null when no upstream uses oauth_user. */
   public Connections connections() {
     return connections;
-  }
-
-  /** Tells the connections the gateway's base URL once the listener is bound. */
-  public void bound(String base) {
-    if (connections != null) {
-      connections.bound(base);
-    }
   }
 }

@@ -3,9 +3,10 @@ package dev.portcullis.mcp.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.JsonRpc;
-import dev.portcullis.mcp.McpError;
-import dev.portcullis.mcp.ProtocolVersions;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -39,17 +40,17 @@ public class DemoMcpServer {
   /** The result of a request, or null when the answer is sent later (or never). */
   protected JsonNode answer(String method, ObjectNode params, Consumer<JsonNode> out) {
     return switch (method) {
-      case "initialize" -> initialize(params);
-      case "ping" -> obj();
-      case "tools/list" -> tools();
-      case "tools/call" -> call(params, out);
-      case "resources/list" -> resources();
-      case "resources/templates/list" -> templates();
-      case "resources/read" -> read(params.path("uri").asText());
-      case "prompts/list" -> prompts();
-      case "prompts/get" -> prompt(params);
-      case "completion/complete" -> complete(params);
-      case "logging/setLevel", "resources/subscribe", "resources/unsubscribe" -> obj();
+      case McpMethods.INITIALIZE -> initialize(params);
+      case McpMethods.PING -> obj();
+      case McpMethods.TOOLS_LIST -> tools();
+      case McpMethods.TOOLS_CALL -> call(params, out);
+      case McpMethods.RESOURCES_LIST -> resources();
+      case McpMethods.RESOURCES_TEMPLATES_LIST -> templates();
+      case McpMethods.RESOURCES_READ -> read(params.path("uri").asText());
+      case McpMethods.PROMPTS_LIST -> prompts();
+      case McpMethods.PROMPTS_GET -> prompt(params);
+      case McpMethods.COMPLETION_COMPLETE -> complete(params);
+      case McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> obj();
       default -> throw new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method);
     };
   }
@@ -129,7 +130,7 @@ public class DemoMcpServer {
           if (token != null) {
             ObjectNode p = obj().put("progress", n - i + 1).put("total", n).put("message", i + "...");
             p.set("progressToken", token);
-            out.accept(JsonRpc.notification("notifications/progress", p));
+            out.accept(JsonRpc.notification(McpMethods.NOTIFICATION_PROGRESS, p));
           }
         }
         return text("Liftoff after " + n + " steps.", false);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.mcp.protocol.McpMethods;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -70,7 +71,7 @@ public final class DemoStdioMain {
 
     @Override
     public void handle(JsonNode msg, Consumer<JsonNode> out) {
-      if ("notifications/cancelled".equals(msg.path("method").asText())) {
+      if (McpMethods.NOTIFICATION_CANCELLED.equals(msg.path("method").asText())) {
         cancellations.incrementAndGet();
       }
       super.handle(msg, out);
@@ -88,12 +89,12 @@ public final class DemoStdioMain {
           return null; // never answers
         }
         case "crash-midway" -> { // reports progress, then dies in the middle of the call
-          JsonNode token = dev.portcullis.mcp.JsonRpc.progressToken(params);
+          JsonNode token = dev.portcullis.mcp.protocol.JsonRpc.progressToken(params);
           if (token != null) {
-            ObjectNode p = dev.portcullis.mcp.JsonRpc.F.objectNode().put("progress", 1).put("total", 2)
+            ObjectNode p = dev.portcullis.mcp.protocol.JsonRpc.F.objectNode().put("progress", 1).put("total", 2)
                 .put("message", "halfway");
             p.set("progressToken", token);
-            out.accept(dev.portcullis.mcp.JsonRpc.notification("notifications/progress", p));
+            out.accept(dev.portcullis.mcp.protocol.JsonRpc.notification(McpMethods.NOTIFICATION_PROGRESS, p));
           }
           try {
             Thread.sleep(200);

@@ -3,9 +3,10 @@ package dev.portcullis.mcp.openapi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.JsonRpc;
-import dev.portcullis.mcp.McpError;
-import dev.portcullis.mcp.ProtocolVersions;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
 import io.vertx.core.Future;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,10 +71,10 @@ public final class OpenApiServer {
     Future<JsonNode> result;
     try {
       result = switch (method) {
-        case "initialize" -> Future.succeededFuture(initialize(params));
-        case "ping" -> Future.succeededFuture(JsonRpc.F.objectNode());
-        case "tools/list" -> Future.succeededFuture(list());
-        case "tools/call" -> call(params, cred);
+        case McpMethods.INITIALIZE -> Future.succeededFuture(initialize(params));
+        case McpMethods.PING -> Future.succeededFuture(JsonRpc.F.objectNode());
+        case McpMethods.TOOLS_LIST -> Future.succeededFuture(list());
+        case McpMethods.TOOLS_CALL -> call(params, cred);
         default -> Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
       };
     } catch (McpError e) {

@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.JsonRpc;
-import dev.portcullis.mcp.McpError;
-import dev.portcullis.mcp.ProtocolVersions;
-import dev.portcullis.mcp.RequestMeta;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
+import dev.portcullis.mcp.protocol.RequestMeta;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -203,7 +204,8 @@ public final class McpClient implements Transport.Sink {
     transport.negotiated(ProtocolVersions.V2026_07_28);
     ObjectNode params = F.objectNode();
     params.set("_meta", RequestMeta.outgoing(ProtocolVersions.V2026_07_28, clientInfo, ownCapabilities()));
-    return send("server/discover", params, null, false, null, Map.of(), null, Math.min(timeoutMs, PROBE_TIMEOUT_MS))
+    return send(McpMethods.SERVER_DISCOVER, params, null, false, null, Map.of(), null,
+        Math.min(timeoutMs, PROBE_TIMEOUT_MS))
         .transform(ar -> {
           if (ar.succeeded() && ar.result().path("supportedVersions").toString().contains(ProtocolVersions.V2026_07_28)) {
             JsonNode r = ar.result();
@@ -229,7 +231,7 @@ public final class McpClient implements Transport.Sink {
     caps.putObject("sampling"); // relayed to the downstream client that made the call
     caps.putObject("elicitation");
     params.set("clientInfo", clientInfo);
-    return send("initialize", params, null, false, null).compose(result -> {
+    return send(McpMethods.INITIALIZE, params, null, false, null).compose(result -> {
       String v = result.path("protocolVersion").asText(null);
       if (!ProtocolVersions.supported(v)) {
         return Future.failedFuture(new McpError(McpError.UPSTREAM_UNAVAILABLE,
@@ -240,7 +242,7 @@ public final class McpClient implements Transport.Sink {
       capabilities = result.path("capabilities");
       instructions = result.path("instructions").asText(null);
       transport.negotiated(v);
-      return transport.send(JsonRpc.notification("notifications/initialized", null));
+      return transport.send(JsonRpc.notification(McpMethods.NOTIFICATION_INITIALIZED, null));
     });
   }
 
@@ -363,7 +365,7 @@ public final class McpClient implements Transport.Sink {
         return Future.failedFuture(new McpError(McpError.METHOD_NOT_FOUND, "Method not found: " + method));
       }
     };
-    send("subscriptions/listen", params, cancel, false, relay, Map.of(), null, 0).onComplete(ar -> {
+    send(McpMethods.SUBSCRIPTIONS_LISTEN, params, cancel, false, relay, Map.of(), null, 0).onComplete(ar -> {
       boolean reopen = ar.failed() && ar.cause() instanceof McpError e && "request cancelled".equals(e.getMessage());
       synchronized (this) {
         if (listening == cancel) {
@@ -392,7 +394,7 @@ public final class McpClient implements Transport.Sink {
       ObjectNode meta = out.path("_meta") instanceof ObjectNode m ? m : out.putObject("_meta");
       meta.setAll(RequestMeta.outgoing(protocolVersion, clientInfo,
           clientCapabilities != null ? clientCapabilities : ownCapabilities()));
-    } else if (params.path("_meta").isObject() && !"server/discover".equals(method)) {
+    } else if (params.path("_meta").isObject() && !McpMethods.SERVER_DISCOVER.equals(method)) {
       // a stateless client's per-request metadata means nothing to a session-based server
       java.util.List<String> stale = new java.util.ArrayList<>();
       params.path("_meta").fieldNames().forEachRemaining(k -> {
@@ -466,7 +468,7 @@ public final class McpClient implements Transport.Sink {
   /** Tells the upstream to stop: on 2026-07-28 HTTP by closing the stream, else notifications/cancelled. */
   private void cancelUpstream(long id, String reason) {
     if (!transport.abort(LongNode.valueOf(id))) {
-      transport.send(JsonRpc.notification("notifications/cancelled",
+      transport.send(JsonRpc.notification(McpMethods.NOTIFICATION_CANCELLED,
           F.objectNode().put("requestId", id).put("reason", reason)));
     }
   }
@@ -517,7 +519,7 @@ public final class McpClient implements Transport.Sink {
     Future<JsonNode> result;
     RelatedListener only = transport.sharedChannel() && listeners.size() == 1
         ? listeners.values().stream().findFirst().orElse(null) : null;
-    if ("ping".equals(method)) {
+    if (McpMethods.PING.equals(method)) {
       result = Future.succeededFuture(F.objectNode());
     } else if (only != null) {
       // stdio has no per-request stream: a server-to-client request (sampling, elicitation) belongs

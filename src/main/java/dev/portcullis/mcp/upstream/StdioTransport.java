@@ -3,7 +3,7 @@ package dev.portcullis.mcp.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.McpError;
+import dev.portcullis.mcp.protocol.McpError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.io.IOException;

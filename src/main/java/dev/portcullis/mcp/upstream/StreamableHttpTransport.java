@@ -3,10 +3,11 @@ package dev.portcullis.mcp.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.portcullis.mcp.JsonRpc;
-import dev.portcullis.mcp.McpError;
-import dev.portcullis.mcp.McpHeaders;
-import dev.portcullis.mcp.ProtocolVersions;
+import dev.portcullis.mcp.downstream.McpHeaders;
+import dev.portcullis.mcp.protocol.JsonRpc;
+import dev.portcullis.mcp.protocol.McpError;
+import dev.portcullis.mcp.protocol.McpMethods;
+import dev.portcullis.mcp.protocol.ProtocolVersions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -117,7 +118,7 @@ public final class StreamableHttpTransport implements Transport {
 
   private Future<Void> send(ObjectNode message, Map<String, String> extraHeaders, Map<String, String> auth,
       boolean mayRetry) {
-    boolean init = "initialize".equals(message.path("method").asText());
+    boolean init = McpMethods.INITIALIZE.equals(message.path("method").asText());
     String sid = sessionId;
     RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
         .setConnectTimeout(10_000)
@@ -171,7 +172,7 @@ public final class StreamableHttpTransport implements Transport {
               });
         })
         .andThen(ar -> {
-          if (ar.succeeded() && "notifications/initialized".equals(message.path("method").asText())) {
+          if (ar.succeeded() && McpMethods.NOTIFICATION_INITIALIZED.equals(message.path("method").asText())) {
             listen(sessionId);
           }
         });

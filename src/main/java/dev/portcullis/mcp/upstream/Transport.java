@@ -24,7 +24,7 @@ public interface Transport {
 
   /**
    * Sends one message. Fails with {@link SessionExpiredException} when the server no longer
-   * knows the session, or with an {@link dev.portcullis.mcp.McpError} describing the failure.
+   * knows the session, or with an {@link dev.portcullis.mcp.protocol.McpError} describing the failure.
    */
   Future<Void> send(ObjectNode message);
 

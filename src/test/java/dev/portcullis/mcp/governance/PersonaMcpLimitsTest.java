@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditRepository;
-import dev.portcullis.mcp.McpError;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.testing.GatewayHarness;
 import java.net.URI;
 import java.net.http.HttpRequest;

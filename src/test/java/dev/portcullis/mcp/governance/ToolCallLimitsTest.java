@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.admin.AdminClient;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditRepository;
-import dev.portcullis.mcp.McpError;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.testing.FakeOpenAiUpstream;
 import dev.portcullis.testing.GatewayHarness;
 import java.math.BigDecimal;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEObjectType;
 import dev.portcullis.identity.MockIdp;
-import dev.portcullis.mcp.McpError;
+import dev.portcullis.mcp.protocol.McpError;
 import dev.portcullis.testing.GatewayHarness;
 import java.util.List;
 import java.util.Map;
