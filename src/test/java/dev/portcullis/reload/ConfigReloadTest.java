@@ -124,7 +124,7 @@ class ConfigReloadTest {
 
     // 2. admin endpoint: a client key added
     state = new State(state.models(), List.of(KEY, "k2"), null, false, "one", 8080);
-    Files.writeString(file, yaml(state));
+    replace(file, yaml(state));
     HttpResponse<String> r = adminReload();
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(JSON.readTree(r.body()).path("changes").toString()).contains("clients.keys");
@@ -132,7 +132,7 @@ class ConfigReloadTest {
 
     // 3. watch: an invalid file is rejected, the configuration in force stays
     int rejectedBefore = rejected();
-    Files.writeString(file, yaml(state).replace("type: demo", "type: no-such-provider"));
+    replace(file, yaml(state).replace("type: demo", "type: no-such-provider"));
     await().atMost(Duration.ofSeconds(20)).until(() -> rejected() > rejectedBefore);
     JsonNode last = lastOutcome();
     assertThat(last.path("result").asText()).isEqualTo("rejected");
@@ -151,7 +151,7 @@ class ConfigReloadTest {
 
     // 5. admin: a model added together with a policy that denies it
     state = new State(List.of("alpha", "gamma"), state.keys(), denyGamma.toString(), false, "one", 8080);
-    Files.writeString(file, yaml(state));
+    replace(file, yaml(state));
     assertThat(adminReload().statusCode()).isEqualTo(200);
     HttpResponse<String> denied = chat(KEY, "gamma");
     assertThat(denied.statusCode()).as(denied.body()).isEqualTo(403);
@@ -168,7 +168,7 @@ class ConfigReloadTest {
     // 7. admin: one MCP server changed (its header): restarted; the other keeps its session
     int movingSessions = moving.initializations.get();
     state = new State(state.models(), state.keys(), state.policy(), true, "two", 8080);
-    Files.writeString(file, yaml(state));
+    replace(file, yaml(state));
     r = adminReload();
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("restarted moving").doesNotContain("steady");
@@ -187,14 +187,14 @@ class ConfigReloadTest {
 
     // 9. admin: a key removed and the port changed: the key goes, the port needs a restart
     state = new State(state.models(), List.of(KEY), state.policy(), false, "two", 9999);
-    Files.writeString(file, yaml(state));
+    replace(file, yaml(state));
     r = adminReload();
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("server.port changed: needs a restart; kept 8080");
     assertThat(get("k2", "/v1/models/alpha").statusCode()).isEqualTo(401);
 
     // 10. admin: a file that is not YAML is rejected (422), nothing changes
-    Files.writeString(file, "models: [unclosed\n");
+    replace(file, "models: [unclosed\n");
     r = adminReload();
     assertThat(r.statusCode()).isEqualTo(422);
     assertThat(JSON.readTree(r.body()).path("reason").asText()).contains("not valid YAML");
