@@ -29,6 +29,7 @@ class ConsoleSecurityTest {
         admin:
           key: %s
           read_only_keys: [%s]
+          console: { pages_per_second: 1000 }   # these tests make keys in bursts; the budget is ConsoleReadingsTest's
         """.formatted(dir, ADMIN, READER));
   }
 
