@@ -10,7 +10,6 @@ import dev.portcullis.store.UsageRepository;
 import dev.portcullis.store.UsageWriter;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -89,7 +88,7 @@ public final class AdminApi {
     for (java.util.function.Consumer<Router> extension : extensions) {
       extension.accept(router); // behind the admin key, before the catch-all
     }
-    router.route("/admin/*").handler(ctx -> error(ctx.response(), 404, "not_found",
+    router.route("/admin/*").handler(ctx -> AdminReplies.error(ctx.response(), 404, "not_found",
         "Unknown admin route: " + ctx.request().method() + " " + ctx.request().path()));
   }
 
@@ -117,7 +116,7 @@ public final class AdminApi {
         }
       }
     } catch (IllegalArgumentException e) {
-      error(ctx.response(), 400, "invalid_request", e.getMessage());
+      AdminReplies.error(ctx.response(), 400, "invalid_request", e.getMessage());
       return;
     }
     boolean csv = "csv".equalsIgnoreCase(q.get("format"));
@@ -154,7 +153,7 @@ public final class AdminApi {
         total += r.costNanos();
       }
       out.put("total_cost_usd", new BigDecimal(Accountant.usd(total)));
-      json(ctx.response(), 200, out);
+      AdminReplies.json(ctx.response(), 200, out);
     });
   }
 
@@ -201,7 +200,7 @@ public final class AdminApi {
   private static void blocking(RoutingContext ctx, int status, Callable<JsonNode> work) {
     ctx.vertx().executeBlocking(work, false).onComplete(ar -> {
       if (ar.succeeded()) {
-        json(ctx.response(), status, ar.result());
+        AdminReplies.json(ctx.response(), status, ar.result());
       } else {
         fail(ctx, ar.cause());
       }
@@ -210,24 +209,16 @@ public final class AdminApi {
 
   private static void fail(RoutingContext ctx, Throwable e) {
     if (e instanceof NoSuchElementException) {
-      error(ctx.response(), 404, "not_found", e.getMessage());
+      AdminReplies.error(ctx.response(), 404, "not_found", e.getMessage());
     } else if (e instanceof IllegalArgumentException) {
-      error(ctx.response(), 400, "invalid_request", e.getMessage());
+      AdminReplies.error(ctx.response(), 400, "invalid_request", e.getMessage());
     } else if (e instanceof StoreException && e.getMessage() != null && e.getMessage().startsWith("already exists")) {
-      error(ctx.response(), 409, "conflict", e.getMessage());
+      AdminReplies.error(ctx.response(), 409, "conflict", e.getMessage());
     } else {
       LOG.warn("admin request {} {} failed", ctx.request().method(), ctx.request().path(), e);
-      error(ctx.response(), 500, "store_error", "The store failed: " + e.getMessage());
+      AdminReplies.error(ctx.response(), 500, "store_error", "The store failed: " + e.getMessage());
     }
   }
 
-  private static void json(HttpServerResponse response, int status, JsonNode body) {
-    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
-  }
 
-  private static void error(HttpServerResponse response, int status, String code, String message) {
-    ObjectNode o = KeyAdmin.JSON.createObjectNode();
-    o.putObject("error").put("message", message).put("type", "admin_error").putNull("param").put("code", code);
-    json(response, status, o);
-  }
 }

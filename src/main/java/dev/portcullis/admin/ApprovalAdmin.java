@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.policy.Approvals;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -36,7 +34,7 @@ public final class ApprovalAdmin {
     String status = ctx.request().getParam("status");
     approvals.listAsync().onComplete(ar -> {
       if (ar.failed()) {
-        error(ctx.response(), 500, "store_error", "Could not read approvals: " + ar.cause().getMessage());
+        AdminReplies.typedError(ctx.response(), 500, "store_error", "Could not read approvals: " + ar.cause().getMessage());
         return;
       }
       ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
@@ -46,18 +44,18 @@ public final class ApprovalAdmin {
           data.add(view(a));
         }
       }
-      json(ctx.response(), 200, body);
+      AdminReplies.json(ctx.response(), 200, body);
     });
   }
 
   private void decide(RoutingContext ctx, boolean approve) {
     approvals.decideAsync(ctx.pathParam("id"), approve).onComplete(ar -> {
       if (ar.failed()) {
-        error(ctx.response(), 500, "store_error", "Could not decide the approval: " + ar.cause().getMessage());
+        AdminReplies.typedError(ctx.response(), 500, "store_error", "Could not decide the approval: " + ar.cause().getMessage());
       } else if (ar.result() == null) {
-        error(ctx.response(), 404, "not_found", "No pending approval '" + ctx.pathParam("id") + "'");
+        AdminReplies.typedError(ctx.response(), 404, "not_found", "No pending approval '" + ctx.pathParam("id") + "'");
       } else {
-        json(ctx.response(), 200, view(ar.result()));
+        AdminReplies.json(ctx.response(), 200, view(ar.result()));
       }
     });
   }
@@ -75,13 +73,5 @@ public final class ApprovalAdmin {
     return o;
   }
 
-  private static void error(HttpServerResponse resp, int status, String type, String message) {
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.putObject("error").put("type", type).put("message", message);
-    json(resp, status, body);
-  }
 
-  private static void json(HttpServerResponse resp, int status, ObjectNode body) {
-    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
-  }
 }

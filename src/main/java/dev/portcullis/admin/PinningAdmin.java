@@ -6,8 +6,6 @@ import dev.portcullis.mcp.aggregate.ToolNames;
 import dev.portcullis.mcp.aggregate.ToolPins;
 import dev.portcullis.mcp.aggregate.Upstream;
 import dev.portcullis.mcp.protocol.JsonRpc;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -54,7 +52,7 @@ public final class PinningAdmin {
       o.putObject("pending").put("fingerprint", p.pending()).set("definition", p.pendingDefinition());
       o.put("changed_at", java.time.Instant.ofEpochMilli(p.updatedAt()).toString()).put("rejected", p.rejected());
     }
-    json(ctx.response(), 200, body);
+    AdminReplies.json(ctx.response(), 200, body);
   }
 
   private void approve(RoutingContext ctx) {
@@ -63,13 +61,13 @@ public final class PinningAdmin {
       if (name.equals(exposed(p)) || name.equals(p.server() + ":" + p.tool())) {
         String fingerprint = p.pending();
         if (pins.approve(p.server(), p.tool())) {
-          json(ctx.response(), 200, JsonRpc.F.objectNode().put("name", exposed(p)).put("server", p.server())
+          AdminReplies.json(ctx.response(), 200, JsonRpc.F.objectNode().put("name", exposed(p)).put("server", p.server())
               .put("tool", p.tool()).put("approved", fingerprint));
           return;
         }
       }
     }
-    error(ctx.response(), 404, "not_found", "No tool named '" + name + "' waits for approval");
+    AdminReplies.typedError(ctx.response(), 404, "not_found", "No tool named '" + name + "' waits for approval");
   }
 
   /** Rejects the change waiting now (the tool stays withheld while the server offers it). */
@@ -78,21 +76,13 @@ public final class PinningAdmin {
     for (ToolPins.Pin p : pins.pending()) {
       if ((name.equals(exposed(p)) || name.equals(p.server() + ":" + p.tool()))
           && pins.reject(p.server(), p.tool(), p.pending())) {
-        json(ctx.response(), 200, JsonRpc.F.objectNode().put("name", exposed(p)).put("server", p.server())
+        AdminReplies.json(ctx.response(), 200, JsonRpc.F.objectNode().put("name", exposed(p)).put("server", p.server())
             .put("tool", p.tool()).put("rejected", p.pending()));
         return;
       }
     }
-    error(ctx.response(), 404, "not_found", "No tool named '" + name + "' waits for approval");
+    AdminReplies.typedError(ctx.response(), 404, "not_found", "No tool named '" + name + "' waits for approval");
   }
 
-  private static void error(HttpServerResponse resp, int status, String type, String message) {
-    ObjectNode body = JsonRpc.F.objectNode();
-    body.putObject("error").put("type", type).put("message", message);
-    json(resp, status, body);
-  }
 
-  private static void json(HttpServerResponse resp, int status, ObjectNode body) {
-    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
-  }
 }

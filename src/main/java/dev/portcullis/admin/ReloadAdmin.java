@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import java.util.function.Supplier;
 
@@ -38,28 +37,20 @@ public final class ReloadAdmin {
     router.get(PATH).handler(ctx -> {
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.set("last", last.get());
-      json(ctx.response(), 200, body);
+      AdminReplies.json(ctx.response(), 200, body);
     });
     router.post(PATH).handler(ctx -> vertx.executeBlocking(reload::get, false).onComplete(r -> {
       if (r.failed()) { // reload itself never throws; this is the worker pool refusing the task
-        error(ctx.response(), 500, "reload_failed", "The reload could not run: " + r.cause().getMessage());
+        AdminReplies.typedError(ctx.response(), 500, "reload_failed", "The reload could not run: " + r.cause().getMessage());
         return;
       }
-      json(ctx.response(), "applied".equals(r.result().path("result").asText()) ? 200 : 422, r.result());
+      AdminReplies.json(ctx.response(), "applied".equals(r.result().path("result").asText()) ? 200 : 422, r.result());
     }));
     router.route(PATH).handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, "GET, POST");
-      error(ctx.response(), 405, "method_not_allowed", "Use GET for the last outcome, POST to reload.");
+      AdminReplies.typedError(ctx.response(), 405, "method_not_allowed", "Use GET for the last outcome, POST to reload.");
     });
   }
 
-  private static void error(HttpServerResponse resp, int status, String type, String message) {
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.putObject("error").put("type", type).put("message", message);
-    json(resp, status, body);
-  }
 
-  private static void json(HttpServerResponse resp, int status, ObjectNode body) {
-    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
-  }
 }
