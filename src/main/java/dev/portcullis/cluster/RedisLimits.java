@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -28,9 +29,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The limits every replica shares, counted in Redis by Lua scripts: one script takes what a call
  * needs from all its counters or nothing ({@code limits-take.lua}), one gives back what it did not
- * use ({@code limits-give-back.lua}); one round trip each. Parallel slots are leases: this replica
- * renews the ones it holds every third of {@link #SLOT_LEASE_MS}, so a replica that dies frees its
- * slots one lease after its last renewal at the latest.
+ * use ({@code limits-give-back.lua}); one round trip each, and most calls of busy keys need
+ * neither: a call that asks Redis also asks for a slice of each counter, and the calls after it
+ * are admitted on the slices this replica holds ({@link LimitLeases}) until they run out or their
+ * second ends. Parallel slots are leases of another kind: this replica renews the ones it holds
+ * every third of {@link #SLOT_LEASE_MS}, so a replica that dies frees its slots one lease after
+ * its last renewal at the latest.
  *
  * <p>A budget counter that is absent (a new period, or Redis lost its data: a restart without
  * persistence, a FLUSHALL) is rebuilt from the spend the store has recorded, the durable truth,
@@ -42,6 +46,8 @@ final class RedisLimits implements SharedLimits {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLimits.class);
   /** How long a parallel slot lives without renewal. */
   static final long SLOT_LEASE_MS = 30_000;
+  /** How often the leases' time is checked: what is left of one goes back within this of its end. */
+  private static final long LEASE_TICK_MS = 100;
   /** Slots renewed per script call: many, but not one unbounded command. */
   private static final int RENEW_BATCH = 512;
 
@@ -57,6 +63,9 @@ final class RedisLimits implements SharedLimits {
   private final Script giveBack = Script.load("limits-give-back.lua");
   private final Script renew = Script.load("limits-renew.lua");
   private final AtomicLong calls = new AtomicLong();
+  /** Slices of the counters held here: most calls are admitted on them, without asking Redis. */
+  private final LimitLeases leases;
+  private long lastRenewNanos = System.nanoTime();
   /** The parallel slots this replica holds: member to the slot sets it is in. */
   private final Map<String, List<String>> slots = new ConcurrentHashMap<>();
   /** The budget reservations of this replica's calls in flight: member to its budget counters. */
@@ -83,11 +92,22 @@ final class RedisLimits implements SharedLimits {
     this.failOpen = failOpen;
     this.degraded = degraded;
     this.leaseMs = leaseMs;
+    this.leases = new LimitLeases(returns -> send(origin + ":leases", returns));
   }
 
-  /** Renews this replica's slots now and every third of a lease. */
+  /**
+   * Every tick: gives back what is left of the counters' leases whose time is up, and, every
+   * third of a slot lease, renews this replica's parallel slots.
+   */
   long startRenewing(Vertx vertx) {
-    return vertx.setPeriodic(Math.max(1, leaseMs / 3), t -> renewAll());
+    return vertx.setPeriodic(Math.min(LEASE_TICK_MS, Math.max(1, leaseMs / 3)), t -> {
+      leases.endExpired();
+      long now = System.nanoTime();
+      if (now - lastRenewNanos >= TimeUnit.MILLISECONDS.toNanos(leaseMs / 3)) {
+        lastRenewNanos = now;
+        renewAll();
+      }
+    });
   }
 
   @Override
@@ -111,12 +131,23 @@ final class RedisLimits implements SharedLimits {
       return Future.failedFuture(new IllegalStateException("Redis is unreachable"));
     }
     String member = origin + ":" + Long.toString(calls.incrementAndGet(), 36);
-    return onCallerContext(take(member, counters, null));
+    Taken here = leases.take(member, counters);
+    if (here != null) {
+      holdReservations(member, counters);
+      return Future.succeededFuture(here);
+    }
+    long[] wants = leases.wants(counters);
+    long sent = System.nanoTime();
+    return onCallerContext(take(member, counters, null, wants, sent)
+        .onFailure(e -> leases.granted(counters, wants, null, null, null, 0, sent)));
   }
 
-  /** @param bases budget counters' bases read from the store, by index (-1: not read), or null */
-  private Future<Taken> take(String member, List<Counter> counters, long[] bases) {
-    return take.run(redis, (cmd, script) -> takeRequest(cmd, script, member, counters, bases)).compose(r -> {
+  /**
+   * @param bases budget counters' bases read from the store, by index (-1: not read), or null
+   * @param wants per counter, the lease asked for beside the call's amount
+   */
+  private Future<Taken> take(String member, List<Counter> counters, long[] bases, long[] wants, long sent) {
+    return take.run(redis, (cmd, script) -> takeRequest(cmd, script, member, counters, bases, wants)).compose(r -> {
       long now = r.get(1).toLong();
       int status = r.get(0).toInteger();
       if (status == 2) {
@@ -124,19 +155,23 @@ final class RedisLimits implements SharedLimits {
         return recorded(counters.get(i)).compose(base -> {
           long[] next = bases != null ? bases : filled(counters.size());
           next[i] = base;
-          return take(member, counters, next);
+          return take(member, counters, next, wants, sent);
         });
       }
       if (status == 0) {
+        leases.granted(counters, wants, null, null, null, now, sent);
         return Future.succeededFuture(new Taken(member, now, r.get(2).toInteger() - 1,
             new long[] {r.get(3).toLong()}, new long[] {r.get(4).toLong()}));
       }
       long[] values = new long[counters.size()];
       long[] waits = new long[counters.size()];
+      long[] granted = new long[counters.size()];
       for (int i = 0; i < values.length; i++) {
-        values[i] = r.get(2 + 2 * i).toLong();
-        waits[i] = r.get(3 + 2 * i).toLong();
+        values[i] = r.get(2 + 3 * i).toLong();
+        waits[i] = r.get(3 + 3 * i).toLong();
+        granted[i] = r.get(4 + 3 * i).toLong();
       }
+      leases.granted(counters, wants, granted, values, waits, now, sent);
       holdSlots(member, counters);
       holdReservations(member, counters);
       return Future.succeededFuture(new Taken(member, now, -1, values, waits));
@@ -147,7 +182,8 @@ final class RedisLimits implements SharedLimits {
    * The take script's request, written straight into the command (numbers as numbers): no lists
    * of argument strings on the path every governed call takes.
    */
-  private Request takeRequest(Command cmd, String script, String member, List<Counter> counters, long[] bases) {
+  private Request takeRequest(Command cmd, String script, String member, List<Counter> counters, long[] bases,
+      long[] wants) {
     Request r = Request.cmd(cmd).arg(script).arg(counters.size());
     for (Counter c : counters) {
       r.arg(prefix + c.key());
@@ -157,7 +193,7 @@ final class RedisLimits implements SharedLimits {
       Counter c = counters.get(i);
       r.arg(code(c.type())).arg(c.limit()).arg(c.amount())
           .arg(bases != null && bases[i] >= 0 ? bases[i] : c.recorded() != null ? -1 : c.base())
-          .arg(c.expireAtMs());
+          .arg(c.expireAtMs()).arg(wants[i]);
     }
     return r;
   }
@@ -223,6 +259,13 @@ final class RedisLimits implements SharedLimits {
   public void giveBack(String member, List<GiveBack> returns) {
     slots.remove(member);
     endReservations(member);
+    if (!leases.giveBack(member, returns)) {
+      send(member, returns);
+    }
+  }
+
+  /** Gives back to Redis, off the admissions' connection. */
+  private void send(String member, List<GiveBack> returns) {
     if (returns.isEmpty()) {
       return;
     }

@@ -7,7 +7,8 @@ import java.util.List;
  * Limit counters every replica of a cluster shares (Redis), so that N replicas give a key its
  * limits once, not N times. What the limits package asks of them: take what a call needs from
  * all its counters at once, or nothing ({@link #take}); later give back what the call did not
- * use ({@link #giveBack}). Each is one round trip. One replica alone has {@link #NONE}, and its
+ * use ({@link #giveBack}). Each is at most one round trip; a backend may admit most calls without
+ * one (Redis: on a slice of the counter it holds). One replica alone has {@link #NONE}, and its
  * limits count in memory as they always did.
  */
 public interface SharedLimits {

@@ -14,6 +14,7 @@ local member = ARGV[1]
 for i = 1, #KEYS do
   local a = 1 + (i - 1) * 3
   local kind, slot, delta = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
+  -- the delta goes to Redis as it came (a string): Lua would write a large number in exponent form
   local key = KEYS[i]
   if kind == 'S' then
     redis.call('ZREM', key, member)
@@ -24,15 +25,15 @@ for i = 1, #KEYS do
         if have + delta <= 0 then
           redis.call('HDEL', key, slot)
         else
-          redis.call('HINCRBY', key, slot, delta)
+          redis.call('HINCRBY', key, slot, ARGV[a + 3])
         end
       end
     elseif delta > 0 then
-      redis.call('HINCRBY', key, sec, delta)
+      redis.call('HINCRBY', key, sec, ARGV[a + 3])
       redis.call('PEXPIRE', key, 61000)
     end
   elseif delta ~= 0 and redis.call('EXISTS', key) == 1 then
-    if redis.call('INCRBY', key, delta) < 0 then
+    if redis.call('INCRBY', key, ARGV[a + 3]) < 0 then
       redis.call('SET', key, 0, 'KEEPTTL')
     end
   end
