@@ -1,6 +1,7 @@
 package dev.portcullis.llm;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +28,45 @@ public final class UpstreamJson {
   /** A complete response body as an object. */
   public ObjectNode object(Buffer body, String what) {
     return object(body.getBytes(), body.length(), what);
+  }
+
+  /**
+   * The {@code usage} member of a complete response body (null when absent or JSON null), read
+   * as strictly as {@link #object(Buffer, String)} reads the whole, and checking that the body has
+   * the array {@code required}, but without building the rest: a proxy that only needs the usage
+   * of an answer it relays as received should not pay for a tree of it. Anything unexpected is
+   * read again as a tree, for {@link #object(Buffer, String)} and {@link #requireArray} to throw
+   * their errors.
+   */
+  public JsonNode usage(Buffer body, String required, String what) {
+    byte[] bytes = body.getBytes();
+    JsonNode usage = null;
+    boolean hasRequired = false;
+    try (JsonParser p = reader.getFactory().createParser(bytes)) {
+      p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      boolean wellFormed = p.nextToken() == JsonToken.START_OBJECT;
+      JsonToken t = wellFormed ? p.nextToken() : null;
+      while (t == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("usage") && value != JsonToken.VALUE_NULL) {
+          usage = reader.readTree(p);
+        } else {
+          hasRequired |= name.equals(required) && value == JsonToken.START_ARRAY;
+          p.skipChildren(); // still read: a key twice anywhere fails here too
+        }
+        t = p.nextToken();
+      }
+      if (wellFormed && t == JsonToken.END_OBJECT && p.nextToken() == null && hasRequired) {
+        return usage;
+      }
+    } catch (IOException e) {
+      // not what was promised: said below, as the tree reader says it
+    }
+    ObjectNode tree = object(bytes, body.length(), what);
+    requireArray(tree, required, what);
+    JsonNode u = tree.get("usage");
+    return u == null || u.isNull() ? null : u;
   }
 
   /** One stream event's payload as an object. */

@@ -248,36 +248,10 @@ public final class GatewayVerticle extends VerticleBase {
     });
     router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
-    // every admin route behind the one admin authentication; these before /admin/*'s catch-all
-    new dev.portcullis.admin.StatusAdmin(status, adminAuthentication).mount(router);
-    adminRoutes.accept(router);
-    new dev.portcullis.admin.ApprovalAdmin(approvals, adminAuthentication).mount(router);
-    if (mcp != null) {
-      new dev.portcullis.admin.PinningAdmin(mcp.pins(), mcp.upstreams(), mcp.separator(), adminAuthentication)
-          .mount(router);
-    }
-    if (admin != null) {
-      admin.mount(router);
-    }
-    if (console != null) {
-      console.mount(router);
-    }
-    if (identity != null) {
-      identity.mount(router);
-    }
-    if (oauth != null) {
-      oauth.mount(router);
-    }
-    if (connections != null) {
-      new dev.portcullis.identity.credentials.ConnectionRoutes(connections).mount(router,
-          ctx -> authenticate(ctx, snapshot, errors));
-    }
+    // The model routes, then the MCP ones, come first: every request walks the routes in order until one
+    // matches, and the admin and console routes, with their path parameters (a regular expression
+    // each), are for the operator's few requests, not the traffic's.
     ClusterGate clusterGate = new ClusterGate(cluster, errors, ANTHROPIC_ERRORS);
-    if (mcp != null) {
-      router.route("/mcp").handler(clusterGate);
-      router.route("/mcp/*").handler(clusterGate);
-      mcp.endpoint().mount(router, ctx -> authenticate(ctx, snapshot, errors), config.server().maxBodyBytes());
-    }
     router.route("/v1/*").handler(clusterGate);
     if (traceStep != null) {
       router.post("/v1/*").handler(traceStep::start); // before authentication: refusals are traced too
@@ -313,7 +287,36 @@ public final class GatewayVerticle extends VerticleBase {
       rejected(ctx, calls, 404, "unknown_url", message);
       errorsFor(ctx, errors).respond(ctx.response(), 404, "invalid_request_error", "unknown_url", message);
     });
+    if (mcp != null) {
+      router.route("/mcp").handler(clusterGate);
+      router.route("/mcp/*").handler(clusterGate);
+      mcp.endpoint().mount(router, ctx -> authenticate(ctx, snapshot, errors), config.server().maxBodyBytes());
+    }
 
+    // every admin route behind the one admin authentication; these before /admin/*'s catch-all
+    new dev.portcullis.admin.StatusAdmin(status, adminAuthentication).mount(router);
+    adminRoutes.accept(router);
+    new dev.portcullis.admin.ApprovalAdmin(approvals, adminAuthentication).mount(router);
+    if (mcp != null) {
+      new dev.portcullis.admin.PinningAdmin(mcp.pins(), mcp.upstreams(), mcp.separator(), adminAuthentication)
+          .mount(router);
+    }
+    if (admin != null) {
+      admin.mount(router);
+    }
+    if (console != null) {
+      console.mount(router);
+    }
+    if (identity != null) {
+      identity.mount(router);
+    }
+    if (oauth != null) {
+      oauth.mount(router);
+    }
+    if (connections != null) {
+      new dev.portcullis.identity.credentials.ConnectionRoutes(connections).mount(router,
+          ctx -> authenticate(ctx, snapshot, errors));
+    }
     router.errorHandler(413, ctx -> {
       String message = "The request body is larger than the gateway's limit of " + config.server().maxBodyBytes()
           + " bytes.";

@@ -123,7 +123,13 @@ class UpstreamValidationTest {
         // a duplicate key is read differently by different parsers: the guard would check one value
         // while the client's SDK reads the other
         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\",\"content\":\"b\"}}]}",
-        "{\"choices\":[],\"choices\":[]}");
+        "{\"choices\":[],\"choices\":[]}",
+        // the usage is read without a tree of the rest: as strictly
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"prompt_tokens\":2,\"completion_tokens\":1}}",
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1},\"usage\":null}",
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}} {}",
+        "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}",
+        "{\"choices\":[{\"message\":{\"content\":\"a\"},\"message\":{}}],\"usage\":{\"prompt_tokens\":1}}");
     restart("""
         router: { max_attempts: 1, cooldown_failures: 1000 }
         models:

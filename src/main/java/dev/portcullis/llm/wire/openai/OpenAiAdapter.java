@@ -108,11 +108,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
   public TranslatedBody translateBody(LlmRequest request, Buffer upstreamBody) {
     boolean chat = request.endpoint() == Endpoint.CHAT_COMPLETIONS;
     String what = chat ? "the chat completion" : "the embeddings response";
-    ObjectNode tree = upstreamJson.object(upstreamBody, what);
     // Clients (and the Anthropic bridge) index into these arrays: without them the answer is no answer.
-    UpstreamJson.requireArray(tree, chat ? "choices" : "data", what);
-    Usage usage = OpenAiUsage.parse(tree.get("usage"));
+    Usage usage = OpenAiUsage.parse(upstreamJson.usage(upstreamBody, chat ? "choices" : "data", what));
     if (usage == null) {
+      // no usage reported: counted here, from the answer's text
+      ObjectNode tree = upstreamJson.object(upstreamBody, what);
       long completion = 0;
       if (chat) {
         for (JsonNode choice : tree.path("choices")) {
