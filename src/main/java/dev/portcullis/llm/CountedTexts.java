@@ -20,8 +20,12 @@ import java.util.function.ToLongFunction;
  * empty, which costs one count per text and needs no bookkeeping per hit.
  */
 final class CountedTexts {
-  /** Shorter texts are counted each time: that is about as cheap as looking them up. */
-  static final int SHORTEST = 16;
+  /**
+   * Shorter texts are counted each time. Only the empty one: even a few words cost the tokenizer
+   * a regular-expression matcher and its pass (a system prompt of 14 characters showed in the
+   * governed path's profile), far more than a hash and a lookup.
+   */
+  static final int SHORTEST = 1;
 
   private final HashFunction hash;
   private final int capacity;

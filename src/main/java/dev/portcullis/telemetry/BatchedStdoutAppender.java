@@ -108,10 +108,10 @@ public final class BatchedStdoutAppender extends UnsynchronizedAppenderBase<ILog
 
   private void writeUntilStopped() {
     while (running) {
-      drain();
       if (queued.get() < WAKE_AT) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(flushMs));
       }
+      drain();
     }
   }
 

@@ -47,7 +47,7 @@ class PromptCountCacheTest {
   }
 
   @Test
-  void aTextSeenBeforeIsNotCountedAgainAndShortOnesAreNotKept() {
+  void aTextSeenBeforeIsNotCountedAgainShortOnesIncludedButTheEmptyOneIsNotKept() {
     CountedTexts texts = new CountedTexts(100, new SecureRandom());
     AtomicInteger counted = new AtomicInteger();
     String longText = "a text long enough to be kept by its hash";
@@ -55,15 +55,18 @@ class PromptCountCacheTest {
     assertThat(texts.count(longText, t -> counted.incrementAndGet() * 0L + 1)).isEqualTo(longText.length());
     assertThat(counted).hasValue(1);
     assertThat(texts.count(longText + ".", t -> counted.incrementAndGet() * 0L + 7)).isEqualTo(7); // a different text
-    texts.count("short", t -> counted.incrementAndGet());
-    texts.count("short", t -> counted.incrementAndGet());
-    assertThat(counted).hasValue(4);
-    assertThat(texts.size()).isEqualTo(2);
+    texts.count("terse", t -> counted.incrementAndGet());
+    texts.count("terse", t -> counted.incrementAndGet());
+    assertThat(counted).hasValue(3);
+    texts.count("", t -> counted.incrementAndGet());
+    texts.count("", t -> counted.incrementAndGet());
+    assertThat(counted).hasValue(5);
+    assertThat(texts.size()).isEqualTo(3);
 
     CountedTexts none = new CountedTexts(0, new SecureRandom());
     none.count(longText, t -> counted.incrementAndGet());
     none.count(longText, t -> counted.incrementAndGet());
-    assertThat(counted).hasValue(6);
+    assertThat(counted).hasValue(7);
     assertThat(none.size()).isZero();
   }
 
