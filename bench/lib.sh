@@ -86,9 +86,12 @@ bench_wrk() {
     END { printf "%s %.0f %.3f %.3f\n", name, rps, p50, p99 }' "$file"
 }
 
-# bench_warm URL SCRIPT: a short wrk run to warm the JITs; its numbers are not kept.
+# bench_warm URL SCRIPT: a wrk run at the measured concurrency to warm the JITs; its numbers are
+# not kept. 30 s by default: under load a gateway's C2 compiler works for about a minute (governed:
+# 880 req/s in the first 10 s, 4,400 in the next, 7,600 by 30 s, 9,700 by 60 s; bench/threads.sh shows
+# the compiler threads' share), and on two cores that CPU is taken from the process being measured.
 bench_warm() {
-  wrk -t2 -c16 -d"${BENCH_WARM_SECONDS:-5}s" -s "$2" "$1" > /dev/null
+  wrk -t2 -c64 -d"${BENCH_WARM_SECONDS:-30}s" -s "$2" "$1" > /dev/null
 }
 
 # bench_load: the one-minute load average now (the machine is shared: read every number with it).
