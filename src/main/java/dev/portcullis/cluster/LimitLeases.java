@@ -38,25 +38,22 @@ final class LimitLeases {
 
   /** One counter's slice held here. */
   private static final class Lease {
-    final String key;
-    final Type type;
-    final long limit;
+    /** The counter as the call that took the lease counted it (its limit then). */
+    final Counter counter;
     final long slot;
-    final long expiresNanos;
     final long takenNanos;
+    final long expiresNanos;
     final long valueAtGrant;
     final long waitAtGrant;
     long left;
     boolean retired;
 
-    Lease(Counter c, long slot, long granted, long expiresNanos, long takenNanos, long value, long wait) {
-      this.key = c.key();
-      this.type = c.type();
-      this.limit = c.limit();
+    Lease(Counter counter, long slot, long granted, long takenNanos, long expiresNanos, long value, long wait) {
+      this.counter = counter;
       this.slot = slot;
       this.left = granted;
-      this.expiresNanos = expiresNanos;
       this.takenNanos = takenNanos;
+      this.expiresNanos = expiresNanos;
       this.valueAtGrant = value;
       this.waitAtGrant = wait;
     }
@@ -64,7 +61,7 @@ final class LimitLeases {
     /** What goes back to Redis when it ends: the unused part (or the overrun charged to it). */
     GiveBack end() {
       retired = true;
-      return new GiveBack(type, key, slot, -left);
+      return new GiveBack(counter.type(), counter.key(), slot, -left);
     }
   }
 
@@ -93,7 +90,7 @@ final class LimitLeases {
       for (int i = 0; i < used.length; i++) {
         Counter c = counters.get(i);
         Lease l = c.type() == Type.SLOTS ? null : held.get(c.key());
-        if (l != null && (now - l.expiresNanos >= 0 || l.limit != c.limit())) {
+        if (l != null && (now - l.expiresNanos >= 0 || l.counter.limit() != c.limit())) {
           held.remove(c.key());
           ended = add(ended, l.end());
           l = null;
@@ -113,8 +110,9 @@ final class LimitLeases {
           Lease l = used[i];
           l.left -= counters.get(i).amount();
           // the counter as a Redis take would have shown it, this replica's unused lease not counted as used
-          values[i] = l.type == Type.WINDOW ? l.valueAtGrant + l.left : l.valueAtGrant - l.left;
-          waits[i] = l.type == Type.WINDOW
+          boolean window = l.counter.type() == Type.WINDOW;
+          values[i] = window ? l.valueAtGrant + l.left : l.valueAtGrant - l.left;
+          waits[i] = window
               ? Math.max(1, l.waitAtGrant - TimeUnit.NANOSECONDS.toMillis(now - l.takenNanos)) : 0;
         }
         calls.put(member, used);
@@ -139,10 +137,18 @@ final class LimitLeases {
     return wants;
   }
 
+  /** Ends the asks of a call that Redis refused, or that failed: another call may ask now. */
+  synchronized void notGranted(List<Counter> counters, long[] wants) {
+    for (int i = 0; i < wants.length; i++) {
+      if (wants[i] != 0) {
+        asking.remove(counters.get(i).key());
+      }
+    }
+  }
+
   /**
    * Keeps the leases Redis granted beside an admitted call (replacing, and giving back, older
-   * ones on the same counters), and ends the asks of a call that was refused or failed
-   * ({@code granted} null).
+   * ones on the same counters), and ends its asks.
    *
    * @param sentNanos when the call was sent: a window lease ends before Redis's second does
    * @param nowMs Redis's clock when it took
@@ -157,11 +163,11 @@ final class LimitLeases {
         }
         Counter c = counters.get(i);
         asking.remove(c.key());
-        if (granted == null || granted[i] <= 0) {
+        if (granted[i] <= 0) {
           continue;
         }
         long life = c.type() == Type.WINDOW ? TimeUnit.MILLISECONDS.toNanos(1000 - nowMs % 1000) : BUDGET_LEASE_NANOS;
-        Lease l = new Lease(c, nowMs / 1000, granted[i], sentNanos + life, sentNanos, values[i], waits[i]);
+        Lease l = new Lease(c, nowMs / 1000, granted[i], sentNanos, sentNanos + life, values[i], waits[i]);
         Lease old = held.put(c.key(), l);
         if (old != null) {
           ended = add(ended, old.end());
@@ -204,7 +210,7 @@ final class LimitLeases {
 
   private static Lease leaseOf(Lease[] used, String key) {
     for (Lease l : used) {
-      if (l.key.equals(key)) {
+      if (l.counter.key().equals(key)) {
         return l;
       }
     }

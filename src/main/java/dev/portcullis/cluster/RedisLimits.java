@@ -139,7 +139,7 @@ final class RedisLimits implements SharedLimits {
     long[] wants = leases.wants(counters);
     long sent = System.nanoTime();
     return onCallerContext(take(member, counters, null, wants, sent)
-        .onFailure(e -> leases.granted(counters, wants, null, null, null, 0, sent)));
+        .onFailure(e -> leases.notGranted(counters, wants)));
   }
 
   /**
@@ -159,7 +159,7 @@ final class RedisLimits implements SharedLimits {
         });
       }
       if (status == 0) {
-        leases.granted(counters, wants, null, null, null, now, sent);
+        leases.notGranted(counters, wants);
         return Future.succeededFuture(new Taken(member, now, r.get(2).toInteger() - 1,
             new long[] {r.get(3).toLong()}, new long[] {r.get(4).toLong()}));
       }

@@ -248,9 +248,9 @@ public final class GatewayVerticle extends VerticleBase {
     });
     router.get("/metrics").handler(new MetricsEndpoint(metrics, config.metrics()));
 
-    // The model routes, then the MCP ones, come first: every request walks the routes in order until one
-    // matches, and the admin and console routes, with their path parameters (a regular expression
-    // each), are for the operator's few requests, not the traffic's.
+    // The model routes, then the MCP ones, come first: every request walks the routes in order
+    // until one matches, and the admin and console routes, with their path parameters (a regular
+    // expression each), are for the operator's few requests, not the traffic's.
     ClusterGate clusterGate = new ClusterGate(cluster, errors, ANTHROPIC_ERRORS);
     router.route("/v1/*").handler(clusterGate);
     if (traceStep != null) {

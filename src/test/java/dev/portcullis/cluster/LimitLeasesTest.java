@@ -1,5 +1,6 @@
 package dev.portcullis.cluster;
 
+import static dev.portcullis.cluster.LimitCountersRedis.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,18 +8,12 @@ import dev.portcullis.limits.SharedLimits.Counter;
 import dev.portcullis.limits.SharedLimits.GiveBack;
 import dev.portcullis.limits.SharedLimits.Taken;
 import dev.portcullis.limits.SharedLimits.Type;
-import dev.portcullis.mcp.NodeSupport;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -39,41 +34,30 @@ import org.junit.jupiter.api.condition.OS;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LimitLeasesTest {
   private static final String PREFIX = "test:leases:";
-  private Vertx vertx;
-  private Redis redis;
-  private ExternalProcess server;
+  private LimitCountersRedis counters;
   /** Admissions sent to Redis (the take script), by all replicas of a test. */
   private final AtomicInteger asked = new AtomicInteger();
   private final List<Long> timers = new ArrayList<>();
 
   @BeforeAll
   void startRedis() throws Exception {
-    String bin = ExternalProcess.require("redis-server", "redis-server");
-    int port = NodeSupport.freePort();
-    server = ExternalProcess.start("redis-server", new ProcessBuilder(bin, "--port", String.valueOf(port), "--bind",
-        "127.0.0.1", "--save", "", "--appendonly", "no")).awaitPort(port);
-    vertx = Vertx.vertx();
-    // thirty calls in flight at once, as three busy replicas have
-    redis = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:" + port)
-        .setMaxPoolWaiting(256));
+    counters = LimitCountersRedis.start(PREFIX);
   }
 
   @AfterAll
   void stop() throws Exception {
-    redis.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    server.close();
+    counters.close();
   }
 
   @BeforeEach
   void empty() throws Exception {
-    send(Request.cmd(Command.FLUSHALL));
+    counters.flushAll();
     asked.set(0);
   }
 
   @AfterEach
   void stopTimers() {
-    timers.forEach(vertx::cancelTimer);
+    timers.forEach(counters.vertx::cancelTimer);
     timers.clear();
   }
 
@@ -83,32 +67,15 @@ class LimitLeasesTest {
       if (req.command() == Command.EVALSHA) {
         asked.incrementAndGet();
       }
-      return redis.send(req);
-    }, redis::send, PREFIX, origin, () -> true, false, () -> { }, 30_000);
-    timers.add(r.startRenewing(vertx));
+      return counters.redis.send(req);
+    }, counters.redis::send, PREFIX, origin, () -> true, false, () -> { }, 30_000);
+    timers.add(r.startRenewing(counters.vertx));
     return r;
   }
 
-  private Response send(Request r) throws Exception {
-    return redis.send(r).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-  }
 
-  private static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-  }
 
-  private long windowSum(String key) throws Exception {
-    long sum = 0;
-    for (Response v : send(Request.cmd(Command.HVALS).arg(PREFIX + key))) {
-      sum += v.toLong();
-    }
-    return sum;
-  }
 
-  private Long budget(String key) throws Exception {
-    Response r = send(Request.cmd(Command.GET).arg(PREFIX + key));
-    return r == null ? null : r.toLong();
-  }
 
   private static Counter rpm(String key, long limit) {
     return new Counter(Type.WINDOW, key, limit, 1, 0, 0);
@@ -121,7 +88,7 @@ class LimitLeasesTest {
     Taken first = get(r.take(List.of(rpm("key:rpm:high", 64_000))));
     assertThat(first.refused()).isEqualTo(-1);
     assertThat(asked).hasValue(1);
-    long leased = windowSum("key:rpm:high");
+    long leased = counters.windowSum("key:rpm:high");
     assertThat(leased).as("the call and a lease of %d calls beside it", LimitLeases.CALLS_PER_LEASE)
         .isEqualTo(1 + LimitLeases.CALLS_PER_LEASE);
     assertThat(first.values()[0]).as("room left, the lease counted as used").isEqualTo(64_000 - leased);
@@ -133,7 +100,7 @@ class LimitLeasesTest {
         .isEqualTo(64_000 - 2);
     assertThat(second.waits()[0]).isPositive();
 
-    await().atMost(Duration.ofSeconds(3)).until(() -> windowSum("key:rpm:high") == 2);
+    await().atMost(Duration.ofSeconds(3)).until(() -> counters.windowSum("key:rpm:high") == 2);
   }
 
   @Test
@@ -141,7 +108,7 @@ class LimitLeasesTest {
     RedisLimits r = replica("r1");
     for (int i = 1; i <= 60; i++) {
       assertThat(get(r.take(List.of(rpm("key:rpm:small", 60)))).refused()).isEqualTo(-1);
-      assertThat(windowSum("key:rpm:small")).isEqualTo(i);
+      assertThat(counters.windowSum("key:rpm:small")).isEqualTo(i);
     }
     assertThat(asked).as("every call asked Redis").hasValue(60);
     assertThat(get(r.take(List.of(rpm("key:rpm:small", 60)))).refused()).isZero();
@@ -150,9 +117,9 @@ class LimitLeasesTest {
   @Test
   void aLeaseIsOnlyGrantedWhileTheCounterIsAtMostHalfFull() throws Exception {
     RedisLimits r = replica("r1");
-    send(Request.cmd(Command.HSET).arg(PREFIX + "key:rpm:half").arg(nowSecond()).arg(40_000));
+    counters.send(Request.cmd(Command.HSET).arg(PREFIX + "key:rpm:half").arg(nowSecond()).arg(40_000));
     assertThat(get(r.take(List.of(rpm("key:rpm:half", 64_000)))).refused()).isEqualTo(-1);
-    assertThat(windowSum("key:rpm:half")).as("over half full: the call alone").isEqualTo(40_001);
+    assertThat(counters.windowSum("key:rpm:half")).as("over half full: the call alone").isEqualTo(40_001);
     get(r.take(List.of(rpm("key:rpm:half", 64_000))));
     assertThat(asked).as("no lease: the next call asks Redis too").hasValue(2);
   }
@@ -165,7 +132,7 @@ class LimitLeasesTest {
     Taken t = get(r.take(List.of(rpm("key:rpm:changed", 100))));
     assertThat(t.refused()).isEqualTo(-1);
     assertThat(asked).hasValue(2);
-    await().atMost(Duration.ofSeconds(3)).until(() -> windowSum("key:rpm:changed") == 2);
+    await().atMost(Duration.ofSeconds(3)).until(() -> counters.windowSum("key:rpm:changed") == 2);
   }
 
   @Test
@@ -174,7 +141,7 @@ class LimitLeasesTest {
     Counter reserve = new Counter(Type.BUDGET, "budget:key:day:0:lease", 10_000_000, 100, 5_000, 0);
     Taken first = get(r.take(List.of(reserve)));
     long lease = 100 * LimitLeases.CALLS_PER_LEASE;
-    assertThat(budget("budget:key:day:0:lease")).isEqualTo(5_000 + 100 + lease);
+    assertThat(counters.budget("budget:key:day:0:lease")).isEqualTo(5_000 + 100 + lease);
     Taken second = get(r.take(List.of(reserve)));
     assertThat(asked).hasValue(1);
     assertThat(second.values()[0]).as("the counter as Redis would show it without the lease").isEqualTo(5_000 + 200);
@@ -182,7 +149,7 @@ class LimitLeasesTest {
     // the first cost 30 of its 100 (given back to Redis), the second 250 (an overrun, charged to the lease)
     r.giveBack(first.member(), List.of(new GiveBack(Type.BUDGET, "budget:key:day:0:lease", 0, 30 - 100)));
     r.giveBack(second.member(), List.of(new GiveBack(Type.BUDGET, "budget:key:day:0:lease", 0, 250 - 100)));
-    await().atMost(Duration.ofSeconds(3)).until(() -> budget("budget:key:day:0:lease") == 5_000 + 30 + 250);
+    await().atMost(Duration.ofSeconds(3)).until(() -> counters.budget("budget:key:day:0:lease") == 5_000 + 30 + 250);
   }
 
   @Test
@@ -193,9 +160,9 @@ class LimitLeasesTest {
     get(r.take(List.of(tokens)));
     Taken onLease = get(r.take(List.of(tokens)));
     assertThat(asked).hasValue(1);
-    await().atMost(Duration.ofSeconds(3)).until(() -> windowSum("key:tpm:late") == 20);
+    await().atMost(Duration.ofSeconds(3)).until(() -> counters.windowSum("key:tpm:late") == 20);
     r.giveBack(onLease.member(), List.of(new GiveBack(Type.WINDOW, "key:tpm:late", onLease.nowMs() / 1000, 4 - 10)));
-    await().atMost(Duration.ofSeconds(3)).until(() -> windowSum("key:tpm:late") == 14);
+    await().atMost(Duration.ofSeconds(3)).until(() -> counters.windowSum("key:tpm:late") == 14);
   }
 
   @Test
@@ -205,7 +172,7 @@ class LimitLeasesTest {
     AtomicInteger admitted = new AtomicInteger();
     List<Future<Integer>> chains = new ArrayList<>();
     // every replica asks for far more than the limit, ten calls at a time, on one event loop as a gateway does
-    vertx.runOnContext(v -> {
+    counters.vertx.runOnContext(v -> {
       for (RedisLimits r : replicas) {
         for (int i = 0; i < 10; i++) {
           chains.add(takeInTurn(r, rpm("key:rpm:shared", limit), 150, admitted));
@@ -218,7 +185,7 @@ class LimitLeasesTest {
     assertThat(admitted.get()).isLessThanOrEqualTo((int) limit)
         .as("leases hold back at most a 64th of the room each").isGreaterThan((int) (limit * 0.9));
     assertThat(asked.get()).as("most calls admitted on leases").isLessThan(4_500);
-    await().atMost(Duration.ofSeconds(3)).until(() -> windowSum("key:rpm:shared") == admitted.get());
+    await().atMost(Duration.ofSeconds(3)).until(() -> counters.windowSum("key:rpm:shared") == admitted.get());
   }
 
   /** Takes {@code n} times, one after the other, counting the calls admitted. */

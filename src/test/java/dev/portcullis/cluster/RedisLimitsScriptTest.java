@@ -1,20 +1,15 @@
 package dev.portcullis.cluster;
 
+import static dev.portcullis.cluster.LimitCountersRedis.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.portcullis.limits.SharedLimits;
 import dev.portcullis.limits.SharedLimits.Counter;
 import dev.portcullis.limits.SharedLimits.GiveBack;
 import dev.portcullis.limits.SharedLimits.Taken;
 import dev.portcullis.limits.SharedLimits.Type;
-import dev.portcullis.mcp.NodeSupport;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,62 +30,33 @@ import org.junit.jupiter.api.condition.OS;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisLimitsScriptTest {
   private static final String PREFIX = "test:limits:";
-  private Vertx vertx;
-  private Redis redis;
-  private ExternalProcess server;
+  private LimitCountersRedis counters;
 
   @BeforeAll
   void startRedis() throws Exception {
-    String bin = ExternalProcess.require("redis-server", "redis-server");
-    int port = NodeSupport.freePort();
-    server = ExternalProcess.start("redis-server", new ProcessBuilder(bin, "--port", String.valueOf(port), "--bind",
-        "127.0.0.1", "--save", "", "--appendonly", "no")).awaitPort(port);
-    vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, "redis://127.0.0.1:" + port);
+    counters = LimitCountersRedis.start(PREFIX);
   }
 
   @AfterAll
   void stop() throws Exception {
-    redis.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    server.close();
+    counters.close();
   }
 
   @BeforeEach
   void empty() throws Exception {
-    send(Request.cmd(Command.FLUSHALL));
+    counters.flushAll();
   }
 
   /** A replica's shared limits, with the given slot lease. */
   private RedisLimits replica(String origin, long leaseMs) {
-    return new RedisLimits(redis::send, redis::send, PREFIX, origin, () -> true, false, () -> { }, leaseMs);
+    return new RedisLimits(counters.redis::send, counters.redis::send, PREFIX, origin, () -> true, false, () -> { },
+        leaseMs);
   }
 
-  private Response send(Request r) throws Exception {
-    return redis.send(r).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-  }
 
-  private static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-  }
 
-  private long slotsHeld(String key) throws Exception {
-    return send(Request.cmd(Command.ZCARD).arg(PREFIX + key)).toLong();
-  }
 
-  private long windowSum(String key) throws Exception {
-    Response r = send(Request.cmd(Command.HVALS).arg(PREFIX + key));
-    long sum = 0;
-    for (Response v : r) {
-      sum += v.toLong();
-    }
-    return sum;
-  }
 
-  private Long budget(String key) throws Exception {
-    Response r = send(Request.cmd(Command.GET).arg(PREFIX + key));
-    return r == null ? null : r.toLong();
-  }
 
   private static List<Counter> call(long tokens, long reserve) {
     return List.of(new Counter(Type.SLOTS, "key:parallel:k", 2, 1, 0, 0),
@@ -110,22 +76,22 @@ class RedisLimitsScriptTest {
     Taken refused = get(limits.take(call(100, 500)));
     assertThat(refused.refused()).isEqualTo(3);
     assertThat(refused.values()).containsExactly(600);
-    assertThat(slotsHeld("key:parallel:k")).isEqualTo(1);
-    assertThat(windowSum("key:rpm:k")).isEqualTo(1);
-    assertThat(windowSum("key:tpm:k")).isEqualTo(400);
-    assertThat(budget("budget:team:day:0:t")).isEqualTo(600);
+    assertThat(counters.slotsHeld("key:parallel:k")).isEqualTo(1);
+    assertThat(counters.windowSum("key:rpm:k")).isEqualTo(1);
+    assertThat(counters.windowSum("key:tpm:k")).isEqualTo(400);
+    assertThat(counters.budget("budget:team:day:0:t")).isEqualTo(600);
 
     // the token window (third) refuses 700 more tokens, and says when enough leaves it
     Taken tooMany = get(limits.take(call(700, 1)));
     assertThat(tooMany.refused()).isEqualTo(2);
     assertThat(tooMany.values()).containsExactly(400);
     assertThat(tooMany.waits()[0]).isBetween(1L, 60_000L);
-    assertThat(budget("budget:team:day:0:t")).isEqualTo(600);
+    assertThat(counters.budget("budget:team:day:0:t")).isEqualTo(600);
 
     assertThat(get(limits.take(call(1, 1))).refused()).isEqualTo(-1); // a second slot: the limit is 2
     Taken thirdSlot = get(limits.take(call(1, 1)));
     assertThat(thirdSlot.refused()).as("two slots held").isZero();
-    assertThat(windowSum("key:rpm:k")).isEqualTo(2);
+    assertThat(counters.windowSum("key:rpm:k")).isEqualTo(2);
   }
 
   @Test
@@ -138,23 +104,23 @@ class RedisLimitsScriptTest {
         new GiveBack(Type.WINDOW, "key:rpm:k", released.nowMs() / 1000, -1),
         new GiveBack(Type.WINDOW, "key:tpm:k", released.nowMs() / 1000, -300),
         new GiveBack(Type.BUDGET, "budget:team:day:0:t", 0, -400)));
-    await().atMost(Duration.ofSeconds(5)).until(() -> slotsHeld("key:parallel:k") == 1);
-    assertThat(windowSum("key:rpm:k")).isEqualTo(1);
-    assertThat(windowSum("key:tpm:k")).isEqualTo(100);
-    assertThat(budget("budget:team:day:0:t")).isEqualTo(100 + 200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> counters.slotsHeld("key:parallel:k") == 1);
+    assertThat(counters.windowSum("key:rpm:k")).isEqualTo(1);
+    assertThat(counters.windowSum("key:tpm:k")).isEqualTo(100);
+    assertThat(counters.budget("budget:team:day:0:t")).isEqualTo(100 + 200);
 
     // settled: used 40 of the 100 tokens reserved, cost 250 of the 200 reserved (an overrun is charged)
     limits.giveBack(kept.member(), List.of(new GiveBack(Type.SLOTS, "key:parallel:k", 0, 0),
         new GiveBack(Type.WINDOW, "key:tpm:k", kept.nowMs() / 1000, 40 - 100),
         new GiveBack(Type.BUDGET, "budget:team:day:0:t", 0, 250 - 200)));
-    await().atMost(Duration.ofSeconds(5)).until(() -> slotsHeld("key:parallel:k") == 0);
-    assertThat(windowSum("key:rpm:k")).as("a call that ran stays counted").isEqualTo(1);
-    assertThat(windowSum("key:tpm:k")).isEqualTo(40);
-    assertThat(budget("budget:team:day:0:t")).isEqualTo(100 + 250);
+    await().atMost(Duration.ofSeconds(5)).until(() -> counters.slotsHeld("key:parallel:k") == 0);
+    assertThat(counters.windowSum("key:rpm:k")).as("a call that ran stays counted").isEqualTo(1);
+    assertThat(counters.windowSum("key:tpm:k")).isEqualTo(40);
+    assertThat(counters.budget("budget:team:day:0:t")).isEqualTo(100 + 250);
 
     // giving back more than a window slot holds takes it to zero, never below
     limits.giveBack("nobody", List.of(new GiveBack(Type.WINDOW, "key:tpm:k", kept.nowMs() / 1000, -10_000)));
-    await().atMost(Duration.ofSeconds(5)).until(() -> windowSum("key:tpm:k") == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> counters.windowSum("key:tpm:k") == 0);
   }
 
   @Test
@@ -164,10 +130,10 @@ class RedisLimitsScriptTest {
     Taken t = get(limits.take(List.of(new Counter(Type.WINDOW, "key:rpm:e", 10, 1, 0, 0),
         new Counter(Type.BUDGET, "budget:key:day:1:e", 1_000, 10, 0, soon))));
     assertThat(t.refused()).isEqualTo(-1);
-    long windowTtl = send(Request.cmd(Command.PTTL).arg(PREFIX + "key:rpm:e")).toLong();
+    long windowTtl = counters.send(Request.cmd(Command.PTTL).arg(PREFIX + "key:rpm:e")).toLong();
     assertThat(windowTtl).as("a window outlives its last slot by a second at most").isBetween(1L, 61_000L);
     // the period ended: its counter is gone, and the next period's starts again from the store's spend
-    await().atMost(Duration.ofSeconds(10)).until(() -> budget("budget:key:day:1:e") == null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> counters.budget("budget:key:day:1:e") == null);
   }
 
   @Test
@@ -181,7 +147,7 @@ class RedisLimitsScriptTest {
         .until(() -> get(alive.take(one)).refused() == -1);
 
     // the live replica renews the slot it now holds: it stays held well past one lease
-    long timer = alive.startRenewing(vertx);
+    long timer = alive.startRenewing(counters.vertx);
     try {
       RedisLimits other = replica("other", 400);
       long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
@@ -190,7 +156,7 @@ class RedisLimitsScriptTest {
         Thread.sleep(100);
       }
     } finally {
-      vertx.cancelTimer(timer);
+      counters.vertx.cancelTimer(timer);
     }
   }
 
@@ -201,7 +167,7 @@ class RedisLimitsScriptTest {
     Taken t = get(limits.take(List.of(free)));
     assertThat(t.refused()).as("the store already counts the whole budget spent").isZero();
     assertThat(t.values()).containsExactly(1_000);
-    assertThat(budget("budget:key:total:0:z")).as("a refusal creates nothing").isNull();
+    assertThat(counters.budget("budget:key:total:0:z")).as("a refusal creates nothing").isNull();
   }
 
   @Test
@@ -212,18 +178,18 @@ class RedisLimitsScriptTest {
     Counter first = new Counter(Type.BUDGET, "budget:key:day:0:lost", 1_000, 200, 0, 0, recorded::get);
     Taken inFlight = get(r.take(List.of(first)));
     assertThat(inFlight.refused()).isEqualTo(-1);
-    assertThat(budget("budget:key:day:0:lost")).isEqualTo(700 + 200);
+    assertThat(counters.budget("budget:key:day:0:lost")).isEqualTo(700 + 200);
 
-    send(Request.cmd(Command.FLUSHALL)); // Redis lost its data while that call is still running
+    counters.flushAll(); // Redis lost its data while that call is still running
     recorded.set(750);
     Counter next = new Counter(Type.BUDGET, "budget:key:day:0:lost", 1_000, 40, 0, 0, recorded::get);
     Taken t = get(r.take(List.of(next)));
     assertThat(t.refused()).isEqualTo(-1);
-    assertThat(budget("budget:key:day:0:lost")).as("recorded spend, the call in flight re-taken, this call")
+    assertThat(counters.budget("budget:key:day:0:lost")).as("recorded spend, the call in flight re-taken, this call")
         .isEqualTo(750 + 200 + 40);
     // the call in flight settles against the rebuilt counter: it cost 150 of its 200
     r.giveBack(inFlight.member(), List.of(new GiveBack(Type.BUDGET, "budget:key:day:0:lost", 0, 150 - 200)));
-    await().atMost(Duration.ofSeconds(5)).until(() -> budget("budget:key:day:0:lost") == 750 + 150 + 40);
+    await().atMost(Duration.ofSeconds(5)).until(() -> counters.budget("budget:key:day:0:lost") == 750 + 150 + 40);
 
     Counter tooMuch = new Counter(Type.BUDGET, "budget:key:day:0:lost", 1_000, 100, 0, 0, recorded::get);
     assertThat(get(r.take(List.of(tooMuch))).refused()).isZero();
