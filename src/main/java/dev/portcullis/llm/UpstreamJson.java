@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
@@ -19,10 +21,16 @@ public final class UpstreamJson {
   private static final int QUOTE = 80;
 
   private final ObjectReader reader;
+  /**
+   * Reads one value in the middle of a body: without {@code FAIL_ON_TRAILING_TOKENS}, which would
+   * take the rest of the enclosing object for trailing tokens and fail every body.
+   */
+  private final ObjectReader member;
 
   public UpstreamJson(ObjectMapper json) {
     this.reader = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    this.member = reader.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
 
   /** A complete response body as an object. */
@@ -40,7 +48,22 @@ public final class UpstreamJson {
    */
   public JsonNode usage(Buffer body, String required, String what) {
     byte[] bytes = body.getBytes();
-    JsonNode usage = null;
+    JsonNode usage = streamedUsage(bytes, required);
+    if (!usage.isMissingNode()) {
+      return usage.isNull() ? null : usage;
+    }
+    ObjectNode tree = object(bytes, body.length(), what);
+    requireArray(tree, required, what);
+    JsonNode u = tree.get("usage");
+    return u == null || u.isNull() ? null : u;
+  }
+
+  /**
+   * The body's {@code usage} read by a streaming parser: JSON null when absent or null, a
+   * {@link MissingNode} when the body is not the promised object (or lacks {@code required}).
+   */
+  JsonNode streamedUsage(byte[] bytes, String required) {
+    JsonNode usage = NullNode.getInstance();
     boolean hasRequired = false;
     try (JsonParser p = reader.getFactory().createParser(bytes)) {
       p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -50,7 +73,7 @@ public final class UpstreamJson {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if (name.equals("usage") && value != JsonToken.VALUE_NULL) {
-          usage = reader.readTree(p);
+          usage = member.readTree(p);
         } else {
           hasRequired |= name.equals(required) && value == JsonToken.START_ARRAY;
           p.skipChildren(); // still read: a key twice anywhere fails here too
@@ -61,12 +84,9 @@ public final class UpstreamJson {
         return usage;
       }
     } catch (IOException e) {
-      // not what was promised: said below, as the tree reader says it
+      // not what was promised: the caller reads it again as a tree, to say why
     }
-    ObjectNode tree = object(bytes, body.length(), what);
-    requireArray(tree, required, what);
-    JsonNode u = tree.get("usage");
-    return u == null || u.isNull() ? null : u;
+    return MissingNode.getInstance();
   }
 
   /** One stream event's payload as an object. */
