@@ -29,10 +29,15 @@ public final class CheckpointSigner {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ECKey key;
+  /** Built once: building one converts the JWK to a JCA key, which cost as much as a third of a signature. */
+  private final ECDSASigner signer;
+  private final JWSHeader header;
   private final Map<String, ECKey> verifiers = new HashMap<>();
 
-  private CheckpointSigner(ECKey key, List<ECKey> previous) {
+  private CheckpointSigner(ECKey key, List<ECKey> previous) throws JOSEException {
     this.key = key;
+    this.signer = new ECDSASigner(key);
+    this.header = new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build();
     for (ECKey k : previous) {
       verifiers.put(k.getKeyID(), k);
     }
@@ -53,7 +58,11 @@ public final class CheckpointSigner {
     if (!k.isPrivate()) {
       throw new IllegalArgumentException("the checkpoint signing key must be a private EC P-256 JWK");
     }
-    return new CheckpointSigner(k, previousPublic.stream().map(p -> parse(p).toPublicJWK()).toList());
+    try {
+      return new CheckpointSigner(k, previousPublic.stream().map(p -> parse(p).toPublicJWK()).toList());
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("the checkpoint signing key cannot sign: " + e.getMessage());
+    }
   }
 
   private static ECKey parse(String json) {
@@ -91,9 +100,8 @@ public final class CheckpointSigner {
     String payload = JSON.createObjectNode().put("type", Checkpoint.TYPE).put("seq", seq).put("hash", hash)
         .put("count", seq).put("ts", ts).toString();
     try {
-      JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid()).build(),
-          new Payload(payload));
-      jws.sign(new ECDSASigner(key));
+      JWSObject jws = new JWSObject(header, new Payload(payload));
+      jws.sign(signer);
       return new Checkpoint(seq, hash, seq, ts, kid(), jws.serialize());
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot sign an audit checkpoint", e);
