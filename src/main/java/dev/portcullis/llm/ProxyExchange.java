@@ -1,5 +1,6 @@
 package dev.portcullis.llm;
 
+import dev.portcullis.eventloop.Deadlines;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.netty.handler.timeout.TimeoutException;
 import io.vertx.core.AsyncResult;
@@ -33,6 +34,8 @@ final class ProxyExchange {
   static final String INVALID_RESPONSE_CODE = "upstream_invalid_response";
 
   private final Vertx vertx;
+  /** The timeouts of the event loop this exchange runs on. */
+  private final Deadlines deadlines;
   private final HttpClient http;
   private final RetryPolicy retries;
   private final RouterSettings settings;
@@ -55,8 +58,8 @@ final class ProxyExchange {
   private Deployment current;
   private HttpClientRequest upstreamRequest;
   private HttpClientResponse upstreamResponse;
-  private long firstByteTimer = -1;
-  private long totalTimer = -1;
+  private Deadlines.Deadline firstByteTimer;
+  private Deadlines.Deadline totalTimer;
   private StreamTranslator translator;
   /** Whether this attempt's in-flight count was already given back. */
   private boolean released;
@@ -74,6 +77,7 @@ final class ProxyExchange {
       GatewayMetrics metrics, CallObserver observer, ErrorResponder errors, LlmRequest request,
       HttpServerResponse response, List<ModelGroup> groups, long startNanos) {
     this.vertx = vertx;
+    this.deadlines = Deadlines.here(vertx);
     this.http = http;
     this.retries = retries;
     this.settings = settings;
@@ -155,9 +159,9 @@ final class ProxyExchange {
       attemptSpan = trace.attempt(d, ur, attempts); // adds traceparent to the upstream headers
     }
     var timeouts = d.config().timeouts();
-    firstByteTimer = vertx.setTimer(timeouts.firstByteMs(), t -> timedOut(seq, "timeout_first_byte",
+    firstByteTimer = deadlines.after(timeouts.firstByteMs(), () -> timedOut(seq, "timeout_first_byte",
         "no response within " + timeouts.firstByteMs() + " ms"));
-    totalTimer = vertx.setTimer(timeouts.totalMs(), t -> timedOut(seq, "timeout_total",
+    totalTimer = deadlines.after(timeouts.totalMs(), () -> timedOut(seq, "timeout_total",
         "not finished within " + timeouts.totalMs() + " ms"));
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
@@ -591,9 +595,9 @@ final class ProxyExchange {
 
   private void endAttempt() {
     cancelFirstByteTimer();
-    if (totalTimer >= 0) {
-      vertx.cancelTimer(totalTimer);
-      totalTimer = -1;
+    if (totalTimer != null) {
+      totalTimer.cancel();
+      totalTimer = null;
     }
     if (current != null && !released) {
       current.end();
@@ -611,9 +615,9 @@ final class ProxyExchange {
   }
 
   private void cancelFirstByteTimer() {
-    if (firstByteTimer >= 0) {
-      vertx.cancelTimer(firstByteTimer);
-      firstByteTimer = -1;
+    if (firstByteTimer != null) {
+      firstByteTimer.cancel();
+      firstByteTimer = null;
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import dev.portcullis.config.GatewayConfig.ServerTimeoutsConfig;
+import dev.portcullis.eventloop.Deadlines;
 import dev.portcullis.telemetry.GatewayMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -36,7 +37,7 @@ final class ConnectionGuard {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
   private static final long LOG_INTERVAL_MS = 10_000;
 
-  private final Vertx vertx;
+  private final Deadlines deadlines;
   private final ConnectionLimits limits;
   private final ServerTimeoutsConfig timeouts;
   private final GatewayMetrics metrics;
@@ -44,8 +45,9 @@ final class ConnectionGuard {
   private final ThrottledLog refusals = new ThrottledLog(LOG_INTERVAL_MS);
   private final ThrottledLog slow = new ThrottledLog(LOG_INTERVAL_MS);
 
+  /** Made on the listener's event loop: its clocks run there. */
   ConnectionGuard(Vertx vertx, ConnectionLimits limits, ServerTimeoutsConfig timeouts, GatewayMetrics metrics) {
-    this.vertx = vertx;
+    this.deadlines = Deadlines.here(vertx);
     this.limits = limits;
     this.timeouts = timeouts;
     this.metrics = metrics;
@@ -107,7 +109,7 @@ final class ConnectionGuard {
   }
 
   private void expired(Watched w, Phase phase) {
-    w.timer = -1;
+    w.timer = null;
     if (w.closed) {
       return;
     }
@@ -150,7 +152,7 @@ final class ConnectionGuard {
     final HttpConnection conn;
     HttpServerRequest current;
     Runnable abandoned;
-    long timer = -1;
+    Deadlines.Deadline timer;
     boolean closed;
 
     Watched(HttpConnection conn) {
@@ -159,13 +161,13 @@ final class ConnectionGuard {
 
     void arm(Phase phase, long millis) {
       disarm();
-      timer = vertx.setTimer(millis, id -> expired(this, phase));
+      timer = deadlines.after(millis, () -> expired(this, phase));
     }
 
     void disarm() {
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-        timer = -1;
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
       }
     }
   }
