@@ -90,6 +90,14 @@ class RepeatedHeadersTest {
   }
 
   @Test
+  void theSameHeaderInTwoCasesIsRepeatedToo() throws Exception {
+    String answer = raw("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        + "Content-Type: application/json\r\nAuthorization: Bearer test-key\r\nX-Portcullis-Persona: small\r\n"
+        + "x-portcullis-PERSONA: other\r\nContent-Length: " + CHAT.length() + "\r\nConnection: close\r\n\r\n" + CHAT);
+    assertThat(answer).startsWith("HTTP/1.1 400").contains("duplicate_header").contains("x-portcullis-persona");
+  }
+
+  @Test
   void oneOfEachStillPasses() throws Exception {
     HttpResponse<String> ok = gw.send(post("/v1/chat/completions", CHAT).header("authorization", "Bearer test-key")
         .header("x-portcullis-persona", "small").build());
@@ -97,5 +105,14 @@ class RepeatedHeadersTest {
     HttpResponse<String> plain = gw.send(post("/v1/chat/completions", CHAT).header("authorization", "Bearer other-key")
         .header("x-portcullis-persona", "small").build());
     assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+  }
+
+  /** One request over a raw socket (java.net.http merges a header's spellings); the whole answer. */
+  static String raw(String request) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 }
