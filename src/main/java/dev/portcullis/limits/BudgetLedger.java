@@ -53,6 +53,10 @@ public final class BudgetLedger {
     }
 
     private void roll(long now) {
+      long day = start[Period.DAY.ordinal()];
+      if (now >= day && now - day < Period.DAY_MILLIS) {
+        return; // every period starts at a midnight: none rolls within the day (and computing a month's start is not free)
+      }
       for (int i = 0; i < 3; i++) { // DAY, WEEK, MONTH
         long s = Period.ALL[i].start(now);
         if (s != start[i]) {

@@ -43,7 +43,7 @@ public enum Period {
 
   // Day arithmetic on epoch millis rather than through time zones: every governed request asks
   // for the start of its budget periods, and these are all UTC days (1970-01-01 was a Thursday).
-  private static final long DAY_MILLIS = 86_400_000L;
+  static final long DAY_MILLIS = 86_400_000L;
   private static final int THURSDAY_FROM_MONDAY = 3;
 
   /** Epoch millis at which the period containing {@code nowMillis} began (0 for TOTAL). */

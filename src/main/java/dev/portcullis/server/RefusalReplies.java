@@ -95,7 +95,15 @@ final class RefusalReplies {
     long s = ms / 1000;
     if (s < 60) {
       long frac = ms % 1000;
-      return frac == 0 ? s + "s" : s + "." + String.format("%03d", frac).replaceAll("0+$", "") + "s";
+      if (frac == 0) {
+        return s + "s";
+      }
+      String millis = Long.toString(1000 + frac); // "1050" for 50: the three digits after the point
+      int end = millis.length();
+      while (millis.charAt(end - 1) == '0') {
+        end--;
+      }
+      return s + "." + millis.substring(1, end) + "s"; // every request with rate limits pays for this
     }
     return (s / 60) + "m" + (s % 60) + "s";
   }

@@ -87,4 +87,27 @@ class LimitsUnitTest {
     assertThat(cost).isEqualTo(expected);
     assertThat(p.bound(1000, 10)).as("admission assumes the dearest prompt rate").isEqualTo(1000 * 3750 + 10 * 15000);
   }
+
+  /** Spend rolls at each period's first millisecond, and only there; a clock set back rolls back too. */
+  @Test
+  void anAccountsSpendRollsAtPeriodStarts() {
+    BudgetLedger.Account a = new BudgetLedger().account(BudgetLedger.KEY, "k", at("2026-01-30T23:59:59.999Z"));
+    a.settle(0, 5, at("2026-01-30T23:59:59.999Z")); // a Friday
+    assertThat(spent(a, "2026-01-31T00:00:00Z")).containsExactly(0L, 5L, 5L, 5L);
+    a.settle(0, 7, at("2026-01-31T12:00:00Z"));
+    assertThat(spent(a, "2026-01-31T23:59:59.999Z")).containsExactly(7L, 12L, 12L, 12L);
+    assertThat(spent(a, "2026-02-01T00:00:00Z")).containsExactly(0L, 12L, 0L, 12L);
+    assertThat(spent(a, "2026-02-02T00:00:00Z")).containsExactly(0L, 0L, 0L, 12L); // a Monday
+    a.settle(0, 1, at("2026-02-02T00:00:00Z"));
+    assertThat(spent(a, "2026-02-01T23:00:00Z")).containsExactly(0L, 0L, 1L, 13L);
+  }
+
+  private static long at(String instant) {
+    return Instant.parse(instant).toEpochMilli();
+  }
+
+  /** Day, week, month and total spend as the account sees them at {@code instant}. */
+  private static java.util.List<Long> spent(BudgetLedger.Account a, String instant) {
+    return java.util.Arrays.stream(Period.ALL).map(p -> a.spent(p, at(instant))).toList();
+  }
 }
