@@ -80,8 +80,13 @@ public final class Gateway implements AutoCloseable {
     return components.audit();
   }
 
-  /** Writes the usage records queued so far (tests and diagnostics). */
+  /** Writes the usage records of every request answered so far (tests and diagnostics; blocks). */
   public void flushUsage() throws Exception {
     components.flushUsage();
+  }
+
+  /** Writes the audit events of every request answered so far (tests and diagnostics; blocks). */
+  public void flushAudit() throws Exception {
+    components.flushAudit();
   }
 }

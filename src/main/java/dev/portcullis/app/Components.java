@@ -17,6 +17,7 @@ import dev.portcullis.cluster.RedisCluster;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.ConfigWatcher;
 import dev.portcullis.config.GatewayConfig;
+import dev.portcullis.eventloop.EventLoopBarrier;
 import dev.portcullis.identity.IdentityWiring;
 import dev.portcullis.identity.ResourceServer;
 import dev.portcullis.identity.credentials.Credentials;
@@ -77,6 +78,7 @@ public final class Components {
   /** How long a call held for approval waits for a decision, and an approval waits to be used. */
   private static final long APPROVAL_TTL_MS = 60 * 60_000L;
 
+  private final Vertx vertx;
   private final Shutdown shutdown;
   private final GatewayMetrics metrics;
   private final int port;
@@ -86,8 +88,9 @@ public final class Components {
   private final Telemetry telemetry;
   private final ConfigReloader reloader;
 
-  private Components(Shutdown shutdown, GatewayMetrics metrics, int port, Governance governance, McpGateway mcp,
-      AuditModule audit, Telemetry telemetry, ConfigReloader reloader) {
+  private Components(Vertx vertx, Shutdown shutdown, GatewayMetrics metrics, int port, Governance governance,
+      McpGateway mcp, AuditModule audit, Telemetry telemetry, ConfigReloader reloader) {
+    this.vertx = vertx;
     this.shutdown = shutdown;
     this.metrics = metrics;
     this.port = port;
@@ -242,7 +245,7 @@ public final class Components {
     // Read once listening rather than before: on two cores reading them took a quarter of
     // start-up. LLM requests that come in meanwhile wait for them (VocabularyGate).
     tokens.load();
-    return new Components(shutdown, metrics, bound, gov, mcp, audit, telemetry, reloader);
+    return new Components(vertx, shutdown, metrics, bound, gov, mcp, audit, telemetry, reloader);
   }
 
   private static DemoProvider demo(Vertx vertx, Shutdown shutdown, TokenCounter tokens) throws Exception {
@@ -339,10 +342,19 @@ public final class Components {
     return audit;
   }
 
-  /** Writes the usage records queued so far (tests and diagnostics). */
+  /** Writes the usage records of every request answered so far (tests and diagnostics; blocks). */
   public void flushUsage() throws Exception {
     if (governance != null) {
+      EventLoopBarrier.pass(vertx, STEP_TIMEOUT_SECONDS * 1000);
       governance.writer.flush();
+    }
+  }
+
+  /** Writes the audit events of every request answered so far (tests and diagnostics; blocks). */
+  public void flushAudit() throws Exception {
+    if (audit != null) {
+      EventLoopBarrier.pass(vertx, STEP_TIMEOUT_SECONDS * 1000);
+      audit.writer().flush();
     }
   }
 

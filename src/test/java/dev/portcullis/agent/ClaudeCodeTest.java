@@ -131,7 +131,7 @@ class ClaudeCodeTest {
     assertThat(result.path("is_error").asBoolean()).as(result.toString()).isFalse();
     assertThat(result.path("result").asText()).startsWith("Hello from the Portcullis demo model. You said: "
         + "Greet the gateway");
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     List<AuditEvent> calls = gw.gateway().audit().repository().query(new AuditRepository.Filter("llm",
         "config-key-1", null, null, null, null, null, null, null, null, null, null, 100));
     assertThat(calls).anySatisfy(e -> {
@@ -167,7 +167,7 @@ class ClaudeCodeTest {
     JsonNode result = events.get(events.size() - 1);
     assertThat(result.path("type").asText()).isEqualTo("result");
     assertThat(result.path("result").asText()).as(out).isEqualTo("The tool returned: via claude code");
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     List<AuditEvent> mcp = gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp",
         "config-key-1", null, "demo/echo", null, null, null, null, null, null, null, null, 100));
     assertThat(mcp).extracting(AuditEvent::phase).contains("started", "completed");

@@ -82,7 +82,7 @@ class ResponsesMcpToolTest {
   }
 
   static List<AuditEvent> mcpAudit() throws Exception {
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     return gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", null, null, null, null,
         null, null, null, null, null, null, null, 1000));
   }

@@ -122,7 +122,7 @@ class ToolLoopGatewayTest {
   }
 
   static List<AuditEvent> audit(String surface, String traceId) throws Exception {
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     return gw.gateway().audit().repository().query(new AuditRepository.Filter(surface, null, null, null, null,
         null, null, traceId, null, null, null, null, 1000));
   }
@@ -266,7 +266,7 @@ class ToolLoopGatewayTest {
     assertThat(call.path("output").asText()).contains("no-launch-codes");
     assertThat(answer.path("choices").path(0).path("message").path("content").asText())
         .contains("Denied by policy (no-launch-codes)");
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     List<AuditEvent> refused = gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp",
         "config-key-4", null, null, "deny", null, null, null, null, null, null, null, 100));
     assertThat(refused).anySatisfy(e -> {
@@ -313,7 +313,7 @@ class ToolLoopGatewayTest {
     JsonNode error = JSON.readTree(r.body()).path("error");
     assertThat(error.path("type").asText()).isNotEmpty();
     assertThat(error.path("message").asText()).containsIgnoringCase("persona");
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     assertThat(gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", "config-key-5", null,
         "demo/echo", null, null, null, null, null, null, null, null, 100))).extracting(AuditEvent::phase)
         .contains("started", "completed");

@@ -88,7 +88,7 @@ class AuditAnchorTest {
       }
       assertThat(gw.post("/v1/chat/completions", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\","
           + "\"content\":\"last\"}]}").statusCode()).isEqualTo(200);
-      gw.gateway().audit().writer().flush();
+      gw.gateway().flushAudit();
       // the copies in the store, with the key auditors verify them with
       JsonNode stored = admin(gw, "/admin/audit/checkpoints");
       assertThat(stored.get("data").size()).isPositive();

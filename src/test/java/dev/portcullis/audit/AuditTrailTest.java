@@ -127,7 +127,7 @@ class AuditTrailTest {
       assertThat(gw.post("/v1/chat/completions", "{\"model\":\"gpt-a\",\"messages\":[{\"role\":\"user\","
           + "\"content\":\"card 4111 1111 1111 1111\"}]}").statusCode()).isEqualTo(400);
       Thread.sleep(100);
-      gw.gateway().audit().writer().flush();
+      gw.gateway().flushAudit();
 
       JsonNode page1 = admin(gw, "/admin/audit?limit=4");
       assertThat(page1.get("data")).hasSize(4);

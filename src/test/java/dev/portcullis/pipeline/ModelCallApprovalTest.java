@@ -96,7 +96,7 @@ class ModelCallApprovalTest {
   }
 
   private static List<AuditEvent> audited(String requestId) throws Exception {
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     return gw.gateway().audit().repository().query(new AuditRepository.Filter("llm", null, null, null, null, null,
         requestId, null, null, null, null, null, 10));
   }

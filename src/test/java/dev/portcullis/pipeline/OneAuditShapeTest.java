@@ -61,7 +61,7 @@ class OneAuditShapeTest {
 
       AuditRepository repo = gw.gateway().audit().repository();
       await().atMost(Duration.ofSeconds(10)).until(() -> {
-        gw.gateway().audit().writer().flush();
+        gw.gateway().flushAudit();
         return !events(repo, "llm").isEmpty() && events(repo, "mcp").stream()
             .anyMatch(e -> "completed".equals(e.phase()));
       });
@@ -84,7 +84,7 @@ class OneAuditShapeTest {
       assertThat(gw.post("/v1/chat/completions", "{\"model\":").statusCode()).isEqualTo(400);
       assertThat(gw.post("/v1/no/such/route", "{}").statusCode()).isEqualTo(404);
       await().atMost(Duration.ofSeconds(10)).until(() -> {
-        gw.gateway().audit().writer().flush();
+        gw.gateway().flushAudit();
         return events(repo, "llm").stream().filter(e -> "refused".equals(e.outcome())).count() == 2;
       });
       assertThat(events(repo, "llm").stream().filter(e -> "refused".equals(e.outcome())))

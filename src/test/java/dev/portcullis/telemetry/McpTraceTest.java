@@ -195,7 +195,7 @@ class McpTraceTest {
     assertThat(got.traceparentHeader()).isEqualTo(expected);
 
     // the audit trail records the gateway's trace
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     List<AuditEvent> events = gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", null, null,
         null, null, null, null, TRACE, null, null, null, null, 10));
     assertThat(events).extracting(AuditEvent::phase).contains("started", "completed");

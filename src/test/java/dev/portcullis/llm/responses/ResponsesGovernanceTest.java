@@ -67,7 +67,7 @@ class ResponsesGovernanceTest {
 
       AuditRepository repo = gw.gateway().audit().repository();
       await().atMost(Duration.ofSeconds(10)).until(() -> {
-        gw.gateway().audit().writer().flush();
+        gw.gateway().flushAudit();
         return events(repo).size() == 6;
       });
       List<AuditEvent> events = events(repo);

@@ -138,7 +138,7 @@ class McpGovernanceTest {
   }
 
   static List<AuditEvent> audit(String target, String decision) throws Exception {
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     return gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", null, null, target, decision,
         null, null, null, null, null, null, null, 1000));
   }

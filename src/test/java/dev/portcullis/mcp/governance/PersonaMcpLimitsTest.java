@@ -68,7 +68,7 @@ class PersonaMcpLimitsTest {
   }
 
   static List<AuditEvent> audit(GatewayHarness gw, String target, String decision) throws Exception {
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     return gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", null, null, target, decision,
         null, null, null, null, null, null, null, 1000));
   }

@@ -109,7 +109,7 @@ class ToolCallLimitsTest {
   }
 
   List<AuditEvent> refusals(String target) throws Exception {
-    gw.gateway().audit().writer().flush();
+    gw.gateway().flushAudit();
     return gw.gateway().audit().repository().query(new AuditRepository.Filter("mcp", null, null, target, "deny",
         null, null, null, null, null, null, null, 1000));
   }
