@@ -80,6 +80,11 @@ public final class Gateway implements AutoCloseable {
     return components.audit();
   }
 
+  /** The event loops' network transport: "epoll" on Linux, else "nio" (or "kqueue", "io_uring"). */
+  public String transport() {
+    return components.transport();
+  }
+
   /** Writes the usage records of every request answered so far (tests and diagnostics; blocks). */
   public void flushUsage() throws Exception {
     components.flushUsage();

@@ -85,7 +85,7 @@ public final class Main implements Runnable {
         return CONFIG_ERROR;
       }
       LOG.atInfo().addKeyValue("host", cfg.server().host()).addKeyValue("port", gateway.port())
-          .addKeyValue("config", config.toString())
+          .addKeyValue("config", config.toString()).addKeyValue("transport", gateway.transport())
           .log("portcullis listening on http://" + cfg.server().host() + ":" + gateway.port());
       HangupSignal.install(gateway.reloader()); // SIGHUP reloads the configuration instead of stopping
       CountDownLatch stopped = new CountDownLatch(1);

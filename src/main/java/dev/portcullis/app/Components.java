@@ -55,6 +55,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -340,6 +341,15 @@ public final class Components {
   /** The audit trail, or null without a store. */
   public AuditModule audit() {
     return audit;
+  }
+
+  /**
+   * The network transport the event loops run on, from its Vert.x class name: "epoll" on Linux
+   * (Netty's native transport), "kqueue" or "iouring" where those are loaded, else "nio".
+   */
+  public String transport() {
+    String name = ((VertxInternal) vertx).transport().getClass().getSimpleName();
+    return name.replace("Transport", "").toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Writes the usage records of every request answered so far (tests and diagnostics; blocks). */
