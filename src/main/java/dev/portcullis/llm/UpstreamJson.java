@@ -21,16 +21,10 @@ public final class UpstreamJson {
   private static final int QUOTE = 80;
 
   private final ObjectReader reader;
-  /**
-   * Reads one value in the middle of a body: without {@code FAIL_ON_TRAILING_TOKENS}, which would
-   * take the rest of the enclosing object for trailing tokens and fail every body.
-   */
-  private final ObjectReader member;
 
   public UpstreamJson(ObjectMapper json) {
     this.reader = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    this.member = reader.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
 
   /** A complete response body as an object. */
@@ -61,22 +55,26 @@ public final class UpstreamJson {
   /**
    * The body's {@code usage} read by a streaming parser: JSON null when absent or null, a
    * {@link MissingNode} when the body is not the promised object (or lacks {@code required}).
+   * Keys are checked for duplicates by {@link UniqueKeyReader}, cheaper than the parser's check.
    */
   JsonNode streamedUsage(byte[] bytes, String required) {
     JsonNode usage = NullNode.getInstance();
     boolean hasRequired = false;
+    UniqueKeyReader values = new UniqueKeyReader();
+    UniqueKeyReader.Keys keys = values.enter();
     try (JsonParser p = reader.getFactory().createParser(bytes)) {
-      p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
       boolean wellFormed = p.nextToken() == JsonToken.START_OBJECT;
       JsonToken t = wellFormed ? p.nextToken() : null;
       while (t == JsonToken.FIELD_NAME) {
+        keys.add(p);
         String name = p.currentName();
         JsonToken value = p.nextToken();
-        if (name.equals("usage") && value != JsonToken.VALUE_NULL) {
-          usage = member.readTree(p);
+        if (name.equals("usage")) {
+          usage = values.value(p);
         } else {
           hasRequired |= name.equals(required) && value == JsonToken.START_ARRAY;
-          p.skipChildren(); // still read: a key twice anywhere fails here too
+          values.skip(p); // still read: a key twice anywhere fails here too
         }
         t = p.nextToken();
       }

@@ -35,6 +35,17 @@ class UpstreamJsonUsageTest {
   void bodiesNotAsPromisedAreLeftForTheTreeToExplain() {
     for (String body : new String[] {
         "{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"prompt_tokens\":2}}",
+        "{\"choices\":[],\"usage\":{},\"usage\":{}}",
+        "{\"choices\":[],\"usage\":null,\"usage\":{\"prompt_tokens\":1}}",
+        "{\"id\":\"a\",\"choices\":[],\"id\":\"b\"}",
+        "{\"choices\":[],\"choices\":[]}",
+        "{\"choices\":[{\"message\":{\"content\":\"a\",\"content\":\"b\"}}]}",
+        "{\"choices\":[[[{\"x\":{\"y\":1,\"y\":2}}]]]}",
+        "{\"choices\":[{\"a\":{},\"b\":{}},{\"a\":1,\"a\":1}]}",
+        "{\"choices\":[" + wide(40) + "," + wide(40).replace("\"k39\"", "\"k3\"") + "]}",
+        "{\"choices\":[" + wide(17).replace("\"k16\"", "\"k0\"") + "]}",
+        "{\"choices\":[1,2",
+        "{\"choices\":[],\"usage\":{\"a\":[1,",
         "{\"choices\":[],\"usage\":{}} {}",
         "{\"usage\":{}}",
         "{\"choices\":{},\"usage\":{}}",
@@ -42,6 +53,34 @@ class UpstreamJsonUsageTest {
         "{\"choices\":[],"}) {
       assertThat(streamed(body).isMissingNode()).as(body).isTrue();
     }
+  }
+
+  @Test
+  void keysRepeatedOnlyAcrossObjectsAndWideObjectsAreWellFormed() {
+    String body = "{\"choices\":[{\"a\":{\"a\":{\"a\":1}},\"b\":2},{\"a\":3,\"b\":4}," + wide(20_000) + "],"
+        + "\"usage\":{\"prompt_tokens\":3}}";
+    assertThat(streamed(body).path("prompt_tokens").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void theUsageIsTheTreeJacksonReads() throws Exception {
+    String usage = "{\"prompt_tokens\":3,\"big\":123456789012345,\"huge\":123456789012345678901234567890,"
+        + "\"cost\":0.25,\"exp\":1e3,\"neg\":-7,\"ok\":true,\"no\":false,\"none\":null,\"s\":\"t\\u00e9\","
+        + "\"details\":{\"cached_tokens\":1,\"list\":[1,\"two\",[3],{\"four\":4}]},\"empty\":{},\"nothing\":[]}";
+    var expected = new ObjectMapper().readTree(usage);
+    var read = streamed("{\"choices\":[],\"usage\":" + usage + "}");
+    assertThat(read).isEqualTo(expected);
+    assertThat(read.path("huge").isBigInteger()).isTrue();
+    assertThat(read.path("big").isLong()).isTrue();
+  }
+
+  /** An object of {@code n} distinct keys k0..k(n-1). */
+  private static String wide(int n) {
+    StringBuilder b = new StringBuilder("{");
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(i);
+    }
+    return b.append('}').toString();
   }
 
   private com.fasterxml.jackson.databind.JsonNode streamed(String body) {
