@@ -2,6 +2,8 @@ package dev.portcullis.llm;
 
 import dev.portcullis.config.DeploymentConfig;
 import dev.portcullis.telemetry.GatewayMetrics;
+import java.net.MalformedURLException;
+import java.net.URL;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,9 +25,12 @@ public final class Deployment {
   private final LatencyWindow latency = new LatencyWindow();
   private volatile LastError lastError;
   private volatile boolean lastAttemptFailed;
+  private volatile ParsedUrl lastUrl;
 
   /** The last failed attempt: when (epoch ms) and why (a reason code: connect, http_503, ...). */
   public record LastError(long timeMillis, String code) {}
+
+  private record ParsedUrl(String text, URL url) {}
 
   public Deployment(String group, String name, DeploymentConfig config, String baseUrl, ProviderAdapter adapter) {
     this.group = group;
@@ -70,6 +75,26 @@ public final class Deployment {
   /** The model name sent upstream: configured, or else the group name the client asked for. */
   public String upstreamModel() {
     return config.model() != null ? config.model() : group;
+  }
+
+  /**
+   * An upstream request's absolute URI as a URL, parsed once while it repeats: every call of most
+   * providers goes to the same one, and parsing it was a per-request cost on the event loop.
+   *
+   * @throws IllegalArgumentException when it is not a URL
+   */
+  public URL url(String absoluteUri) {
+    ParsedUrl last = lastUrl;
+    if (last != null && last.text().equals(absoluteUri)) {
+      return last.url();
+    }
+    try {
+      URL url = new URL(absoluteUri);
+      lastUrl = new ParsedUrl(absoluteUri, url);
+      return url;
+    } catch (MalformedURLException e) {
+      throw new IllegalArgumentException("not a URL: " + absoluteUri, e);
+    }
   }
 
   public int inFlight() {

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -143,8 +144,10 @@ final class ProxyExchange {
     attemptStartNanos = System.nanoTime();
     d.begin();
     UpstreamRequest ur;
+    URL target;
     try {
       ur = d.adapter().prepare(request, d);
+      target = d.url(ur.absoluteUri());
     } catch (UnsupportedRequestException e) {
       d.end();
       finishWithError(400, "invalid_request_error", "unsupported_by_provider", e.getMessage());
@@ -165,7 +168,7 @@ final class ProxyExchange {
         "not finished within " + timeouts.totalMs() + " ms"));
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(ur.absoluteUri())
+        .setAbsoluteURI(target)
         .setHeaders(ur.headers())
         .setConnectTimeout(timeouts.connectMs());
     http.request(options)

@@ -18,6 +18,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,8 @@ public final class StreamableHttpTransport implements Transport {
   private final HttpClient http;
   private final String name;
   private final String url;
+  /** {@code url} parsed once (every call parsed it again); null when it is not a URL, for calls to fail as they did. */
+  private final URL parsedUrl;
   private final HeaderSource headers;
   private volatile Map<String, String> lastHeaders = Map.of();
   private final ObjectMapper json;
@@ -58,9 +62,23 @@ public final class StreamableHttpTransport implements Transport {
     this.http = http;
     this.name = name;
     this.url = url;
+    this.parsedUrl = parse(url);
     this.headers = headers;
     this.json = json;
     this.maxEventBytes = maxEventBytes;
+  }
+
+  private static URL parse(String url) {
+    try {
+      return new URL(url);
+    } catch (MalformedURLException e) {
+      return null;
+    }
+  }
+
+  /** Request options to the server's URL. */
+  private RequestOptions toServer() {
+    return parsedUrl != null ? new RequestOptions().setAbsoluteURI(parsedUrl) : new RequestOptions().setAbsoluteURI(url);
   }
 
   @Override
@@ -120,7 +138,7 @@ public final class StreamableHttpTransport implements Transport {
       boolean mayRetry) {
     boolean init = McpMethods.INITIALIZE.equals(message.path("method").asText());
     String sid = sessionId;
-    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
+    RequestOptions o = toServer().setMethod(HttpMethod.POST)
         .setConnectTimeout(10_000)
         .putHeader("content-type", "application/json")
         .putHeader("accept", "application/json, text/event-stream");
@@ -294,7 +312,7 @@ public final class StreamableHttpTransport implements Transport {
     if (sid == null || closed) {
       return;
     }
-    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.GET)
+    RequestOptions o = toServer().setMethod(HttpMethod.GET)
         .setConnectTimeout(10_000)
         .putHeader("accept", "text/event-stream")
         .putHeader("mcp-session-id", sid);
@@ -379,7 +397,7 @@ public final class StreamableHttpTransport implements Transport {
     if (sid == null) {
       return Future.succeededFuture();
     }
-    RequestOptions o = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.DELETE)
+    RequestOptions o = toServer().setMethod(HttpMethod.DELETE)
         .setConnectTimeout(2_000).putHeader("mcp-session-id", sid);
     lastHeaders.forEach(o::putHeader);
     return http.request(o).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
