@@ -13,10 +13,11 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The guard on a request text, as the LLM path calls it: a fresh session per request (the plan
- * comes from the guard's cache), every PII detector, pseudonymise. Three texts of about 1 KB: prose
+ * comes from the guard's cache), every PII detector, pseudonymise. Four texts of about 1 KB: prose
  * with nothing to find (the common case, where the candidate patterns cost), the same with dates,
- * prices and version numbers (which the digit patterns must look at), and text dense with personal
- * data (where validation and replacement cost).
+ * prices and version numbers (which the digit patterns must look at), prose with colons and links
+ * as answers are written (which the IPv6 pattern must look at), and text dense with personal data
+ * (where validation and replacement cost).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,6 +29,10 @@ public class GuardScanBench {
   /** Prose as agents send it: dates, prices, versions, page numbers, and still nothing to find. */
   static final String NUMBERS_PROSE_1KB = ("The release on 2026-12-03 costs EUR 49.90 per seat (version 3.2.1, build "
       + "20417); see page 12 of the Q4 report for the 15% discount agreed on 14 May. ").repeat(8).substring(0, 1024);
+  /** An answer's prose: headings and links end or hold a colon, and still nothing to find. */
+  static final String COLON_PROSE_1KB = ("Summary: the review covers revenue and hiring. Next steps: send updates "
+      + "before Friday, see https://example.com/roadmap for details. Note: the meeting moved. ").repeat(8)
+      .substring(0, 1024);
   static final String DENSE_PII_1KB = ("Contact jane.doe@example.com or +44 20 7946 0958, IBAN DE89 3704 0044 0532 "
       + "0130 00, card 4111 1111 1111 1111, SSN 078-05-1120, NINO QQ 12 34 56 C. ")
       .repeat(8).substring(0, 1024);
@@ -47,6 +52,9 @@ public class GuardScanBench {
     if (!guard.session(context).request(NUMBERS_PROSE_1KB).equals(NUMBERS_PROSE_1KB)) {
       throw new IllegalStateException("the prose with numbers is meant to have nothing to find");
     }
+    if (!guard.session(context).request(COLON_PROSE_1KB).equals(COLON_PROSE_1KB)) {
+      throw new IllegalStateException("the prose with colons is meant to have nothing to find");
+    }
     if (guard.session(context).request(DENSE_PII_1KB).contains("jane.doe@example.com")) {
       throw new IllegalStateException("the dense text is meant to be pseudonymised");
     }
@@ -60,6 +68,11 @@ public class GuardScanBench {
   @Benchmark
   public String numbersProse1KbNothingFound() {
     return guard.session(context).request(NUMBERS_PROSE_1KB);
+  }
+
+  @Benchmark
+  public String colonProse1KbNothingFound() {
+    return guard.session(context).request(COLON_PROSE_1KB);
   }
 
   @Benchmark

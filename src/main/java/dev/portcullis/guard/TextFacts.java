@@ -94,6 +94,24 @@ public final class TextFacts {
     return false;
   }
 
+  /**
+   * Whether a colon is followed, after at most {@code hexDigits} ASCII hex digits, by another colon
+   * (two groups of an IPv6 address, {@code ::} included). Prose has colons after headings and in
+   * links, and the IPv6 pattern, which tries every position, cost as much as all the others.
+   */
+  public boolean colonsAroundHex(int hexDigits) {
+    for (int colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', colon + 1)) {
+      int i = colon + 1;
+      while (i < text.length() && i - colon - 1 < hexDigits && isHex(text.charAt(i))) {
+        i++;
+      }
+      if (i < text.length() && text.charAt(i) == ':') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The length of the longest run of characters that {@code member} accepts. */
   public int longestRunOf(IntPredicate member) {
     int best = 0;
@@ -141,6 +159,10 @@ public final class TextFacts {
 
   private static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
+  }
+
+  private static boolean isHex(char c) {
+    return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
   }
 
   private static boolean isCapital(char c) {

@@ -143,6 +143,16 @@ class ScannerShortcutsTest {
       }
       texts.add(sb.toString());
     }
+    // hex digits and colons, where IPv6 addresses (and near misses) are dense
+    String hex = "0123456789abcdefABCDEF::::. gx";
+    for (int i = 0; i < 2_000; i++) {
+      StringBuilder sb = new StringBuilder();
+      int n = 4 + random.nextInt(40);
+      for (int k = 0; k < n; k++) {
+        sb.append(hex.charAt(random.nextInt(hex.length())));
+      }
+      texts.add(sb.toString());
+    }
     return texts;
   }
 
@@ -161,5 +171,10 @@ class ScannerShortcutsTest {
     assertThat(new TextFacts("v3.2.1 and then 4.5").digitDotDigitsWithin(3, 15)).isFalse();
     assertThat(new TextFacts("de89 D8E9").hasCapitalsThenDigits(false)).isFalse();
     assertThat(new TextFacts("My AWS key").containsAnyIgnoringCase("aws")).isTrue();
+    assertThat(new TextFacts("host fe80::1 up").colonsAroundHex(4)).isTrue();
+    assertThat(new TextFacts("at 2001:db8:85a3 now").colonsAroundHex(4)).isTrue();
+    assertThat(new TextFacts("Note: see https://example.com at 10:30").colonsAroundHex(4)).isFalse();
+    assertThat(new TextFacts("a:12345:b").colonsAroundHex(4)).isFalse();
+    assertThat(new TextFacts("a:1234:b").colonsAroundHex(4)).isTrue();
   }
 }
