@@ -178,13 +178,15 @@ class StoreTest {
   @ParameterizedTest
   @MethodSource("engines")
   void writerBatchesAndFlushes(String engine) throws Exception {
-    try (Store store = open(engine); UsageWriter writer = new UsageWriter(store.usage(), 60_000, 50)) {
+    // the timer is an hour away, so only the full batches can have written anything; the budget is
+    // generous because a commit can wait seconds for the disk on a loaded CI machine (CI saw 10 s)
+    try (Store store = open(engine); UsageWriter writer = new UsageWriter(store.usage(), 3_600_000, 50)) {
       for (int i = 0; i < 120; i++) {
         writer.record(new UsageRecord("r" + i, System.currentTimeMillis(), "k", null, "demo", null, null,
             "chat_completions", false, 200, "ok", 1, 1, 0, 0, false, 7, 1));
       }
-      // two full batches go at once, without waiting for the (one minute) timer
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      // two full batches go at once, without waiting for the timer
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(2))
           .until(() -> store.usage().count() >= 100);
       writer.flush();
       assertThat(store.usage().count()).isEqualTo(120);
