@@ -179,7 +179,7 @@ class StoreTest {
   @MethodSource("engines")
   void writerBatchesAndFlushes(String engine) throws Exception {
     // the timer is an hour away, so only the full batches can have written anything; the budget is
-    // generous because a commit can wait seconds for the disk on a loaded CI machine (CI saw 10 s)
+    // generous because a commit can wait seconds for the disk on a loaded CI machine
     try (Store store = open(engine); UsageWriter writer = new UsageWriter(store.usage(), 3_600_000, 50)) {
       for (int i = 0; i < 120; i++) {
         writer.record(new UsageRecord("r" + i, System.currentTimeMillis(), "k", null, "demo", null, null,
