@@ -68,7 +68,7 @@ public final class BuiltInDetectors {
     add(m, new RegexDetector("ipv6", "IP_ADDRESS", Pattern.compile(
         "(?<![\\w:.])(?<v>(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?)(?![\\w:])"),
         Validators::ipv6, 0.9, 60, 45, false, f -> f.colonsAroundHex(4),
-        c -> c == ':' || Candidates.digit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'));
+        c -> c == ':' || TextFacts.isHex(c)));
     // secrets
     add(m, new RegexDetector("aws_access_key", "AWS_ACCESS_KEY", Pattern.compile(
         "(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z2-7]{16})(?![A-Za-z0-9])"),

@@ -161,8 +161,9 @@ public final class TextFacts {
     return c >= '0' && c <= '9';
   }
 
-  private static boolean isHex(char c) {
-    return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+  /** An ASCII hex digit ({@code [0-9A-Fa-f]} in our patterns). */
+  static boolean isHex(int c) {
+    return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
   }
 
   private static boolean isCapital(char c) {
